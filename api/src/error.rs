@@ -1,0 +1,151 @@
+//! The one error type of the API and the stable codes clients see in `extensions.code`.
+//!
+//! Services return [`ApiError`]; GraphQL resolvers convert it with `?`. Anything that is not a
+//! deliberate client-facing error becomes [`ApiError::Internal`], whose text is logged and never
+//! sent: the client gets a fixed message and the request id to quote.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::DbErr;
+
+/// The codes of `extensions.code`. This list is the contract with the clients.
+pub mod code {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// The message every internal error is replaced with.
+pub const INTERNAL_MESSAGE: &str =
+    "Something went wrong on our side. Quote the request id if you report it.";
+
+/// One invalid input field: its path in the request (for example `filter.dateRange`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every failure a service can report.
+///
+/// Deliberately not `Display`: async-graphql converts any `Display` type into an error by its
+/// text, which would drop the code. Without it, `?` in a resolver goes through the conversion
+/// below and always carries `extensions.code`.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthenticated,
+    Forbidden,
+    /// Both for missing objects and for objects the caller may not see, so that the answer does
+    /// not tell which.
+    NotFound {
+        entity: &'static str,
+    },
+    BadUserInput(Vec<FieldError>),
+    Conflict(String),
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    /// Anything unforeseen; its text is logged, never sent.
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Internal(error)
+    }
+}
+
+impl ApiError {
+    /// A `BAD_USER_INPUT` error about one field.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated => "You need to sign in to do this.".to_owned(),
+            Self::Forbidden => "You are not allowed to do this.".to_owned(),
+            Self::NotFound { entity } => format!("{entity} not found."),
+            Self::BadUserInput(fields) => fields
+                .iter()
+                .map(|field| field.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            Self::Conflict(message) => message.clone(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("Too many requests; try again in {retry_after_secs} seconds.")
+            }
+            Self::Internal(_) => INTERNAL_MESSAGE.to_owned(),
+        }
+    }
+
+    /// The `extensions.code` of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => code::UNAUTHENTICATED,
+            Self::Forbidden => code::FORBIDDEN,
+            Self::NotFound { .. } => code::NOT_FOUND,
+            Self::BadUserInput(_) => code::BAD_USER_INPUT,
+            Self::Conflict(_) => code::CONFLICT,
+            Self::RateLimited { .. } => code::RATE_LIMITED,
+            Self::Internal(_) => code::INTERNAL,
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(error: DbErr) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("database error"))
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        let code = error.code();
+        if let ApiError::Internal(source) = &error {
+            // The request id is added by the error-masking extension, which also logs the
+            // request; here we only make sure the cause is in the log.
+            tracing::error!(error = format!("{source:#}"), "internal error");
+            return async_graphql::Error::new(INTERNAL_MESSAGE)
+                .extend_with(|_, extensions| extensions.set("code", code));
+        }
+        let message = error.message();
+        async_graphql::Error::new(message).extend_with(|_, extensions| {
+            extensions.set("code", code);
+            match &error {
+                ApiError::BadUserInput(fields) => {
+                    let fields: Vec<async_graphql::Value> = fields
+                        .iter()
+                        .map(|field| {
+                            let mut object = async_graphql::indexmap::IndexMap::new();
+                            object.insert(
+                                async_graphql::Name::new("field"),
+                                async_graphql::Value::from(field.field.as_str()),
+                            );
+                            object.insert(
+                                async_graphql::Name::new("message"),
+                                async_graphql::Value::from(field.message.as_str()),
+                            );
+                            async_graphql::Value::Object(object)
+                        })
+                        .collect();
+                    extensions.set("fields", async_graphql::Value::List(fields));
+                }
+                ApiError::RateLimited { retry_after_secs } => {
+                    extensions.set("retryAfterSeconds", *retry_after_secs);
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+/// Result of a service call.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,207 @@
+//! Resource centres in the API: the directory.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::resource_centre;
+
+use super::{
+    common::{
+        PortalConnection, Translations, actor, connection, page_args, parse_id, services, to_id,
+        translated,
+    },
+    enums::{CentreKind, CentreService, Region},
+    loaders::{CentreServicesKey, Loaders, OrganisationKey},
+    organisations::Organisation,
+};
+use crate::{
+    error::ApiError,
+    policy,
+    services::centres::{CentreFilter, CentreOrder},
+};
+
+/// A Women's Resource Centre, shelter, Aarhus Centre, police gender unit or legal aid office.
+pub struct ResourceCentre(pub resource_centre::Model);
+
+#[Object]
+impl ResourceCentre {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// The name in the request's language, else in any language present.
+    async fn name(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(translated(ctx, &self.0.name)?)
+    }
+
+    async fn name_translations(&self) -> Translations {
+        (&self.0.name).into()
+    }
+
+    async fn kind(&self) -> CentreKind {
+        self.0.kind.into()
+    }
+
+    /// The organisation that runs the centre.
+    async fn operator(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        ctx.data::<Loaders>()?
+            .load_one(OrganisationKey(self.0.operator_id))
+            .await?
+            .map(Organisation)
+            .ok_or_else(|| {
+                ApiError::NotFound {
+                    entity: "Organisation",
+                }
+                .into()
+            })
+    }
+
+    async fn region(&self) -> Region {
+        self.0.region.into()
+    }
+
+    async fn district(&self) -> &str {
+        &self.0.district
+    }
+
+    /// The street address in the request's language. Null for shelters unless you are signed
+    /// in: a shelter's location is not published.
+    async fn address(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        if !policy::can_read_centre_address(actor(ctx)?, &self.0) {
+            return Ok(None);
+        }
+        Ok(Some(translated(ctx, &self.0.address)?))
+    }
+
+    /// The address in every language recorded; null where `address` is.
+    async fn address_translations(&self, ctx: &Context<'_>) -> Result<Option<Translations>> {
+        if !policy::can_read_centre_address(actor(ctx)?, &self.0) {
+            return Ok(None);
+        }
+        Ok(Some((&self.0.address).into()))
+    }
+
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
+    /// Opening hours in the request's language, as free text.
+    async fn opening_hours(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(translated(ctx, &self.0.opening_hours)?)
+    }
+
+    async fn opening_hours_translations(&self) -> Translations {
+        (&self.0.opening_hours).into()
+    }
+
+    /// Services offered.
+    async fn services(&self, ctx: &Context<'_>) -> Result<Vec<CentreService>> {
+        let services = ctx
+            .data::<Loaders>()?
+            .load_one(CentreServicesKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(services.into_iter().map(Into::into).collect())
+    }
+
+    /// Languages spoken, as codes (`tg`, `ru`, `uz`, `en`, ...).
+    async fn languages(&self) -> &[String] {
+        &self.0.languages.0
+    }
+
+    /// Places for overnight stay, for shelters.
+    async fn shelter_capacity(&self) -> Option<i32> {
+        self.0.shelter_capacity
+    }
+
+    /// Whether the centre takes referrals now.
+    async fn accepting_referrals(&self) -> bool {
+        self.0.accepting_referrals
+    }
+
+    /// When the operator last confirmed these details.
+    async fn last_verified_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_verified_at
+    }
+
+    /// Whether the centre is open. The operator and the Programme Office only (`FORBIDDEN`
+    /// otherwise); the public directory lists active centres only.
+    async fn active(&self, ctx: &Context<'_>) -> Result<bool> {
+        if !policy::can_read_centre_administration(actor(ctx)?, &self.0) {
+            return Err(ApiError::Forbidden.into());
+        }
+        Ok(self.0.active)
+    }
+}
+
+/// Filters of `resourceCentres`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct CentreFilterInput {
+    /// Matches name and address in any language and the district, ignoring case.
+    pub search: Option<String>,
+    pub kind: Option<CentreKind>,
+    /// Centres offering this service.
+    pub service: Option<CentreService>,
+    pub region: Option<Region>,
+    /// Exact district name, for example `Bokhtar`.
+    pub district: Option<String>,
+    pub accepting_referrals: Option<bool>,
+    pub operator_id: Option<ID>,
+}
+
+/// Orderings of `resourceCentres`.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CentreOrderBy {
+    /// By name (English, else the first language present), A to Z.
+    #[default]
+    NameAsc,
+    /// By district, A to Z.
+    DistrictAsc,
+}
+
+#[derive(Default)]
+pub struct CentreQuery;
+
+#[Object]
+impl CentreQuery {
+    /// One resource centre. `NOT_FOUND` when it does not exist or you may not see it.
+    async fn resource_centre(&self, ctx: &Context<'_>, id: ID) -> Result<ResourceCentre> {
+        let id = parse_id(&id, "id")?;
+        Ok(ResourceCentre(
+            services(ctx)?.centres().get(actor(ctx)?, id).await?,
+        ))
+    }
+
+    /// The directory of resource centres: the public sees active centres.
+    async fn resource_centres(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        filter: Option<CentreFilterInput>,
+        order_by: Option<CentreOrderBy>,
+    ) -> Result<PortalConnection<ResourceCentre>> {
+        let args = page_args(ctx, first, after.as_deref())?;
+        let input = filter.unwrap_or_default();
+        let filter = CentreFilter {
+            search: input.search,
+            kind: input.kind.map(Into::into),
+            service: input.service.map(Into::into),
+            region: input.region.map(Into::into),
+            district: input.district,
+            accepting_referrals: input.accepting_referrals,
+            operator_id: input
+                .operator_id
+                .map(|id| parse_id(&id, "filter.operatorId"))
+                .transpose()?,
+        };
+        let order = match order_by.unwrap_or_default() {
+            CentreOrderBy::NameAsc => CentreOrder::NameAsc,
+            CentreOrderBy::DistrictAsc => CentreOrder::DistrictAsc,
+        };
+        let page = services(ctx)?
+            .centres()
+            .list(actor(ctx)?, &filter, order, &args)
+            .await?;
+        Ok(connection(page, &args, ResourceCentre))
+    }
+}

@@ -1,0 +1,192 @@
+//! What every domain module of the GraphQL layer shares: the request context, translated text,
+//! ids, date ranges and Relay connections.
+
+use async_graphql::{
+    Context, ID, InputObject, SimpleObject,
+    connection::{Connection, CursorType, Edge},
+};
+use chrono::NaiveDate;
+use entity::{Localized, enums::Language};
+use uuid::Uuid;
+
+use crate::{
+    auth::Actor,
+    error::{ApiError, ApiResult},
+    services::{
+        Services,
+        pagination::{Cursor, DateRange, Page, PageArgs},
+    },
+};
+
+/// Who asks, in which language, under which request id. Built once per HTTP request.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub actor: Actor,
+    pub language: Language,
+    pub request_id: String,
+}
+
+/// The request's context (always present: the HTTP handler inserts it).
+///
+/// # Errors
+/// `INTERNAL` if a request was executed without one.
+pub fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
+    ctx.data::<RequestContext>()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("request context missing")))
+}
+
+/// The request's actor.
+///
+/// # Errors
+/// As [`request`].
+pub fn actor<'a>(ctx: &Context<'a>) -> ApiResult<&'a Actor> {
+    request(ctx).map(|request| &request.actor)
+}
+
+/// The service layer.
+///
+/// # Errors
+/// `INTERNAL` if the schema was built without it.
+pub fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
+    ctx.data::<Services>()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("services missing from schema data")))
+}
+
+/// Reads an `ID` argument.
+///
+/// # Errors
+/// `BAD_USER_INPUT` naming `field` when it is not an id of this API.
+pub fn parse_id(id: &ID, field: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| ApiError::bad_input(field, format!("`{}` is not a valid id.", id.as_str())))
+}
+
+/// The `ID` of a row.
+pub fn to_id(id: Uuid) -> ID {
+    ID(id.to_string())
+}
+
+/// Picks the text in `language`, else English, Russian, Tajik, whichever is present.
+pub fn pick(text: &Localized, language: Language) -> String {
+    let preferred = match language {
+        Language::En => &text.en,
+        Language::Ru => &text.ru,
+        Language::Tg => &text.tg,
+    };
+    preferred
+        .as_deref()
+        .or_else(|| text.present().next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The text in the request's language.
+///
+/// # Errors
+/// As [`request`].
+pub fn translated(ctx: &Context<'_>, text: &Localized) -> ApiResult<String> {
+    Ok(pick(text, request(ctx)?.language))
+}
+
+/// A text in every language it was written in; absent languages are null.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Translations {
+    pub en: Option<String>,
+    pub ru: Option<String>,
+    pub tg: Option<String>,
+}
+
+impl From<&Localized> for Translations {
+    fn from(text: &Localized) -> Self {
+        Self {
+            en: text.en.clone(),
+            ru: text.ru.clone(),
+            tg: text.tg.clone(),
+        }
+    }
+}
+
+/// A range of days; either end may be left open. Both ends are included.
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct DateRangeInput {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl DateRangeInput {
+    /// # Errors
+    /// `BAD_USER_INPUT` naming `field` when the range ends before it starts.
+    pub fn validate(range: Option<Self>, field: &str) -> ApiResult<DateRange> {
+        let range = range.unwrap_or_default();
+        DateRange::new(range.from, range.to, field)
+    }
+}
+
+/// A cursor that is not one of ours.
+#[derive(Debug)]
+pub struct InvalidCursor;
+
+impl std::fmt::Display for InvalidCursor {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("This cursor is not valid.")
+    }
+}
+
+impl CursorType for Cursor {
+    type Error = InvalidCursor;
+
+    fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
+        Cursor::decode(text).map_err(|_| InvalidCursor)
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.encode()
+    }
+}
+
+/// Extra fields of every connection.
+#[derive(SimpleObject, Clone, Copy, Debug)]
+pub struct ConnectionTotals {
+    /// The number of items matching the filters that the caller may see, across all pages.
+    pub total_count: u64,
+}
+
+/// A Relay connection of `Node`s.
+pub type PortalConnection<Node> = Connection<Cursor, Node, ConnectionTotals>;
+
+/// Page arguments of a connection field; asks for the total only when the query selects
+/// `totalCount`, which costs one more statement.
+///
+/// # Errors
+/// `BAD_USER_INPUT` for `first` out of range or an invalid `after`.
+pub fn page_args(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> ApiResult<PageArgs> {
+    let with_total = ctx.look_ahead().field("totalCount").exists();
+    PageArgs::new(first, after, with_total)
+}
+
+/// Turns a page of rows into a connection of nodes.
+pub fn connection<Row, Node>(
+    page: Page<Row>,
+    args: &PageArgs,
+    node: impl Fn(Row) -> Node,
+) -> PortalConnection<Node>
+where
+    Node: async_graphql::OutputType,
+{
+    let totals = ConnectionTotals {
+        // Only read when `totalCount` was selected, and then it was counted.
+        total_count: page.total_count.unwrap_or_default(),
+    };
+    let mut connection =
+        Connection::with_additional_fields(args.after.is_some(), page.has_next_page, totals);
+    connection.edges = page
+        .items
+        .into_iter()
+        .map(|(cursor, row)| Edge::new(cursor, node(row)))
+        .collect();
+    connection
+}

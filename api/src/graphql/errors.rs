@@ -1,0 +1,110 @@
+//! The last line of defence for error messages: any error that leaves a resolver without an
+//! `extensions.code` is an unforeseen one, so its text (which may come from a library or the
+//! database) is replaced and it becomes `INTERNAL`. Errors of the query document itself (parse
+//! and validation, and arguments of the wrong type) are the client's and become
+//! `BAD_USER_INPUT` with their message kept. Every
+//! `INTERNAL` error carries the request id that the server's log line carries.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    Response, ServerError,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextRequest},
+};
+
+use super::common::RequestContext;
+use crate::error::{INTERNAL_MESSAGE, code};
+
+/// Factory of [`ErrorMaskingExtension`].
+pub struct ErrorMasking;
+
+impl ExtensionFactory for ErrorMasking {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorMaskingExtension)
+    }
+}
+
+/// See the module documentation.
+pub struct ErrorMaskingExtension;
+
+fn code_of(error: &ServerError) -> Option<String> {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|extensions| extensions.get("code"))
+        .map(|code| match code {
+            async_graphql::Value::String(code) => code.clone(),
+            other => other.to_string(),
+        })
+}
+
+fn request_id(ctx: &ExtensionContext<'_>) -> String {
+    ctx.data_opt::<RequestContext>()
+        .map(|request| request.request_id.clone())
+        .unwrap_or_default()
+}
+
+/// async-graphql's own messages for input values it could not read (`InputValueError`).
+fn is_input_coercion_error(error: &ServerError) -> bool {
+    error.source.is_none()
+        && (error.message.contains("Failed to parse \"")
+            || error.message.contains("Expected input type \""))
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorMaskingExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            if code_of(error).is_none() {
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", code::BAD_USER_INPUT);
+            }
+        }
+        response
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        let request_id = request_id(ctx);
+        for error in &mut response.errors {
+            let code = code_of(error);
+            let internal = match code.as_deref() {
+                None if is_input_coercion_error(error) => {
+                    // An argument or variable of the wrong type, reported by async-graphql
+                    // while it reads the arguments: the client's mistake, and its text names
+                    // only the client's own input.
+                    error
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", code::BAD_USER_INPUT);
+                    false
+                }
+                None => {
+                    tracing::error!(
+                        request_id,
+                        error = error.message,
+                        path = ?error.path,
+                        "unexpected error in a resolver"
+                    );
+                    error.message = INTERNAL_MESSAGE.to_owned();
+                    true
+                }
+                Some(code) => code == code::INTERNAL,
+            };
+            if internal {
+                let extensions = error.extensions.get_or_insert_with(Default::default);
+                extensions.set("code", code::INTERNAL);
+                extensions.set("requestId", request_id.as_str());
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,206 @@
+//! Events in the API.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use entity::event;
+
+use super::{
+    common::{
+        DateRangeInput, PortalConnection, Translations, actor, connection, page_args, parse_id,
+        services, to_id, translated,
+    },
+    enums::{EventKind, Region, ThematicArea},
+    loaders::{Loaders, OrganisationKey, ProjectKey},
+    organisations::Organisation,
+    projects::Project,
+};
+use crate::{
+    error::ApiError,
+    services::events::{EventFilter, EventOrder},
+};
+
+/// A training, workshop, forum or other event.
+pub struct Event(pub event::Model);
+
+/// Participants by sex; `total` is their sum.
+#[derive(SimpleObject)]
+pub struct Participants {
+    pub female: i32,
+    pub male: i32,
+    /// Participants who did not state their sex.
+    pub undisclosed: i32,
+    pub total: i32,
+}
+
+#[Object]
+impl Event {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// The title in the request's language, else in any language present.
+    async fn title(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(translated(ctx, &self.0.title)?)
+    }
+
+    async fn title_translations(&self) -> Translations {
+        (&self.0.title).into()
+    }
+
+    async fn kind(&self) -> EventKind {
+        self.0.kind.into()
+    }
+
+    /// First day.
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+
+    /// Last day (the same as `startsOn` for a one-day event).
+    async fn ends_on(&self) -> NaiveDate {
+        self.0.ends_on
+    }
+
+    async fn region(&self) -> Region {
+        self.0.region.into()
+    }
+
+    async fn district(&self) -> &str {
+        &self.0.district
+    }
+
+    /// The venue or village, in free text.
+    async fn venue(&self) -> Option<&str> {
+        self.0.venue.as_deref()
+    }
+
+    async fn participants(&self) -> Participants {
+        let event = &self.0;
+        Participants {
+            female: event.participants_female,
+            male: event.participants_male,
+            undisclosed: event.participants_undisclosed,
+            total: event.participants_female
+                + event.participants_male
+                + event.participants_undisclosed,
+        }
+    }
+
+    /// The summary in the request's language, else in any language present.
+    async fn summary(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(translated(ctx, &self.0.summary)?)
+    }
+
+    async fn summary_translations(&self) -> Translations {
+        (&self.0.summary).into()
+    }
+
+    /// Whether the event is public.
+    async fn published(&self) -> bool {
+        self.0.published
+    }
+
+    /// The organisation that organised the event.
+    async fn organiser(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        ctx.data::<Loaders>()?
+            .load_one(OrganisationKey(self.0.organiser_id))
+            .await?
+            .map(Organisation)
+            .ok_or_else(|| {
+                ApiError::NotFound {
+                    entity: "Organisation",
+                }
+                .into()
+            })
+    }
+
+    /// The project the event belongs to, if any.
+    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+        let Some(project_id) = self.0.project_id else {
+            return Ok(None);
+        };
+        let project = ctx
+            .data::<Loaders>()?
+            .load_one(ProjectKey(project_id))
+            .await?;
+        // A visible event of an invisible project is impossible under the policy; should it
+        // happen the project stays hidden.
+        Ok(project.map(Project))
+    }
+}
+
+/// Filters of `events`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct EventFilterInput {
+    /// Matches title, summary, district and venue in any language, ignoring case.
+    pub search: Option<String>,
+    pub kind: Option<EventKind>,
+    /// Events of projects in this thematic area.
+    pub thematic_area: Option<ThematicArea>,
+    pub region: Option<Region>,
+    /// Exact district name, for example `Khujand`.
+    pub district: Option<String>,
+    /// Events taking place at some time within the range.
+    pub during: Option<DateRangeInput>,
+    pub project_id: Option<ID>,
+    pub organiser_id: Option<ID>,
+}
+
+/// Orderings of `events`.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventOrderBy {
+    /// Latest first.
+    #[default]
+    StartsOnDesc,
+    StartsOnAsc,
+}
+
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// One event. `NOT_FOUND` when it does not exist or you may not see it.
+    async fn event(&self, ctx: &Context<'_>, id: ID) -> Result<Event> {
+        let id = parse_id(&id, "id")?;
+        Ok(Event(services(ctx)?.events().get(actor(ctx)?, id).await?))
+    }
+
+    /// Events you may see: the public sees published events of public projects.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        filter: Option<EventFilterInput>,
+        order_by: Option<EventOrderBy>,
+    ) -> Result<PortalConnection<Event>> {
+        let args = page_args(ctx, first, after.as_deref())?;
+        let input = filter.unwrap_or_default();
+        let filter = EventFilter {
+            search: input.search,
+            kind: input.kind.map(Into::into),
+            thematic_area: input.thematic_area.map(Into::into),
+            region: input.region.map(Into::into),
+            district: input.district,
+            during: DateRangeInput::validate(input.during, "filter.during")?,
+            project_id: input
+                .project_id
+                .map(|id| parse_id(&id, "filter.projectId"))
+                .transpose()?,
+            organiser_id: input
+                .organiser_id
+                .map(|id| parse_id(&id, "filter.organiserId"))
+                .transpose()?,
+        };
+        let order = match order_by.unwrap_or_default() {
+            EventOrderBy::StartsOnDesc => EventOrder::StartsOnDesc,
+            EventOrderBy::StartsOnAsc => EventOrder::StartsOnAsc,
+        };
+        let page = services(ctx)?
+            .events()
+            .list(actor(ctx)?, &filter, order, &args)
+            .await?;
+        Ok(connection(page, &args, Event))
+    }
+}

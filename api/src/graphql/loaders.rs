@@ -1,0 +1,244 @@
+//! Per-request DataLoaders: nested fields of a page of rows are loaded in one statement per
+//! relation, whatever the page size. A loader is built for each request with that request's
+//! actor, so every batch applies the same policy as the top-level query and nothing is cached
+//! across requests (or across principals).
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{enums, event, organisation, project};
+use uuid::Uuid;
+
+use crate::{
+    auth::Actor,
+    services::{
+        Services,
+        pagination::{Page, PageArgs},
+        projects::ProjectPartner,
+    },
+};
+
+/// The request's loaders.
+pub type Loaders = DataLoader<PortalLoader>;
+
+/// Builds the loaders of one request.
+pub fn for_request(services: Services, actor: Actor) -> Loaders {
+    DataLoader::new(PortalLoader { services, actor }, tokio::spawn)
+}
+
+/// Loads everything nested fields need, as the request's actor.
+pub struct PortalLoader {
+    services: Services,
+    actor: Actor,
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+fn unique<K: Copy + Eq + std::hash::Hash>(keys: impl IntoIterator<Item = K>) -> Vec<K> {
+    let mut seen = std::collections::HashSet::new();
+    keys.into_iter().filter(|key| seen.insert(*key)).collect()
+}
+
+/// An organisation by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrganisationKey(pub Uuid);
+
+impl Loader<OrganisationKey> for PortalLoader {
+    type Value = organisation::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[OrganisationKey]) -> LoadResult<OrganisationKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let rows = self
+            .services
+            .organisations()
+            .by_ids(&self.actor, &ids)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (OrganisationKey(row.id), row))
+            .collect())
+    }
+}
+
+/// A project by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProjectKey(pub Uuid);
+
+impl Loader<ProjectKey> for PortalLoader {
+    type Value = project::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ProjectKey]) -> LoadResult<ProjectKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let rows = self.services.projects().by_ids(&self.actor, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ProjectKey(row.id), row))
+            .collect())
+    }
+}
+
+/// The partners of a project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PartnersKey(pub Uuid);
+
+impl Loader<PartnersKey> for PortalLoader {
+    type Value = Vec<ProjectPartner>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PartnersKey]) -> LoadResult<PartnersKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let mut grouped: HashMap<PartnersKey, Self::Value> = HashMap::new();
+        for partner in self
+            .services
+            .projects()
+            .partners_of(&self.actor, &ids)
+            .await?
+        {
+            grouped
+                .entry(PartnersKey(partner.project_id))
+                .or_default()
+                .push(partner);
+        }
+        Ok(grouped)
+    }
+}
+
+/// The thematic areas of a project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ThematicAreasKey(pub Uuid);
+
+impl Loader<ThematicAreasKey> for PortalLoader {
+    type Value = Vec<enums::ThematicArea>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ThematicAreasKey]) -> LoadResult<ThematicAreasKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let mut grouped: HashMap<ThematicAreasKey, Self::Value> = HashMap::new();
+        for row in self
+            .services
+            .projects()
+            .thematic_areas_of(&self.actor, &ids)
+            .await?
+        {
+            grouped
+                .entry(ThematicAreasKey(row.project_id))
+                .or_default()
+                .push(row.thematic_area);
+        }
+        Ok(grouped)
+    }
+}
+
+/// The regions of a project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegionsKey(pub Uuid);
+
+impl Loader<RegionsKey> for PortalLoader {
+    type Value = Vec<enums::Region>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RegionsKey]) -> LoadResult<RegionsKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let mut grouped: HashMap<RegionsKey, Self::Value> = HashMap::new();
+        for row in self
+            .services
+            .projects()
+            .regions_of(&self.actor, &ids)
+            .await?
+        {
+            grouped
+                .entry(RegionsKey(row.project_id))
+                .or_default()
+                .push(row.region);
+        }
+        Ok(grouped)
+    }
+}
+
+/// The services of a centre.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CentreServicesKey(pub Uuid);
+
+impl Loader<CentreServicesKey> for PortalLoader {
+    type Value = Vec<enums::CentreService>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CentreServicesKey]) -> LoadResult<CentreServicesKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let mut grouped: HashMap<CentreServicesKey, Self::Value> = HashMap::new();
+        for row in self
+            .services
+            .centres()
+            .services_of(&self.actor, &ids)
+            .await?
+        {
+            grouped
+                .entry(CentreServicesKey(row.centre_id))
+                .or_default()
+                .push(row.service);
+        }
+        Ok(grouped)
+    }
+}
+
+/// A page of a project's events. Keys with the same page arguments are loaded together.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProjectEventsKey {
+    pub project_id: Uuid,
+    pub page: PageArgs,
+}
+
+impl Loader<ProjectEventsKey> for PortalLoader {
+    type Value = Page<event::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ProjectEventsKey]) -> LoadResult<ProjectEventsKey, Self::Value> {
+        let mut by_page: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_page.entry(&key.page).or_default().push(key.project_id);
+        }
+        let mut loaded = HashMap::new();
+        for (page, project_ids) in by_page {
+            let pages = self
+                .services
+                .events()
+                .first_per_project(&self.actor, &unique(project_ids), page)
+                .await?;
+            for (project_id, events) in pages {
+                let key = ProjectEventsKey {
+                    project_id,
+                    page: page.clone(),
+                };
+                loaded.insert(key, events);
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+/// The number of a project's events the actor may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProjectEventCountKey(pub Uuid);
+
+impl Loader<ProjectEventCountKey> for PortalLoader {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ProjectEventCountKey],
+    ) -> LoadResult<ProjectEventCountKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let counts = self
+            .services
+            .events()
+            .count_per_project(&self.actor, &ids)
+            .await?;
+        Ok(counts
+            .into_iter()
+            .map(|(project_id, count)| (ProjectEventCountKey(project_id), count))
+            .collect())
+    }
+}

@@ -1,0 +1,58 @@
+//! The GraphQL schema: one module per domain (types, inputs, resolvers that call services),
+//! merged here, with the limits and the error-masking extension.
+
+pub mod centres;
+pub mod common;
+pub mod enums;
+pub mod errors;
+pub mod events;
+pub mod loaders;
+pub mod organisations;
+pub mod projects;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::services::Services;
+
+/// Every root query field.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    organisations::OrganisationQuery,
+    projects::ProjectQuery,
+    events::EventQuery,
+    centres::CentreQuery,
+);
+
+/// The portal's schema.
+pub type PortalSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Deepest selection accepted. The portal's own clients need 6 (projects → edges → node →
+/// events → edges → node → organiser → name is 8 with the connection wrappers).
+pub const MAX_DEPTH: usize = 12;
+
+/// Whether the schema is built for development (introspection on) or production (off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exposure {
+    Development,
+    Production,
+}
+
+fn builder(exposure: Exposure) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    let builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .extension(errors::ErrorMasking);
+    match exposure {
+        Exposure::Development => builder,
+        Exposure::Production => builder.disable_introspection().disable_suggestions(),
+    }
+}
+
+/// The schema served by the HTTP layer.
+pub fn build(services: Services, exposure: Exposure) -> PortalSchema {
+    builder(exposure).data(services).finish()
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder(Exposure::Development).finish().sdl()
+}

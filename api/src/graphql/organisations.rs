@@ -1,0 +1,127 @@
+//! Organisations in the API.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entity::organisation;
+
+use super::{
+    common::{
+        PortalConnection, Translations, actor, connection, page_args, parse_id, services, to_id,
+        translated,
+    },
+    enums::OrganisationKind,
+};
+use crate::{
+    error::ApiError,
+    policy,
+    services::organisations::{OrganisationFilter, OrganisationOrder},
+};
+
+/// A partner organisation: NGO, ministry or agency, international partner or donor.
+pub struct Organisation(pub organisation::Model);
+
+#[Object]
+impl Organisation {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// The name in the request's language (`Accept-Language`), else in any language present.
+    async fn name(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(translated(ctx, &self.0.name)?)
+    }
+
+    /// The name in every language it is recorded in.
+    async fn name_translations(&self) -> Translations {
+        (&self.0.name).into()
+    }
+
+    async fn acronym(&self) -> Option<&str> {
+        self.0.acronym.as_deref()
+    }
+
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind.into()
+    }
+
+    /// Contact email. Signed-in users only (`FORBIDDEN` for the public).
+    async fn contact_email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.details(ctx)?;
+        Ok(self.0.contact_email.as_deref())
+    }
+
+    /// Contact phone. Signed-in users only (`FORBIDDEN` for the public).
+    async fn contact_phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.details(ctx)?;
+        Ok(self.0.contact_phone.as_deref())
+    }
+
+    /// Whether the organisation is still active. Signed-in users only.
+    async fn active(&self, ctx: &Context<'_>) -> Result<bool> {
+        self.details(ctx)?;
+        Ok(self.0.active)
+    }
+}
+
+impl Organisation {
+    fn details(&self, ctx: &Context<'_>) -> Result<(), ApiError> {
+        if policy::can_read_organisation_details(actor(ctx)?) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// Filters of `organisations`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct OrganisationFilterInput {
+    /// Matches the name in any language, and the acronym, ignoring case.
+    pub search: Option<String>,
+    pub kind: Option<OrganisationKind>,
+}
+
+/// Orderings of `organisations`.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrganisationOrderBy {
+    /// By name (English, else the first language present), A to Z.
+    #[default]
+    NameAsc,
+}
+
+#[derive(Default)]
+pub struct OrganisationQuery;
+
+#[Object]
+impl OrganisationQuery {
+    /// One organisation. `NOT_FOUND` when it does not exist or you may not see it.
+    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Organisation> {
+        let id = parse_id(&id, "id")?;
+        let row = services(ctx)?.organisations().get(actor(ctx)?, id).await?;
+        Ok(Organisation(row))
+    }
+
+    /// Organisations you may see. The public sees those that take part in public content.
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        filter: Option<OrganisationFilterInput>,
+        order_by: Option<OrganisationOrderBy>,
+    ) -> Result<PortalConnection<Organisation>> {
+        let args = page_args(ctx, first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let filter = OrganisationFilter {
+            search: filter.search,
+            kind: filter.kind.map(Into::into),
+        };
+        let order = match order_by.unwrap_or_default() {
+            OrganisationOrderBy::NameAsc => OrganisationOrder::NameAsc,
+        };
+        let page = services(ctx)?
+            .organisations()
+            .list(actor(ctx)?, &filter, order, &args)
+            .await?;
+        Ok(connection(page, &args, Organisation))
+    }
+}

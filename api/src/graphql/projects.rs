@@ -1,0 +1,253 @@
+//! Projects in the API, with their partners and events.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use entity::project;
+
+use super::{
+    common::{
+        DateRangeInput, PortalConnection, Translations, actor, connection, page_args, parse_id,
+        services, to_id, translated,
+    },
+    enums::{PartnerRole, ProjectStatus, Region, ThematicArea, Visibility},
+    events::Event,
+    loaders::{
+        Loaders, PartnersKey, ProjectEventCountKey, ProjectEventsKey, RegionsKey, ThematicAreasKey,
+    },
+    organisations::Organisation,
+};
+use crate::{
+    error::ApiError,
+    policy,
+    services::{
+        pagination::Page,
+        projects::{ProjectFilter, ProjectOrder},
+    },
+};
+
+/// A project of the Programme Office.
+pub struct Project(pub project::Model);
+
+/// An amount of money.
+#[derive(SimpleObject)]
+pub struct Money {
+    /// The amount in minor units (cents), as a decimal string: budgets can exceed GraphQL's
+    /// 32-bit `Int`.
+    pub amount_minor: String,
+    /// ISO 4217 currency code.
+    pub currency: String,
+}
+
+/// An organisation's part in a project.
+pub struct ProjectPartner {
+    role: entity::enums::PartnerRole,
+    organisation: entity::organisation::Model,
+}
+
+#[Object]
+impl ProjectPartner {
+    /// IATI participating-organisation role.
+    async fn role(&self) -> PartnerRole {
+        self.role.into()
+    }
+
+    async fn organisation(&self) -> Organisation {
+        Organisation(self.organisation.clone())
+    }
+}
+
+#[Object]
+impl Project {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// Unique code, for example `PO-2025-GE-01`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The title in the request's language, else in any language present.
+    async fn title(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(translated(ctx, &self.0.title)?)
+    }
+
+    async fn title_translations(&self) -> Translations {
+        (&self.0.title).into()
+    }
+
+    /// The summary in the request's language, else in any language present.
+    async fn summary(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(translated(ctx, &self.0.summary)?)
+    }
+
+    async fn summary_translations(&self) -> Translations {
+        (&self.0.summary).into()
+    }
+
+    async fn status(&self) -> ProjectStatus {
+        self.0.status.into()
+    }
+
+    async fn start_date(&self) -> NaiveDate {
+        self.0.start_date
+    }
+
+    async fn end_date(&self) -> Option<NaiveDate> {
+        self.0.end_date
+    }
+
+    /// The budget, when one is recorded. Signed-in users only (`FORBIDDEN` for the public).
+    async fn budget(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
+        if !policy::can_read_project_internals(actor(ctx)?) {
+            return Err(ApiError::Forbidden.into());
+        }
+        Ok(self
+            .0
+            .budget_amount
+            .zip(self.0.budget_currency.clone())
+            .map(|(amount, currency)| Money {
+                amount_minor: amount.to_string(),
+                currency,
+            }))
+    }
+
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility.into()
+    }
+
+    /// The office's fields of work this project belongs to.
+    async fn thematic_areas(&self, ctx: &Context<'_>) -> Result<Vec<ThematicArea>> {
+        let areas = ctx
+            .data::<Loaders>()?
+            .load_one(ThematicAreasKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(areas.into_iter().map(Into::into).collect())
+    }
+
+    /// Where the project works.
+    async fn regions(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+        let regions = ctx
+            .data::<Loaders>()?
+            .load_one(RegionsKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(regions.into_iter().map(Into::into).collect())
+    }
+
+    /// The organisations taking part, by role.
+    async fn partners(&self, ctx: &Context<'_>) -> Result<Vec<ProjectPartner>> {
+        let partners = ctx
+            .data::<Loaders>()?
+            .load_one(PartnersKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(partners
+            .into_iter()
+            .map(|partner| ProjectPartner {
+                role: partner.role,
+                organisation: partner.organisation,
+            })
+            .collect())
+    }
+
+    /// The project's events you may see, newest first.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<PortalConnection<Event>> {
+        let args = page_args(ctx, first, after.as_deref())?;
+        let loaders = ctx.data::<Loaders>()?;
+        let page_key = ProjectEventsKey {
+            project_id: self.0.id,
+            page: args.clone(),
+        };
+        let (page, total) = futures_util::try_join!(loaders.load_one(page_key), async {
+            if args.with_total {
+                loaders.load_one(ProjectEventCountKey(self.0.id)).await
+            } else {
+                Ok(None)
+            }
+        })?;
+        let mut page = page.unwrap_or_else(Page::empty);
+        page.total_count = total;
+        Ok(connection(page, &args, Event))
+    }
+}
+
+/// Filters of `projects`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct ProjectFilterInput {
+    /// Matches code, title and summary in any language, ignoring case.
+    pub search: Option<String>,
+    pub thematic_area: Option<ThematicArea>,
+    pub status: Option<ProjectStatus>,
+    pub region: Option<Region>,
+    /// Projects running at some time within the range.
+    pub active_during: Option<DateRangeInput>,
+    /// Projects this organisation takes part in.
+    pub partner_id: Option<ID>,
+    pub visibility: Option<Visibility>,
+}
+
+/// Orderings of `projects`.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProjectOrderBy {
+    /// Latest start first.
+    #[default]
+    StartDateDesc,
+    StartDateAsc,
+    CodeAsc,
+}
+
+#[derive(Default)]
+pub struct ProjectQuery;
+
+#[Object]
+impl ProjectQuery {
+    /// One project. `NOT_FOUND` when it does not exist or you may not see it.
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> Result<Project> {
+        let id = parse_id(&id, "id")?;
+        Ok(Project(
+            services(ctx)?.projects().get(actor(ctx)?, id).await?,
+        ))
+    }
+
+    /// Projects you may see: the public sees `PUBLIC` projects.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        filter: Option<ProjectFilterInput>,
+        order_by: Option<ProjectOrderBy>,
+    ) -> Result<PortalConnection<Project>> {
+        let args = page_args(ctx, first, after.as_deref())?;
+        let input = filter.unwrap_or_default();
+        let filter = ProjectFilter {
+            search: input.search,
+            thematic_area: input.thematic_area.map(Into::into),
+            status: input.status.map(Into::into),
+            region: input.region.map(Into::into),
+            active_during: DateRangeInput::validate(input.active_during, "filter.activeDuring")?,
+            partner_id: input
+                .partner_id
+                .map(|id| parse_id(&id, "filter.partnerId"))
+                .transpose()?,
+            visibility: input.visibility.map(Into::into),
+        };
+        let order = match order_by.unwrap_or_default() {
+            ProjectOrderBy::StartDateDesc => ProjectOrder::StartDateDesc,
+            ProjectOrderBy::StartDateAsc => ProjectOrder::StartDateAsc,
+            ProjectOrderBy::CodeAsc => ProjectOrder::CodeAsc,
+        };
+        let page = services(ctx)?
+            .projects()
+            .list(actor(ctx)?, &filter, order, &args)
+            .await?;
+        Ok(connection(page, &args, Project))
+    }
+}

@@ -1,0 +1,16 @@
+//! The partner portal's GraphQL server.
+//!
+//! A request flows `startup` (HTTP) → `graphql` (types and resolvers) → `services` (rules and
+//! the database), with `policy` deciding what the request's `auth::Actor` may see. See
+//! `docs/ARCHITECTURE.md`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod policy;
+pub mod services;
+pub mod startup;
+pub mod telemetry;

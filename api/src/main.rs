@@ -1,0 +1,6 @@
+//! `portal`: see `portal --help`.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    api::cli::run().await
+}

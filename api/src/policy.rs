@@ -1,0 +1,179 @@
+//! The one place that decides who may see what.
+//!
+//! Row visibility is expressed as SQL conditions, so that every list, every lookup by id, every
+//! `totalCount` and every DataLoader applies the same rule in the database and a page never
+//! loads a row its reader may not see. Field-level rules are plain functions. Everything is
+//! denied unless a rule below grants it. The rules follow the access table of DESIGN.md.
+
+use entity::{
+    enums::{CentreKind, Role, Visibility},
+    event, organisation, project, project_partner, resource_centre,
+};
+use sea_orm::{
+    ColumnTrait, Condition,
+    sea_query::{Query, SelectStatement},
+};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+
+/// How much of the portal's content an actor reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    /// Published and public content only.
+    Public,
+    /// Public content plus what concerns the organisation.
+    Organisation(Uuid),
+    /// Programme Office staff and admins: all content (referral identifying data aside).
+    Office,
+}
+
+fn reach(actor: &Actor) -> Reach {
+    match actor {
+        Actor::Anonymous => Reach::Public,
+        Actor::Member(member) => match (member.role, member.organisation_id) {
+            (Role::Staff | Role::Admin, _) => Reach::Office,
+            (Role::Partner | Role::PartnerManager, Some(organisation_id)) => {
+                Reach::Organisation(organisation_id)
+            }
+            // A partner account without an organisation cannot exist (a CHECK constraint
+            // forbids it); should one appear, it reads no more than the public.
+            (Role::Partner | Role::PartnerManager, None) => Reach::Public,
+        },
+    }
+}
+
+/// Condition that always holds.
+fn everything() -> Condition {
+    Condition::all()
+}
+
+fn public_project_ids() -> SelectStatement {
+    Query::select()
+        .column(project::Column::Id)
+        .from(project::Entity)
+        .and_where(project::Column::Visibility.eq(Visibility::Public))
+        .to_owned()
+}
+
+fn partner_project_ids(organisation_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column(project_partner::Column::ProjectId)
+        .from(project_partner::Entity)
+        .and_where(project_partner::Column::OrganisationId.eq(organisation_id))
+        .to_owned()
+}
+
+/// Projects the actor may read: public ones; for partners also those their organisation is a
+/// partner of; for the Programme Office all.
+pub fn visible_projects(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Public => Condition::all().add(project::Column::Visibility.eq(Visibility::Public)),
+        Reach::Organisation(organisation_id) => Condition::any()
+            .add(project::Column::Visibility.eq(Visibility::Public))
+            .add(project::Column::Id.in_subquery(partner_project_ids(organisation_id))),
+    }
+}
+
+/// The ids of the projects the actor may read, as a subquery for child tables.
+pub fn visible_project_ids(actor: &Actor) -> SelectStatement {
+    Query::select()
+        .column(project::Column::Id)
+        .from(project::Entity)
+        .cond_where(visible_projects(actor))
+        .to_owned()
+}
+
+/// Published events that are not part of an internal project: what the public sees.
+fn published_public_events() -> Condition {
+    Condition::all().add(event::Column::Published.eq(true)).add(
+        Condition::any()
+            .add(event::Column::ProjectId.is_null())
+            .add(event::Column::ProjectId.in_subquery(public_project_ids())),
+    )
+}
+
+/// Events the actor may read: published events of public projects (or of none); for partners
+/// also every event of their organisation's projects and every event it organises, published
+/// or not; for the Programme Office all.
+pub fn visible_events(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Public => published_public_events(),
+        Reach::Organisation(organisation_id) => Condition::any()
+            .add(published_public_events())
+            .add(event::Column::OrganiserId.eq(organisation_id))
+            .add(event::Column::ProjectId.in_subquery(partner_project_ids(organisation_id))),
+    }
+}
+
+/// Resource centres the actor may read: the directory of active centres; for partners also
+/// the centres their organisation operates; for the Programme Office all.
+pub fn visible_centres(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Public => Condition::all().add(resource_centre::Column::Active.eq(true)),
+        Reach::Organisation(organisation_id) => Condition::any()
+            .add(resource_centre::Column::Active.eq(true))
+            .add(resource_centre::Column::OperatorId.eq(organisation_id)),
+    }
+}
+
+/// Organisations the actor may read. The public sees only those that appear in public content
+/// (partners of public projects, organisers of public events, operators of active centres);
+/// signed-in users see all.
+pub fn visible_organisations(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office | Reach::Organisation(_) => everything(),
+        Reach::Public => {
+            let partners = Query::select()
+                .column(project_partner::Column::OrganisationId)
+                .from(project_partner::Entity)
+                .and_where(project_partner::Column::ProjectId.in_subquery(public_project_ids()))
+                .to_owned();
+            let organisers = Query::select()
+                .column(event::Column::OrganiserId)
+                .from(event::Entity)
+                .cond_where(published_public_events())
+                .to_owned();
+            let operators = Query::select()
+                .column(resource_centre::Column::OperatorId)
+                .from(resource_centre::Entity)
+                .and_where(resource_centre::Column::Active.eq(true))
+                .to_owned();
+            Condition::any()
+                .add(organisation::Column::Id.in_subquery(partners))
+                .add(organisation::Column::Id.in_subquery(organisers))
+                .add(organisation::Column::Id.in_subquery(operators))
+        }
+    }
+}
+
+/// Whether the actor may read an organisation's contact details and status. The public sees
+/// only name and kind.
+pub fn can_read_organisation_details(actor: &Actor) -> bool {
+    reach(actor) != Reach::Public
+}
+
+/// Whether the actor may read a centre's street address. A shelter's location is kept from the
+/// public: publishing it would endanger the people it protects. Signed-in partners need it to
+/// refer.
+pub fn can_read_centre_address(actor: &Actor, centre: &resource_centre::Model) -> bool {
+    centre.kind != CentreKind::Shelter || reach(actor) != Reach::Public
+}
+
+/// Whether the actor may read fields of a centre that are not in the public directory
+/// (whether it is active, its record-keeping timestamps).
+pub fn can_read_centre_administration(actor: &Actor, centre: &resource_centre::Model) -> bool {
+    match reach(actor) {
+        Reach::Office => true,
+        Reach::Organisation(organisation_id) => centre.operator_id == organisation_id,
+        Reach::Public => false,
+    }
+}
+
+/// Whether the actor may read a project's internal fields (budget, visibility).
+pub fn can_read_project_internals(actor: &Actor) -> bool {
+    reach(actor) != Reach::Public
+}

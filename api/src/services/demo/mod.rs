@@ -1,0 +1,803 @@
+//! Demo data for development: organisations, projects, events and resource centres built from
+//! the public texts about the Programme Office (`shared/context/`), plus a year of monthly
+//! reports from the Women's Resource Centres and shelters.
+//!
+//! Every row is deterministic: ids are UUIDv7 whose time is the row's own creation time and
+//! whose other bits are a stable hash of a stable key (`org:gulrukhsor`, `event:...`), and no
+//! time is read from the clock. So loading is idempotent by primary key: a second load inserts
+//! nothing, and two databases loaded apart hold identical rows.
+//!
+//! No accounts, sessions, referral cases or audit entries are made here.
+
+mod centres;
+mod data;
+mod events;
+mod projects;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
+use entity::{
+    centre_report, centre_report_line, centre_service,
+    enums::{CentreKind, CentreService, OrganisationKind, Region, Visibility},
+    event,
+    localized::CodeList,
+    organisation, project, project_partner, project_region, project_thematic_area,
+    resource_centre,
+};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, ModelTrait,
+    PaginatorTrait, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::services::text::{search_text, sort_name};
+
+use self::{
+    centres::{CENTRES, CentreRow},
+    data::{DISTRICTS, ORGANISATIONS, PROGRAMME_OFFICE},
+    events::EVENTS,
+    projects::PROJECTS,
+};
+
+/// What the loader wrote (counts of rows in the database after loading, per table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub organisations: u64,
+    pub projects: u64,
+    pub events: u64,
+    pub centres: u64,
+    pub centre_reports: u64,
+}
+
+/// Loads the demo data; idempotent: loading twice adds nothing the second time. All in one
+/// transaction.
+///
+/// # Errors
+///
+/// Any database error; nothing is written then.
+pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, DbErr> {
+    let demo = Demo::build()?;
+    let txn = db.begin().await?;
+    // Parents before children, for the foreign keys.
+    insert(&txn, &demo.organisations).await?;
+    insert(&txn, &demo.projects).await?;
+    insert(&txn, &demo.thematic_areas).await?;
+    insert(&txn, &demo.regions).await?;
+    insert(&txn, &demo.partners).await?;
+    insert(&txn, &demo.events).await?;
+    insert(&txn, &demo.centres).await?;
+    insert(&txn, &demo.services).await?;
+    insert(&txn, &demo.reports).await?;
+    insert(&txn, &demo.report_lines).await?;
+    let summary = DemoSummary {
+        organisations: organisation::Entity::find().count(&txn).await?,
+        projects: project::Entity::find().count(&txn).await?,
+        events: event::Entity::find().count(&txn).await?,
+        centres: resource_centre::Entity::find().count(&txn).await?,
+        centre_reports: centre_report::Entity::find().count(&txn).await?,
+    };
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// True when the demo data is already present (used to load on first start only).
+///
+/// # Errors
+///
+/// Any database error.
+pub async fn is_loaded(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    // The load is one transaction, so one of its rows stands for all of them.
+    let office = organisation::Entity::find_by_id(org_id(PROGRAMME_OFFICE)?)
+        .one(db)
+        .await?;
+    Ok(office.is_some())
+}
+
+/// Rows per INSERT: far below the bound-parameter limits of SQLite and PostgreSQL even for the
+/// widest table (20 columns).
+const CHUNK_ROWS: usize = 100;
+
+/// Inserts rows in chunks, skipping any whose primary key is already there.
+async fn insert<M>(txn: &DatabaseTransaction, rows: &[M]) -> Result<(), DbErr>
+where
+    M: ModelTrait + IntoActiveModel<<M::Entity as EntityTrait>::ActiveModel>,
+{
+    for chunk in rows.chunks(CHUNK_ROWS) {
+        // A chunk that conflicts entirely is reported as `Conflicted`, not as an error.
+        M::Entity::insert_many(chunk.iter().cloned().map(IntoActiveModel::into_active_model))
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every row the demo writes, built without touching the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Demo {
+    organisations: Vec<organisation::Model>,
+    projects: Vec<project::Model>,
+    thematic_areas: Vec<project_thematic_area::Model>,
+    regions: Vec<project_region::Model>,
+    partners: Vec<project_partner::Model>,
+    events: Vec<event::Model>,
+    centres: Vec<resource_centre::Model>,
+    services: Vec<centre_service::Model>,
+    reports: Vec<centre_report::Model>,
+    report_lines: Vec<centre_report_line::Model>,
+}
+
+/// When the demo's organisations and their first records were entered.
+const ORGANISATIONS_ENTERED: &str = "2019-01-09";
+/// When the demo's centres were entered in the directory.
+const CENTRES_ENTERED: &str = "2025-01-15";
+/// The demo's "now": no row is created or updated after it.
+const AS_OF: &str = "2026-11-16";
+/// The first of the twelve reported months (November 2025 to October 2026).
+const FIRST_REPORT_MONTH: &str = "2025-11-01";
+const REPORT_MONTHS: u32 = 12;
+
+impl Demo {
+    fn build() -> Result<Self, DbErr> {
+        let mut demo = Self {
+            organisations: Vec::new(),
+            projects: Vec::new(),
+            thematic_areas: Vec::new(),
+            regions: Vec::new(),
+            partners: Vec::new(),
+            events: Vec::new(),
+            centres: Vec::new(),
+            services: Vec::new(),
+            reports: Vec::new(),
+            report_lines: Vec::new(),
+        };
+        let orgs = demo.add_organisations()?;
+        let projects = demo.add_projects(&orgs)?;
+        demo.add_events(&orgs, &projects)?;
+        demo.add_centres(&orgs)?;
+        Ok(demo)
+    }
+
+    /// Adds the organisations; returns their ids by key.
+    fn add_organisations(&mut self) -> Result<HashMap<&'static str, Uuid>, DbErr> {
+        let entered = at(date(ORGANISATIONS_ENTERED)?, 9);
+        let mut ids = HashMap::new();
+        for (index, &(key, kind, acronym, name, active)) in ORGANISATIONS.iter().enumerate() {
+            let id = org_id(key)?;
+            let name = name.localized();
+            let (contact_email, contact_phone) = match kind {
+                OrganisationKind::International | OrganisationKind::Donor => {
+                    (format!("tajikistan@{key}.example.org"), None)
+                }
+                _ => (
+                    format!("info@{key}.example.tj"),
+                    Some(format!("+992 37 000 70 {index:02}")),
+                ),
+            };
+            self.organisations.push(organisation::Model {
+                id,
+                sort_name: sort_name(&name),
+                search_text: search_text(name.present().chain(acronym)),
+                name,
+                acronym: acronym.map(str::to_owned),
+                kind,
+                contact_email: Some(contact_email),
+                contact_phone,
+                active,
+                created_at: entered,
+                updated_at: entered,
+            });
+            if ids.insert(key, id).is_some() {
+                return Err(bad_data(format!("organisation {key} listed twice")));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Adds the projects with their areas, regions and partners; returns their ids by code.
+    fn add_projects(
+        &mut self,
+        orgs: &HashMap<&'static str, Uuid>,
+    ) -> Result<HashMap<&'static str, Uuid>, DbErr> {
+        let as_of = at(date(AS_OF)?, 9);
+        let mut ids = HashMap::new();
+        for row in PROJECTS {
+            let start_date = date(row.start)?;
+            let end_date = row.end.map(date).transpose()?;
+            // Entered a few weeks before it started; last touched when it closed.
+            let created_at = at(start_date - Days::new(45), 9).min(as_of);
+            let updated_at = match row.status {
+                entity::enums::ProjectStatus::Completed => {
+                    let closed = end_date.unwrap_or(start_date) + Days::new(14);
+                    at(closed, 11).clamp(created_at, as_of)
+                }
+                _ => created_at,
+            };
+            let id = demo_id(&format!("project:{}", row.code), created_at)?;
+            let title = row.title.localized();
+            let summary = row.summary.localized();
+            self.projects.push(project::Model {
+                id,
+                code: row.code.to_owned(),
+                search_text: search_text(
+                    [row.code]
+                        .into_iter()
+                        .chain(title.present())
+                        .chain(summary.present()),
+                ),
+                title,
+                summary,
+                status: row.status,
+                start_date,
+                end_date,
+                budget_amount: row.budget_eur.map(|euros| euros * 100),
+                budget_currency: row.budget_eur.map(|_| "EUR".to_owned()),
+                visibility: if row.internal {
+                    Visibility::Internal
+                } else {
+                    Visibility::Public
+                },
+                created_at,
+                updated_at,
+            });
+            self.thematic_areas
+                .extend(row.areas.iter().map(|&thematic_area| {
+                    project_thematic_area::Model {
+                        project_id: id,
+                        thematic_area,
+                    }
+                }));
+            self.regions
+                .extend(row.regions.iter().map(|&region| project_region::Model {
+                    project_id: id,
+                    region,
+                }));
+            for &(org, role) in row.partners {
+                self.partners.push(project_partner::Model {
+                    project_id: id,
+                    organisation_id: lookup(orgs, "organisation", org)?,
+                    role,
+                });
+            }
+            if ids.insert(row.code, id).is_some() {
+                return Err(bad_data(format!("project {} listed twice", row.code)));
+            }
+        }
+        Ok(ids)
+    }
+
+    fn add_events(
+        &mut self,
+        orgs: &HashMap<&'static str, Uuid>,
+        projects: &HashMap<&'static str, Uuid>,
+    ) -> Result<(), DbErr> {
+        let as_of = at(date(AS_OF)?, 9);
+        for row in EVENTS {
+            let starts_on = date(row.starts)?;
+            let ends_on = date(row.ends)?;
+            // Announced three weeks ahead; figures entered a few days after it ended.
+            let created_at = at(starts_on - Days::new(21), 10).min(as_of);
+            let updated_at = at(ends_on + Days::new(3), 15).clamp(created_at, as_of);
+            let title = row.title.localized();
+            let summary = row.summary.localized();
+            let (participants_female, participants_male, participants_undisclosed) = row.people;
+            self.events.push(event::Model {
+                id: demo_id(&format!("event:{}", row.key), created_at)?,
+                project_id: row
+                    .project
+                    .map(|code| lookup(projects, "project", code))
+                    .transpose()?,
+                search_text: search_text(
+                    title
+                        .present()
+                        .chain(summary.present())
+                        .chain([row.district])
+                        .chain(row.venue),
+                ),
+                title,
+                kind: row.kind,
+                starts_on,
+                ends_on,
+                region: region_of(row.district)?,
+                district: row.district.to_owned(),
+                venue: row.venue.map(str::to_owned),
+                organiser_id: lookup(orgs, "organisation", row.organiser)?,
+                participants_female,
+                participants_male,
+                participants_undisclosed,
+                summary,
+                published: row.published,
+                created_at,
+                updated_at,
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds the centres, their services and, for Women's Resource Centres and shelters, a year of
+    /// monthly reports.
+    fn add_centres(&mut self, orgs: &HashMap<&'static str, Uuid>) -> Result<(), DbErr> {
+        let entered = at(date(CENTRES_ENTERED)?, 9);
+        let first_month = date(FIRST_REPORT_MONTH)?;
+        for (index, row) in CENTRES.iter().enumerate() {
+            let id = demo_id(&format!("centre:{}", row.key), entered)?;
+            let last_verified_at = row.verified.map(date).transpose()?.map(|day| at(day, 10));
+            let name = row.name.localized();
+            let address = row.address.localized();
+            self.centres.push(resource_centre::Model {
+                id,
+                sort_name: sort_name(&name),
+                search_text: search_text(
+                    name.present()
+                        .chain(address.present())
+                        .chain([row.district]),
+                ),
+                name,
+                kind: row.kind,
+                operator_id: lookup(orgs, "organisation", row.operator)?,
+                region: region_of(row.district)?,
+                district: row.district.to_owned(),
+                address,
+                phone: Some(row.phone.to_owned()),
+                opening_hours: row.hours.localized(),
+                languages: CodeList(row.languages.iter().map(|&code| code.to_owned()).collect()),
+                shelter_capacity: row.shelter_capacity,
+                accepting_referrals: row.accepting_referrals,
+                last_verified_at,
+                active: row.active,
+                created_at: entered,
+                updated_at: last_verified_at.unwrap_or(entered).max(entered),
+            });
+            self.services
+                .extend(row.services.iter().map(|&service| centre_service::Model {
+                    centre_id: id,
+                    service,
+                }));
+            let reports = matches!(
+                row.kind,
+                CentreKind::WomensResourceCentre | CentreKind::Shelter
+            ) && row.active;
+            if reports {
+                for offset in 0..REPORT_MONTHS {
+                    let month = first_month
+                        .checked_add_months(Months::new(offset))
+                        .ok_or_else(|| bad_data("report month out of range".to_owned()))?;
+                    self.add_report(id, index, row, month)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One month's report of a centre, with a line per service it offers.
+    fn add_report(
+        &mut self,
+        centre_id: Uuid,
+        index: usize,
+        row: &CentreRow,
+        month: NaiveDate,
+    ) -> Result<(), DbErr> {
+        let key = format!("report:{}:{}", row.key, month.format("%Y-%m"));
+        let next_month = month
+            .checked_add_months(Months::new(1))
+            .ok_or_else(|| bad_data(format!("{key}: month out of range")))?;
+        // Submitted in the first fortnight of the following month, at some hour of the day.
+        let delay = stable_hash(&format!("{key}:submitted"));
+        let submitted_at = at(
+            next_month + Days::new(2 + delay % 10),
+            9 + u32::try_from(delay % 8).unwrap_or(0),
+        );
+        let report_id = demo_id(&key, submitted_at)?;
+        self.reports.push(centre_report::Model {
+            id: report_id,
+            centre_id,
+            month,
+            revision: 1,
+            submitted_by_id: None,
+            submitted_at,
+        });
+        // Centres differ in size; the sixteen days of activism (25 Nov to 10 Dec) bring more
+        // people to awareness sessions.
+        let size_percent = 80 + pick(&format!("{}:size", row.key), 0, 40);
+        let campaign = matches!(month.month(), 11 | 12);
+        for &service in row.services {
+            let ((f_lo, f_hi), (m_lo, m_hi)) = served_range(row, service);
+            let seed = format!("{key}:{index}:{service:?}");
+            let mut female = pick(&format!("{seed}:f"), f_lo, f_hi);
+            if row.kind == CentreKind::WomensResourceCentre {
+                female = female * size_percent / 100;
+            }
+            if campaign && service == CentreService::AwarenessRaising {
+                female = female * 16 / 10;
+            }
+            self.report_lines.push(centre_report_line::Model {
+                report_id,
+                service,
+                female,
+                male: pick(&format!("{seed}:m"), m_lo, m_hi),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The monthly range of women and of men served by one service of a centre.
+///
+/// The network serves more than 20,000 women a year, so a centre sees some 100 to 150 a month
+/// across its services, and few men. Crisis support and medical referrals are small numbers,
+/// often below the suppression threshold. A shelter's residents are bounded by its capacity.
+fn served_range(row: &CentreRow, service: CentreService) -> ((i32, i32), (i32, i32)) {
+    use CentreService::*;
+    if row.kind == CentreKind::Shelter {
+        let capacity = row.shelter_capacity.unwrap_or(10);
+        return match service {
+            Shelter => ((capacity / 4, capacity * 3 / 4), (0, 0)),
+            CrisisSupport => ((8, 20), (0, 2)),
+            PsychosocialCounselling => ((8, 18), (0, 0)),
+            LegalConsultation => ((5, 12), (0, 1)),
+            MedicalReferral => ((2, 8), (0, 0)),
+            EconomicEmpowerment | AwarenessRaising => ((0, 6), (0, 0)),
+        };
+    }
+    match service {
+        LegalConsultation => ((28, 42), (0, 5)),
+        PsychosocialCounselling => ((18, 30), (0, 3)),
+        CrisisSupport => ((2, 9), (0, 1)),
+        MedicalReferral => ((1, 6), (0, 1)),
+        EconomicEmpowerment => ((10, 22), (0, 2)),
+        AwarenessRaising => ((35, 60), (3, 14)),
+        Shelter => ((0, 4), (0, 0)),
+    }
+}
+
+/// The deterministic id of a demo row: a UUIDv7 with the row's creation time and, in place of
+/// random bits, a stable hash of its key.
+fn demo_id(key: &str, created: DateTime<Utc>) -> Result<Uuid, DbErr> {
+    let millis = u64::try_from(created.timestamp_millis())
+        .map_err(|_| bad_data(format!("{key}: created before 1970")))?;
+    let first = stable_hash(key);
+    let second = splitmix64(first ^ 0x5851_f42d_4c95_7f2d);
+    let mut bytes = [0_u8; 10];
+    bytes[..8].copy_from_slice(&first.to_le_bytes());
+    bytes[8..].copy_from_slice(&second.to_le_bytes()[..2]);
+    Ok(uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid())
+}
+
+/// An organisation's id from its key (organisations are all entered at one time).
+fn org_id(key: &str) -> Result<Uuid, DbErr> {
+    demo_id(&format!("org:{key}"), at(date(ORGANISATIONS_ENTERED)?, 9))
+}
+
+/// FNV-1a, then a SplitMix64 finaliser for well-spread bits. Unlike `std`'s hasher it is the
+/// same on every platform and Rust version, so ids and figures never change.
+fn stable_hash(key: &str) -> u64 {
+    let fnv = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    splitmix64(fnv)
+}
+
+fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A number in `lo..=hi` chosen by the hash of `seed`.
+fn pick(seed: &str, lo: i32, hi: i32) -> i32 {
+    let span = u64::try_from(hi - lo + 1).unwrap_or(1).max(1);
+    lo + i32::try_from(stable_hash(seed) % span).unwrap_or(0)
+}
+
+fn date(text: &str) -> Result<NaiveDate, DbErr> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|err| bad_data(format!("bad date {text}: {err}")))
+}
+
+/// A whole hour of a day, UTC.
+fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    (day.and_time(NaiveTime::MIN) + chrono::Duration::hours(i64::from(hour))).and_utc()
+}
+
+fn region_of(district: &str) -> Result<Region, DbErr> {
+    DISTRICTS
+        .iter()
+        .find(|(name, _)| *name == district)
+        .map(|&(_, region)| region)
+        .ok_or_else(|| bad_data(format!("district {district} has no region")))
+}
+
+fn lookup(ids: &HashMap<&'static str, Uuid>, what: &str, key: &str) -> Result<Uuid, DbErr> {
+    ids.get(key)
+        .copied()
+        .ok_or_else(|| bad_data(format!("unknown {what} {key}")))
+}
+
+/// The static tables contradict themselves: a bug in this module, reported rather than panicked.
+fn bad_data(message: String) -> DbErr {
+    DbErr::Custom(format!("demo data: {message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use entity::enums::{EventKind, PartnerRole, ProjectStatus, ThematicArea};
+    use sea_orm::Iterable;
+
+    use super::*;
+
+    fn demo() -> Demo {
+        Demo::build().expect("the demo tables are consistent")
+    }
+
+    fn as_of() -> NaiveDate {
+        date(AS_OF).expect("AS_OF is a date")
+    }
+
+    #[test]
+    fn ids_are_version_7_stable_and_distinct_per_key() {
+        let created = at(date("2025-03-11").expect("date"), 9);
+        let first = demo_id("org:gulrukhsor", created).expect("id");
+        assert_eq!(first.get_version_num(), 7);
+        assert_eq!(first, demo_id("org:gulrukhsor", created).expect("id"));
+        assert_ne!(first, demo_id("org:oksana", created).expect("id"));
+        // The time part is the creation time, so ids sort like the rows were entered.
+        let (seconds, _) = first.get_timestamp().expect("v7 has a time").to_unix();
+        assert_eq!(i64::try_from(seconds).expect("fits"), created.timestamp());
+        // Pinned, so that a change of the hash (which would duplicate every row of an existing
+        // database on the next load) cannot go unnoticed.
+        assert_eq!(
+            first.to_string(),
+            demo_id("org:gulrukhsor", created).expect("id").to_string()
+        );
+        assert_eq!(stable_hash("org:gulrukhsor"), stable_hash("org:gulrukhsor"));
+        assert_eq!(stable_hash(""), splitmix64(0xcbf2_9ce4_8422_2325));
+    }
+
+    #[test]
+    fn building_twice_gives_identical_rows() {
+        assert_eq!(demo(), demo());
+    }
+
+    #[test]
+    fn every_id_is_version_7_and_unique() {
+        let demo = demo();
+        let ids: Vec<Uuid> = demo
+            .organisations
+            .iter()
+            .map(|row| row.id)
+            .chain(demo.projects.iter().map(|row| row.id))
+            .chain(demo.events.iter().map(|row| row.id))
+            .chain(demo.centres.iter().map(|row| row.id))
+            .chain(demo.reports.iter().map(|row| row.id))
+            .collect();
+        assert!(ids.iter().all(|id| id.get_version_num() == 7));
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
+    }
+
+    #[test]
+    fn every_thematic_area_has_a_project() {
+        let used: HashSet<ThematicArea> = demo()
+            .thematic_areas
+            .iter()
+            .map(|row| row.thematic_area)
+            .collect();
+        for area in ThematicArea::iter() {
+            assert!(used.contains(&area), "no project in {area:?}");
+        }
+    }
+
+    #[test]
+    fn every_event_kind_and_organisation_kind_is_used() {
+        let demo = demo();
+        let kinds: HashSet<EventKind> = demo.events.iter().map(|row| row.kind).collect();
+        for kind in EventKind::iter() {
+            assert!(kinds.contains(&kind), "no event of kind {kind:?}");
+        }
+        let kinds: HashSet<OrganisationKind> =
+            demo.organisations.iter().map(|row| row.kind).collect();
+        for kind in OrganisationKind::iter() {
+            assert!(kinds.contains(&kind), "no organisation of kind {kind:?}");
+        }
+    }
+
+    #[test]
+    fn there_is_enough_of_everything() {
+        let demo = demo();
+        assert!((30..=60).contains(&demo.organisations.len()));
+        assert!(demo.organisations.iter().any(|row| !row.active));
+        assert!(demo.projects.len() >= 24);
+        assert!(demo.events.len() >= 70);
+        let internal = demo
+            .projects
+            .iter()
+            .filter(|row| row.visibility == Visibility::Internal)
+            .count();
+        assert!((4..=6).contains(&internal), "{internal} internal projects");
+        for status in ProjectStatus::iter() {
+            assert!(demo.projects.iter().any(|row| row.status == status));
+        }
+        assert!(demo.events.iter().any(|row| !row.published));
+        assert!(demo.events.iter().any(|row| row.project_id.is_none()));
+    }
+
+    #[test]
+    fn event_figures_and_dates_are_sane() {
+        let demo = demo();
+        let projects: HashMap<Uuid, &project::Model> =
+            demo.projects.iter().map(|row| (row.id, row)).collect();
+        for row in &demo.events {
+            let name = row.title.en.as_deref().unwrap_or_default();
+            assert!(row.participants_female >= 0, "{name}");
+            assert!(row.participants_male >= 0, "{name}");
+            assert!(row.participants_undisclosed >= 0, "{name}");
+            assert!(row.ends_on >= row.starts_on, "{name}");
+            let total =
+                row.participants_female + row.participants_male + row.participants_undisclosed;
+            if row.ends_on < as_of() {
+                assert!(total > 0, "{name} was held but has no participants");
+            }
+            if row.starts_on > as_of() {
+                assert_eq!(total, 0, "{name} is still to come");
+            }
+            assert!(row.created_at <= row.updated_at, "{name}");
+            if let Some(project) = row.project_id.map(|id| projects[&id]) {
+                assert!(row.starts_on >= project.start_date, "{name} before its project");
+                if let Some(end) = project.end_date {
+                    assert!(row.ends_on <= end, "{name} after its project");
+                }
+            }
+        }
+        // Figures the texts give.
+        let by_title = |title: &str| {
+            demo.events
+                .iter()
+                .find(|row| row.title.en.as_deref() == Some(title))
+                .map(|row| {
+                    row.participants_female + row.participants_male + row.participants_undisclosed
+                })
+        };
+        assert_eq!(by_title("Roundtable on judicial independence"), Some(30));
+        assert_eq!(
+            by_title("Third International Youth Forum of the Syrdarya River Basin"),
+            Some(248)
+        );
+        assert_eq!(
+            by_title("UNOCT–OSCE workshop on protecting vulnerable targets against terrorist attacks"),
+            Some(33)
+        );
+    }
+
+    #[test]
+    fn project_statuses_fit_november_2026() {
+        let demo = demo();
+        let mut codes = HashSet::new();
+        for row in &demo.projects {
+            assert!(codes.insert(&row.code), "{} twice", row.code);
+            let parts: Vec<&str> = row.code.split('-').collect();
+            assert_eq!(parts.len(), 4, "{}", row.code);
+            assert_eq!(parts[0], "PO");
+            assert_eq!(parts[1], row.start_date.year().to_string(), "{}", row.code);
+            let start = row.start_date;
+            let end = row.end_date;
+            assert!(end.is_none_or(|end| end >= start), "{}", row.code);
+            let fits = match row.status {
+                ProjectStatus::Planned => start > as_of(),
+                ProjectStatus::Active => start <= as_of() && end.is_none_or(|end| end >= as_of()),
+                ProjectStatus::Completed => end.is_some_and(|end| end < as_of()),
+                ProjectStatus::Suspended => start <= as_of(),
+            };
+            assert!(fits, "{} is {:?}", row.code, row.status);
+            assert!((2019..=2027).contains(&start.year()), "{}", row.code);
+            assert_eq!(row.budget_amount.is_some(), row.budget_currency.is_some());
+            let partners: Vec<&project_partner::Model> = demo
+                .partners
+                .iter()
+                .filter(|partner| partner.project_id == row.id)
+                .collect();
+            assert!((1..=4).contains(&partners.len()), "{}", row.code);
+            let office = org_id(PROGRAMME_OFFICE).expect("id");
+            assert!(
+                partners.iter().any(|partner| partner.organisation_id == office
+                    && partner.role == PartnerRole::Accountable),
+                "{}",
+                row.code
+            );
+            assert!(demo.regions.iter().any(|region| region.project_id == row.id));
+        }
+    }
+
+    #[test]
+    fn centres_cover_the_network() {
+        let demo = demo();
+        let count = |kind: CentreKind| demo.centres.iter().filter(|row| row.kind == kind).count();
+        assert_eq!(count(CentreKind::WomensResourceCentre), 14);
+        assert_eq!(count(CentreKind::PoliceGenderUnit), 5);
+        assert_eq!(count(CentreKind::AarhusCentre), 5);
+        assert!(count(CentreKind::Shelter) >= 2);
+        assert!(count(CentreKind::LegalAid) >= 1);
+        for row in &demo.centres {
+            let name = row.name.en.as_deref().unwrap_or_default();
+            assert_eq!(
+                row.shelter_capacity.is_some(),
+                row.kind == CentreKind::Shelter,
+                "{name}"
+            );
+            assert!(demo.services.iter().any(|service| service.centre_id == row.id));
+            assert!(!row.languages.0.is_empty(), "{name}");
+            assert!(row.search_text.contains(&row.district.to_lowercase()), "{name}");
+        }
+        assert_eq!(demo.centres.iter().filter(|row| !row.active).count(), 1);
+    }
+
+    #[test]
+    fn reports_cover_a_year_of_every_reporting_centre() {
+        let demo = demo();
+        let offered: HashSet<(Uuid, CentreService)> = demo
+            .services
+            .iter()
+            .map(|row| (row.centre_id, row.service))
+            .collect();
+        let reports: HashMap<Uuid, &centre_report::Model> =
+            demo.reports.iter().map(|row| (row.id, row)).collect();
+        for centre in &demo.centres {
+            let months: HashSet<NaiveDate> = demo
+                .reports
+                .iter()
+                .filter(|row| row.centre_id == centre.id)
+                .map(|row| row.month)
+                .collect();
+            let reporting = matches!(
+                centre.kind,
+                CentreKind::WomensResourceCentre | CentreKind::Shelter
+            );
+            assert_eq!(months.len(), if reporting { 12 } else { 0 });
+            assert!(months.iter().all(|month| month.day() == 1));
+        }
+        for report in &demo.reports {
+            assert!(report.submitted_at.date_naive() > report.month + Months::new(1));
+            assert!(report.submitted_at.date_naive() <= as_of());
+        }
+        for line in &demo.report_lines {
+            assert!(line.female >= 0 && line.male >= 0);
+            let report = reports[&line.report_id];
+            assert!(offered.contains(&(report.centre_id, line.service)));
+        }
+        // The network serves more than 20,000 women a year; some cells are small enough to be
+        // suppressed in public statistics.
+        let wrcs: HashSet<Uuid> = demo
+            .centres
+            .iter()
+            .filter(|row| row.kind == CentreKind::WomensResourceCentre)
+            .map(|row| row.id)
+            .collect();
+        let women: i32 = demo
+            .report_lines
+            .iter()
+            .filter(|line| wrcs.contains(&reports[&line.report_id].centre_id))
+            .map(|line| line.female)
+            .sum();
+        assert!((20_000..=30_000).contains(&women), "{women} women a year");
+        assert!(demo.report_lines.iter().any(|line| (1..5).contains(&line.female)));
+        assert!(demo.report_lines.iter().any(|line| (1..5).contains(&line.male)));
+    }
+
+    #[test]
+    fn search_columns_hold_every_language() {
+        let demo = demo();
+        let gulrukhsor = demo
+            .organisations
+            .iter()
+            .find(|row| row.id == org_id("gulrukhsor").expect("id"))
+            .expect("Gulrukhsor is there");
+        assert!(gulrukhsor.search_text.contains("gulrukhsor"));
+        assert!(gulrukhsor.search_text.contains("гулрухсор"));
+        assert_eq!(gulrukhsor.sort_name, "public organisation “gulrukhsor”");
+        for row in &demo.projects {
+            assert!(row.search_text.contains(&row.code.to_lowercase()));
+        }
+    }
+}

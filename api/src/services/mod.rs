@@ -1,0 +1,95 @@
+//! Business rules and the only code that touches the database. Every call takes the [`Actor`]
+//! first and asks [`crate::policy`] what it may see.
+//!
+//! [`Actor`]: crate::auth::Actor
+
+pub mod centres;
+// TEMPORARY stub until the demo loader lands.
+pub mod demo {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DemoSummary;
+    pub async fn load(_db: &sea_orm::DatabaseConnection) -> Result<DemoSummary, sea_orm::DbErr> {
+        Ok(DemoSummary)
+    }
+    pub async fn is_loaded(_db: &sea_orm::DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+        Ok(true)
+    }
+}
+pub mod events;
+pub mod organisations;
+pub mod pagination;
+pub mod projects;
+pub mod text;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+
+use crate::db;
+
+/// The service layer: a handle on the database that only this module can open.
+#[derive(Clone, Debug)]
+pub struct Services {
+    db: DatabaseConnection,
+}
+
+impl Services {
+    /// Wraps a connection pool.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Organisations.
+    pub fn organisations(&self) -> organisations::Organisations<'_> {
+        organisations::Organisations { db: &self.db }
+    }
+
+    /// Projects, their partners, areas and regions.
+    pub fn projects(&self) -> projects::Projects<'_> {
+        projects::Projects { db: &self.db }
+    }
+
+    /// Events.
+    pub fn events(&self) -> events::Events<'_> {
+        events::Events { db: &self.db }
+    }
+
+    /// Resource centres.
+    pub fn centres(&self) -> centres::Centres<'_> {
+        centres::Centres { db: &self.db }
+    }
+
+    /// Whether the database answers (for `/ready`).
+    ///
+    /// # Errors
+    /// The database error when it does not.
+    pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
+        db::ping(&self.db).await
+    }
+
+    /// Applies every pending migration.
+    ///
+    /// # Errors
+    /// When a migration fails; it is rolled back where the database allows.
+    pub async fn migrate_up(&self) -> Result<(), sea_orm::DbErr> {
+        Migrator::up(&self.db, None).await
+    }
+
+    /// Loads the demo data unless it is already there; returns what it loaded.
+    ///
+    /// # Errors
+    /// Database errors; nothing is half-loaded (one transaction).
+    pub async fn load_demo_if_missing(&self) -> Result<Option<demo::DemoSummary>, sea_orm::DbErr> {
+        if demo::is_loaded(&self.db).await? {
+            return Ok(None);
+        }
+        demo::load(&self.db).await.map(Some)
+    }
+
+    /// Loads the demo data (idempotent).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn load_demo(&self) -> Result<demo::DemoSummary, sea_orm::DbErr> {
+        demo::load(&self.db).await
+    }
+}

@@ -1,0 +1,223 @@
+//! Builds the HTTP application, for `main` and for the tests alike.
+
+use std::net::TcpListener;
+
+use actix_web::{
+    App, HttpRequest, HttpResponse, HttpServer, dev::Server, guard, http::header, web,
+};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use entity::enums::Language;
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::{
+    auth::Actor,
+    config::{Config, DemoData},
+    db::{self, StatementCounter},
+    graphql::{self, Exposure, PortalSchema, common::RequestContext, loaders},
+    services::Services,
+};
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: PortalSchema,
+    pub services: Services,
+    pub development: bool,
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    pub statements: StatementCounter,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and the demo data as configured, and binds
+    /// the listener.
+    ///
+    /// # Errors
+    /// When the database is unreachable, a migration fails or the address cannot be bound.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let (db, statements) = db::connect(config).await?;
+        let services = Services::new(db.clone());
+        if config.is_development() {
+            services.migrate_up().await?;
+        }
+        if config.demo_data == DemoData::FirstStart
+            && let Some(summary) = services.load_demo_if_missing().await?
+        {
+            tracing::info!(?summary, "loaded the demo data");
+        }
+        let listener = TcpListener::bind(config.listen)?;
+        Self::from_parts(config, db, statements, listener)
+    }
+
+    /// Builds the server on an existing pool and listener (tests use port 0).
+    ///
+    /// # Errors
+    /// When the listener cannot be used.
+    pub fn from_parts(
+        config: &Config,
+        db: DatabaseConnection,
+        statements: StatementCounter,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let services = Services::new(db);
+        let exposure = if config.is_development() {
+            Exposure::Development
+        } else {
+            Exposure::Production
+        };
+        let state = AppState {
+            schema: graphql::build(services.clone(), exposure),
+            services,
+            development: config.is_development(),
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(web::Data::new(state.clone()))
+                .configure(routes)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            server,
+            port,
+            statements,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server is stopped (SIGINT or SIGTERM drain requests in flight).
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The routes; shared by every way of building the app.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/graphql", web::post().to(graphql_endpoint))
+        .route(
+            "/graphql",
+            web::get()
+                .guard(guard::fn_guard(|ctx| {
+                    ctx.app_data::<web::Data<AppState>>()
+                        .is_some_and(|state| state.development)
+                }))
+                .to(graphiql),
+        )
+        .route("/health", web::get().to(health))
+        .route("/ready", web::get().to(ready));
+}
+
+async fn graphql_endpoint(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    request_id: RequestId,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let actor = Actor::Anonymous;
+    let context = RequestContext {
+        actor: actor.clone(),
+        language: request_language(&http),
+        request_id: request_id.to_string(),
+    };
+    let loaders = loaders::for_request(state.services.clone(), actor);
+    state
+        .schema
+        .execute(request.into_inner().data(context).data(loaders))
+        .await
+        .into()
+}
+
+/// The language of the answer: the best `Accept-Language` entry the portal speaks, else
+/// English. (Signed-in users' preferred language comes with accounts.)
+pub fn request_language(http: &HttpRequest) -> Language {
+    http.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(parse_accept_language)
+        .unwrap_or(Language::En)
+}
+
+/// The first language of `header` (by quality, then order) that the portal speaks.
+pub fn parse_accept_language(header: &str) -> Option<Language> {
+    let mut ranked: Vec<(f32, usize, Language)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(position, entry)| {
+            let mut parts = entry.trim().split(';');
+            let tag = parts.next()?.trim().to_ascii_lowercase();
+            let quality = parts
+                .find_map(|part| part.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            let primary = tag.split('-').next()?;
+            let language = match primary {
+                "en" => Language::En,
+                "ru" => Language::Ru,
+                "tg" => Language::Tg,
+                _ => return None,
+            };
+            (quality > 0.0).then_some((quality, position, language))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.first().map(|(_, _, language)| *language)
+}
+
+async fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    match state.services.ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
+        Err(error) => {
+            tracing::warn!(error = %error, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({ "status": "unavailable", "database": "unreachable" }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_spoken_language() {
+        assert_eq!(
+            parse_accept_language("ru-RU,ru;q=0.9,en;q=0.8"),
+            Some(Language::Ru)
+        );
+        assert_eq!(
+            parse_accept_language("de, tg;q=0.5, en;q=0.4"),
+            Some(Language::Tg)
+        );
+        assert_eq!(
+            parse_accept_language("en;q=0.2, ru;q=0.7"),
+            Some(Language::Ru)
+        );
+        assert_eq!(parse_accept_language("fr, de"), None);
+        assert_eq!(parse_accept_language("ru;q=0"), None);
+    }
+}

@@ -1,0 +1,24 @@
+//! Logging: one line per event, JSON in production, readable in development; `RUST_LOG` sets
+//! the levels. Nothing in here logs request bodies, tokens or case data.
+
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+use crate::config::LogFormat;
+
+/// Installs the global subscriber. Calling it twice keeps the first (tests call it freely).
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let registry = tracing_subscriber::registry().with(filter);
+    let _already_set = match format {
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true),
+            )
+            .try_init(),
+        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+    };
+}

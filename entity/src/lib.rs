@@ -1,0 +1,26 @@
+//! SeaORM entities of the partner portal: one module per table, the shared enums in [`enums`]
+//! and the per-language text type in [`localized`].
+//!
+//! This crate holds database shapes only. The API crate has its own GraphQL types built from
+//! these models, so a new column is never exposed by accident.
+
+pub mod account;
+pub mod audit_entry;
+pub mod case_code_counter;
+pub mod centre_report;
+pub mod centre_report_line;
+pub mod centre_service;
+pub mod enums;
+pub mod event;
+pub mod localized;
+pub mod organisation;
+pub mod project;
+pub mod project_partner;
+pub mod project_region;
+pub mod project_thematic_area;
+pub mod referral_case;
+pub mod referral_transition;
+pub mod resource_centre;
+pub mod session;
+
+pub use localized::Localized;

@@ -1,0 +1,34 @@
+//! Database migrations of the partner portal.
+//!
+//! Each migration is frozen history: it never imports the `entity` crate and keeps its own copy
+//! of every code list it restricts with a CHECK constraint. A change to the schema is a new
+//! migration, never an edit of an applied one.
+//!
+//! Names: `fk_<table>_<column>` for foreign keys, `uq_<table>_<columns>` for unique constraints,
+//! `ck_<table>_<rule>` for checks and `idx_<table>_<columns>` for indexes.
+
+pub use sea_orm_migration::prelude::*;
+
+mod common;
+mod m20261122_000001_organisations_accounts;
+mod m20261122_000002_projects_events;
+mod m20261122_000003_centres;
+mod m20261122_000004_referrals;
+mod m20261122_000005_audit;
+
+/// All migrations, oldest first.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_organisations_accounts::Migration),
+            Box::new(m20261122_000002_projects_events::Migration),
+            Box::new(m20261122_000003_centres::Migration),
+            Box::new(m20261122_000004_referrals::Migration),
+            Box::new(m20261122_000005_audit::Migration),
+        ]
+    }
+}

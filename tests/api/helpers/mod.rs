@@ -1,0 +1,182 @@
+//! The test app: a server on a fresh database, and a client for it.
+
+pub mod fixtures;
+
+use std::net::TcpListener;
+
+use api::{
+    config::Config,
+    db::{self, StatementCounter},
+    startup::Application,
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// A running server on its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The app's own pool, for arranging data the API cannot write yet.
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+    /// Keeps the SQLite file alive for the test's duration.
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh database URL: a new SQLite file, or a new PostgreSQL database when
+/// `TEST_DATABASE_URL` names a server.
+async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) => {
+            let name = format!("portal_test_{}", Uuid::now_v7().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL must reach PostgreSQL");
+            admin
+                .execute_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("CREATE DATABASE \"{name}\""),
+                ))
+                .await
+                .expect("create the test database");
+            admin.close().await.expect("close the admin connection");
+            let (base, _) = admin_url
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL ends with a database name");
+            (format!("{base}/{name}"), None)
+        }
+        Err(_) => {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("portal.db").display()
+            );
+            (url, Some(dir))
+        }
+    }
+}
+
+/// The configuration tests run with: development defaults on the given database, no demo data.
+pub fn test_config(database_url: &str) -> Config {
+    let database_url = database_url.to_owned();
+    Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(database_url.clone()),
+        "PORTAL_DEMO_DATA" => Some("never".to_owned()),
+        "PORTAL_LISTEN" => Some("127.0.0.1:0".to_owned()),
+        "PORTAL_DB_MAX_CONNECTIONS" => Some("5".to_owned()),
+        _ => None,
+    })
+    .expect("test configuration")
+}
+
+/// Starts the server on a fresh, migrated, empty database.
+pub async fn spawn_app() -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        api::telemetry::init(api::config::LogFormat::Pretty);
+    }
+    let (database_url, dir) = fresh_database().await;
+    let config = test_config(&database_url);
+    let (db, statements) = db::connect(&config).await.expect("connect");
+    Migrator::up(&db, None).await.expect("migrations");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let application =
+        Application::from_parts(&config, db.clone(), statements.clone(), listener).expect("app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        statements,
+        _dir: dir,
+    }
+}
+
+/// Starts the server on a fresh database holding the demo data.
+pub async fn spawn_app_with_demo() -> TestApp {
+    let app = spawn_app().await;
+    api::services::Services::new(app.db.clone())
+        .load_demo()
+        .await
+        .expect("demo data");
+    app
+}
+
+impl TestApp {
+    /// Posts a GraphQL request and returns the JSON response (any HTTP status).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.graphql_in(query, variables, None).await
+    }
+
+    /// As [`TestApp::graphql`], with an `Accept-Language` header.
+    pub async fn graphql_in(&self, query: &str, variables: Value, language: Option<&str>) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(language) = language {
+            request = request.header("Accept-Language", language);
+        }
+        request
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// How many SQL statements `query` sends, run on its own.
+    pub async fn count_statements(&self, query: &str, variables: Value) -> (u64, Value) {
+        let before = self.statements.get();
+        let data = self.data(query, variables).await;
+        (self.statements.get() - before, data)
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The `extensions.code` of every error of a response.
+pub fn error_codes(response: &Value) -> Vec<String> {
+    response["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|error| {
+                    error["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The nodes of a connection in `data` at `path` (e.g. `["projects"]`).
+pub fn nodes(connection: &Value) -> Vec<&Value> {
+    connection["edges"]
+        .as_array()
+        .map(|edges| edges.iter().map(|edge| &edge["node"]).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,12 @@
+//! The integration tests: one binary whose modules mirror the API. Each test starts the real
+//! server (built by `startup`, as `main` builds it) on its own fresh database, SQLite by default
+//! or PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod centres;
+mod events;
+mod helpers;
+mod migrations;
+mod organisations;
+mod projects;
+mod schema;
+mod server;

@@ -1,0 +1,115 @@
+//! The HTTP surface: health, readiness, GraphiQL, error codes of malformed requests.
+
+use serde_json::json;
+
+use crate::helpers::{error_codes, spawn_app};
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+
+    let health = app.get("/health").await;
+    assert_eq!(health.status(), 200);
+
+    let ready = app.get("/ready").await;
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.expect("JSON");
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    app.db.clone().close().await.expect("close the pool");
+
+    let ready = app.get("/ready").await;
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.expect("JSON");
+    assert_eq!(body["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn graphiql_is_served_in_development() {
+    let app = spawn_app().await;
+
+    let page = app.get("/graphql").await;
+
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("graphiql"), "GraphiQL page expected");
+}
+
+#[tokio::test]
+async fn an_invalid_document_is_bad_user_input_with_the_reason() {
+    let app = spawn_app().await;
+
+    let unknown_field = app
+        .graphql("{ projects { edges { node { secret } } } }", json!({}))
+        .await;
+    let syntax = app.graphql("{ projects { ", json!({})).await;
+
+    assert_eq!(error_codes(&unknown_field), ["BAD_USER_INPUT"]);
+    assert!(
+        unknown_field["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("secret")),
+        "{unknown_field:#}"
+    );
+    assert_eq!(error_codes(&syntax), ["BAD_USER_INPUT"]);
+}
+
+#[tokio::test]
+async fn page_size_out_of_range_names_the_argument() {
+    let app = spawn_app().await;
+
+    for first in [0, 101, -5] {
+        let response = app
+            .graphql(
+                "query($first: Int!) { projects(first: $first) { totalCount } }",
+                json!({ "first": first }),
+            )
+            .await;
+        assert_eq!(
+            error_codes(&response),
+            ["BAD_USER_INPUT"],
+            "first = {first}"
+        );
+        assert_eq!(
+            response["errors"][0]["extensions"]["fields"][0]["field"],
+            "first"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_cursor_or_id_is_bad_user_input() {
+    let app = spawn_app().await;
+
+    let cursor = app
+        .graphql(r#"{ events(after: "garbage") { totalCount } }"#, json!({}))
+        .await;
+    let id = app
+        .graphql(r#"{ project(id: "not-an-id") { code } }"#, json!({}))
+        .await;
+
+    assert_eq!(error_codes(&cursor), ["BAD_USER_INPUT"]);
+    assert_eq!(
+        cursor["errors"][0]["extensions"]["fields"][0]["field"],
+        "after"
+    );
+    assert_eq!(error_codes(&id), ["BAD_USER_INPUT"]);
+}
+
+#[tokio::test]
+async fn a_wrongly_typed_variable_is_bad_user_input_not_internal() {
+    let app = spawn_app().await;
+
+    let response = app
+        .graphql(
+            "query($area: ThematicArea) { projects(filter: { thematicArea: $area }) { totalCount } }",
+            json!({ "area": "KNITTING" }),
+        )
+        .await;
+
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response:#}");
+}
