@@ -1,8 +1,9 @@
 //! The HTTP surface: health, readiness, GraphiQL, error codes of malformed requests.
 
+use migration::MigratorTrait;
 use serde_json::json;
 
-use crate::helpers::{error_codes, spawn_app};
+use crate::helpers::{error_codes, fresh_config, nodes, spawn_app, spawn_built_app};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -112,4 +113,47 @@ async fn a_wrongly_typed_variable_is_bad_user_input_not_internal() {
         .await;
 
     assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response:#}");
+}
+
+#[tokio::test]
+async fn serving_in_development_migrates_and_loads_the_demo_data_once() {
+    let (config, dir) = fresh_config(&[("PORTAL_DEMO_DATA", "first-start")]).await;
+    let query = "{ projects(first: 100) { totalCount } events(first: 1) { totalCount } }";
+
+    let first = spawn_built_app(&config, None).await;
+    let first_counts = first.data(query, json!({})).await;
+    // A second start on the same database, as after a restart.
+    let second = spawn_built_app(&config, dir).await;
+    let second_counts = second.data(query, json!({})).await;
+
+    assert!(first_counts["projects"]["totalCount"].as_u64() >= Some(20));
+    assert!(first_counts["events"]["totalCount"].as_u64() >= Some(60));
+    assert_eq!(first_counts, second_counts);
+}
+
+#[tokio::test]
+async fn production_serves_no_graphiql_and_no_introspection() {
+    let (config, dir) = fresh_config(&[("PORTAL_ENV", "production")]).await;
+    // Production does not migrate by itself (`portal migrate` does).
+    let (db, _) = api::db::connect(&config).await.expect("connect");
+    migration::Migrator::up(&db, None).await.expect("migrate");
+    let app = spawn_built_app(&config, dir).await;
+
+    let page = app.get("/graphql").await;
+    let introspection = app
+        .graphql("{ __schema { types { name } } }", json!({}))
+        .await;
+    let typo = app.graphql("{ projectz { totalCount } }", json!({})).await;
+    let works = app.data("{ projects { totalCount } }", json!({})).await;
+
+    assert_ne!(page.status(), 200);
+    // async-graphql answers a disabled introspection with null rather than an error.
+    assert!(
+        introspection["data"]["__schema"].is_null(),
+        "{introspection:#}"
+    );
+    let typo_message = typo["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!typo_message.contains("Did you mean"), "{typo_message}");
+    assert_eq!(works["projects"]["totalCount"], 0);
+    assert!(nodes(&works["projects"]).is_empty());
 }

@@ -172,6 +172,7 @@ impl CentreQuery {
     }
 
     /// The directory of resource centres: the public sees active centres.
+    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
     async fn resource_centres(
         &self,
         ctx: &Context<'_>,

@@ -190,3 +190,16 @@ where
         .collect();
     connection
 }
+
+/// The cost of a connection field: its page size times the cost of one node, so that a nested
+/// list's cost is multiplied by the size of the list around it (a GitHub-style node budget).
+pub fn connection_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.map_or(crate::services::pagination::DEFAULT_PAGE_SIZE, |first| {
+        u64::try_from(first).unwrap_or(1)
+    });
+    let first = usize::try_from(first).unwrap_or(usize::MAX);
+    first
+        .max(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}

@@ -167,6 +167,7 @@ impl EventQuery {
     }
 
     /// Events you may see: the public sees published events of public projects.
+    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,

@@ -30,6 +30,11 @@ pub type PortalSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 /// events → edges → node → organiser → name is 8 with the connection wrappers).
 pub const MAX_DEPTH: usize = 12;
 
+/// The most expensive query accepted, counting each field 1 and each connection `first ×` its
+/// node (see [`common::connection_complexity`]). 50 projects with partners and their first 20
+/// events cost about 6,500; 100 projects with 100 events each are refused.
+pub const MAX_COMPLEXITY: usize = 25_000;
+
 /// Whether the schema is built for development (introspection on) or production (off).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exposure {
@@ -40,6 +45,7 @@ pub enum Exposure {
 fn builder(exposure: Exposure) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     let builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
         .extension(errors::ErrorMasking);
     match exposure {
         Exposure::Development => builder,

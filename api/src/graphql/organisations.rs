@@ -101,6 +101,7 @@ impl OrganisationQuery {
     }
 
     /// Organisations you may see. The public sees those that take part in public content.
+    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
     async fn organisations(
         &self,
         ctx: &Context<'_>,

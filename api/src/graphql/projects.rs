@@ -153,6 +153,7 @@ impl Project {
     }
 
     /// The project's events you may see, newest first.
+    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -217,6 +218,7 @@ impl ProjectQuery {
     }
 
     /// Projects you may see: the public sees `PUBLIC` projects.
+    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,

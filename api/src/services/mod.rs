@@ -4,17 +4,7 @@
 //! [`Actor`]: crate::auth::Actor
 
 pub mod centres;
-// TEMPORARY stub until the demo loader lands.
-pub mod demo {
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct DemoSummary;
-    pub async fn load(_db: &sea_orm::DatabaseConnection) -> Result<DemoSummary, sea_orm::DbErr> {
-        Ok(DemoSummary)
-    }
-    pub async fn is_loaded(_db: &sea_orm::DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
-        Ok(true)
-    }
-}
+pub mod demo;
 pub mod events;
 pub mod organisations;
 pub mod pagination;

@@ -58,17 +58,46 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     }
 }
 
-/// The configuration tests run with: development defaults on the given database, no demo data.
-pub fn test_config(database_url: &str) -> Config {
-    let database_url = database_url.to_owned();
-    Config::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(database_url.clone()),
-        "PORTAL_DEMO_DATA" => Some("never".to_owned()),
-        "PORTAL_LISTEN" => Some("127.0.0.1:0".to_owned()),
-        "PORTAL_DB_MAX_CONNECTIONS" => Some("5".to_owned()),
-        _ => None,
+/// A fresh, empty database (not migrated) and the configuration for it, with `overrides` of
+/// environment variables on top of the test defaults (no demo data, port 0, a small pool).
+pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<tempfile::TempDir>) {
+    let (database_url, dir) = fresh_database().await;
+    let overrides: Vec<(String, String)> = overrides
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    let config = Config::from_lookup(|name| {
+        if let Some((_, value)) = overrides.iter().find(|(key, _)| key == name) {
+            return Some(value.clone());
+        }
+        match name {
+            "DATABASE_URL" => Some(database_url.clone()),
+            "PORTAL_DEMO_DATA" => Some("never".to_owned()),
+            "PORTAL_LISTEN" => Some("127.0.0.1:0".to_owned()),
+            "PORTAL_DB_MAX_CONNECTIONS" => Some("5".to_owned()),
+            _ => None,
+        }
     })
-    .expect("test configuration")
+    .expect("test configuration");
+    (config, dir)
+}
+
+/// Starts the server the way `portal serve` does, with `Application::build`.
+pub async fn spawn_built_app(config: &Config, dir: Option<tempfile::TempDir>) -> TestApp {
+    let application = Application::build(config)
+        .await
+        .expect("build the application");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let statements = application.statements.clone();
+    let (db, _) = db::connect(config).await.expect("connect");
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        statements,
+        _dir: dir,
+    }
 }
 
 /// Starts the server on a fresh, migrated, empty database.
@@ -76,8 +105,7 @@ pub async fn spawn_app() -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         api::telemetry::init(api::config::LogFormat::Pretty);
     }
-    let (database_url, dir) = fresh_database().await;
-    let config = test_config(&database_url);
+    let (config, dir) = fresh_config(&[]).await;
     let (db, statements) = db::connect(&config).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrations");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -9,8 +9,8 @@ use entity::enums::CentreKind::{
     self, AarhusCentre, LegalAid, PoliceGenderUnit, Shelter, WomensResourceCentre,
 };
 use entity::enums::CentreService::{
-    self, AwarenessRaising, CrisisSupport, EconomicEmpowerment, LegalConsultation,
-    MedicalReferral, PsychosocialCounselling,
+    self, AwarenessRaising, CrisisSupport, EconomicEmpowerment, LegalConsultation, MedicalReferral,
+    PsychosocialCounselling,
 };
 
 use super::data::{Text, t, t3};
@@ -665,10 +665,7 @@ pub(super) const CENTRES: &[CentreRow] = &[
             "Free legal aid office, Khorog",
             "Бюро бесплатной юридической помощи, Хорог",
         ),
-        address: t(
-            "10 Lenin Street, Khorog",
-            "ул. Ленина, 10, Хорог",
-        ),
+        address: t("10 Lenin Street, Khorog", "ул. Ленина, 10, Хорог"),
         hours: WEEKDAYS,
         phone: "+992 37 000 51 02",
         languages: TG_RU,

@@ -500,7 +500,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Gulrukhsor”",
+            "Gulrukhsor Public Organisation",
             "Общественная организация «Гулрухсор»",
             "Ташкилоти ҷамъиятии «Гулрухсор»",
         ),
@@ -513,7 +513,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Oksana”",
+            "Oksana Public Organisation",
             "Общественная организация «Оксана»",
             "Ташкилоти ҷамъиятии «Оксана»",
         ),
@@ -526,7 +526,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Nuri Jomi”",
+            "Nuri Jomi Public Organisation",
             "Общественная организация «Нури Джами»",
             "Ташкилоти ҷамъиятии «Нури Ҷомӣ»",
         ),
@@ -537,7 +537,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Zanoni Balkh”",
+            "Zanoni Balkh Public Organisation",
             "Общественная организация «Занони Балх»",
             "Ташкилоти ҷамъиятии «Занони Балх»",
         ),
@@ -548,7 +548,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Sarchashma”",
+            "Sarchashma Public Organisation",
             "Общественная организация «Сарчашма»",
             "Ташкилоти ҷамъиятии «Сарчашма»",
         ),
@@ -559,7 +559,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Mehri Khuroson”",
+            "Mehri Khuroson Public Organisation",
             "Общественная организация «Мехри Хуросон»",
             "Ташкилоти ҷамъиятии «Меҳри Хуросон»",
         ),
@@ -570,7 +570,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Bonuvoni Kabodiyon”",
+            "Bonuvoni Kabodiyon Public Organisation",
             "Общественная организация «Бонувони Кабодиён»",
             "Ташкилоти ҷамъиятии «Бонувони Қубодиён»",
         ),
@@ -581,7 +581,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Zan va Jomea”",
+            "Zan va Jomea Public Organisation",
             "Общественная организация «Зан ва Джомеа»",
             "Ташкилоти ҷамъиятии «Зан ва ҷомеа»",
         ),
@@ -592,7 +592,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Nilufari Rasht”",
+            "Nilufari Rasht Public Organisation",
             "Общественная организация «Нилуфари Рашт»",
             "Ташкилоти ҷамъиятии «Нилуфари Рашт»",
         ),
@@ -603,7 +603,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Chashmai Umed”",
+            "Chashmai Umed Public Organisation",
             "Общественная организация «Чашмаи Умед»",
             "Ташкилоти ҷамъиятии «Чашмаи Умед»",
         ),
@@ -614,7 +614,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Zanoni Zarafshon”",
+            "Zanoni Zarafshon Public Organisation",
             "Общественная организация «Занони Зарафшон»",
             "Ташкилоти ҷамъиятии «Занони Зарафшон»",
         ),
@@ -626,7 +626,7 @@ pub(super) const ORGANISATIONS: &[OrgRow] = &[
         Ngo,
         None,
         t3(
-            "Public Organisation “Mehrubon”",
+            "Mehrubon Public Organisation",
             "Общественная организация «Мехрубон»",
             "Ташкилоти ҷамъиятии «Меҳрубон»",
         ),

@@ -4,14 +4,13 @@
 //! after it. Budgets are invented round figures in euros.
 
 use entity::enums::{
-    PartnerRole::{Accountable, Counterpart, Funding, Implementing},
-    ProjectStatus::{Active, Completed, Planned, Suspended},
-    Region::{Drs, Dushanbe, Gbao, Khatlon, Nationwide, Sughd},
-    ThematicArea::*,
+    PartnerRole::{self, Accountable, Counterpart, Funding, Implementing},
+    ProjectStatus::{self, Active, Completed, Planned, Suspended},
+    Region::{self, Drs, Dushanbe, Gbao, Khatlon, Nationwide, Sughd},
+    ThematicArea::{self, *},
 };
 
 use super::data::{Text, t, t3};
-use entity::enums::{PartnerRole, ProjectStatus, Region, ThematicArea};
 
 /// One project. The code doubles as its stable key.
 pub(super) struct ProjectRow {
@@ -611,10 +610,7 @@ pub(super) const PROJECTS: &[ProjectRow] = &[
         regions: &[Nationwide],
         internal: true,
         partners: &[("osce-po", Accountable), ("ombudsman", Counterpart)],
-        title: t(
-            "A by-law on mediation",
-            "Подзаконный акт о медиации",
-        ),
+        title: t("A by-law on mediation", "Подзаконный акт о медиации"),
         summary: t(
             "Drafting support for a by-law on mediation to widen access to peaceful dispute resolution; suspended while the draft is with the government.",
             "Помощь в разработке подзаконного акта о медиации для расширения доступа к мирному урегулированию споров; приостановлено, пока проект находится в правительстве.",
@@ -696,10 +692,7 @@ pub(super) const PROJECTS: &[ProjectRow] = &[
         regions: &[Dushanbe],
         internal: false,
         partners: &[("osce-po", Accountable), ("icj", Implementing)],
-        title: t(
-            "Judicial independence",
-            "Независимость судебной власти",
-        ),
+        title: t("Judicial independence", "Независимость судебной власти"),
         summary: t(
             "Dialogue among lawyers, legal scholars and former judges and prosecutors on judicial independence, with the International Commission of Jurists.",
             "Диалог юристов, учёных-правоведов, бывших судей и прокуроров о независимости судебной власти совместно с Международной комиссией юристов.",
