@@ -82,14 +82,14 @@ pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<tempfil
     (config, dir)
 }
 
-/// Starts the server the way `portal serve` does, with `Application::build`.
-pub async fn spawn_built_app(config: &Config, dir: Option<tempfile::TempDir>) -> TestApp {
-    let application = Application::build(config)
-        .await
-        .expect("build the application");
+/// Runs `application` in the background and hands out a client for it.
+fn run(
+    application: Application,
+    db: DatabaseConnection,
+    dir: Option<tempfile::TempDir>,
+) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let statements = application.statements.clone();
-    let (db, _) = db::connect(config).await.expect("connect");
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
@@ -98,6 +98,15 @@ pub async fn spawn_built_app(config: &Config, dir: Option<tempfile::TempDir>) ->
         statements,
         _dir: dir,
     }
+}
+
+/// Starts the server the way `portal serve` does, with `Application::build`.
+pub async fn spawn_built_app(config: &Config, dir: Option<tempfile::TempDir>) -> TestApp {
+    let application = Application::build(config)
+        .await
+        .expect("build the application");
+    let (db, _) = db::connect(config).await.expect("connect");
+    run(application, db, dir)
 }
 
 /// Starts the server on a fresh, migrated, empty database.
@@ -110,16 +119,8 @@ pub async fn spawn_app() -> TestApp {
     Migrator::up(&db, None).await.expect("migrations");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let application =
-        Application::from_parts(&config, db.clone(), statements.clone(), listener).expect("app");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        db,
-        statements,
-        _dir: dir,
-    }
+        Application::from_parts(&config, db.clone(), statements, listener).expect("app");
+    run(application, db, dir)
 }
 
 /// Starts the server on a fresh database holding the demo data.
