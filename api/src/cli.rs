@@ -80,7 +80,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let (db, _) = db::connect(&config).await?;
-            let services = Services::new(db);
+            let services = Services::new(db, &config.auth);
             services.migrate_up().await?;
             let summary = services.load_demo().await?;
             let mut stdout = std::io::stdout().lock();

@@ -3,6 +3,9 @@
 use std::{net::SocketAddr, time::Duration};
 
 use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+
+use crate::crypto::DataKeys;
 
 /// Where the server runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +42,110 @@ pub struct Config {
     pub listen: SocketAddr,
     pub demo_data: DemoData,
     pub log_format: LogFormat,
+    pub auth: AuthConfig,
+}
+
+/// Secrets and rules of signing in.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// HS256 key of access tokens.
+    pub jwt_secret: JwtSecret,
+    /// Whether `jwt_secret` was generated at start (development only): tokens die with the
+    /// process.
+    pub jwt_secret_generated: bool,
+    /// Keys that encrypt TOTP secrets (and, later, case data).
+    pub data_keys: DataKeys,
+    /// Whether `data_keys` is the publicly known development key.
+    pub data_keys_insecure: bool,
+    /// Whether ADMIN accounts must enrol in two-factor authentication before doing anything.
+    pub totp_required_for_admin: bool,
+    /// Logins allowed per client address per minute (per server process).
+    pub login_attempts_per_minute: u32,
+}
+
+/// The access-token signing key; never printed.
+#[derive(Clone)]
+pub struct JwtSecret(std::sync::Arc<SecretBox<Vec<u8>>>);
+
+impl JwtSecret {
+    /// Wraps key bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self(std::sync::Arc::new(SecretBox::new(Box::new(bytes))))
+    }
+
+    /// The key bytes, for signing and verifying only.
+    pub fn bytes(&self) -> &[u8] {
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("JwtSecret(..)")
+    }
+}
+
+/// The shortest signing key accepted: 256 bits, the size of HS256's output.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl AuthConfig {
+    fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+        environment: Environment,
+    ) -> anyhow::Result<Self> {
+        let production = environment == Environment::Production;
+        let (jwt_secret, jwt_secret_generated) = match lookup("PORTAL_JWT_SECRET") {
+            Some(secret) => {
+                let secret = SecretString::from(secret);
+                if secret.expose_secret().len() < MIN_JWT_SECRET_BYTES {
+                    bail!("PORTAL_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long");
+                }
+                (secret.expose_secret().as_bytes().to_vec(), false)
+            }
+            None if production => {
+                bail!(
+                    "PORTAL_JWT_SECRET (at least {MIN_JWT_SECRET_BYTES} bytes) is required in production"
+                )
+            }
+            None => {
+                let mut secret = vec![0_u8; MIN_JWT_SECRET_BYTES];
+                getrandom::fill(&mut secret)
+                    .map_err(|error| anyhow::anyhow!("no random numbers: {error}"))?;
+                (secret, true)
+            }
+        };
+        let (data_keys, data_keys_insecure) = match lookup("PORTAL_DATA_KEYS") {
+            Some(spec) => (DataKeys::parse(&spec).context("PORTAL_DATA_KEYS")?, false),
+            None if production => {
+                bail!("PORTAL_DATA_KEYS (`id:base64-of-32-bytes`) is required in production")
+            }
+            None => (DataKeys::development(), true),
+        };
+        let totp_required_for_admin = match lookup("PORTAL_TOTP_REQUIRED_FOR_ADMIN").as_deref() {
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                bail!("PORTAL_TOTP_REQUIRED_FOR_ADMIN must be `true` or `false`, not `{other}`")
+            }
+            None => production,
+        };
+        let login_attempts_per_minute = match lookup("PORTAL_LOGIN_ATTEMPTS_PER_MINUTE") {
+            Some(value) => value
+                .parse()
+                .ok()
+                .filter(|value| *value > 0)
+                .context("PORTAL_LOGIN_ATTEMPTS_PER_MINUTE must be a positive number")?,
+            None => 30,
+        };
+        Ok(Self {
+            jwt_secret: JwtSecret::from_bytes(jwt_secret),
+            jwt_secret_generated,
+            data_keys,
+            data_keys_insecure,
+            totp_required_for_admin,
+            login_attempts_per_minute,
+        })
+    }
 }
 
 /// The development database: `portal.db` in the working directory, created if missing.
@@ -103,7 +210,9 @@ impl Config {
             (None, Environment::Development) => LogFormat::Pretty,
             (None, Environment::Production) => LogFormat::Json,
         };
+        let auth = AuthConfig::from_lookup(&lookup, environment)?;
         Ok(Self {
+            auth,
             environment,
             database_url,
             database_max_connections,
@@ -148,16 +257,46 @@ mod tests {
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.demo_data, DemoData::FirstStart);
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert!(config.auth.jwt_secret_generated);
+        assert!(config.auth.data_keys_insecure);
+        assert!(!config.auth.totp_required_for_admin);
         Ok(())
     }
 
     #[test]
     fn production_requires_a_database_url_and_never_loads_demo_data() -> anyhow::Result<()> {
         assert!(config(&[("PORTAL_ENV", "production")]).is_err());
-        let config = config(&[
+        let production = [
             ("PORTAL_ENV", "production"),
             ("DATABASE_URL", "postgres://portal@db/portal"),
-        ])?;
+            ("PORTAL_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "PORTAL_DATA_KEYS",
+                "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+        ];
+        let config = config(&production)?;
+        assert!(config.auth.totp_required_for_admin);
+        assert!(!config.auth.jwt_secret_generated);
+        for missing in ["PORTAL_JWT_SECRET", "PORTAL_DATA_KEYS"] {
+            let without: Vec<_> = production
+                .iter()
+                .copied()
+                .filter(|(name, _)| *name != missing)
+                .collect();
+            assert!(self::config(&without).is_err(), "{missing} is required");
+        }
+        let short_key: Vec<_> = production
+            .iter()
+            .map(|&(name, value)| {
+                if name == "PORTAL_JWT_SECRET" {
+                    (name, "too short")
+                } else {
+                    (name, value)
+                }
+            })
+            .collect();
+        assert!(self::config(&short_key).is_err());
         assert_eq!(config.demo_data, DemoData::Never);
         assert_eq!(config.log_format, LogFormat::Json);
         Ok(())

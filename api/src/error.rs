@@ -22,6 +22,19 @@ pub mod code {
 pub const INTERNAL_MESSAGE: &str =
     "Something went wrong on our side. Quote the request id if you report it.";
 
+/// Messages of [`ApiError::Unauthenticated`].
+pub mod unauthenticated {
+    /// Any failed sign-in: unknown email, wrong password or code, disabled or locked account.
+    pub const LOGIN_FAILED: &str = "Wrong email or password, or the account is locked or disabled. \
+         After 5 failed attempts an account is locked for 15 minutes.";
+    /// A token that is not valid (tampered, expired, signed by another key, ended by logout).
+    pub const INVALID_TOKEN: &str = "Your session is not valid any more; sign in again.";
+    /// A refresh token that is not valid.
+    pub const INVALID_REFRESH: &str = "This refresh token is not valid any more; sign in again.";
+    /// An operation that needs a signed-in account.
+    pub const SIGN_IN: &str = "You need to sign in to do this.";
+}
+
 /// One invalid input field: its path in the request (for example `filter.dateRange`) and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
@@ -36,8 +49,15 @@ pub struct FieldError {
 /// below and always carries `extensions.code`.
 #[derive(Debug)]
 pub enum ApiError {
-    Unauthenticated,
+    /// No valid session, or a failed sign-in; the message says which in words that do not
+    /// reveal whether an account exists.
+    Unauthenticated(&'static str),
+    /// The password was right and the account needs its two-factor code.
+    TotpRequired,
     Forbidden,
+    /// The account must do something first (change its one-time password, enrol in two-factor
+    /// authentication); the message says what.
+    ActionRequired(&'static str),
     /// Both for missing objects and for objects the caller may not see, so that the answer does
     /// not tell which.
     NotFound {
@@ -70,8 +90,12 @@ impl ApiError {
     /// The message a client sees.
     pub fn message(&self) -> String {
         match self {
-            Self::Unauthenticated => "You need to sign in to do this.".to_owned(),
+            Self::Unauthenticated(message) => (*message).to_owned(),
+            Self::TotpRequired => {
+                "Enter the six-digit code from your authenticator app.".to_owned()
+            }
             Self::Forbidden => "You are not allowed to do this.".to_owned(),
+            Self::ActionRequired(message) => (*message).to_owned(),
             Self::NotFound { entity } => format!("{entity} not found."),
             Self::BadUserInput(fields) => fields
                 .iter()
@@ -89,8 +113,8 @@ impl ApiError {
     /// The `extensions.code` of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated => code::UNAUTHENTICATED,
-            Self::Forbidden => code::FORBIDDEN,
+            Self::Unauthenticated(_) | Self::TotpRequired => code::UNAUTHENTICATED,
+            Self::Forbidden | Self::ActionRequired(_) => code::FORBIDDEN,
             Self::NotFound { .. } => code::NOT_FOUND,
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
@@ -138,6 +162,7 @@ impl From<ApiError> for async_graphql::Error {
                         .collect();
                     extensions.set("fields", async_graphql::Value::List(fields));
                 }
+                ApiError::TotpRequired => extensions.set("totpRequired", true),
                 ApiError::RateLimited { retry_after_secs } => {
                     extensions.set("retryAfterSeconds", *retry_after_secs);
                 }

@@ -6,6 +6,7 @@
 //! denied unless a rule below grants it. The rules follow the access table of DESIGN.md.
 
 use entity::{
+    account,
     enums::{CentreKind, Role, Visibility},
     event, organisation, project, project_partner, resource_centre,
 };
@@ -15,7 +16,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::Actor;
+use crate::auth::{Actor, Restriction};
 
 /// How much of the portal's content an actor reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,4 +177,85 @@ pub fn can_read_centre_administration(actor: &Actor, centre: &resource_centre::M
 /// Whether the actor may read a project's internal fields (budget, visibility).
 pub fn can_read_project_internals(actor: &Actor) -> bool {
     reach(actor) != Reach::Public
+}
+
+/// Accounts the actor may read: admins all; partner managers those of their organisation;
+/// everyone their own; the public none.
+pub fn visible_accounts(actor: &Actor) -> Condition {
+    match actor {
+        Actor::Anonymous => Condition::all().add(account::Column::Id.is_null()),
+        Actor::Member(member) => match (member.role, member.organisation_id) {
+            (Role::Admin, _) => everything(),
+            (Role::PartnerManager, Some(organisation_id)) => Condition::any()
+                .add(account::Column::Id.eq(member.account_id))
+                .add(account::Column::OrganisationId.eq(organisation_id)),
+            _ => Condition::all().add(account::Column::Id.eq(member.account_id)),
+        },
+    }
+}
+
+/// Whether the actor may list and search accounts (admins, and managers for their own
+/// organisation).
+pub fn can_list_accounts(actor: &Actor) -> bool {
+    matches!(actor.role(), Some(Role::Admin | Role::PartnerManager))
+}
+
+/// Whether the actor may administer `target` (change, disable, enable, reset): admins any
+/// account; partner managers the partner accounts of their own organisation.
+pub fn can_manage_account(actor: &Actor, target: &account::Model) -> bool {
+    let Some(member) = actor.member() else {
+        return false;
+    };
+    match member.role {
+        Role::Admin => true,
+        Role::PartnerManager => {
+            member.organisation_id.is_some()
+                && target.organisation_id == member.organisation_id
+                && is_partner_role(target.role)
+        }
+        Role::Partner | Role::Staff => false,
+    }
+}
+
+/// Whether the actor may give an account `role` in `organisation_id` (on creation or change):
+/// admins any; partner managers only partner roles in their own organisation, never above
+/// `PARTNER_MANAGER`.
+pub fn can_grant(actor: &Actor, role: Role, organisation_id: Option<Uuid>) -> bool {
+    let Some(member) = actor.member() else {
+        return false;
+    };
+    match member.role {
+        Role::Admin => true,
+        Role::PartnerManager => {
+            is_partner_role(role)
+                && member.organisation_id.is_some()
+                && organisation_id == member.organisation_id
+        }
+        Role::Partner | Role::Staff => false,
+    }
+}
+
+/// Partner roles belong to an organisation; staff roles to none.
+pub fn is_partner_role(role: Role) -> bool {
+    matches!(role, Role::Partner | Role::PartnerManager)
+}
+
+/// Whether the actor may create, change and deactivate organisations.
+pub fn can_manage_organisations(actor: &Actor) -> bool {
+    matches!(actor.role(), Some(Role::Staff | Role::Admin))
+}
+
+/// The root fields an account with a pending [`Restriction`] may still use: those that let it
+/// meet the restriction, see who it is, and leave.
+pub fn allowed_while_restricted(restriction: Restriction, field: &str) -> bool {
+    const ALWAYS: [&str; 4] = ["me", "logout", "refreshSession", "login"];
+    if ALWAYS.contains(&field) {
+        return true;
+    }
+    match restriction {
+        Restriction::MustChangePassword => field == "changePassword",
+        Restriction::MustEnrolTotp => {
+            matches!(field, "enrolTotp" | "confirmTotp" | "changePassword")
+        }
+    }
 }

@@ -12,11 +12,13 @@ use sea_orm::DatabaseConnection;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
-    auth::Actor,
+    auth::{Actor, Caller},
     config::{Config, DemoData},
     db::{self, StatementCounter},
+    error::{ApiError, unauthenticated},
     graphql::{self, Exposure, PortalSchema, common::RequestContext, loaders},
     services::Services,
+    services::demo::demo_logins,
 };
 
 /// What every request handler shares.
@@ -41,15 +43,34 @@ impl Application {
     /// # Errors
     /// When the database is unreachable, a migration fails or the address cannot be bound.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        if config.auth.jwt_secret_generated {
+            tracing::warn!(
+                "PORTAL_JWT_SECRET is not set: signing tokens with a key generated for this \
+                 process; sessions end when it stops"
+            );
+        }
+        if config.auth.data_keys_insecure {
+            tracing::warn!(
+                "PORTAL_DATA_KEYS is not set: encrypting with the publicly known development key"
+            );
+        }
         let (db, statements) = db::connect(config).await?;
-        let services = Services::new(db.clone());
+        let services = Services::new(db.clone(), &config.auth);
         if config.is_development() {
             services.migrate_up().await?;
         }
-        if config.demo_data == DemoData::FirstStart
-            && let Some(summary) = services.load_demo_if_missing().await?
-        {
-            tracing::info!(?summary, "loaded the demo data");
+        if config.demo_data == DemoData::FirstStart {
+            if let Some(summary) = services.load_demo_if_missing().await? {
+                tracing::info!(?summary, "loaded the demo data");
+            }
+            for login in demo_logins() {
+                tracing::info!(
+                    role = login.role,
+                    email = login.email,
+                    password = login.password,
+                    "demo login"
+                );
+            }
         }
         let listener = TcpListener::bind(config.listen)?;
         Self::from_parts(config, db, statements, listener)
@@ -66,7 +87,7 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let services = Services::new(db);
+        let services = Services::new(db, &config.auth);
         let exposure = if config.is_development() {
             Exposure::Development
         } else {
@@ -129,13 +150,23 @@ async fn graphql_endpoint(
     request_id: RequestId,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let actor = Actor::Anonymous;
-    let context = RequestContext {
+    let request_id = request_id.to_string();
+    let actor = match bearer_token(&http) {
+        Ok(None) => Actor::Anonymous,
+        Ok(Some(token)) => match state.services.auth().authenticate(token).await {
+            Ok(actor) => actor,
+            Err(error) => return refusal(error, &request_id),
+        },
+        Err(error) => return refusal(error, &request_id),
+    };
+    let language = request_language(&http, &actor);
+    let caller = Caller {
         actor: actor.clone(),
-        language: request_language(&http),
-        request_id: request_id.to_string(),
+        request_id,
+        client_ip: http.peer_addr().map(|address| address.ip()),
     };
     let loaders = loaders::for_request(state.services.clone(), actor);
+    let context = RequestContext { caller, language };
     state
         .schema
         .execute(request.into_inner().data(context).data(loaders))
@@ -143,13 +174,40 @@ async fn graphql_endpoint(
         .into()
 }
 
-/// The language of the answer: the best `Accept-Language` entry the portal speaks, else
-/// English. (Signed-in users' preferred language comes with accounts.)
-pub fn request_language(http: &HttpRequest) -> Language {
+/// The token of an `Authorization: Bearer …` header, if there is one.
+fn bearer_token(http: &HttpRequest) -> Result<Option<&str>, ApiError> {
+    let Some(value) = http.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .map(Some)
+        .ok_or(ApiError::Unauthenticated(unauthenticated::INVALID_TOKEN))
+}
+
+/// The whole request refused before execution (a bad token): one error, no data.
+fn refusal(error: ApiError, request_id: &str) -> GraphQLResponse {
+    let mut error =
+        async_graphql::Error::from(error).into_server_error(async_graphql::Pos::default());
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("requestId", request_id);
+    async_graphql::Response::from_errors(vec![error]).into()
+}
+
+/// The language of the answer: the best `Accept-Language` entry the portal speaks, else the
+/// signed-in account's preferred language, else English.
+pub fn request_language(http: &HttpRequest, actor: &Actor) -> Language {
     http.headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|value| value.to_str().ok())
         .and_then(parse_accept_language)
+        .or_else(|| actor.member().map(|member| member.preferred_language))
         .unwrap_or(Language::En)
 }
 

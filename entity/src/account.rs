@@ -26,6 +26,8 @@ pub struct Model {
     /// TOTP secret, AEAD-encrypted (key id inside the envelope).
     pub totp_secret: Option<Vec<u8>>,
     pub totp_enabled_at: Option<DateTimeUtc>,
+    /// The last TOTP time step accepted, so that no code is accepted twice.
+    pub totp_last_step: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -15,6 +15,7 @@ mod m20261122_000002_projects_events;
 mod m20261122_000003_centres;
 mod m20261122_000004_referrals;
 mod m20261122_000005_audit;
+mod m20261123_000006_account_totp_step;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_centres::Migration),
             Box::new(m20261122_000004_referrals::Migration),
             Box::new(m20261122_000005_audit::Migration),
+            Box::new(m20261123_000006_account_totp_step::Migration),
         ]
     }
 }

@@ -441,6 +441,7 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             must_change_password: false,
             totp_secret: None,
             totp_enabled_at: None,
+            totp_last_step: None,
             created_at: at(3, 1)?,
             updated_at: at(3, 2)?,
         })
@@ -454,6 +455,7 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             must_change_password: true,
             totp_secret: Some(vec![0, 1, 2, 0xfe, 0xff, 0]),
             totp_enabled_at: Some(at(6, 0)?),
+            totp_last_step: Some(59_000_123),
             ..account(
                 ids.partner,
                 "partner@example.tj",

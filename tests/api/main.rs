@@ -2,6 +2,8 @@
 //! server (built by `startup`, as `main` builds it) on its own fresh database, SQLite by default
 //! or PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod accounts;
+mod auth;
 mod centres;
 mod events;
 mod helpers;

@@ -141,3 +141,124 @@ async fn organisations_are_searched_in_any_language() {
     assert_eq!(found["organisations"]["totalCount"], 1);
     assert_eq!(none["organisations"]["totalCount"], 0);
 }
+
+const CREATE_ORGANISATION: &str = r"
+mutation($input: OrganisationInput!) {
+  createOrganisation(input: $input) { id name acronym kind contactEmail active }
+}";
+
+#[tokio::test]
+async fn staff_and_admins_manage_organisations_and_others_may_not() {
+    use entity::enums::Role;
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let staff = app.user(Role::Staff, None).await;
+    let admin = app.user(Role::Admin, None).await;
+    let manager = app.user(Role::PartnerManager, Some(ngo.id)).await;
+    let input = json!({ "input": {
+        "name": { "en": "Association of Women Judges", "ru": "Союз женщин-судей" },
+        "acronym": "AWJ", "kind": "NGO", "contactEmail": "Info@AWJ.example.tj"
+    } });
+
+    let anonymous = app.graphql(CREATE_ORGANISATION, input.clone()).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+    let by_manager = app
+        .graphql_as(&manager.access_token, CREATE_ORGANISATION, input.clone())
+        .await;
+    assert_eq!(error_codes(&by_manager), ["FORBIDDEN"]);
+
+    let created = app
+        .data_as(&staff.access_token, CREATE_ORGANISATION, input)
+        .await;
+    let created = &created["createOrganisation"];
+    assert_eq!(created["contactEmail"], "info@awj.example.tj");
+    assert_eq!(created["active"], true);
+    let id = created["id"].as_str().expect("id").to_owned();
+
+    let updated = app
+        .data_as(
+            &admin.access_token,
+            "mutation($id: ID!, $input: OrganisationInput!) { updateOrganisation(id: $id, input: $input) { name kind } }",
+            json!({ "id": id, "input": { "name": { "tg": "Иттиҳодияи занони судя" }, "kind": "ACADEMIC" } }),
+        )
+        .await;
+    assert_eq!(
+        updated["updateOrganisation"]["name"],
+        "Иттиҳодияи занони судя"
+    );
+    let deactivated = app
+        .data_as(
+            &staff.access_token,
+            "mutation($id: ID!) { deactivateOrganisation(id: $id) { active } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(deactivated["deactivateOrganisation"]["active"], false);
+    let by_partner = app
+        .graphql_as(
+            &manager.access_token,
+            "mutation($id: ID!) { reactivateOrganisation(id: $id) { active } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_codes(&by_partner), ["FORBIDDEN"]);
+
+    let signed_in_details = app
+        .data_as(
+            &manager.access_token,
+            "query($id: ID!) { organisation(id: $id) { contactEmail active } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(signed_in_details["organisation"]["active"], false);
+}
+
+#[tokio::test]
+async fn organisation_fields_are_checked() {
+    use entity::enums::Role;
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+
+    let cases = [
+        (json!({ "name": {}, "kind": "NGO" }), "name"),
+        (json!({ "name": { "en": "   " }, "kind": "NGO" }), "name"),
+        (
+            json!({ "name": { "en": "x".repeat(201) }, "kind": "NGO" }),
+            "name.en",
+        ),
+        (
+            json!({ "name": { "en": "Fine" }, "kind": "NGO", "acronym": "X".repeat(21) }),
+            "acronym",
+        ),
+        (
+            json!({ "name": { "en": "Fine" }, "kind": "NGO", "contactEmail": "nope" }),
+            "contactEmail",
+        ),
+        (
+            json!({ "name": { "en": "Fine" }, "kind": "NGO", "contactPhone": "call me" }),
+            "contactPhone",
+        ),
+    ];
+    for (input, field) in cases {
+        let response = app
+            .graphql_as(
+                &staff.access_token,
+                CREATE_ORGANISATION,
+                json!({ "input": input }),
+            )
+            .await;
+        assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{input}");
+        assert_eq!(
+            response["errors"][0]["extensions"]["fields"][0]["field"], field,
+            "{input}"
+        );
+    }
+    let unknown = app
+        .graphql_as(
+            &staff.access_token,
+            "mutation($id: ID!, $input: OrganisationInput!) { updateOrganisation(id: $id, input: $input) { id } }",
+            json!({ "id": uuid::Uuid::now_v7().to_string(), "input": { "name": { "en": "X" }, "kind": "NGO" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&unknown), ["NOT_FOUND"]);
+}

@@ -2,11 +2,11 @@
 
 use api::{
     auth::{Actor, Member},
-    services::{Services, pagination::PageArgs, projects::ProjectFilter},
+    services::{pagination::PageArgs, projects::ProjectFilter},
 };
 use entity::{
     Localized,
-    enums::{PartnerRole, ProjectStatus, Region, Role, ThematicArea, Visibility},
+    enums::{Language, PartnerRole, ProjectStatus, Region, Role, ThematicArea, Visibility},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -169,6 +169,9 @@ fn partner_of(organisation_id: Uuid) -> Actor {
         account_id: Uuid::now_v7(),
         role: Role::Partner,
         organisation_id: Some(organisation_id),
+        session_family: Uuid::now_v7(),
+        restriction: None,
+        preferred_language: Language::En,
     })
 }
 
@@ -177,12 +180,16 @@ fn staff() -> Actor {
         account_id: Uuid::now_v7(),
         role: Role::Staff,
         organisation_id: None,
+        session_family: Uuid::now_v7(),
+        restriction: None,
+        preferred_language: Language::En,
     })
 }
 
 async fn visible_codes(app: &TestApp, actor: &Actor) -> Vec<String> {
     let page = PageArgs::new(Some(100), None, true).expect("page");
-    let page = Services::new(app.db.clone())
+    let page = app
+        .services()
         .projects()
         .list(actor, &ProjectFilter::default(), Default::default(), &page)
         .await
@@ -199,7 +206,7 @@ async fn partners_see_their_organisations_projects_and_staff_see_all() {
     // services, which these calls exercise directly.
     let app = spawn_app().await;
     let world = world(&app).await;
-    let services = Services::new(app.db.clone());
+    let services = app.services();
 
     assert_eq!(
         visible_codes(&app, &partner_of(world.ngo_a.id)).await,

@@ -133,7 +133,14 @@ async fn serving_in_development_migrates_and_loads_the_demo_data_once() {
 
 #[tokio::test]
 async fn production_serves_no_graphiql_and_no_introspection() {
-    let (config, dir) = fresh_config(&[("PORTAL_ENV", "production")]).await;
+    let (config, dir) = fresh_config(&[
+        ("PORTAL_ENV", "production"),
+        (
+            "PORTAL_DATA_KEYS",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+    ])
+    .await;
     // Production does not migrate by itself (`portal migrate` does).
     let (db, _) = api::db::connect(&config).await.expect("connect");
     migration::Migrator::up(&db, None).await.expect("migrate");

@@ -1,7 +1,14 @@
-//! Who is making a request. The [`Actor`] is worked out once per request and handed to every
-//! service call; until accounts exist every request is [`Actor::Anonymous`].
+//! Who is making a request: the [`Actor`], worked out once per request from the bearer token
+//! (see `services::auth::authenticate`) and handed to every service call; the [`Caller`] adds
+//! what the audit log records about the request.
 
-use entity::enums::Role;
+pub mod password;
+pub mod tokens;
+pub mod totp;
+
+use std::net::IpAddr;
+
+use entity::enums::{Language, Role};
 use uuid::Uuid;
 
 /// The principal of a request.
@@ -13,13 +20,28 @@ pub enum Actor {
     Member(Member),
 }
 
-/// A signed-in account as the policy needs it.
+/// A signed-in account as the policy needs it, read from the database on every request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
     pub account_id: Uuid,
     pub role: Role,
     /// Set for partner roles, `None` for Programme Office staff and admins.
     pub organisation_id: Option<Uuid>,
+    /// The login this request's token belongs to.
+    pub session_family: Uuid,
+    /// Something the account must do before it may do anything else.
+    pub restriction: Option<Restriction>,
+    /// The language answers use when the request names none.
+    pub preferred_language: Language,
+}
+
+/// What a signed-in account must do first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restriction {
+    /// It signed in with a one-time password.
+    MustChangePassword,
+    /// It is an ADMIN and two-factor authentication is mandatory for admins.
+    MustEnrolTotp,
 }
 
 impl Actor {
@@ -28,6 +50,33 @@ impl Actor {
         match self {
             Self::Anonymous => None,
             Self::Member(member) => Some(member.role),
+        }
+    }
+
+    /// The signed-in account, if any.
+    pub fn member(&self) -> Option<&Member> {
+        match self {
+            Self::Anonymous => None,
+            Self::Member(member) => Some(member),
+        }
+    }
+}
+
+/// The actor of a request with what the audit log needs to know about the request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub actor: Actor,
+    pub request_id: String,
+    pub client_ip: Option<IpAddr>,
+}
+
+impl Caller {
+    /// A caller outside any HTTP request (the command line, the demo loader, tests).
+    pub fn system(actor: Actor) -> Self {
+        Self {
+            actor,
+            request_id: "system".to_owned(),
+            client_ip: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use entity::{Localized, enums::Language};
 use uuid::Uuid;
 
 use crate::{
-    auth::Actor,
+    auth::{Actor, Caller},
     error::{ApiError, ApiResult},
     services::{
         Services,
@@ -18,12 +18,12 @@ use crate::{
     },
 };
 
-/// Who asks, in which language, under which request id. Built once per HTTP request.
+/// Who asks (with the request id and address the audit log records), in which language.
+/// Built once per HTTP request.
 #[derive(Clone, Debug)]
 pub struct RequestContext {
-    pub actor: Actor,
+    pub caller: Caller,
     pub language: Language,
-    pub request_id: String,
 }
 
 /// The request's context (always present: the HTTP handler inserts it).
@@ -40,7 +40,15 @@ pub fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
 /// # Errors
 /// As [`request`].
 pub fn actor<'a>(ctx: &Context<'a>) -> ApiResult<&'a Actor> {
-    request(ctx).map(|request| &request.actor)
+    request(ctx).map(|request| &request.caller.actor)
+}
+
+/// The request's caller: the actor with the request id and client address.
+///
+/// # Errors
+/// As [`request`].
+pub fn caller<'a>(ctx: &Context<'a>) -> ApiResult<&'a Caller> {
+    request(ctx).map(|request| &request.caller)
 }
 
 /// The service layer.
@@ -102,6 +110,24 @@ impl From<&Localized> for Translations {
             en: text.en.clone(),
             ru: text.ru.clone(),
             tg: text.tg.clone(),
+        }
+    }
+}
+
+/// A text in one or more languages, as editors give it; at least one language is required.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct TranslationsInput {
+    pub en: Option<String>,
+    pub ru: Option<String>,
+    pub tg: Option<String>,
+}
+
+impl From<TranslationsInput> for Localized {
+    fn from(input: TranslationsInput) -> Self {
+        Self {
+            en: input.en,
+            ru: input.ru,
+            tg: input.tg,
         }
     }
 }

@@ -125,3 +125,21 @@ pub enum CentreService {
     EconomicEmpowerment,
     AwarenessRaising,
 }
+
+/// An account's role; partner roles belong to an organisation, staff roles to none.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Role")]
+pub enum Role {
+    Partner,
+    PartnerManager,
+    Staff,
+    Admin,
+}
+
+/// Whether an account may sign in.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::AccountStatus")]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}

@@ -40,7 +40,7 @@ fn code_of(error: &ServerError) -> Option<String> {
 
 fn request_id(ctx: &ExtensionContext<'_>) -> String {
     ctx.data_opt::<RequestContext>()
-        .map(|request| request.request_id.clone())
+        .map(|request| request.caller.request_id.clone())
         .unwrap_or_default()
 }
 

@@ -1,16 +1,19 @@
 //! The GraphQL schema: one module per domain (types, inputs, resolvers that call services),
 //! merged here, with the limits and the error-masking extension.
 
+pub mod accounts;
+pub mod auth;
 pub mod centres;
 pub mod common;
 pub mod enums;
 pub mod errors;
 pub mod events;
+pub mod guard;
 pub mod loaders;
 pub mod organisations;
 pub mod projects;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::services::Services;
 
@@ -21,10 +24,19 @@ pub struct Query(
     projects::ProjectQuery,
     events::EventQuery,
     centres::CentreQuery,
+    accounts::AccountQuery,
+);
+
+/// Every root mutation field.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    auth::AuthMutation,
+    accounts::AccountMutation,
+    organisations::OrganisationMutation,
 );
 
 /// The portal's schema.
-pub type PortalSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type PortalSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Deepest selection accepted. The portal's own clients need 6 (projects → edges → node →
 /// events → edges → node → organiser → name is 8 with the connection wrappers).
@@ -42,11 +54,12 @@ pub enum Exposure {
     Production,
 }
 
-fn builder(exposure: Exposure) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    let builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder(exposure: Exposure) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(errors::ErrorMasking);
+        .extension(errors::ErrorMasking)
+        .extension(guard::RestrictionGate);
     match exposure {
         Exposure::Development => builder,
         Exposure::Production => builder.disable_introspection().disable_suggestions(),

@@ -5,15 +5,15 @@ use entity::organisation;
 
 use super::{
     common::{
-        PortalConnection, Translations, actor, connection, page_args, parse_id, services, to_id,
-        translated,
+        PortalConnection, Translations, TranslationsInput, actor, caller, connection, page_args,
+        parse_id, services, to_id, translated,
     },
     enums::OrganisationKind,
 };
 use crate::{
     error::ApiError,
     policy,
-    services::organisations::{OrganisationFilter, OrganisationOrder},
+    services::organisations::{OrganisationFields, OrganisationFilter, OrganisationOrder},
 };
 
 /// A partner organisation: NGO, ministry or agency, international partner or donor.
@@ -124,5 +124,82 @@ impl OrganisationQuery {
             .list(actor(ctx)?, &filter, order, &args)
             .await?;
         Ok(connection(page, &args, Organisation))
+    }
+}
+
+/// An organisation's fields, for creating or changing one.
+#[derive(InputObject)]
+pub struct OrganisationInput {
+    /// The name in at least one language.
+    pub name: TranslationsInput,
+    pub acronym: Option<String>,
+    pub kind: OrganisationKind,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+impl From<OrganisationInput> for OrganisationFields {
+    fn from(input: OrganisationInput) -> Self {
+        Self {
+            name: input.name.into(),
+            acronym: input.acronym,
+            kind: input.kind.into(),
+            contact_email: input.contact_email,
+            contact_phone: input.contact_phone,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct OrganisationMutation;
+
+#[Object]
+impl OrganisationMutation {
+    /// Creates an organisation. Programme Office staff and admins only.
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: OrganisationInput,
+    ) -> Result<Organisation> {
+        let organisation = services(ctx)?
+            .organisations()
+            .create(caller(ctx)?, input.into())
+            .await?;
+        Ok(Organisation(organisation))
+    }
+
+    /// Replaces an organisation's fields. Programme Office staff and admins only.
+    async fn update_organisation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: OrganisationInput,
+    ) -> Result<Organisation> {
+        let id = parse_id(&id, "id")?;
+        let organisation = services(ctx)?
+            .organisations()
+            .update(caller(ctx)?, id, input.into())
+            .await?;
+        Ok(Organisation(organisation))
+    }
+
+    /// Deactivates an organisation; its records stay. Programme Office staff and admins only.
+    async fn deactivate_organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Organisation> {
+        let id = parse_id(&id, "id")?;
+        let organisation = services(ctx)?
+            .organisations()
+            .set_active(caller(ctx)?, id, false)
+            .await?;
+        Ok(Organisation(organisation))
+    }
+
+    /// Reactivates an organisation. Programme Office staff and admins only.
+    async fn reactivate_organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Organisation> {
+        let id = parse_id(&id, "id")?;
+        let organisation = services(ctx)?
+            .organisations()
+            .set_active(caller(ctx)?, id, true)
+            .await?;
+        Ok(Organisation(organisation))
     }
 }

@@ -96,7 +96,7 @@ impl Centres<'_> {
     ) -> ApiResult<Page<resource_centre::Model>> {
         let mut select = resource_centre::Entity::find().filter(policy::visible_centres(actor));
         if let Some(search) = search_condition(
-            resource_centre::Column::SearchText,
+            resource_centre::Column::SearchText.into_expr(),
             filter.search.as_deref(),
             "filter.search",
         )? {

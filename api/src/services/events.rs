@@ -92,7 +92,7 @@ impl Events<'_> {
     ) -> ApiResult<Page<event::Model>> {
         let mut select = event::Entity::find().filter(policy::visible_events(actor));
         if let Some(search) = search_condition(
-            event::Column::SearchText,
+            event::Column::SearchText.into_expr(),
             filter.search.as_deref(),
             "filter.search",
         )? {

@@ -3,6 +3,9 @@
 //!
 //! [`Actor`]: crate::auth::Actor
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
 pub mod centres;
 pub mod demo;
 pub mod events;
@@ -11,21 +14,41 @@ pub mod pagination;
 pub mod projects;
 pub mod text;
 
+use std::sync::Arc;
+
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 
-use crate::db;
+use crate::{config::AuthConfig, db};
 
-/// The service layer: a handle on the database that only this module can open.
+/// The service layer: a handle on the database that only this module can open, and the keys of
+/// signing in.
 #[derive(Clone, Debug)]
 pub struct Services {
     db: DatabaseConnection,
+    auth: Arc<auth::AuthState>,
 }
 
 impl Services {
     /// Wraps a connection pool.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, auth: &AuthConfig) -> Self {
+        Self {
+            db,
+            auth: auth::AuthState::new(auth),
+        }
+    }
+
+    /// Signing in and out, and the actor of each request.
+    pub fn auth(&self) -> auth::Auth<'_> {
+        auth::Auth {
+            db: &self.db,
+            state: &self.auth,
+        }
+    }
+
+    /// Account administration.
+    pub fn accounts(&self) -> accounts::Accounts<'_> {
+        accounts::Accounts { db: &self.db }
     }
 
     /// Organisations.

@@ -1,13 +1,20 @@
 //! Organisations: reading, listing and searching.
 
-use entity::{enums::OrganisationKind, organisation};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use chrono::Utc;
+use entity::{Localized, enums::OrganisationKind, organisation};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    Set, TransactionTrait,
+};
 use uuid::Uuid;
 
-use super::pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition};
+use super::{
+    audit::{self, AuditRecord},
+    pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+};
 use crate::{
-    auth::Actor,
-    error::{ApiError, ApiResult},
+    auth::{Actor, Caller},
+    error::{ApiError, ApiResult, FieldError},
     policy,
 };
 
@@ -86,7 +93,7 @@ impl Organisations<'_> {
     ) -> ApiResult<Page<organisation::Model>> {
         let mut select = organisation::Entity::find().filter(policy::visible_organisations(actor));
         if let Some(search) = search_condition(
-            organisation::Column::SearchText,
+            organisation::Column::SearchText.into_expr(),
             filter.search.as_deref(),
             "filter.search",
         )? {
@@ -96,5 +103,199 @@ impl Organisations<'_> {
             select = select.filter(organisation::Column::Kind.eq(kind));
         }
         order.keyset().fetch(self.db, select, page).await
+    }
+}
+
+/// A new organisation, or all the fields of one being changed.
+#[derive(Clone, Debug)]
+pub struct OrganisationFields {
+    pub name: Localized,
+    pub acronym: Option<String>,
+    pub kind: OrganisationKind,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+const MAX_NAME_LENGTH: usize = 200;
+
+/// Checks the fields and fills the derived columns.
+fn validated(fields: OrganisationFields) -> ApiResult<OrganisationFields> {
+    let mut problems = Vec::new();
+    let name = super::text::clean_localized(&fields.name, "name", MAX_NAME_LENGTH, &mut problems);
+    let acronym = fields
+        .acronym
+        .map(|acronym| acronym.trim().to_owned())
+        .filter(|acronym| !acronym.is_empty());
+    if acronym
+        .as_ref()
+        .is_some_and(|acronym| acronym.chars().count() > 20)
+    {
+        problems.push(FieldError {
+            field: "acronym".into(),
+            message: "An acronym is at most 20 characters long.".into(),
+        });
+    }
+    let contact_email = match fields.contact_email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(email) => match super::accounts::parse_email(email, "contactEmail") {
+            Ok(email) => Some(email),
+            Err(ApiError::BadUserInput(mut fields)) => {
+                problems.append(&mut fields);
+                None
+            }
+            Err(other) => return Err(other),
+        },
+    };
+    let contact_phone = fields
+        .contact_phone
+        .map(|phone| phone.trim().to_owned())
+        .filter(|phone| !phone.is_empty());
+    if contact_phone.as_ref().is_some_and(|phone| {
+        phone.chars().count() > 32
+            || !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
+    }) {
+        problems.push(FieldError {
+            field: "contactPhone".into(),
+            message: "A phone number has digits, spaces, + - ( ) and at most 32 characters.".into(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::BadUserInput(problems));
+    }
+    Ok(OrganisationFields {
+        name,
+        acronym,
+        kind: fields.kind,
+        contact_email,
+        contact_phone,
+    })
+}
+
+fn derived(fields: &OrganisationFields) -> (String, String) {
+    let sort_name = super::text::sort_name(&fields.name);
+    let search_text =
+        super::text::search_text(fields.name.present().chain(fields.acronym.as_deref()));
+    (sort_name, search_text)
+}
+
+impl Organisations<'_> {
+    /// Creates an organisation.
+    ///
+    /// # Errors
+    /// `FORBIDDEN` for anyone but Programme Office staff and admins; `BAD_USER_INPUT` for
+    /// invalid fields.
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        fields: OrganisationFields,
+    ) -> ApiResult<organisation::Model> {
+        super::auth::signed_in(caller)?;
+        if !policy::can_manage_organisations(&caller.actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let fields = validated(fields)?;
+        let (sort_name, search_text) = derived(&fields);
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let organisation = organisation::Model {
+            id: Uuid::now_v7(),
+            name: fields.name,
+            acronym: fields.acronym,
+            kind: fields.kind,
+            contact_email: fields.contact_email,
+            contact_phone: fields.contact_phone,
+            active: true,
+            sort_name,
+            search_text,
+            created_at: now,
+            updated_at: now,
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("organisation.create", "organisation", organisation.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(organisation)
+    }
+
+    /// Replaces an organisation's fields.
+    ///
+    /// # Errors
+    /// As [`Organisations::create`]; `NOT_FOUND` for an unknown id.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        fields: OrganisationFields,
+    ) -> ApiResult<organisation::Model> {
+        super::auth::signed_in(caller)?;
+        if !policy::can_manage_organisations(&caller.actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let fields = validated(fields)?;
+        let existing = self.get(&caller.actor, id).await?;
+        let (sort_name, search_text) = derived(&fields);
+        let txn = self.db.begin().await?;
+        let mut update = existing.into_active_model();
+        update.name = Set(fields.name);
+        update.acronym = Set(fields.acronym);
+        update.kind = Set(fields.kind);
+        update.contact_email = Set(fields.contact_email);
+        update.contact_phone = Set(fields.contact_phone);
+        update.sort_name = Set(sort_name);
+        update.search_text = Set(search_text);
+        update.updated_at = Set(Utc::now());
+        let organisation = update.update(&txn).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("organisation.update", "organisation", organisation.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(organisation)
+    }
+
+    /// Deactivates (or reactivates) an organisation. Its records stay; new accounts cannot be
+    /// created in an inactive organisation.
+    ///
+    /// # Errors
+    /// As [`Organisations::update`].
+    pub async fn set_active(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        active: bool,
+    ) -> ApiResult<organisation::Model> {
+        super::auth::signed_in(caller)?;
+        if !policy::can_manage_organisations(&caller.actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let existing = self.get(&caller.actor, id).await?;
+        let txn = self.db.begin().await?;
+        let mut update = existing.into_active_model();
+        update.active = Set(active);
+        update.updated_at = Set(Utc::now());
+        let organisation = update.update(&txn).await?;
+        let action = if active {
+            "organisation.reactivate"
+        } else {
+            "organisation.deactivate"
+        };
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success(action, "organisation", organisation.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(organisation)
     }
 }

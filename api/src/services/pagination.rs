@@ -227,15 +227,12 @@ impl<E: EntityTrait> KeysetOrder<E> {
     }
 }
 
-/// A case-insensitive substring match of `query` against a lower-cased `search_text` column.
+/// A case-insensitive substring match of `query` against `target`, a lower-cased text (a
+/// `search_text` column, or `LOWER(column)`).
 ///
 /// # Errors
 /// `BAD_USER_INPUT` naming `field` when the query is longer than 100 characters.
-pub fn search_condition(
-    column: impl ColumnTrait,
-    query: Option<&str>,
-    field: &str,
-) -> ApiResult<Option<Expr>> {
+pub fn search_condition(target: Expr, query: Option<&str>, field: &str) -> ApiResult<Option<Expr>> {
     let Some(query) = query.map(str::trim).filter(|query| !query.is_empty()) else {
         return Ok(None);
     };
@@ -254,9 +251,7 @@ pub fn search_condition(
         pattern.push(character);
     }
     pattern.push('%');
-    Ok(Some(
-        column.into_expr().like(LikeExpr::new(pattern).escape('\\')),
-    ))
+    Ok(Some(target.like(LikeExpr::new(pattern).escape('\\'))))
 }
 
 /// A validated date range; either end may be open.

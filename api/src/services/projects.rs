@@ -116,7 +116,7 @@ impl Projects<'_> {
     ) -> ApiResult<Page<project::Model>> {
         let mut select = project::Entity::find().filter(policy::visible_projects(actor));
         if let Some(search) = search_condition(
-            project::Column::SearchText,
+            project::Column::SearchText.into_expr(),
             filter.search.as_deref(),
             "filter.search",
         )? {

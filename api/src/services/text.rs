@@ -4,6 +4,8 @@
 
 use entity::Localized;
 
+use crate::error::FieldError;
+
 /// Lower-cased concatenation of every present part, separated by newlines.
 ///
 /// Search lower-cases the query the same way and matches with `LIKE '%query%'`, which keeps it
@@ -24,4 +26,40 @@ pub fn sort_name(name: &Localized) -> String {
         .next()
         .map(|text| text.trim().to_lowercase())
         .unwrap_or_default()
+}
+
+/// A translated text from input: each language trimmed, empty ones dropped, at least one
+/// present, none longer than `max` characters. Problems are pushed onto `problems` naming
+/// `field` (or `field.ru` for one language).
+pub fn clean_localized(
+    text: &Localized,
+    field: &str,
+    max: usize,
+    problems: &mut Vec<FieldError>,
+) -> Localized {
+    let clean = |value: &Option<String>, language: &str, problems: &mut Vec<FieldError>| {
+        let value = value
+            .as_deref()
+            .map(str::trim)
+            .filter(|value| !value.is_empty())?;
+        if value.chars().count() > max {
+            problems.push(FieldError {
+                field: format!("{field}.{language}"),
+                message: format!("At most {max} characters."),
+            });
+        }
+        Some(value.to_owned())
+    };
+    let cleaned = Localized {
+        en: clean(&text.en, "en", problems),
+        ru: clean(&text.ru, "ru", problems),
+        tg: clean(&text.tg, "tg", problems),
+    };
+    if cleaned.is_empty() {
+        problems.push(FieldError {
+            field: field.to_owned(),
+            message: "Give the text in at least one language (en, ru or tg).".to_owned(),
+        });
+    }
+    cleaned
 }

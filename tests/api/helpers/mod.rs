@@ -1,5 +1,6 @@
 //! The test app: a server on a fresh database, and a client for it.
 
+pub mod accounts;
 pub mod fixtures;
 
 use std::net::TcpListener;
@@ -7,6 +8,7 @@ use std::net::TcpListener;
 use api::{
     config::Config,
     db::{self, StatementCounter},
+    services::Services,
     startup::Application,
 };
 use migration::{Migrator, MigratorTrait};
@@ -16,6 +18,7 @@ use uuid::Uuid;
 
 /// A running server on its own database.
 pub struct TestApp {
+    pub config: Config,
     pub address: String,
     pub client: reqwest::Client,
     /// The app's own pool, for arranging data the API cannot write yet.
@@ -58,6 +61,9 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     }
 }
 
+/// The token signing key of test servers, so tests can forge tokens.
+pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789abcdef0123456789";
+
 /// A fresh, empty database (not migrated) and the configuration for it, with `overrides` of
 /// environment variables on top of the test defaults (no demo data, port 0, a small pool).
 pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<tempfile::TempDir>) {
@@ -75,6 +81,7 @@ pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<tempfil
             "PORTAL_DEMO_DATA" => Some("never".to_owned()),
             "PORTAL_LISTEN" => Some("127.0.0.1:0".to_owned()),
             "PORTAL_DB_MAX_CONNECTIONS" => Some("5".to_owned()),
+            "PORTAL_JWT_SECRET" => Some(TEST_JWT_SECRET.to_owned()),
             _ => None,
         }
     })
@@ -84,6 +91,7 @@ pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<tempfil
 
 /// Runs `application` in the background and hands out a client for it.
 fn run(
+    config: &Config,
     application: Application,
     db: DatabaseConnection,
     dir: Option<tempfile::TempDir>,
@@ -92,6 +100,7 @@ fn run(
     let statements = application.statements.clone();
     tokio::spawn(application.run_until_stopped());
     TestApp {
+        config: config.clone(),
         address,
         client: reqwest::Client::new(),
         db,
@@ -106,34 +115,66 @@ pub async fn spawn_built_app(config: &Config, dir: Option<tempfile::TempDir>) ->
         .await
         .expect("build the application");
     let (db, _) = db::connect(config).await.expect("connect");
-    run(application, db, dir)
+    run(config, application, db, dir)
 }
 
 /// Starts the server on a fresh, migrated, empty database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the server on a fresh, migrated, empty database, with `overrides` of its
+/// environment variables.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         api::telemetry::init(api::config::LogFormat::Pretty);
     }
-    let (config, dir) = fresh_config(&[]).await;
+    let (config, dir) = fresh_config(overrides).await;
     let (db, statements) = db::connect(&config).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrations");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let application =
         Application::from_parts(&config, db.clone(), statements, listener).expect("app");
-    run(application, db, dir)
+    run(&config, application, db, dir)
 }
 
 /// Starts the server on a fresh database holding the demo data.
 pub async fn spawn_app_with_demo() -> TestApp {
     let app = spawn_app().await;
-    api::services::Services::new(app.db.clone())
-        .load_demo()
-        .await
-        .expect("demo data");
+    app.services().load_demo().await.expect("demo data");
     app
 }
 
 impl TestApp {
+    /// The service layer on the app's database, for calls the API does not offer (yet).
+    pub fn services(&self) -> Services {
+        Services::new(self.db.clone(), &self.config.auth)
+    }
+
+    /// Posts a GraphQL request with `Authorization: Bearer token`.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// As [`TestApp::graphql_as`], for a query that must succeed; returns its `data`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.graphql_as(token, query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
     /// Posts a GraphQL request and returns the JSON response (any HTTP status).
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         self.graphql_in(query, variables, None).await

@@ -9,6 +9,7 @@
 //!
 //! No accounts, sessions, referral cases or audit entries are made here.
 
+mod accounts;
 mod centres;
 mod data;
 mod events;
@@ -39,6 +40,13 @@ use self::{
     projects::PROJECTS,
 };
 
+pub use self::accounts::{DEMO_LOGINS, DemoLogin};
+
+/// The demo sign-ins, for the development server to print.
+pub fn demo_logins() -> &'static [DemoLogin] {
+    DEMO_LOGINS
+}
+
 /// What the loader wrote (counts of rows in the database after loading, per table).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoSummary {
@@ -52,6 +60,8 @@ pub struct DemoSummary {
     pub centres: u64,
     /// Rows in `centre_report`.
     pub centre_reports: u64,
+    /// Rows in `account`.
+    pub accounts: u64,
 }
 
 /// Loads the demo data; idempotent: loading twice adds nothing the second time. All in one
@@ -62,6 +72,7 @@ pub struct DemoSummary {
 /// Any database error; nothing is written then.
 pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, DbErr> {
     let demo = Demo::build()?;
+    let accounts = accounts::demo_accounts(at(date(ORGANISATIONS_ENTERED)?, 9)).await?;
     let txn = db.begin().await?;
     // Parents before children, for the foreign keys.
     insert(&txn, &demo.organisations).await?;
@@ -74,12 +85,14 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, DbErr> {
     insert(&txn, &demo.services).await?;
     insert(&txn, &demo.reports).await?;
     insert(&txn, &demo.report_lines).await?;
+    insert(&txn, &accounts).await?;
     let summary = DemoSummary {
         organisations: organisation::Entity::find().count(&txn).await?,
         projects: project::Entity::find().count(&txn).await?,
         events: event::Entity::find().count(&txn).await?,
         centres: resource_centre::Entity::find().count(&txn).await?,
         centre_reports: centre_report::Entity::find().count(&txn).await?,
+        accounts: entity::account::Entity::find().count(&txn).await?,
     };
     txn.commit().await?;
     Ok(summary)

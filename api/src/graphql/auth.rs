@@ -1,0 +1,161 @@
+//! Signing in and out in the API.
+
+use async_graphql::{Context, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::{
+    accounts::Account,
+    common::{caller, services},
+};
+use crate::{auth::Restriction, services::auth::IssuedSession};
+
+/// The tokens of a session. Send `accessToken` as `Authorization: Bearer …`; exchange
+/// `refreshToken` with `refreshSession` before the access token expires. A refresh token works
+/// once.
+#[derive(SimpleObject)]
+pub struct AuthSession {
+    pub access_token: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+    pub refresh_token_expires_at: DateTime<Utc>,
+    pub account: Account,
+    /// The account signed in with a one-time password: only `changePassword` works until it
+    /// is changed.
+    pub must_change_password: bool,
+    /// The account is an ADMIN without two-factor authentication where it is mandatory: only
+    /// `enrolTotp` and `confirmTotp` work until it is on.
+    pub must_enrol_two_factor: bool,
+}
+
+impl From<IssuedSession> for AuthSession {
+    fn from(issued: IssuedSession) -> Self {
+        Self {
+            access_token: issued.access_token,
+            access_token_expires_at: issued.access_token_expires_at,
+            refresh_token: issued.refresh_token,
+            refresh_token_expires_at: issued.refresh_token_expires_at,
+            account: Account(issued.account),
+            must_change_password: issued.restriction == Some(Restriction::MustChangePassword),
+            must_enrol_two_factor: issued.restriction == Some(Restriction::MustEnrolTotp),
+        }
+    }
+}
+
+/// A started two-factor enrolment: add the secret to an authenticator app (scan the URI as a
+/// QR code, or type the secret), then confirm with `confirmTotp` and a first code.
+#[derive(SimpleObject)]
+pub struct TotpEnrolment {
+    /// The secret in base32, for typing in.
+    pub secret: String,
+    /// `otpauth://` URI for a QR code.
+    pub provisioning_uri: String,
+}
+
+/// The outcome of `logout`.
+#[derive(SimpleObject)]
+pub struct LogoutResult {
+    /// How many refresh tokens were revoked.
+    pub sessions_ended: u64,
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Signs in. Every failure gives the same `UNAUTHENTICATED` answer; five failures in a row
+    /// lock the account for 15 minutes. With two-factor authentication on, a missing code gives
+    /// `UNAUTHENTICATED` with `extensions.totpRequired`.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        #[graphql(secret)] password: String,
+        totp_code: Option<String>,
+    ) -> Result<AuthSession> {
+        let session = services(ctx)?
+            .auth()
+            .login(
+                caller(ctx)?,
+                &email,
+                SecretString::from(password),
+                totp_code.as_deref(),
+            )
+            .await?;
+        Ok(session.into())
+    }
+
+    /// Exchanges a refresh token for new tokens. Presenting a token that was already exchanged
+    /// ends the whole session.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] refresh_token: String,
+    ) -> Result<AuthSession> {
+        let session = services(ctx)?
+            .auth()
+            .refresh(caller(ctx)?, &refresh_token)
+            .await?;
+        Ok(session.into())
+    }
+
+    /// Ends this session, or with `everywhere: true` every session of the account. Its access
+    /// tokens stop working at once.
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] everywhere: bool,
+    ) -> Result<LogoutResult> {
+        let sessions_ended = services(ctx)?
+            .auth()
+            .logout(caller(ctx)?, everywhere)
+            .await?;
+        Ok(LogoutResult { sessions_ended })
+    }
+
+    /// Changes the signed-in account's password and ends its other sessions.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] current_password: String,
+        #[graphql(secret)] new_password: String,
+    ) -> Result<Account> {
+        let account = services(ctx)?
+            .auth()
+            .change_password(
+                caller(ctx)?,
+                SecretString::from(current_password),
+                &new_password,
+            )
+            .await?;
+        Ok(Account(account))
+    }
+
+    /// Starts two-factor enrolment.
+    async fn enrol_totp(&self, ctx: &Context<'_>) -> Result<TotpEnrolment> {
+        let enrolment = services(ctx)?.auth().enrol_totp(caller(ctx)?).await?;
+        Ok(TotpEnrolment {
+            secret: enrolment.secret_base32,
+            provisioning_uri: enrolment.provisioning_uri,
+        })
+    }
+
+    /// Confirms two-factor enrolment with a first code.
+    async fn confirm_totp(&self, ctx: &Context<'_>, code: String) -> Result<Account> {
+        let account = services(ctx)?
+            .auth()
+            .confirm_totp(caller(ctx)?, &code)
+            .await?;
+        Ok(Account(account))
+    }
+
+    /// Turns two-factor authentication off, with a current code.
+    async fn remove_totp(&self, ctx: &Context<'_>, code: String) -> Result<Account> {
+        let account = services(ctx)?
+            .auth()
+            .remove_totp(caller(ctx)?, &code)
+            .await?;
+        Ok(Account(account))
+    }
+}

@@ -1,0 +1,593 @@
+//! Account administration: admins manage every account, partner managers those of their own
+//! organisation; everyone keeps their own profile.
+
+use chrono::Utc;
+use entity::{
+    account,
+    enums::{AccountStatus, Language, Role},
+    organisation,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait, sea_query::Func,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    audit::{self, AuditRecord},
+    auth::{normalise_email, revoke_sessions, signed_in},
+    pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+};
+use crate::{
+    auth::{Caller, password},
+    error::{ApiError, ApiResult},
+    policy,
+};
+
+/// A new account.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+    pub preferred_language: Language,
+}
+
+/// Changes to an account; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct AccountChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    /// `Some(None)` removes the organisation (for a move to a staff role).
+    pub organisation_id: Option<Option<Uuid>>,
+    pub preferred_language: Option<Language>,
+}
+
+/// Filters of the account list.
+#[derive(Clone, Debug, Default)]
+pub struct AccountFilter {
+    /// Matches email or display name.
+    pub search: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<AccountStatus>,
+    pub organisation_id: Option<Uuid>,
+}
+
+/// A created account or reset password: the one-time password is shown once, to the
+/// administrator, and never stored.
+#[derive(Debug)]
+pub struct WithOneTimePassword {
+    pub account: account::Model,
+    pub one_time_password: String,
+}
+
+const MAX_NAME_LENGTH: usize = 100;
+const MAX_EMAIL_LENGTH: usize = 254;
+
+/// Checks and normalises an email address: one `@`, something on both sides, a dot in the
+/// domain, no spaces, at most 254 characters.
+///
+/// # Errors
+/// `BAD_USER_INPUT` naming `field`.
+pub fn parse_email(email: &str, field: &str) -> ApiResult<String> {
+    let email = normalise_email(email);
+    let valid = email.len() <= MAX_EMAIL_LENGTH
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::bad_input(
+            field,
+            "Enter an email address such as name@example.org.",
+        ))
+    }
+}
+
+fn parse_display_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LENGTH {
+        return Err(ApiError::bad_input(
+            "displayName",
+            format!("A display name is 1 to {MAX_NAME_LENGTH} characters long."),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Partner roles need an organisation, staff roles must have none.
+fn check_role_organisation(role: Role, organisation_id: Option<Uuid>) -> ApiResult<()> {
+    match (policy::is_partner_role(role), organisation_id) {
+        (true, None) => Err(ApiError::bad_input(
+            "organisationId",
+            "Partner accounts belong to an organisation; choose one.",
+        )),
+        (false, Some(_)) => Err(ApiError::bad_input(
+            "organisationId",
+            "Programme Office accounts (STAFF, ADMIN) belong to no organisation.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn keyset() -> KeysetOrder<account::Entity> {
+    KeysetOrder {
+        name: "EMAIL_ASC",
+        column: account::Column::Email,
+        kind: KeyKind::Text,
+        descending: false,
+        id_column: account::Column::Id,
+        key_of: |row| row.email.clone(),
+        id_of: |row| row.id,
+    }
+}
+
+fn duplicate_email(error: &sea_orm::DbErr) -> bool {
+    matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Account rules.
+pub struct Accounts<'a> {
+    pub(super) db: &'a DatabaseConnection,
+}
+
+impl Accounts<'_> {
+    /// The caller's own account.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public.
+    pub async fn me(&self, caller: &Caller) -> ApiResult<account::Model> {
+        let member = signed_in(caller)?;
+        self.find(caller, member.account_id).await
+    }
+
+    async fn find(&self, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
+        account::Entity::find_by_id(id)
+            .filter(policy::visible_accounts(&caller.actor))
+            .one(self.db)
+            .await?
+            .ok_or(ApiError::NotFound { entity: "Account" })
+    }
+
+    /// One account the caller may see.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` when it does not exist or is hidden from the caller.
+    pub async fn get(&self, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
+        self.find(caller, id).await
+    }
+
+    /// The accounts among `ids` that the caller may see (for DataLoaders).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn by_ids(&self, caller: &Caller, ids: &[Uuid]) -> ApiResult<Vec<account::Model>> {
+        Ok(account::Entity::find()
+            .filter(account::Column::Id.is_in(ids.iter().copied()))
+            .filter(policy::visible_accounts(&caller.actor))
+            .all(self.db)
+            .await?)
+    }
+
+    /// A page of accounts, by email.
+    ///
+    /// # Errors
+    /// `FORBIDDEN` for anyone but admins and partner managers.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        filter: &AccountFilter,
+        page: &PageArgs,
+    ) -> ApiResult<Page<account::Model>> {
+        signed_in(caller)?;
+        if !policy::can_list_accounts(&caller.actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let mut select = account::Entity::find().filter(policy::visible_accounts(&caller.actor));
+        if let Some(search) = filter.search.as_deref() {
+            // Emails are stored lower-cased; names are matched the same way.
+            if let (Some(by_email), Some(by_name)) = (
+                search_condition(
+                    account::Column::Email.into_expr(),
+                    Some(search),
+                    "filter.search",
+                )?,
+                search_condition(
+                    Func::lower(account::Column::DisplayName.into_expr()).into(),
+                    Some(search),
+                    "filter.search",
+                )?,
+            ) {
+                select = select.filter(sea_orm::Condition::any().add(by_email).add(by_name));
+            }
+        }
+        if let Some(role) = filter.role {
+            select = select.filter(account::Column::Role.eq(role));
+        }
+        if let Some(status) = filter.status {
+            select = select.filter(account::Column::Status.eq(status));
+        }
+        if let Some(organisation_id) = filter.organisation_id {
+            select = select.filter(account::Column::OrganisationId.eq(organisation_id));
+        }
+        keyset().fetch(self.db, select, page).await
+    }
+
+    /// Creates an account with a one-time password that must be changed at first sign-in.
+    ///
+    /// # Errors
+    /// `FORBIDDEN` when the caller may not grant the role in that organisation;
+    /// `BAD_USER_INPUT` for invalid fields; `CONFLICT` for an email already in use.
+    pub async fn create(&self, caller: &Caller, new: NewAccount) -> ApiResult<WithOneTimePassword> {
+        signed_in(caller)?;
+        if !policy::can_grant(&caller.actor, new.role, new.organisation_id) {
+            return Err(ApiError::Forbidden);
+        }
+        let email = parse_email(&new.email, "email")?;
+        let display_name = parse_display_name(&new.display_name)?;
+        check_role_organisation(new.role, new.organisation_id)?;
+        if let Some(organisation_id) = new.organisation_id {
+            self.check_organisation(organisation_id).await?;
+        }
+        let one_time_password = password::one_time_password();
+        let hash = password::hash_trusted(one_time_password.clone().into()).await?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let inserted = account::Model {
+            id: Uuid::now_v7(),
+            email,
+            display_name,
+            role: new.role,
+            organisation_id: new.organisation_id,
+            preferred_language: new.preferred_language,
+            status: AccountStatus::Active,
+            password_hash: hash,
+            failed_login_count: 0,
+            locked_until: None,
+            last_login_at: None,
+            must_change_password: true,
+            totp_secret: None,
+            totp_enabled_at: None,
+            totp_last_step: None,
+            created_at: now,
+            updated_at: now,
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await;
+        let account = match inserted {
+            Ok(account) => account,
+            Err(error) if duplicate_email(&error) => {
+                return Err(ApiError::Conflict(
+                    "An account with this email address exists already.".to_owned(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("account.create", "account", account.id).with_detail(json!({
+                "role": sea_orm::ActiveEnum::to_value(&account.role),
+                "organisationId": account.organisation_id,
+            })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(WithOneTimePassword {
+            account,
+            one_time_password,
+        })
+    }
+
+    async fn check_organisation(&self, organisation_id: Uuid) -> ApiResult<()> {
+        let exists = organisation::Entity::find_by_id(organisation_id)
+            .filter(organisation::Column::Active.eq(true))
+            .one(self.db)
+            .await?
+            .is_some();
+        if exists {
+            Ok(())
+        } else {
+            Err(ApiError::bad_input(
+                "organisationId",
+                "There is no active organisation with this id.",
+            ))
+        }
+    }
+
+    /// The account `id` if the caller may administer it.
+    async fn managed(&self, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
+        let target = self.find(caller, id).await?;
+        if !policy::can_manage_account(&caller.actor, &target) {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(target)
+    }
+
+    /// Changes name, role, organisation or language of an account.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` for an account hidden from the caller; `FORBIDDEN` for one the caller may
+    /// not administer, a role or organisation it may not grant, or its own role;
+    /// `CONFLICT` for demoting the last active admin; `BAD_USER_INPUT` for invalid fields.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        changes: AccountChanges,
+    ) -> ApiResult<account::Model> {
+        let member = signed_in(caller)?;
+        let target = self.managed(caller, id).await?;
+        let role = changes.role.unwrap_or(target.role);
+        let organisation_id = changes.organisation_id.unwrap_or(target.organisation_id);
+        let role_changes = role != target.role || organisation_id != target.organisation_id;
+        if role_changes {
+            if target.id == member.account_id {
+                return Err(ApiError::Forbidden);
+            }
+            if !policy::can_grant(&caller.actor, role, organisation_id) {
+                return Err(ApiError::Forbidden);
+            }
+            check_role_organisation(role, organisation_id)?;
+            if let Some(organisation_id) = organisation_id {
+                self.check_organisation(organisation_id).await?;
+            }
+        }
+        let txn = self.db.begin().await?;
+        if target.role == Role::Admin && role != Role::Admin {
+            ensure_another_admin(&txn, target.id).await?;
+        }
+        let mut changed = Vec::new();
+        let mut update = target.clone().into_active_model();
+        if let Some(name) = changes.display_name {
+            update.display_name = Set(parse_display_name(&name)?);
+            changed.push("displayName");
+        }
+        if let Some(language) = changes.preferred_language {
+            update.preferred_language = Set(language);
+            changed.push("preferredLanguage");
+        }
+        if role != target.role {
+            update.role = Set(role);
+            changed.push("role");
+        }
+        if organisation_id != target.organisation_id {
+            update.organisation_id = Set(organisation_id);
+            changed.push("organisationId");
+        }
+        update.updated_at = Set(Utc::now());
+        let account = update.update(&txn).await?;
+        if role_changes {
+            // Tokens carry the old role for their last minutes; the role is re-read on every
+            // request, but a role change is also a good moment to make the user sign in again.
+            revoke_sessions(&txn, account.id, None, None).await?;
+        }
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("account.update", "account", account.id)
+                .with_detail(json!({ "changed": changed })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(account)
+    }
+
+    /// Disables or enables an account. Disabling ends its sessions at once.
+    ///
+    /// # Errors
+    /// As [`Accounts::update`]; `FORBIDDEN` for one's own account; `CONFLICT` for the last
+    /// active admin.
+    pub async fn set_status(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        status: AccountStatus,
+    ) -> ApiResult<account::Model> {
+        let member = signed_in(caller)?;
+        let target = self.managed(caller, id).await?;
+        if target.id == member.account_id {
+            return Err(ApiError::Forbidden);
+        }
+        let txn = self.db.begin().await?;
+        if status == AccountStatus::Disabled && target.role == Role::Admin {
+            ensure_another_admin(&txn, target.id).await?;
+        }
+        let mut update = target.into_active_model();
+        update.status = Set(status);
+        if status == AccountStatus::Active {
+            update.failed_login_count = Set(0);
+            update.locked_until = Set(None);
+        }
+        update.updated_at = Set(Utc::now());
+        let account = update.update(&txn).await?;
+        let ended = if status == AccountStatus::Disabled {
+            revoke_sessions(&txn, account.id, None, None).await?
+        } else {
+            0
+        };
+        let action = match status {
+            AccountStatus::Disabled => "account.disable",
+            AccountStatus::Active => "account.enable",
+        };
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success(action, "account", account.id)
+                .with_detail(json!({ "sessionsEnded": ended })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(account)
+    }
+
+    /// Gives an account a new one-time password, to be changed at its next sign-in; ends its
+    /// sessions and lifts a lock.
+    ///
+    /// # Errors
+    /// As [`Accounts::update`]; `FORBIDDEN` for one's own account (use `changePassword`).
+    pub async fn reset_password(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> ApiResult<WithOneTimePassword> {
+        let member = signed_in(caller)?;
+        let target = self.managed(caller, id).await?;
+        if target.id == member.account_id {
+            return Err(ApiError::Forbidden);
+        }
+        let one_time_password = password::one_time_password();
+        let hash = password::hash_trusted(one_time_password.clone().into()).await?;
+        let txn = self.db.begin().await?;
+        let mut update = target.into_active_model();
+        update.password_hash = Set(hash);
+        update.must_change_password = Set(true);
+        update.failed_login_count = Set(0);
+        update.locked_until = Set(None);
+        update.updated_at = Set(Utc::now());
+        let account = update.update(&txn).await?;
+        let ended = revoke_sessions(&txn, account.id, None, None).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("account.reset_password", "account", account.id)
+                .with_detail(json!({ "sessionsEnded": ended })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(WithOneTimePassword {
+            account,
+            one_time_password,
+        })
+    }
+
+    /// Changes the caller's own display name or language.
+    ///
+    /// # Errors
+    /// `BAD_USER_INPUT` for an invalid name.
+    pub async fn update_profile(
+        &self,
+        caller: &Caller,
+        display_name: Option<String>,
+        preferred_language: Option<Language>,
+    ) -> ApiResult<account::Model> {
+        let member = signed_in(caller)?;
+        let account = self.find(caller, member.account_id).await?;
+        let mut update = account.into_active_model();
+        let mut changed = Vec::new();
+        if let Some(name) = display_name {
+            update.display_name = Set(parse_display_name(&name)?);
+            changed.push("displayName");
+        }
+        if let Some(language) = preferred_language {
+            update.preferred_language = Set(language);
+            changed.push("preferredLanguage");
+        }
+        update.updated_at = Set(Utc::now());
+        let txn = self.db.begin().await?;
+        let account = update.update(&txn).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("account.update_profile", "account", account.id)
+                .with_detail(json!({ "changed": changed })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(account)
+    }
+
+    /// Creates the first admin of an install, from the command line.
+    ///
+    /// # Errors
+    /// `BAD_USER_INPUT` for an invalid email, name or password; `CONFLICT` for an email in use.
+    pub async fn create_admin(
+        &self,
+        email: &str,
+        display_name: &str,
+        password: &str,
+    ) -> ApiResult<account::Model> {
+        let email = parse_email(email, "email")?;
+        let display_name = parse_display_name(display_name)?;
+        let password = password::NewPassword::parse(password, &email, &display_name)
+            .map_err(|problem| ApiError::bad_input("password", problem.message()))?;
+        let hash = password::hash(&password).await?;
+        let now = Utc::now();
+        let caller = Caller::system(crate::auth::Actor::Anonymous);
+        let txn = self.db.begin().await?;
+        let inserted = account::Model {
+            id: Uuid::now_v7(),
+            email,
+            display_name,
+            role: Role::Admin,
+            organisation_id: None,
+            preferred_language: Language::En,
+            status: AccountStatus::Active,
+            password_hash: hash,
+            failed_login_count: 0,
+            locked_until: None,
+            last_login_at: None,
+            must_change_password: false,
+            totp_secret: None,
+            totp_enabled_at: None,
+            totp_last_step: None,
+            created_at: now,
+            updated_at: now,
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await;
+        let account = match inserted {
+            Ok(account) => account,
+            Err(error) if duplicate_email(&error) => {
+                return Err(ApiError::Conflict(
+                    "An account with this email address exists already.".to_owned(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        audit::record_as(
+            &txn,
+            &caller,
+            Some((account.id, account.role, None)),
+            AuditRecord::success("account.create_admin", "account", account.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(account)
+    }
+}
+
+/// Refuses to leave the portal without an active admin: `except` must not be the last one.
+/// Runs inside the change's transaction.
+async fn ensure_another_admin(conn: &impl ConnectionTrait, except: Uuid) -> ApiResult<()> {
+    let mut admins = account::Entity::find()
+        .filter(account::Column::Role.eq(Role::Admin))
+        .filter(account::Column::Status.eq(AccountStatus::Active));
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Lock the active admins so two concurrent demotions cannot both see the other one.
+        // (SQLite has one writer at a time, which serialises them anyway.)
+        admins = admins.lock_exclusive();
+    }
+    let others = admins
+        .all(conn)
+        .await?
+        .iter()
+        .filter(|admin| admin.id != except)
+        .count();
+    if others == 0 {
+        return Err(ApiError::Conflict(
+            "This is the last active admin; make another admin first.".to_owned(),
+        ));
+    }
+    Ok(())
+}
