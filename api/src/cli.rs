@@ -28,6 +28,16 @@ enum Command {
     ExportSchema,
     /// Load the demo data (idempotent), applying pending migrations first.
     SeedDemo,
+    /// Create an ADMIN account (the first one of an install); reads the password from
+    /// standard input.
+    CreateAdmin {
+        /// The admin's email address.
+        #[arg(long)]
+        email: String,
+        /// The name shown in the portal.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -85,6 +95,24 @@ pub async fn run() -> anyhow::Result<()> {
             let summary = services.load_demo().await?;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "demo data present: {summary:?}")?;
+        }
+        Command::CreateAdmin { email, name } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let (db, _) = db::connect(&config).await?;
+            let services = Services::new(db, &config.auth);
+            match services
+                .accounts()
+                .create_admin(&email, &name, password)
+                .await
+            {
+                Ok(account) => {
+                    let mut stdout = std::io::stdout().lock();
+                    writeln!(stdout, "created admin {} ({})", account.email, account.id)?;
+                }
+                Err(error) => anyhow::bail!("{}", error.message()),
+            }
         }
         Command::ExportSchema => {}
     }

@@ -56,6 +56,9 @@ impl Application {
         }
         let (db, statements) = db::connect(config).await?;
         let services = Services::new(db.clone(), &config.auth);
+        // The first sign-in with an unknown email would otherwise pay for building the dummy
+        // hash, and take longer than the others.
+        crate::auth::password::warm_up().await?;
         if config.is_development() {
             services.migrate_up().await?;
         }

@@ -362,3 +362,80 @@ async fn everyone_edits_their_own_profile() {
     assert_eq!(updated["updateMyProfile"]["preferredLanguage"], "TG");
     assert_eq!(updated["updateMyProfile"]["role"], "PARTNER");
 }
+
+fn create_admin(app: &TestApp, email: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
+        .args(["create-admin", "--email", email, "--name", "First Admin"])
+        .env("DATABASE_URL", &app.config.database_url)
+        .env("PORTAL_DEMO_DATA", "never")
+        .env("RUST_LOG", "error")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run portal");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write the password");
+    child.wait_with_output().expect("portal ends")
+}
+
+#[tokio::test]
+async fn the_first_admin_is_created_from_the_command_line() {
+    let app = spawn_app().await;
+
+    let weak = create_admin(&app, "root@portal.example.tj", "password123");
+    assert!(!weak.status.success());
+    let error = String::from_utf8_lossy(&weak.stderr);
+    assert!(
+        error.contains("12 characters") || error.to_lowercase().contains("guess"),
+        "{error}"
+    );
+
+    let created = create_admin(&app, "Root@Portal.example.tj", "Varzob-Gorge-Morning-Light");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("root@portal.example.tj"));
+    let login = app
+        .login("root@portal.example.tj", "Varzob-Gorge-Morning-Light", None)
+        .await;
+    assert_eq!(
+        login["data"]["login"]["account"]["role"], "ADMIN",
+        "{login:#}"
+    );
+    assert_eq!(login["data"]["login"]["mustChangePassword"], false);
+
+    let again = create_admin(&app, "root@portal.example.tj", "Varzob-Gorge-Morning-Light");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+}
+
+#[tokio::test]
+async fn each_demo_login_signs_in_with_its_role() {
+    let app = crate::helpers::spawn_app_with_demo().await;
+
+    for login in api::services::demo::DEMO_LOGINS {
+        let response = app.login(login.email, login.password, None).await;
+        assert_eq!(
+            response["data"]["login"]["account"]["role"], login.role,
+            "{response:#}"
+        );
+        let token = response["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("token");
+        let me = app
+            .data_as(token, "{ me { organisation { name } } }", json!({}))
+            .await;
+        assert_eq!(
+            me["me"]["organisation"].is_null(),
+            login.organisation.is_none()
+        );
+    }
+}

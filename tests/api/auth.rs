@@ -329,7 +329,13 @@ async fn concurrent_refreshes_of_one_token_have_one_winner() {
         .iter()
         .filter(|response| response["data"]["refreshSession"].is_object())
         .count();
-    assert!(winners <= 1, "both refreshes won: {left:#} {right:#}");
+    assert_eq!(winners, 1, "exactly one refresh wins: {left:#} {right:#}");
+    let loser = if left["data"]["refreshSession"].is_object() {
+        &right
+    } else {
+        &left
+    };
+    assert_eq!(error_codes(loser), ["UNAUTHENTICATED"], "{loser:#}");
 }
 
 #[tokio::test]

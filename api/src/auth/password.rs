@@ -184,6 +184,17 @@ pub struct Verified {
     pub needs_rehash: bool,
 }
 
+/// Builds the dummy hash that unknown emails are checked against, so that the first such
+/// sign-in costs what every other one does.
+///
+/// # Errors
+/// When hashing fails.
+pub async fn warm_up() -> anyhow::Result<()> {
+    verify(SecretString::from(String::new()), None)
+        .await
+        .map(|_| ())
+}
+
 /// Checks `candidate` against `stored`, a PHC string, on the blocking pool.
 ///
 /// Without a stored hash (no account has the email) the candidate is checked against a dummy
@@ -298,11 +309,23 @@ fn hash_error(error: password_hash::Error) -> anyhow::Error {
 async fn on_blocking_pool<T: Send + 'static>(
     work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
+    // At most this many hashes run at once: each takes a core for ~50 ms and 19 MiB, and a
+    // storm of sign-ins must neither take every core from the readers nor the memory.
+    let _permit = HASHING_SLOTS
+        .acquire()
+        .await
+        .context("the password hashing slots are closed")?;
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || span.in_scope(work))
         .await
         .context("the password hashing task did not finish")?
 }
+
+/// Concurrent hashes allowed: all cores but one (at least one), so reads keep a core.
+static HASHING_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+});
 
 #[cfg(test)]
 mod tests {
