@@ -35,8 +35,8 @@ p99() { awk '/ 99%/ { print $2 }' "$1"; }
 url="http://127.0.0.1:$port/graphql"
 printf 'run\treads alone (req/s, p50, p99)\tlogins alone (req/s, p50, p99)\treads during logins (req/s, p50, p99)\tlogins during reads (req/s)\n'
 for run in $(seq 1 "$runs"); do
-    wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/read.lua" "$url" > "$work/reads.txt"
-    wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$url" > "$work/logins.txt"
+    wrk -t1 -c16 -d"${seconds}s" --latency -s "$work/read.lua" "$url" > "$work/reads.txt"
+    wrk -t1 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$url" > "$work/logins.txt"
     wrk -t1 -c16 -d"${seconds}s" --latency -s "$work/login.lua" "$url" > "$work/storm.txt" &
     storm=$!
     wrk -t1 -c16 -d"${seconds}s" --latency -s "$work/read.lua" "$url" > "$work/mixed.txt"
