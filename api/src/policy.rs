@@ -6,13 +6,13 @@
 //! denied unless a rule below grants it. The rules follow the access table of DESIGN.md.
 
 use entity::{
-    account,
+    account, centre_report,
     enums::{CentreKind, Role, Visibility},
     event, organisation, project, project_partner, resource_centre,
 };
 use sea_orm::{
     ColumnTrait, Condition,
-    sea_query::{Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -183,7 +183,7 @@ pub fn can_read_project_internals(actor: &Actor) -> bool {
 /// everyone their own; the public none.
 pub fn visible_accounts(actor: &Actor) -> Condition {
     match actor {
-        Actor::Anonymous => Condition::all().add(account::Column::Id.is_null()),
+        Actor::Anonymous => nothing(),
         Actor::Member(member) => match (member.role, member.organisation_id) {
             (Role::Admin, _) => everything(),
             (Role::PartnerManager, Some(organisation_id)) => Condition::any()
@@ -257,5 +257,94 @@ pub fn allowed_while_restricted(restriction: Restriction, field: &str) -> bool {
         Restriction::MustEnrolTotp => {
             matches!(field, "enrolTotp" | "confirmTotp" | "changePassword")
         }
+    }
+}
+
+/// A condition no row meets (an explicit `1 = 0`, not an empty condition whose meaning
+/// depends on how it is combined).
+fn nothing() -> Condition {
+    Condition::all().add(Expr::val(1).eq(0))
+}
+
+/// Whether the actor may create, change and delete projects and set their partners.
+pub fn can_manage_projects(actor: &Actor) -> bool {
+    reach(actor) == Reach::Office
+}
+
+/// Projects the actor may record events under: all for the Programme Office; for partners the
+/// projects their organisation is a partner of.
+pub fn projects_open_for_events(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Organisation(organisation_id) => Condition::all()
+            .add(project::Column::Id.in_subquery(partner_project_ids(organisation_id))),
+        Reach::Public => nothing(),
+    }
+}
+
+/// Whether the actor may record an event without a project (the Programme Office only).
+pub fn can_record_events_without_project(actor: &Actor) -> bool {
+    reach(actor) == Reach::Office
+}
+
+/// The organisation a new event of this actor must name as organiser: `None` when the actor
+/// may name any (the Programme Office), else the actor's own organisation.
+pub fn required_event_organiser(actor: &Actor) -> Option<Uuid> {
+    match reach(actor) {
+        Reach::Organisation(organisation_id) => Some(organisation_id),
+        Reach::Office | Reach::Public => None,
+    }
+}
+
+/// Events the actor may change, publish or delete: all for the Programme Office; for partners
+/// those their organisation organises.
+pub fn editable_events(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Organisation(organisation_id) => {
+            Condition::all().add(event::Column::OrganiserId.eq(organisation_id))
+        }
+        Reach::Public => nothing(),
+    }
+}
+
+/// Whether the actor may create centres, change every field of one and deactivate it.
+pub fn can_manage_centres(actor: &Actor) -> bool {
+    reach(actor) == Reach::Office
+}
+
+/// Centres whose directory fields (hours, phone, services, capacity, accepting referrals) the
+/// actor may keep, and mark verified: all for the Programme Office; for partners the centres
+/// their organisation operates.
+pub fn editable_centre_directories(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Organisation(organisation_id) => {
+            Condition::all().add(resource_centre::Column::OperatorId.eq(organisation_id))
+        }
+        Reach::Public => nothing(),
+    }
+}
+
+/// Whether the actor may submit and correct the monthly reports of `centre`: members of the
+/// operating organisation only (the Programme Office reads them, it does not write them).
+pub fn can_report_for(actor: &Actor, centre: &resource_centre::Model) -> bool {
+    reach(actor) == Reach::Organisation(centre.operator_id)
+}
+
+/// Centre reports the actor may read: all for the Programme Office; for partners those of the
+/// centres their organisation operates; the public none (it sees suppressed statistics only).
+pub fn visible_centre_reports(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Organisation(organisation_id) => {
+            let operated = Query::select()
+                .column(resource_centre::Column::Id)
+                .from(resource_centre::Entity)
+                .and_where(resource_centre::Column::OperatorId.eq(organisation_id))
+                .to_owned();
+            Condition::all().add(centre_report::Column::CentreId.in_subquery(operated))
+        }
+        Reach::Public => nothing(),
     }
 }

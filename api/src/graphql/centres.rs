@@ -6,8 +6,8 @@ use entity::resource_centre;
 
 use super::{
     common::{
-        PortalConnection, Translations, actor, connection, page_args, parse_id, services, to_id,
-        translated,
+        PortalConnection, Translations, TranslationsInput, actor, caller, connection, page_args,
+        parse_id, services, to_id, translated,
     },
     enums::{CentreKind, CentreService, Region},
     loaders::{CentreServicesKey, Loaders, OrganisationKey},
@@ -16,7 +16,7 @@ use super::{
 use crate::{
     error::ApiError,
     policy,
-    services::centres::{CentreFilter, CentreOrder},
+    services::centres::{CentreFilter, CentreInput, CentreOrder},
 };
 
 /// A Women's Resource Centre, shelter, Aarhus Centre, police gender unit or legal aid office.
@@ -204,5 +204,171 @@ impl CentreQuery {
             .list(actor(ctx)?, &filter, order, &args)
             .await?;
         Ok(connection(page, &args, ResourceCentre))
+    }
+}
+
+/// A new resource centre.
+#[derive(InputObject)]
+pub struct CreateCentreInput {
+    pub name: TranslationsInput,
+    pub kind: CentreKind,
+    pub operator_id: ID,
+    pub region: Region,
+    pub district: String,
+    pub address: TranslationsInput,
+    pub phone: Option<String>,
+    pub opening_hours: TranslationsInput,
+    #[graphql(default)]
+    pub services: Vec<CentreService>,
+    /// ISO 639 codes such as `tg`, `ru`, `uz`.
+    #[graphql(default)]
+    pub languages: Vec<String>,
+    pub shelter_capacity: Option<i32>,
+    #[graphql(default = true)]
+    pub accepting_referrals: bool,
+}
+
+/// Changes to a centre; absent fields stay as they are. The operating organisation may change
+/// the directory entry (`phone`, `openingHours`, `services`, `languages`, `shelterCapacity`,
+/// `acceptingReferrals`); the other fields are the Programme Office's.
+#[derive(InputObject, Default)]
+pub struct UpdateCentreInput {
+    pub name: Option<TranslationsInput>,
+    pub kind: Option<CentreKind>,
+    pub operator_id: Option<ID>,
+    pub region: Option<Region>,
+    pub district: Option<String>,
+    pub address: Option<TranslationsInput>,
+    pub phone: Option<String>,
+    #[graphql(default)]
+    pub clear_phone: bool,
+    pub opening_hours: Option<TranslationsInput>,
+    pub services: Option<Vec<CentreService>>,
+    pub languages: Option<Vec<String>>,
+    pub shelter_capacity: Option<i32>,
+    #[graphql(default)]
+    pub clear_shelter_capacity: bool,
+    pub accepting_referrals: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct CentreMutation;
+
+#[Object]
+impl CentreMutation {
+    /// Adds a centre to the directory. Programme Office staff and admins only.
+    async fn create_resource_centre(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCentreInput,
+    ) -> Result<ResourceCentre> {
+        let input = CentreInput {
+            name: Some(input.name.into()),
+            kind: Some(input.kind.into()),
+            operator_id: Some(parse_id(&input.operator_id, "input.operatorId")?),
+            region: Some(input.region.into()),
+            district: Some(input.district),
+            address: Some(input.address.into()),
+            phone: Some(input.phone),
+            opening_hours: Some(input.opening_hours.into()),
+            services: Some(input.services.into_iter().map(Into::into).collect()),
+            languages: Some(input.languages),
+            shelter_capacity: Some(input.shelter_capacity),
+            accepting_referrals: Some(input.accepting_referrals),
+        };
+        Ok(ResourceCentre(
+            services(ctx)?.centres().create(caller(ctx)?, input).await?,
+        ))
+    }
+
+    /// Changes a centre: any field for the Programme Office, the directory entry for the
+    /// operating organisation.
+    async fn update_resource_centre(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCentreInput,
+    ) -> Result<ResourceCentre> {
+        let id = parse_id(&id, "id")?;
+        let phone = if input.clear_phone {
+            Some(None)
+        } else {
+            input.phone.map(Some)
+        };
+        let shelter_capacity = if input.clear_shelter_capacity {
+            Some(None)
+        } else {
+            input.shelter_capacity.map(Some)
+        };
+        let input = CentreInput {
+            name: input.name.map(Into::into),
+            kind: input.kind.map(Into::into),
+            operator_id: input
+                .operator_id
+                .map(|id| parse_id(&id, "input.operatorId"))
+                .transpose()?,
+            region: input.region.map(Into::into),
+            district: input.district,
+            address: input.address.map(Into::into),
+            phone,
+            opening_hours: input.opening_hours.map(Into::into),
+            services: input
+                .services
+                .map(|services| services.into_iter().map(Into::into).collect()),
+            languages: input.languages,
+            shelter_capacity,
+            accepting_referrals: input.accepting_referrals,
+        };
+        Ok(ResourceCentre(
+            services(ctx)?
+                .centres()
+                .update(caller(ctx)?, id, input)
+                .await?,
+        ))
+    }
+
+    /// Records that the centre's directory entry was checked today.
+    async fn mark_resource_centre_verified(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<ResourceCentre> {
+        let id = parse_id(&id, "id")?;
+        Ok(ResourceCentre(
+            services(ctx)?
+                .centres()
+                .mark_verified(caller(ctx)?, id)
+                .await?,
+        ))
+    }
+
+    /// Takes a centre out of the public directory. Programme Office staff and admins only.
+    async fn deactivate_resource_centre(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<ResourceCentre> {
+        let id = parse_id(&id, "id")?;
+        Ok(ResourceCentre(
+            services(ctx)?
+                .centres()
+                .set_active(caller(ctx)?, id, false)
+                .await?,
+        ))
+    }
+
+    /// Puts a centre back in the directory. Programme Office staff and admins only.
+    async fn reactivate_resource_centre(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<ResourceCentre> {
+        let id = parse_id(&id, "id")?;
+        Ok(ResourceCentre(
+            services(ctx)?
+                .centres()
+                .set_active(caller(ctx)?, id, true)
+                .await?,
+        ))
     }
 }

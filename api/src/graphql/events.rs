@@ -6,8 +6,8 @@ use entity::event;
 
 use super::{
     common::{
-        DateRangeInput, PortalConnection, Translations, actor, connection, page_args, parse_id,
-        services, to_id, translated,
+        DateRangeInput, PortalConnection, Translations, TranslationsInput, actor, caller,
+        connection, page_args, parse_id, services, to_id, translated,
     },
     enums::{EventKind, Region, ThematicArea},
     loaders::{Loaders, OrganisationKey, ProjectKey},
@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     error::ApiError,
-    services::events::{EventFilter, EventOrder},
+    services::events::{EventFilter, EventInput, EventOrder},
 };
 
 /// A training, workshop, forum or other event.
@@ -203,5 +203,158 @@ impl EventQuery {
             .list(actor(ctx)?, &filter, order, &args)
             .await?;
         Ok(connection(page, &args, Event))
+    }
+}
+
+/// A new event. It starts unpublished.
+#[derive(InputObject)]
+pub struct CreateEventInput {
+    /// The project it belongs to. Partners must name one of their organisation's projects.
+    pub project_id: Option<ID>,
+    pub title: TranslationsInput,
+    pub kind: EventKind,
+    pub starts_on: NaiveDate,
+    /// The last day; the first day when not given.
+    pub ends_on: Option<NaiveDate>,
+    pub region: Region,
+    pub district: String,
+    pub venue: Option<String>,
+    /// The organising organisation; a partner's own organisation when not given (and partners
+    /// may name no other).
+    pub organiser_id: Option<ID>,
+    #[graphql(default)]
+    pub participants_female: i32,
+    #[graphql(default)]
+    pub participants_male: i32,
+    #[graphql(default)]
+    pub participants_undisclosed: i32,
+    pub summary: Option<TranslationsInput>,
+}
+
+/// Changes to an event; absent fields stay as they are.
+#[derive(InputObject, Default)]
+pub struct UpdateEventInput {
+    pub project_id: Option<ID>,
+    /// Detaches the event from its project (Programme Office only).
+    #[graphql(default)]
+    pub clear_project: bool,
+    pub title: Option<TranslationsInput>,
+    pub kind: Option<EventKind>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub region: Option<Region>,
+    pub district: Option<String>,
+    pub venue: Option<String>,
+    #[graphql(default)]
+    pub clear_venue: bool,
+    pub organiser_id: Option<ID>,
+    pub participants_female: Option<i32>,
+    pub participants_male: Option<i32>,
+    pub participants_undisclosed: Option<i32>,
+    pub summary: Option<TranslationsInput>,
+}
+
+fn optional_id(id: Option<ID>, field: &str) -> Result<Option<uuid::Uuid>, ApiError> {
+    id.map(|id| parse_id(&id, field)).transpose()
+}
+
+#[derive(Default)]
+pub struct EventMutation;
+
+#[Object]
+impl EventMutation {
+    /// Records an event (unpublished). The Programme Office records any event; partners record
+    /// events of their organisation's projects, organised by their organisation.
+    async fn create_event(&self, ctx: &Context<'_>, input: CreateEventInput) -> Result<Event> {
+        let input = EventInput {
+            project_id: Some(optional_id(input.project_id, "input.projectId")?),
+            title: Some(input.title.into()),
+            kind: Some(input.kind.into()),
+            starts_on: Some(input.starts_on),
+            ends_on: input.ends_on,
+            region: Some(input.region.into()),
+            district: Some(input.district),
+            venue: Some(input.venue),
+            organiser_id: optional_id(input.organiser_id, "input.organiserId")?,
+            participants_female: Some(input.participants_female),
+            participants_male: Some(input.participants_male),
+            participants_undisclosed: Some(input.participants_undisclosed),
+            summary: input.summary.map(Into::into),
+        };
+        Ok(Event(
+            services(ctx)?.events().create(caller(ctx)?, input).await?,
+        ))
+    }
+
+    /// Changes an event. The Programme Office changes any; partners those their organisation
+    /// organises.
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateEventInput,
+    ) -> Result<Event> {
+        let id = parse_id(&id, "id")?;
+        let project_id = if input.clear_project {
+            Some(None)
+        } else {
+            optional_id(input.project_id, "input.projectId")?.map(Some)
+        };
+        let venue = if input.clear_venue {
+            Some(None)
+        } else {
+            input.venue.map(Some)
+        };
+        let input = EventInput {
+            project_id,
+            title: input.title.map(Into::into),
+            kind: input.kind.map(Into::into),
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+            region: input.region.map(Into::into),
+            district: input.district,
+            venue,
+            organiser_id: optional_id(input.organiser_id, "input.organiserId")?,
+            participants_female: input.participants_female,
+            participants_male: input.participants_male,
+            participants_undisclosed: input.participants_undisclosed,
+            summary: input.summary.map(Into::into),
+        };
+        Ok(Event(
+            services(ctx)?
+                .events()
+                .update(caller(ctx)?, id, input)
+                .await?,
+        ))
+    }
+
+    /// Publishes an event: the public sees it when its project is public.
+    async fn publish_event(&self, ctx: &Context<'_>, id: ID) -> Result<Event> {
+        let id = parse_id(&id, "id")?;
+        Ok(Event(
+            services(ctx)?
+                .events()
+                .set_published(caller(ctx)?, id, true)
+                .await?,
+        ))
+    }
+
+    /// Takes an event back from the public.
+    async fn unpublish_event(&self, ctx: &Context<'_>, id: ID) -> Result<Event> {
+        let id = parse_id(&id, "id")?;
+        Ok(Event(
+            services(ctx)?
+                .events()
+                .set_published(caller(ctx)?, id, false)
+                .await?,
+        ))
+    }
+
+    /// Deletes an event; returns its id.
+    async fn delete_event(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let id = parse_id(&id, "id")?;
+        Ok(to_id(
+            services(ctx)?.events().delete(caller(ctx)?, id).await?,
+        ))
     }
 }

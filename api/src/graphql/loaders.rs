@@ -79,6 +79,24 @@ impl Loader<ProjectKey> for PortalLoader {
     }
 }
 
+/// A resource centre by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CentreKey(pub Uuid);
+
+impl Loader<CentreKey> for PortalLoader {
+    type Value = entity::resource_centre::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CentreKey]) -> LoadResult<CentreKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let rows = self.services.centres().by_ids(&self.actor, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (CentreKey(row.id), row))
+            .collect())
+    }
+}
+
 /// The partners of a project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PartnersKey(pub Uuid);

@@ -12,6 +12,7 @@ pub mod guard;
 pub mod loaders;
 pub mod organisations;
 pub mod projects;
+pub mod reports;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
@@ -25,6 +26,7 @@ pub struct Query(
     events::EventQuery,
     centres::CentreQuery,
     accounts::AccountQuery,
+    reports::ReportQuery,
 );
 
 /// Every root mutation field.
@@ -33,6 +35,10 @@ pub struct Mutation(
     auth::AuthMutation,
     accounts::AccountMutation,
     organisations::OrganisationMutation,
+    projects::ProjectMutation,
+    events::EventMutation,
+    centres::CentreMutation,
+    reports::ReportMutation,
 );
 
 /// The portal's schema.

@@ -6,8 +6,8 @@ use entity::project;
 
 use super::{
     common::{
-        DateRangeInput, PortalConnection, Translations, actor, connection, page_args, parse_id,
-        services, to_id, translated,
+        DateRangeInput, PortalConnection, Translations, TranslationsInput, actor, caller,
+        connection, page_args, parse_id, services, to_id, translated,
     },
     enums::{PartnerRole, ProjectStatus, Region, ThematicArea, Visibility},
     events::Event,
@@ -21,7 +21,7 @@ use crate::{
     policy,
     services::{
         pagination::Page,
-        projects::{ProjectFilter, ProjectOrder},
+        projects::{Budget, ProjectFilter, ProjectInput, ProjectOrder},
     },
 };
 
@@ -251,5 +251,183 @@ impl ProjectQuery {
             .list(actor(ctx)?, &filter, order, &args)
             .await?;
         Ok(connection(page, &args, Project))
+    }
+}
+
+/// An amount of money, for input.
+#[derive(InputObject)]
+pub struct MoneyInput {
+    /// The amount in minor units (cents), as a decimal string.
+    pub amount_minor: String,
+    /// ISO 4217 currency code, for example `EUR`.
+    pub currency: String,
+}
+
+fn budget(input: MoneyInput) -> Result<Budget, ApiError> {
+    let amount_minor = input.amount_minor.trim().parse::<i64>().map_err(|_| {
+        ApiError::bad_input(
+            "input.budget.amountMinor",
+            "Give the amount in cents as a whole number, for example \"1250000\".",
+        )
+    })?;
+    Ok(Budget {
+        amount_minor,
+        currency: input.currency,
+    })
+}
+
+/// A new project.
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    /// Unique code like `PO-2025-GE-01`.
+    pub code: String,
+    pub title: TranslationsInput,
+    pub summary: Option<TranslationsInput>,
+    pub thematic_areas: Vec<ThematicArea>,
+    #[graphql(default_with = "ProjectStatus::Planned")]
+    pub status: ProjectStatus,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub budget: Option<MoneyInput>,
+    pub regions: Vec<Region>,
+    /// Who may read it; `INTERNAL` until decided otherwise.
+    #[graphql(default_with = "Visibility::Internal")]
+    pub visibility: Visibility,
+}
+
+/// Changes to a project; absent fields stay as they are.
+#[derive(InputObject, Default)]
+pub struct UpdateProjectInput {
+    pub code: Option<String>,
+    pub title: Option<TranslationsInput>,
+    pub summary: Option<TranslationsInput>,
+    pub thematic_areas: Option<Vec<ThematicArea>>,
+    pub status: Option<ProjectStatus>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    /// Removes the end date.
+    #[graphql(default)]
+    pub clear_end_date: bool,
+    pub budget: Option<MoneyInput>,
+    /// Removes the budget.
+    #[graphql(default)]
+    pub clear_budget: bool,
+    pub regions: Option<Vec<Region>>,
+    pub visibility: Option<Visibility>,
+}
+
+/// An organisation's part in a project, for input.
+#[derive(InputObject)]
+pub struct ProjectPartnerInput {
+    pub organisation_id: ID,
+    pub role: PartnerRole,
+}
+
+#[derive(Default)]
+pub struct ProjectMutation;
+
+#[Object]
+impl ProjectMutation {
+    /// Creates a project. Programme Office staff and admins only.
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> Result<Project> {
+        let input = ProjectInput {
+            code: Some(input.code),
+            title: Some(input.title.into()),
+            summary: input.summary.map(Into::into),
+            thematic_areas: Some(input.thematic_areas.into_iter().map(Into::into).collect()),
+            status: Some(input.status.into()),
+            start_date: Some(input.start_date),
+            end_date: Some(input.end_date),
+            budget: Some(input.budget.map(budget).transpose()?),
+            regions: Some(input.regions.into_iter().map(Into::into).collect()),
+            visibility: Some(input.visibility.into()),
+        };
+        Ok(Project(
+            services(ctx)?
+                .projects()
+                .create(caller(ctx)?, input)
+                .await?,
+        ))
+    }
+
+    /// Changes a project. Programme Office staff and admins only.
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateProjectInput,
+    ) -> Result<Project> {
+        let id = parse_id(&id, "id")?;
+        let end_date = if input.clear_end_date {
+            Some(None)
+        } else {
+            input.end_date.map(Some)
+        };
+        let budget = if input.clear_budget {
+            Some(None)
+        } else {
+            input.budget.map(budget).transpose()?.map(Some)
+        };
+        let input = ProjectInput {
+            code: input.code,
+            title: input.title.map(Into::into),
+            summary: input.summary.map(Into::into),
+            thematic_areas: input
+                .thematic_areas
+                .map(|areas| areas.into_iter().map(Into::into).collect()),
+            status: input.status.map(Into::into),
+            start_date: input.start_date,
+            end_date,
+            budget,
+            regions: input
+                .regions
+                .map(|regions| regions.into_iter().map(Into::into).collect()),
+            visibility: input.visibility.map(Into::into),
+        };
+        Ok(Project(
+            services(ctx)?
+                .projects()
+                .update(caller(ctx)?, id, input)
+                .await?,
+        ))
+    }
+
+    /// Deletes a project that has no events; returns its id. Programme Office staff and admins
+    /// only.
+    async fn delete_project(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let id = parse_id(&id, "id")?;
+        let deleted = services(ctx)?.projects().delete(caller(ctx)?, id).await?;
+        Ok(to_id(deleted))
+    }
+
+    /// Replaces a project's partner organisations. Programme Office staff and admins only.
+    async fn set_project_partners(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        partners: Vec<ProjectPartnerInput>,
+    ) -> Result<Project> {
+        let id = parse_id(&id, "id")?;
+        let partners = partners
+            .into_iter()
+            .enumerate()
+            .map(|(index, partner)| {
+                parse_id(
+                    &partner.organisation_id,
+                    &format!("partners.{index}.organisationId"),
+                )
+                .map(|organisation_id| (organisation_id, partner.role.into()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Project(
+            services(ctx)?
+                .projects()
+                .set_partners(caller(ctx)?, id, partners)
+                .await?,
+        ))
     }
 }

@@ -1,19 +1,29 @@
-//! Resource centres: the public directory and the centres' services.
+//! Resource centres: the public directory and the centres' services; their management by the
+//! Programme Office and the upkeep of their directory entries by the operating organisations.
 
+use chrono::Utc;
 use entity::{
-    centre_service,
+    Localized, centre_service,
     enums::{CentreKind, CentreService, Region},
-    resource_centre,
+    localized::CodeList,
+    organisation, resource_centre,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Query,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    sea_query::Query,
 };
+use serde_json::json;
 use uuid::Uuid;
 
-use super::pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition};
+use super::{
+    audit::{self, AuditRecord},
+    pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    text,
+};
 use crate::{
-    auth::Actor,
-    error::{ApiError, ApiResult},
+    auth::{Actor, Caller},
+    error::{ApiError, ApiResult, FieldError},
     policy,
 };
 
@@ -81,6 +91,22 @@ impl Centres<'_> {
             .ok_or(ApiError::NotFound {
                 entity: "Resource centre",
             })
+    }
+
+    /// The centres among `ids` that the actor may see (for DataLoaders).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn by_ids(
+        &self,
+        actor: &Actor,
+        ids: &[Uuid],
+    ) -> ApiResult<Vec<resource_centre::Model>> {
+        Ok(resource_centre::Entity::find()
+            .filter(resource_centre::Column::Id.is_in(ids.iter().copied()))
+            .filter(policy::visible_centres(actor))
+            .all(self.db)
+            .await?)
     }
 
     /// A page of the centres the actor may see.
@@ -151,5 +177,404 @@ impl Centres<'_> {
             .order_by_asc(centre_service::Column::Service)
             .all(self.db)
             .await?)
+    }
+}
+
+/// A centre's fields as given by an editor: on creation all required ones, on change the ones
+/// to change.
+#[derive(Clone, Debug, Default)]
+pub struct CentreInput {
+    pub name: Option<Localized>,
+    pub kind: Option<CentreKind>,
+    pub operator_id: Option<Uuid>,
+    pub region: Option<Region>,
+    pub district: Option<String>,
+    pub address: Option<Localized>,
+    /// `Some(None)` removes the phone number.
+    pub phone: Option<Option<String>>,
+    pub opening_hours: Option<Localized>,
+    pub services: Option<Vec<CentreService>>,
+    pub languages: Option<Vec<String>>,
+    /// `Some(None)` removes the capacity.
+    pub shelter_capacity: Option<Option<i32>>,
+    pub accepting_referrals: Option<bool>,
+}
+
+impl CentreInput {
+    /// The fields the operating organisation may not change itself (it keeps the directory
+    /// entry: hours, phone, services, languages, capacity, accepting referrals).
+    fn office_only_fields(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_some()),
+            ("kind", self.kind.is_some()),
+            ("operatorId", self.operator_id.is_some()),
+            ("region", self.region.is_some()),
+            ("district", self.district.is_some()),
+            ("address", self.address.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(field, given)| given.then_some(field))
+        .collect()
+    }
+
+    fn given_fields(&self) -> Vec<&'static str> {
+        let mut fields = self.office_only_fields();
+        for (field, given) in [
+            ("phone", self.phone.is_some()),
+            ("openingHours", self.opening_hours.is_some()),
+            ("services", self.services.is_some()),
+            ("languages", self.languages.is_some()),
+            ("shelterCapacity", self.shelter_capacity.is_some()),
+            ("acceptingReferrals", self.accepting_referrals.is_some()),
+        ] {
+            if given {
+                fields.push(field);
+            }
+        }
+        fields
+    }
+}
+
+const MAX_NAME: usize = 200;
+const MAX_ADDRESS: usize = 300;
+const MAX_HOURS: usize = 200;
+const MAX_DISTRICT: usize = 100;
+
+/// Merges `input` over `base` and checks the result, reporting every invalid field at once.
+fn validate(
+    input: CentreInput,
+    base: Option<&resource_centre::Model>,
+    base_services: Vec<CentreService>,
+) -> ApiResult<(resource_centre::Model, Vec<CentreService>)> {
+    let mut problems = Vec::new();
+    let localized = |given: Option<Localized>,
+                     stored: Option<Localized>,
+                     field: &str,
+                     max: usize,
+                     problems: &mut Vec<FieldError>| {
+        match given.or(stored) {
+            Some(value) => text::clean_localized(&value, &format!("input.{field}"), max, problems),
+            None => {
+                problems.push(FieldError {
+                    field: format!("input.{field}"),
+                    message: format!("`{field}` is required."),
+                });
+                Localized::default()
+            }
+        }
+    };
+    let name = localized(
+        input.name,
+        base.map(|c| c.name.clone()),
+        "name",
+        MAX_NAME,
+        &mut problems,
+    );
+    let address = localized(
+        input.address,
+        base.map(|c| c.address.clone()),
+        "address",
+        MAX_ADDRESS,
+        &mut problems,
+    );
+    let opening_hours = localized(
+        input.opening_hours,
+        base.map(|c| c.opening_hours.clone()),
+        "openingHours",
+        MAX_HOURS,
+        &mut problems,
+    );
+    let required = |field: &str, present: bool, problems: &mut Vec<FieldError>| {
+        if !present {
+            problems.push(FieldError {
+                field: format!("input.{field}"),
+                message: format!("`{field}` is required."),
+            });
+        }
+    };
+    let kind = input.kind.or_else(|| base.map(|c| c.kind));
+    required("kind", kind.is_some(), &mut problems);
+    let operator_id = input.operator_id.or_else(|| base.map(|c| c.operator_id));
+    required("operatorId", operator_id.is_some(), &mut problems);
+    let region = input.region.or_else(|| base.map(|c| c.region));
+    required("region", region.is_some(), &mut problems);
+    let district = input
+        .district
+        .map(|district| district.trim().to_owned())
+        .or_else(|| base.map(|c| c.district.clone()))
+        .unwrap_or_default();
+    if district.is_empty() || district.chars().count() > MAX_DISTRICT {
+        problems.push(FieldError {
+            field: "input.district".into(),
+            message: format!("A district is 1 to {MAX_DISTRICT} characters long."),
+        });
+    }
+    let phone = input
+        .phone
+        .unwrap_or_else(|| base.and_then(|c| c.phone.clone()))
+        .map(|phone| phone.trim().to_owned())
+        .filter(|phone| !phone.is_empty());
+    if phone.as_ref().is_some_and(|phone| {
+        phone.chars().count() > 32
+            || !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
+    }) {
+        problems.push(FieldError {
+            field: "input.phone".into(),
+            message: "A phone number has digits, spaces, + - ( ) and at most 32 characters.".into(),
+        });
+    }
+    let mut services = input.services.unwrap_or(base_services);
+    services.sort_unstable();
+    services.dedup();
+    let mut languages: Vec<String> = input
+        .languages
+        .unwrap_or_else(|| base.map(|c| c.languages.0.clone()).unwrap_or_default())
+        .into_iter()
+        .map(|language| language.trim().to_lowercase())
+        .collect();
+    languages.dedup();
+    if languages.iter().any(|language| {
+        !(2..=3).contains(&language.len()) || !language.chars().all(|c| c.is_ascii_lowercase())
+    }) {
+        problems.push(FieldError {
+            field: "input.languages".into(),
+            message: "Languages are ISO 639 codes such as tg, ru, uz.".into(),
+        });
+    }
+    let shelter_capacity = input
+        .shelter_capacity
+        .unwrap_or_else(|| base.and_then(|c| c.shelter_capacity));
+    if shelter_capacity.is_some_and(|capacity| !(0..=10_000).contains(&capacity)) {
+        problems.push(FieldError {
+            field: "input.shelterCapacity".into(),
+            message: "A shelter capacity is 0 to 10,000 places.".into(),
+        });
+    }
+    let accepting_referrals = input
+        .accepting_referrals
+        .or_else(|| base.map(|c| c.accepting_referrals))
+        .unwrap_or(true);
+    match (kind, operator_id, region) {
+        (Some(kind), Some(operator_id), Some(region)) if problems.is_empty() => {
+            let now = Utc::now();
+            let model = resource_centre::Model {
+                id: base.map_or_else(Uuid::now_v7, |c| c.id),
+                sort_name: text::sort_name(&name),
+                search_text: text::search_text(
+                    name.present()
+                        .chain(address.present())
+                        .chain([district.as_str()]),
+                ),
+                name,
+                kind,
+                operator_id,
+                region,
+                district,
+                address,
+                phone,
+                opening_hours,
+                languages: CodeList(languages),
+                shelter_capacity,
+                accepting_referrals,
+                last_verified_at: base.and_then(|c| c.last_verified_at),
+                active: base.is_none_or(|c| c.active),
+                created_at: base.map_or(now, |c| c.created_at),
+                updated_at: now,
+            };
+            Ok((model, services))
+        }
+        _ => Err(ApiError::BadUserInput(problems)),
+    }
+}
+
+async fn replace_services(
+    txn: &impl ConnectionTrait,
+    centre_id: Uuid,
+    services: &[CentreService],
+) -> Result<(), sea_orm::DbErr> {
+    centre_service::Entity::delete_many()
+        .filter(centre_service::Column::CentreId.eq(centre_id))
+        .exec(txn)
+        .await?;
+    centre_service::Entity::insert_many(services.iter().map(|service| {
+        centre_service::Model {
+            centre_id,
+            service: *service,
+        }
+        .into_active_model()
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+impl Centres<'_> {
+    async fn check_operator(&self, operator_id: Uuid) -> ApiResult<()> {
+        let active = organisation::Entity::find_by_id(operator_id)
+            .filter(organisation::Column::Active.eq(true))
+            .count(self.db)
+            .await?;
+        if active == 1 {
+            Ok(())
+        } else {
+            Err(ApiError::bad_input(
+                "input.operatorId",
+                "The operator must be an active organisation.",
+            ))
+        }
+    }
+
+    /// Adds a centre to the directory. Programme Office staff and admins only.
+    ///
+    /// # Errors
+    /// `FORBIDDEN`; `BAD_USER_INPUT` naming each invalid field.
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        input: CentreInput,
+    ) -> ApiResult<resource_centre::Model> {
+        super::auth::signed_in(caller)?;
+        if !policy::can_manage_centres(&caller.actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let (centre, services) = validate(input, None, Vec::new())?;
+        self.check_operator(centre.operator_id).await?;
+        let txn = self.db.begin().await?;
+        let centre = centre.into_active_model().insert(&txn).await?;
+        replace_services(&txn, centre.id, &services).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("centre.create", "resource_centre", centre.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(centre)
+    }
+
+    /// A centre whose directory entry the caller may keep.
+    async fn editable(&self, caller: &Caller, id: Uuid) -> ApiResult<resource_centre::Model> {
+        super::auth::signed_in(caller)?;
+        let centre = self.get(&caller.actor, id).await?;
+        let editable = resource_centre::Entity::find_by_id(id)
+            .filter(policy::editable_centre_directories(&caller.actor))
+            .count(self.db)
+            .await?;
+        if editable == 1 {
+            Ok(centre)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Changes the given fields of a centre. The Programme Office changes any field; the
+    /// operating organisation keeps the directory entry (hours, phone, services, languages,
+    /// capacity, accepting referrals).
+    ///
+    /// # Errors
+    /// `NOT_FOUND` for a centre hidden from the caller; `FORBIDDEN` for one it may not edit,
+    /// or for fields only the Programme Office changes (named in the message);
+    /// `BAD_USER_INPUT` naming each invalid field.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: CentreInput,
+    ) -> ApiResult<resource_centre::Model> {
+        let existing = self.editable(caller, id).await?;
+        let office_only = input.office_only_fields();
+        if !office_only.is_empty() && !policy::can_manage_centres(&caller.actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let changed = input.given_fields();
+        let services = self
+            .services_of(&caller.actor, &[id])
+            .await?
+            .into_iter()
+            .map(|row| row.service)
+            .collect();
+        let (centre, services) = validate(input, Some(&existing), services)?;
+        if centre.operator_id != existing.operator_id {
+            self.check_operator(centre.operator_id).await?;
+        }
+        let txn = self.db.begin().await?;
+        let mut update = centre.into_active_model();
+        update.id = sea_orm::ActiveValue::Unchanged(existing.id);
+        update.created_at = sea_orm::ActiveValue::Unchanged(existing.created_at);
+        let centre = update.update(&txn).await?;
+        replace_services(&txn, centre.id, &services).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("centre.update", "resource_centre", centre.id)
+                .with_detail(json!({ "changed": changed })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(centre)
+    }
+
+    /// Records that the directory entry was checked and is right now.
+    ///
+    /// # Errors
+    /// As [`Centres::update`].
+    pub async fn mark_verified(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> ApiResult<resource_centre::Model> {
+        let existing = self.editable(caller, id).await?;
+        let txn = self.db.begin().await?;
+        let mut update = existing.into_active_model();
+        let now = Utc::now();
+        update.last_verified_at = Set(Some(now));
+        update.updated_at = Set(now);
+        let centre = update.update(&txn).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("centre.verify", "resource_centre", centre.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(centre)
+    }
+
+    /// Takes a centre out of the public directory, or puts it back. Programme Office staff and
+    /// admins only; the centre, its reports and its cases stay.
+    ///
+    /// # Errors
+    /// `FORBIDDEN`; `NOT_FOUND`.
+    pub async fn set_active(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        active: bool,
+    ) -> ApiResult<resource_centre::Model> {
+        super::auth::signed_in(caller)?;
+        if !policy::can_manage_centres(&caller.actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let existing = self.get(&caller.actor, id).await?;
+        let txn = self.db.begin().await?;
+        let mut update = existing.into_active_model();
+        update.active = Set(active);
+        update.updated_at = Set(Utc::now());
+        let centre = update.update(&txn).await?;
+        let action = if active {
+            "centre.reactivate"
+        } else {
+            "centre.deactivate"
+        };
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success(action, "resource_centre", centre.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(centre)
     }
 }

@@ -1,22 +1,31 @@
-//! Events: reading, listing and filtering, and the events of many projects at once.
+//! Events: reading, listing and filtering, the events of many projects at once, and their
+//! recording by the Programme Office and partner organisations.
 
 use std::collections::HashMap;
 
+use chrono::{NaiveDate, Utc};
 use entity::{
+    Localized,
     enums::{EventKind, Region, ThematicArea},
-    event, project_thematic_area,
+    event, organisation, project, project_thematic_area,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order, QueryFilter, QuerySelect,
-    QueryTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    IntoActiveModel, Order, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, WindowStatement},
 };
+use serde_json::json;
 use uuid::Uuid;
 
-use super::pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition};
+use super::{
+    audit::{self, AuditRecord},
+    pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    text,
+};
 use crate::{
-    auth::Actor,
-    error::{ApiError, ApiResult},
+    auth::{Actor, Caller},
+    error::{ApiError, ApiResult, FieldError},
     policy,
 };
 
@@ -227,4 +236,383 @@ impl Events<'_> {
         }
         Ok(by_project)
     }
+}
+
+/// An event's fields as given by an editor: on creation all required ones, on change the ones
+/// to change (merged over the stored event before validation).
+#[derive(Clone, Debug, Default)]
+pub struct EventInput {
+    /// `Some(None)` detaches the event from its project.
+    pub project_id: Option<Option<Uuid>>,
+    pub title: Option<Localized>,
+    pub kind: Option<EventKind>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub region: Option<Region>,
+    pub district: Option<String>,
+    /// `Some(None)` removes the venue.
+    pub venue: Option<Option<String>>,
+    pub organiser_id: Option<Uuid>,
+    pub participants_female: Option<i32>,
+    pub participants_male: Option<i32>,
+    pub participants_undisclosed: Option<i32>,
+    pub summary: Option<Localized>,
+}
+
+const MAX_TITLE: usize = 300;
+const MAX_SUMMARY: usize = 5_000;
+const MAX_PLACE: usize = 100;
+const MAX_VENUE: usize = 200;
+/// More participants than this in one event is a typing mistake.
+const MAX_PARTICIPANTS: i32 = 100_000;
+
+/// Merges `input` over `base` and checks the result, reporting every invalid field at once.
+fn validate(input: EventInput, base: Option<&event::Model>) -> ApiResult<event::Model> {
+    let mut problems = Vec::new();
+    let required = |field: &str, present: bool, problems: &mut Vec<FieldError>| {
+        if !present {
+            problems.push(FieldError {
+                field: format!("input.{field}"),
+                message: format!("`{field}` is required."),
+            });
+        }
+    };
+    let title = input
+        .title
+        .or_else(|| base.map(|event| event.title.clone()));
+    required("title", title.is_some(), &mut problems);
+    let title = title
+        .map(|title| text::clean_localized(&title, "input.title", MAX_TITLE, &mut problems))
+        .unwrap_or_default();
+    let summary = input
+        .summary
+        .or_else(|| base.map(|event| event.summary.clone()))
+        .map(|summary| {
+            let mut found = Vec::new();
+            let summary = text::clean_localized(&summary, "input.summary", MAX_SUMMARY, &mut found);
+            problems.extend(
+                found
+                    .into_iter()
+                    .filter(|problem| problem.field != "input.summary"),
+            );
+            summary
+        })
+        .unwrap_or_default();
+    let kind = input.kind.or_else(|| base.map(|event| event.kind));
+    required("kind", kind.is_some(), &mut problems);
+    let starts_on = input
+        .starts_on
+        .or_else(|| base.map(|event| event.starts_on));
+    required("startsOn", starts_on.is_some(), &mut problems);
+    // A one-day event needs no end date.
+    let ends_on = input
+        .ends_on
+        .or_else(|| base.map(|event| event.ends_on))
+        .or(starts_on);
+    if let (Some(start), Some(end)) = (starts_on, ends_on)
+        && end < start
+    {
+        problems.push(FieldError {
+            field: "input.endsOn".into(),
+            message: format!("The event cannot end ({end}) before it starts ({start})."),
+        });
+    }
+    let region = input.region.or_else(|| base.map(|event| event.region));
+    required("region", region.is_some(), &mut problems);
+    let district = input
+        .district
+        .map(|district| district.trim().to_owned())
+        .or_else(|| base.map(|event| event.district.clone()))
+        .unwrap_or_default();
+    if district.is_empty() || district.chars().count() > MAX_PLACE {
+        problems.push(FieldError {
+            field: "input.district".into(),
+            message: format!("A district is 1 to {MAX_PLACE} characters long."),
+        });
+    }
+    let venue = input
+        .venue
+        .unwrap_or_else(|| base.and_then(|event| event.venue.clone()))
+        .map(|venue| venue.trim().to_owned())
+        .filter(|venue| !venue.is_empty());
+    if venue
+        .as_ref()
+        .is_some_and(|venue| venue.chars().count() > MAX_VENUE)
+    {
+        problems.push(FieldError {
+            field: "input.venue".into(),
+            message: format!("A venue is at most {MAX_VENUE} characters long."),
+        });
+    }
+    let mut count = |field: &str, given: Option<i32>, stored: Option<i32>| {
+        let value = given.or(stored).unwrap_or(0);
+        if !(0..=MAX_PARTICIPANTS).contains(&value) {
+            problems.push(FieldError {
+                field: format!("input.{field}"),
+                message: format!("A number of participants is 0 to {MAX_PARTICIPANTS}."),
+            });
+        }
+        value
+    };
+    let participants_female = count(
+        "participantsFemale",
+        input.participants_female,
+        base.map(|event| event.participants_female),
+    );
+    let participants_male = count(
+        "participantsMale",
+        input.participants_male,
+        base.map(|event| event.participants_male),
+    );
+    let participants_undisclosed = count(
+        "participantsUndisclosed",
+        input.participants_undisclosed,
+        base.map(|event| event.participants_undisclosed),
+    );
+    let organiser_id = input
+        .organiser_id
+        .or_else(|| base.map(|event| event.organiser_id));
+    let project_id = input
+        .project_id
+        .unwrap_or_else(|| base.and_then(|event| event.project_id));
+    match (kind, starts_on, ends_on, region) {
+        (Some(kind), Some(starts_on), Some(ends_on), Some(region)) if problems.is_empty() => {
+            let now = Utc::now();
+            Ok(event::Model {
+                id: base.map_or_else(Uuid::now_v7, |event| event.id),
+                project_id,
+                search_text: text::search_text(
+                    title
+                        .present()
+                        .chain(summary.present())
+                        .chain([district.as_str()])
+                        .chain(venue.as_deref()),
+                ),
+                title,
+                kind,
+                starts_on,
+                ends_on,
+                region,
+                district,
+                venue,
+                // Checked against the policy by the caller.
+                organiser_id: organiser_id.unwrap_or_default(),
+                participants_female,
+                participants_male,
+                participants_undisclosed,
+                summary,
+                published: base.is_some_and(|event| event.published),
+                created_at: base.map_or(now, |event| event.created_at),
+                updated_at: now,
+            })
+        }
+        _ => Err(ApiError::BadUserInput(problems)),
+    }
+}
+
+impl Events<'_> {
+    /// Checks that the actor may record an event under `project_id` and organised by
+    /// `organiser_id`: the Programme Office anywhere; partners only under a project their
+    /// organisation is a partner of, and as its organiser.
+    async fn check_placement(
+        &self,
+        actor: &Actor,
+        project_id: Option<Uuid>,
+        organiser_id: Uuid,
+    ) -> ApiResult<()> {
+        if let Some(required) = policy::required_event_organiser(actor)
+            && organiser_id != required
+        {
+            return Err(ApiError::Forbidden);
+        }
+        match project_id {
+            None if !policy::can_record_events_without_project(actor) => Err(ApiError::bad_input(
+                "input.projectId",
+                "Record the event under one of your organisation's projects.",
+            )),
+            None => Ok(()),
+            Some(project_id) => {
+                let open = project::Entity::find_by_id(project_id)
+                    .filter(policy::projects_open_for_events(actor))
+                    .count(self.db)
+                    .await?;
+                if open == 1 {
+                    Ok(())
+                } else {
+                    Err(ApiError::bad_input(
+                        "input.projectId",
+                        "There is no project with this id that you may record events for.",
+                    ))
+                }
+            }
+        }?;
+        let organiser_active = organisation::Entity::find_by_id(organiser_id)
+            .filter(organisation::Column::Active.eq(true))
+            .count(self.db)
+            .await?;
+        if organiser_active == 1 {
+            Ok(())
+        } else {
+            Err(ApiError::bad_input(
+                "input.organiserId",
+                "The organiser must be an active organisation.",
+            ))
+        }
+    }
+
+    /// An event the caller may edit.
+    async fn editable(&self, caller: &Caller, id: Uuid) -> ApiResult<event::Model> {
+        super::auth::signed_in(caller)?;
+        let event = self.get(&caller.actor, id).await?;
+        let editable = event::Entity::find_by_id(id)
+            .filter(policy::editable_events(&caller.actor))
+            .count(self.db)
+            .await?;
+        if editable == 1 {
+            Ok(event)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Records an event, unpublished. The Programme Office records any event; a partner records
+    /// events of its organisation's projects, organised by its organisation (the default
+    /// organiser).
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `FORBIDDEN` for another organiser; `BAD_USER_INPUT` naming each
+    /// invalid field, or a project the caller may not record under.
+    pub async fn create(&self, caller: &Caller, mut input: EventInput) -> ApiResult<event::Model> {
+        super::auth::signed_in(caller)?;
+        if input.organiser_id.is_none() {
+            input.organiser_id = policy::required_event_organiser(&caller.actor);
+        }
+        if input.organiser_id.is_none() {
+            return Err(ApiError::bad_input(
+                "input.organiserId",
+                "`organiserId` is required.",
+            ));
+        }
+        let event = validate(input, None)?;
+        self.check_placement(&caller.actor, event.project_id, event.organiser_id)
+            .await?;
+        let txn = self.db.begin().await?;
+        let event = event.into_active_model().insert(&txn).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("event.create", "event", event.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(event)
+    }
+
+    /// Changes the given fields of an event the caller may edit.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` for an event hidden from the caller; `FORBIDDEN` for one it may not edit or
+    /// a move to another organiser; `BAD_USER_INPUT` as for creation.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: EventInput,
+    ) -> ApiResult<event::Model> {
+        let existing = self.editable(caller, id).await?;
+        let changed = changed_fields(&input);
+        let event = validate(input, Some(&existing))?;
+        if event.project_id != existing.project_id || event.organiser_id != existing.organiser_id {
+            self.check_placement(&caller.actor, event.project_id, event.organiser_id)
+                .await?;
+        }
+        let txn = self.db.begin().await?;
+        let mut update = event.into_active_model();
+        update.id = sea_orm::ActiveValue::Unchanged(existing.id);
+        update.created_at = sea_orm::ActiveValue::Unchanged(existing.created_at);
+        let event = update.update(&txn).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("event.update", "event", event.id)
+                .with_detail(json!({ "changed": changed })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(event)
+    }
+
+    /// Publishes an event (the public sees it when its project is public) or takes it back.
+    ///
+    /// # Errors
+    /// As [`Events::update`].
+    pub async fn set_published(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        published: bool,
+    ) -> ApiResult<event::Model> {
+        let existing = self.editable(caller, id).await?;
+        let txn = self.db.begin().await?;
+        let mut update = existing.into_active_model();
+        update.published = Set(published);
+        update.updated_at = Set(Utc::now());
+        let event = update.update(&txn).await?;
+        let action = if published {
+            "event.publish"
+        } else {
+            "event.unpublish"
+        };
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success(action, "event", event.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(event)
+    }
+
+    /// Deletes an event the caller may edit.
+    ///
+    /// # Errors
+    /// As [`Events::update`].
+    pub async fn delete(&self, caller: &Caller, id: Uuid) -> ApiResult<Uuid> {
+        let existing = self.editable(caller, id).await?;
+        let txn = self.db.begin().await?;
+        event::Entity::delete_by_id(existing.id).exec(&txn).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("event.delete", "event", id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+}
+
+/// The names of the fields an update touches, for the audit log.
+fn changed_fields(input: &EventInput) -> Vec<&'static str> {
+    [
+        ("projectId", input.project_id.is_some()),
+        ("title", input.title.is_some()),
+        ("kind", input.kind.is_some()),
+        ("startsOn", input.starts_on.is_some()),
+        ("endsOn", input.ends_on.is_some()),
+        ("region", input.region.is_some()),
+        ("district", input.district.is_some()),
+        ("venue", input.venue.is_some()),
+        ("organiserId", input.organiser_id.is_some()),
+        ("participantsFemale", input.participants_female.is_some()),
+        ("participantsMale", input.participants_male.is_some()),
+        (
+            "participantsUndisclosed",
+            input.participants_undisclosed.is_some(),
+        ),
+        ("summary", input.summary.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, changed)| changed.then_some(name))
+    .collect()
 }

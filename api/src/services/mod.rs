@@ -12,6 +12,7 @@ pub mod events;
 pub mod organisations;
 pub mod pagination;
 pub mod projects;
+pub mod reports;
 pub mod text;
 
 use std::sync::Arc;
@@ -64,6 +65,11 @@ impl Services {
     /// Events.
     pub fn events(&self) -> events::Events<'_> {
         events::Events { db: &self.db }
+    }
+
+    /// Centre reports.
+    pub fn reports(&self) -> reports::Reports<'_> {
+        reports::Reports { db: &self.db }
     }
 
     /// Resource centres.

@@ -1,18 +1,28 @@
-//! Projects: reading, listing and filtering, with their partners, areas and regions.
+//! Projects: reading, listing and filtering, with their partners, areas and regions; and their
+//! management by the Programme Office.
 
+use chrono::{NaiveDate, Utc};
 use entity::{
+    Localized,
     enums::{PartnerRole, ProjectStatus, Region, ThematicArea, Visibility},
-    organisation, project, project_partner, project_region, project_thematic_area,
+    event, organisation, project, project_partner, project_region, project_thematic_area,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Query,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    sea_query::Query,
 };
+use serde_json::json;
 use uuid::Uuid;
 
-use super::pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition};
+use super::{
+    audit::{self, AuditRecord},
+    pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    text,
+};
 use crate::{
-    auth::Actor,
-    error::{ApiError, ApiResult},
+    auth::{Actor, Caller},
+    error::{ApiError, ApiResult, FieldError},
     policy,
 };
 
@@ -241,4 +251,483 @@ impl Projects<'_> {
             .all(self.db)
             .await?)
     }
+}
+
+/// A project's fields as given by an editor: on creation all of them, on change the ones to
+/// change (merged over the stored project before validation).
+#[derive(Clone, Debug, Default)]
+pub struct ProjectInput {
+    pub code: Option<String>,
+    pub title: Option<Localized>,
+    pub summary: Option<Localized>,
+    pub thematic_areas: Option<Vec<ThematicArea>>,
+    pub status: Option<ProjectStatus>,
+    pub start_date: Option<NaiveDate>,
+    /// `Some(None)` removes the end date.
+    pub end_date: Option<Option<NaiveDate>>,
+    /// `Some(None)` removes the budget.
+    pub budget: Option<Option<Budget>>,
+    pub regions: Option<Vec<Region>>,
+    pub visibility: Option<Visibility>,
+}
+
+/// An amount in minor units of an ISO 4217 currency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// A complete, valid project.
+struct ValidProject {
+    code: String,
+    title: Localized,
+    summary: Localized,
+    thematic_areas: Vec<ThematicArea>,
+    status: ProjectStatus,
+    start_date: NaiveDate,
+    end_date: Option<NaiveDate>,
+    budget: Option<Budget>,
+    regions: Vec<Region>,
+    visibility: Visibility,
+}
+
+const MAX_TITLE: usize = 300;
+const MAX_SUMMARY: usize = 5_000;
+
+/// `PO-<year>-<2 or 3 letters>-<2 digits>`, as the office numbers its projects.
+fn valid_code(code: &str) -> bool {
+    let parts: Vec<&str> = code.split('-').collect();
+    matches!(parts.as_slice(), [prefix, year, area, number]
+        if *prefix == "PO"
+            && year.len() == 4 && year.chars().all(|c| c.is_ascii_digit())
+            && (2..=3).contains(&area.len()) && area.chars().all(|c| c.is_ascii_uppercase())
+            && number.len() == 2 && number.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn unique<T: Copy + Ord>(mut values: Vec<T>) -> Vec<T> {
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
+/// Merges `input` over `base` (the stored project, or nothing on creation) and checks the
+/// result, reporting every invalid field at once.
+fn validate(
+    input: ProjectInput,
+    base: Option<&project::Model>,
+    base_areas: Vec<ThematicArea>,
+    base_regions: Vec<Region>,
+) -> ApiResult<ValidProject> {
+    let mut problems = Vec::new();
+    let missing = |field: &str, problems: &mut Vec<FieldError>| {
+        problems.push(FieldError {
+            field: format!("input.{field}"),
+            message: format!("`{field}` is required."),
+        });
+    };
+    let code = input
+        .code
+        .map(|code| code.trim().to_uppercase())
+        .or_else(|| base.map(|project| project.code.clone()));
+    match &code {
+        Some(code) if !valid_code(code) => problems.push(FieldError {
+            field: "input.code".into(),
+            message: format!("`{code}` is not a project code like PO-2025-GE-01."),
+        }),
+        Some(_) => {}
+        None => missing("code", &mut problems),
+    }
+    let title = match input
+        .title
+        .or_else(|| base.map(|project| project.title.clone()))
+    {
+        Some(title) => text::clean_localized(&title, "input.title", MAX_TITLE, &mut problems),
+        None => {
+            missing("title", &mut problems);
+            Localized::default()
+        }
+    };
+    let summary = input
+        .summary
+        .or_else(|| base.map(|project| project.summary.clone()))
+        .map(|summary| {
+            let mut cleaned = Vec::new();
+            let summary =
+                text::clean_localized(&summary, "input.summary", MAX_SUMMARY, &mut cleaned);
+            // A summary may be empty; only its length matters.
+            problems.extend(
+                cleaned
+                    .into_iter()
+                    .filter(|problem| problem.field != "input.summary"),
+            );
+            summary
+        })
+        .unwrap_or_default();
+    let thematic_areas = unique(input.thematic_areas.unwrap_or(base_areas));
+    if thematic_areas.is_empty() {
+        problems.push(FieldError {
+            field: "input.thematicAreas".into(),
+            message: "Choose at least one thematic area.".into(),
+        });
+    }
+    let regions = unique(input.regions.unwrap_or(base_regions));
+    if regions.is_empty() {
+        problems.push(FieldError {
+            field: "input.regions".into(),
+            message: "Choose at least one region (or NATIONWIDE).".into(),
+        });
+    }
+    let start_date = input
+        .start_date
+        .or_else(|| base.map(|project| project.start_date));
+    if start_date.is_none() {
+        missing("startDate", &mut problems);
+    }
+    let end_date = input
+        .end_date
+        .unwrap_or_else(|| base.and_then(|project| project.end_date));
+    if let (Some(start), Some(end)) = (start_date, end_date)
+        && end < start
+    {
+        problems.push(FieldError {
+            field: "input.endDate".into(),
+            message: format!("The project cannot end ({end}) before it starts ({start})."),
+        });
+    }
+    let budget = input.budget.unwrap_or_else(|| {
+        base.and_then(|project| {
+            project
+                .budget_amount
+                .zip(project.budget_currency.clone())
+                .map(|(amount_minor, currency)| Budget {
+                    amount_minor,
+                    currency,
+                })
+        })
+    });
+    let budget = budget.map(|budget| Budget {
+        amount_minor: budget.amount_minor,
+        currency: budget.currency.trim().to_uppercase(),
+    });
+    if let Some(budget) = &budget {
+        if budget.amount_minor < 0 {
+            problems.push(FieldError {
+                field: "input.budget.amountMinor".into(),
+                message: "A budget is not negative.".into(),
+            });
+        }
+        if budget.currency.len() != 3 || !budget.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            problems.push(FieldError {
+                field: "input.budget.currency".into(),
+                message: format!(
+                    "`{}` is not an ISO 4217 currency code such as EUR.",
+                    budget.currency
+                ),
+            });
+        }
+    }
+    let status = input.status.or_else(|| base.map(|project| project.status));
+    if status.is_none() {
+        missing("status", &mut problems);
+    }
+    let visibility = input
+        .visibility
+        .or_else(|| base.map(|project| project.visibility));
+    if visibility.is_none() {
+        missing("visibility", &mut problems);
+    }
+    match (code, start_date, status, visibility) {
+        (Some(code), Some(start_date), Some(status), Some(visibility)) if problems.is_empty() => {
+            Ok(ValidProject {
+                code,
+                title,
+                summary,
+                thematic_areas,
+                status,
+                start_date,
+                end_date,
+                budget,
+                regions,
+                visibility,
+            })
+        }
+        _ => Err(ApiError::BadUserInput(problems)),
+    }
+}
+
+fn duplicate_code(error: &sea_orm::DbErr) -> bool {
+    matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+fn code_taken(code: &str) -> ApiError {
+    ApiError::Conflict(format!("The project code {code} is in use already."))
+}
+
+impl Projects<'_> {
+    fn require_manager(caller: &Caller) -> ApiResult<()> {
+        super::auth::signed_in(caller)?;
+        if policy::can_manage_projects(&caller.actor) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Creates a project. Programme Office staff and admins only.
+    ///
+    /// # Errors
+    /// `FORBIDDEN`; `BAD_USER_INPUT` naming each invalid field; `CONFLICT` for a code in use.
+    pub async fn create(&self, caller: &Caller, input: ProjectInput) -> ApiResult<project::Model> {
+        Self::require_manager(caller)?;
+        let valid = validate(input, None, Vec::new(), Vec::new())?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let row = project::Model {
+            id: Uuid::now_v7(),
+            code: valid.code.clone(),
+            search_text: text::search_text(
+                std::iter::once(valid.code.as_str())
+                    .chain(valid.title.present())
+                    .chain(valid.summary.present()),
+            ),
+            title: valid.title,
+            summary: valid.summary,
+            status: valid.status,
+            start_date: valid.start_date,
+            end_date: valid.end_date,
+            budget_amount: valid.budget.as_ref().map(|budget| budget.amount_minor),
+            budget_currency: valid.budget.map(|budget| budget.currency),
+            visibility: valid.visibility,
+            created_at: now,
+            updated_at: now,
+        };
+        let project = match row.into_active_model().insert(&txn).await {
+            Ok(project) => project,
+            Err(error) if duplicate_code(&error) => return Err(code_taken(&valid.code)),
+            Err(error) => return Err(error.into()),
+        };
+        replace_tags(&txn, project.id, &valid.thematic_areas, &valid.regions).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("project.create", "project", project.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(project)
+    }
+
+    /// Changes the given fields of a project. Programme Office staff and admins only.
+    ///
+    /// # Errors
+    /// As [`Projects::create`]; `NOT_FOUND` for an unknown project.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: ProjectInput,
+    ) -> ApiResult<project::Model> {
+        Self::require_manager(caller)?;
+        let existing = self.get(&caller.actor, id).await?;
+        let areas = self
+            .thematic_areas_of(&caller.actor, &[id])
+            .await?
+            .into_iter()
+            .map(|row| row.thematic_area)
+            .collect();
+        let regions = self
+            .regions_of(&caller.actor, &[id])
+            .await?
+            .into_iter()
+            .map(|row| row.region)
+            .collect();
+        let changed = changed_fields(&input);
+        let valid = validate(input, Some(&existing), areas, regions)?;
+        let txn = self.db.begin().await?;
+        let mut update = existing.into_active_model();
+        update.search_text = Set(text::search_text(
+            std::iter::once(valid.code.as_str())
+                .chain(valid.title.present())
+                .chain(valid.summary.present()),
+        ));
+        update.code = Set(valid.code.clone());
+        update.title = Set(valid.title);
+        update.summary = Set(valid.summary);
+        update.status = Set(valid.status);
+        update.start_date = Set(valid.start_date);
+        update.end_date = Set(valid.end_date);
+        update.budget_amount = Set(valid.budget.as_ref().map(|budget| budget.amount_minor));
+        update.budget_currency = Set(valid.budget.map(|budget| budget.currency));
+        update.visibility = Set(valid.visibility);
+        update.updated_at = Set(Utc::now());
+        let project = match update.update(&txn).await {
+            Ok(project) => project,
+            Err(error) if duplicate_code(&error) => return Err(code_taken(&valid.code)),
+            Err(error) => return Err(error.into()),
+        };
+        replace_tags(&txn, project.id, &valid.thematic_areas, &valid.regions).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("project.update", "project", project.id)
+                .with_detail(json!({ "changed": changed })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(project)
+    }
+
+    /// Deletes a project with its partners, areas and regions. A project with recorded events
+    /// is kept: its events would be lost or orphaned.
+    ///
+    /// # Errors
+    /// `FORBIDDEN`; `NOT_FOUND`; `CONFLICT` while it has events.
+    pub async fn delete(&self, caller: &Caller, id: Uuid) -> ApiResult<Uuid> {
+        Self::require_manager(caller)?;
+        let existing = self.get(&caller.actor, id).await?;
+        let txn = self.db.begin().await?;
+        let events = event::Entity::find()
+            .filter(event::Column::ProjectId.eq(id))
+            .count(&txn)
+            .await?;
+        if events > 0 {
+            return Err(ApiError::Conflict(format!(
+                "Project {} has {events} recorded events; delete them or move them to another project first.",
+                existing.code
+            )));
+        }
+        project::Entity::delete_by_id(id).exec(&txn).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("project.delete", "project", id)
+                .with_detail(json!({ "code": existing.code })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces a project's partner organisations and their roles.
+    ///
+    /// # Errors
+    /// `FORBIDDEN`; `NOT_FOUND`; `BAD_USER_INPUT` naming `partners` for an unknown or inactive
+    /// organisation or a repeated pair.
+    pub async fn set_partners(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        partners: Vec<(Uuid, PartnerRole)>,
+    ) -> ApiResult<project::Model> {
+        Self::require_manager(caller)?;
+        let project = self.get(&caller.actor, id).await?;
+        let mut pairs = partners.clone();
+        pairs.sort();
+        pairs.dedup();
+        if pairs.len() != partners.len() {
+            return Err(ApiError::bad_input(
+                "partners",
+                "An organisation is listed twice with the same role.",
+            ));
+        }
+        let organisation_ids = unique(
+            pairs
+                .iter()
+                .map(|(organisation_id, _)| *organisation_id)
+                .collect(),
+        );
+        let known = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(organisation_ids.iter().copied()))
+            .filter(organisation::Column::Active.eq(true))
+            .count(self.db)
+            .await?;
+        if known != organisation_ids.len() as u64 {
+            return Err(ApiError::bad_input(
+                "partners",
+                "Every partner must be an active organisation.",
+            ));
+        }
+        let txn = self.db.begin().await?;
+        project_partner::Entity::delete_many()
+            .filter(project_partner::Column::ProjectId.eq(id))
+            .exec(&txn)
+            .await?;
+        if !pairs.is_empty() {
+            project_partner::Entity::insert_many(pairs.iter().map(|(organisation_id, role)| {
+                project_partner::Model {
+                    project_id: id,
+                    organisation_id: *organisation_id,
+                    role: *role,
+                }
+                .into_active_model()
+            }))
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("project.set_partners", "project", id)
+                .with_detail(json!({ "partners": pairs.len() })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(project)
+    }
+}
+
+/// The names of the fields an update touches, for the audit log.
+fn changed_fields(input: &ProjectInput) -> Vec<&'static str> {
+    [
+        ("code", input.code.is_some()),
+        ("title", input.title.is_some()),
+        ("summary", input.summary.is_some()),
+        ("thematicAreas", input.thematic_areas.is_some()),
+        ("status", input.status.is_some()),
+        ("startDate", input.start_date.is_some()),
+        ("endDate", input.end_date.is_some()),
+        ("budget", input.budget.is_some()),
+        ("regions", input.regions.is_some()),
+        ("visibility", input.visibility.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, changed)| changed.then_some(name))
+    .collect()
+}
+
+/// Replaces a project's thematic areas and regions.
+async fn replace_tags(
+    txn: &impl ConnectionTrait,
+    project_id: Uuid,
+    areas: &[ThematicArea],
+    regions: &[Region],
+) -> Result<(), sea_orm::DbErr> {
+    project_thematic_area::Entity::delete_many()
+        .filter(project_thematic_area::Column::ProjectId.eq(project_id))
+        .exec(txn)
+        .await?;
+    project_region::Entity::delete_many()
+        .filter(project_region::Column::ProjectId.eq(project_id))
+        .exec(txn)
+        .await?;
+    project_thematic_area::Entity::insert_many(areas.iter().map(|area| {
+        project_thematic_area::Model {
+            project_id,
+            thematic_area: *area,
+        }
+        .into_active_model()
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    project_region::Entity::insert_many(regions.iter().map(|region| {
+        project_region::Model {
+            project_id,
+            region: *region,
+        }
+        .into_active_model()
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
 }
