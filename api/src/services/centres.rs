@@ -284,20 +284,12 @@ fn validate(
         MAX_HOURS,
         &mut problems,
     );
-    let required = |field: &str, present: bool, problems: &mut Vec<FieldError>| {
-        if !present {
-            problems.push(FieldError {
-                field: format!("input.{field}"),
-                message: format!("`{field}` is required."),
-            });
-        }
-    };
     let kind = input.kind.or_else(|| base.map(|c| c.kind));
-    required("kind", kind.is_some(), &mut problems);
+    text::require(&mut problems, "kind", kind.is_some());
     let operator_id = input.operator_id.or_else(|| base.map(|c| c.operator_id));
-    required("operatorId", operator_id.is_some(), &mut problems);
+    text::require(&mut problems, "operatorId", operator_id.is_some());
     let region = input.region.or_else(|| base.map(|c| c.region));
-    required("region", region.is_some(), &mut problems);
+    text::require(&mut problems, "region", region.is_some());
     let district = input
         .district
         .map(|district| district.trim().to_owned())

@@ -269,18 +269,10 @@ const MAX_PARTICIPANTS: i32 = 100_000;
 /// Merges `input` over `base` and checks the result, reporting every invalid field at once.
 fn validate(input: EventInput, base: Option<&event::Model>) -> ApiResult<event::Model> {
     let mut problems = Vec::new();
-    let required = |field: &str, present: bool, problems: &mut Vec<FieldError>| {
-        if !present {
-            problems.push(FieldError {
-                field: format!("input.{field}"),
-                message: format!("`{field}` is required."),
-            });
-        }
-    };
     let title = input
         .title
         .or_else(|| base.map(|event| event.title.clone()));
-    required("title", title.is_some(), &mut problems);
+    text::require(&mut problems, "title", title.is_some());
     let title = title
         .map(|title| text::clean_localized(&title, "input.title", MAX_TITLE, &mut problems))
         .unwrap_or_default();
@@ -288,22 +280,15 @@ fn validate(input: EventInput, base: Option<&event::Model>) -> ApiResult<event::
         .summary
         .or_else(|| base.map(|event| event.summary.clone()))
         .map(|summary| {
-            let mut found = Vec::new();
-            let summary = text::clean_localized(&summary, "input.summary", MAX_SUMMARY, &mut found);
-            problems.extend(
-                found
-                    .into_iter()
-                    .filter(|problem| problem.field != "input.summary"),
-            );
-            summary
+            text::clean_optional_localized(&summary, "input.summary", MAX_SUMMARY, &mut problems)
         })
         .unwrap_or_default();
     let kind = input.kind.or_else(|| base.map(|event| event.kind));
-    required("kind", kind.is_some(), &mut problems);
+    text::require(&mut problems, "kind", kind.is_some());
     let starts_on = input
         .starts_on
         .or_else(|| base.map(|event| event.starts_on));
-    required("startsOn", starts_on.is_some(), &mut problems);
+    text::require(&mut problems, "startsOn", starts_on.is_some());
     // A one-day event needs no end date.
     let ends_on = input
         .ends_on
@@ -318,7 +303,7 @@ fn validate(input: EventInput, base: Option<&event::Model>) -> ApiResult<event::
         });
     }
     let region = input.region.or_else(|| base.map(|event| event.region));
-    required("region", region.is_some(), &mut problems);
+    text::require(&mut problems, "region", region.is_some());
     let district = input
         .district
         .map(|district| district.trim().to_owned())

@@ -320,12 +320,6 @@ fn validate(
     base_regions: Vec<Region>,
 ) -> ApiResult<ValidProject> {
     let mut problems = Vec::new();
-    let missing = |field: &str, problems: &mut Vec<FieldError>| {
-        problems.push(FieldError {
-            field: format!("input.{field}"),
-            message: format!("`{field}` is required."),
-        });
-    };
     let code = input
         .code
         .map(|code| code.trim().to_uppercase())
@@ -336,7 +330,7 @@ fn validate(
             message: format!("`{code}` is not a project code like PO-2025-GE-01."),
         }),
         Some(_) => {}
-        None => missing("code", &mut problems),
+        None => text::require(&mut problems, "code", false),
     }
     let title = match input
         .title
@@ -344,7 +338,7 @@ fn validate(
     {
         Some(title) => text::clean_localized(&title, "input.title", MAX_TITLE, &mut problems),
         None => {
-            missing("title", &mut problems);
+            text::require(&mut problems, "title", false);
             Localized::default()
         }
     };
@@ -352,16 +346,7 @@ fn validate(
         .summary
         .or_else(|| base.map(|project| project.summary.clone()))
         .map(|summary| {
-            let mut cleaned = Vec::new();
-            let summary =
-                text::clean_localized(&summary, "input.summary", MAX_SUMMARY, &mut cleaned);
-            // A summary may be empty; only its length matters.
-            problems.extend(
-                cleaned
-                    .into_iter()
-                    .filter(|problem| problem.field != "input.summary"),
-            );
-            summary
+            text::clean_optional_localized(&summary, "input.summary", MAX_SUMMARY, &mut problems)
         })
         .unwrap_or_default();
     let thematic_areas = unique(input.thematic_areas.unwrap_or(base_areas));
@@ -382,7 +367,7 @@ fn validate(
         .start_date
         .or_else(|| base.map(|project| project.start_date));
     if start_date.is_none() {
-        missing("startDate", &mut problems);
+        text::require(&mut problems, "startDate", false);
     }
     let end_date = input
         .end_date
@@ -429,13 +414,13 @@ fn validate(
     }
     let status = input.status.or_else(|| base.map(|project| project.status));
     if status.is_none() {
-        missing("status", &mut problems);
+        text::require(&mut problems, "status", false);
     }
     let visibility = input
         .visibility
         .or_else(|| base.map(|project| project.visibility));
     if visibility.is_none() {
-        missing("visibility", &mut problems);
+        text::require(&mut problems, "visibility", false);
     }
     match (code, start_date, status, visibility) {
         (Some(code), Some(start_date), Some(status), Some(visibility)) if problems.is_empty() => {

@@ -28,10 +28,27 @@ pub fn sort_name(name: &Localized) -> String {
         .unwrap_or_default()
 }
 
-/// A translated text from input: each language trimmed, empty ones dropped, at least one
-/// present, none longer than `max` characters. Problems are pushed onto `problems` naming
-/// `field` (or `field.ru` for one language).
+/// A translated text from input: each language trimmed, empty ones dropped, none longer than
+/// `max` characters, at least one present. Problems are pushed onto `problems` naming `field`
+/// (or `field.ru` for one language).
 pub fn clean_localized(
+    text: &Localized,
+    field: &str,
+    max: usize,
+    problems: &mut Vec<FieldError>,
+) -> Localized {
+    let cleaned = clean_optional_localized(text, field, max, problems);
+    if cleaned.is_empty() {
+        problems.push(FieldError {
+            field: field.to_owned(),
+            message: "Give the text in at least one language (en, ru or tg).".to_owned(),
+        });
+    }
+    cleaned
+}
+
+/// As [`clean_localized`], for a text that may be empty in every language (a summary).
+pub fn clean_optional_localized(
     text: &Localized,
     field: &str,
     max: usize,
@@ -50,16 +67,19 @@ pub fn clean_localized(
         }
         Some(value.to_owned())
     };
-    let cleaned = Localized {
+    Localized {
         en: clean(&text.en, "en", problems),
         ru: clean(&text.ru, "ru", problems),
         tg: clean(&text.tg, "tg", problems),
-    };
-    if cleaned.is_empty() {
+    }
+}
+
+/// Records that the input field `input.<field>` is missing, when it is.
+pub fn require(problems: &mut Vec<FieldError>, field: &str, present: bool) {
+    if !present {
         problems.push(FieldError {
-            field: field.to_owned(),
-            message: "Give the text in at least one language (en, ru or tg).".to_owned(),
+            field: format!("input.{field}"),
+            message: format!("`{field}` is required."),
         });
     }
-    cleaned
 }
