@@ -174,9 +174,14 @@ pub fn can_read_centre_administration(actor: &Actor, centre: &resource_centre::M
     }
 }
 
-/// Whether the actor may read a project's internal fields (budget, visibility).
-pub fn can_read_project_internals(actor: &Actor) -> bool {
-    reach(actor) != Reach::Public
+/// Whether the actor may read a project's internal figures (its budget): the Programme Office,
+/// and members of the project's partner organisations (`partner_ids`).
+pub fn can_read_project_internals(actor: &Actor, partner_ids: &[Uuid]) -> bool {
+    match reach(actor) {
+        Reach::Office => true,
+        Reach::Organisation(organisation_id) => partner_ids.contains(&organisation_id),
+        Reach::Public => false,
+    }
 }
 
 /// Accounts the actor may read: admins all; partner managers those of their organisation;

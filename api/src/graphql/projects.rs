@@ -97,9 +97,19 @@ impl Project {
         self.0.end_date
     }
 
-    /// The budget, when one is recorded. Signed-in users only (`FORBIDDEN` for the public).
+    /// The budget, when one is recorded. The Programme Office and the project's partner
+    /// organisations only (`FORBIDDEN` for others).
     async fn budget(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
-        if !policy::can_read_project_internals(actor(ctx)?) {
+        let partners = ctx
+            .data::<Loaders>()?
+            .load_one(PartnersKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let partner_ids: Vec<uuid::Uuid> = partners
+            .iter()
+            .map(|partner| partner.organisation.id)
+            .collect();
+        if !policy::can_read_project_internals(actor(ctx)?, &partner_ids) {
             return Err(ApiError::Forbidden.into());
         }
         Ok(self
