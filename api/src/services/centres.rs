@@ -492,7 +492,7 @@ impl Centres<'_> {
             self.check_operator(centre.operator_id).await?;
         }
         let txn = self.db.begin().await?;
-        let mut update = centre.into_active_model();
+        let mut update = centre.into_active_model().reset_all();
         update.id = sea_orm::ActiveValue::Unchanged(existing.id);
         update.created_at = sea_orm::ActiveValue::Unchanged(existing.created_at);
         let centre = update.update(&txn).await?;

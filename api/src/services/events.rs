@@ -512,7 +512,7 @@ impl Events<'_> {
                 .await?;
         }
         let txn = self.db.begin().await?;
-        let mut update = event.into_active_model();
+        let mut update = event.into_active_model().reset_all();
         update.id = sea_orm::ActiveValue::Unchanged(existing.id);
         update.created_at = sea_orm::ActiveValue::Unchanged(existing.created_at);
         let event = update.update(&txn).await?;
