@@ -3,7 +3,10 @@
 
 use chrono::Utc;
 use entity::{audit_entry, enums::AuditOutcome};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, TransactionTrait,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -56,7 +59,7 @@ pub async fn record(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     record: AuditRecord,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<(), DbErr> {
     record_as(conn, caller, None, record).await
 }
 
@@ -69,7 +72,7 @@ pub async fn record_as(
     caller: &Caller,
     account: Option<(Uuid, entity::enums::Role, Option<Uuid>)>,
     record: AuditRecord,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<(), DbErr> {
     let (actor_account_id, actor_role, actor_organisation_id) = match (&caller.actor, account) {
         (Actor::Member(member), _) => (
             Some(member.account_id),
@@ -96,4 +99,26 @@ pub async fn record_as(
     .insert(conn)
     .await
     .map(|_| ())
+}
+
+/// Saves `change` to an existing row and its audit record in one transaction: both or
+/// neither. `record` describes the saved row.
+///
+/// # Errors
+/// Database errors; nothing is saved then.
+pub async fn update_audited<A>(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    change: A,
+    record: impl FnOnce(&<A::Entity as EntityTrait>::Model) -> AuditRecord,
+) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let txn = db.begin().await?;
+    let saved = change.update(&txn).await?;
+    self::record(&txn, caller, record(&saved)).await?;
+    txn.commit().await?;
+    Ok(saved)
 }

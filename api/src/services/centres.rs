@@ -518,20 +518,14 @@ impl Centres<'_> {
         id: Uuid,
     ) -> ApiResult<resource_centre::Model> {
         let existing = self.editable(caller, id).await?;
-        let txn = self.db.begin().await?;
         let mut update = existing.into_active_model();
         let now = Utc::now();
         update.last_verified_at = Set(Some(now));
         update.updated_at = Set(now);
-        let centre = update.update(&txn).await?;
-        audit::record(
-            &txn,
-            caller,
-            AuditRecord::success("centre.verify", "resource_centre", centre.id),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(centre)
+        Ok(audit::update_audited(self.db, caller, update, |centre| {
+            AuditRecord::success("centre.verify", "resource_centre", centre.id)
+        })
+        .await?)
     }
 
     /// Takes a centre out of the public directory, or puts it back. Programme Office staff and
@@ -550,23 +544,17 @@ impl Centres<'_> {
             return Err(ApiError::Forbidden);
         }
         let existing = self.get(&caller.actor, id).await?;
-        let txn = self.db.begin().await?;
         let mut update = existing.into_active_model();
         update.active = Set(active);
         update.updated_at = Set(Utc::now());
-        let centre = update.update(&txn).await?;
         let action = if active {
             "centre.reactivate"
         } else {
             "centre.deactivate"
         };
-        audit::record(
-            &txn,
-            caller,
-            AuditRecord::success(action, "resource_centre", centre.id),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(centre)
+        Ok(audit::update_audited(self.db, caller, update, |centre| {
+            AuditRecord::success(action, "resource_centre", centre.id)
+        })
+        .await?)
     }
 }

@@ -538,24 +538,18 @@ impl Events<'_> {
         published: bool,
     ) -> ApiResult<event::Model> {
         let existing = self.editable(caller, id).await?;
-        let txn = self.db.begin().await?;
         let mut update = existing.into_active_model();
         update.published = Set(published);
         update.updated_at = Set(Utc::now());
-        let event = update.update(&txn).await?;
         let action = if published {
             "event.publish"
         } else {
             "event.unpublish"
         };
-        audit::record(
-            &txn,
-            caller,
-            AuditRecord::success(action, "event", event.id),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(event)
+        Ok(audit::update_audited(self.db, caller, update, |event| {
+            AuditRecord::success(action, "event", event.id)
+        })
+        .await?)
     }
 
     /// Deletes an event the caller may edit.

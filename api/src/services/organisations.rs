@@ -279,23 +279,19 @@ impl Organisations<'_> {
             return Err(ApiError::Forbidden);
         }
         let existing = self.get(&caller.actor, id).await?;
-        let txn = self.db.begin().await?;
         let mut update = existing.into_active_model();
         update.active = Set(active);
         update.updated_at = Set(Utc::now());
-        let organisation = update.update(&txn).await?;
         let action = if active {
             "organisation.reactivate"
         } else {
             "organisation.deactivate"
         };
-        audit::record(
-            &txn,
-            caller,
-            AuditRecord::success(action, "organisation", organisation.id),
+        Ok(
+            audit::update_audited(self.db, caller, update, |organisation| {
+                AuditRecord::success(action, "organisation", organisation.id)
+            })
+            .await?,
         )
-        .await?;
-        txn.commit().await?;
-        Ok(organisation)
     }
 }
