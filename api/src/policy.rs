@@ -164,8 +164,9 @@ pub fn can_read_centre_address(actor: &Actor, centre: &resource_centre::Model) -
     centre.kind != CentreKind::Shelter || reach(actor) != Reach::Public
 }
 
-/// Whether the actor may read fields of a centre that are not in the public directory
-/// (whether it is active, its record-keeping timestamps).
+/// Whether the actor may read fields of a centre that are not in the public directory (whether
+/// it is active). When it was last verified is a directory field: it tells a reader how far to
+/// trust the entry.
 pub fn can_read_centre_administration(actor: &Actor, centre: &resource_centre::Model) -> bool {
     match reach(actor) {
         Reach::Office => true,

@@ -114,7 +114,8 @@ impl Event {
             })
     }
 
-    /// The project the event belongs to, if any.
+    /// The project the event belongs to: null when it has none, or when you may not see it
+    /// (an event your organisation organised under another organisation's internal project).
     async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
         let Some(project_id) = self.0.project_id else {
             return Ok(None);
@@ -123,8 +124,9 @@ impl Event {
             .data::<Loaders>()?
             .load_one(ProjectKey(project_id))
             .await?;
-        // A visible event of an invisible project is impossible under the policy; should it
-        // happen the project stays hidden.
+        // An event can be visible while its project is not: a partner sees the events it
+        // organises, also under another organisation's internal project. The project then
+        // stays hidden (null).
         Ok(project.map(Project))
     }
 }
