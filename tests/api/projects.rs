@@ -1,4 +1,5 @@
-//! Projects: what each principal sees, filters, pagination, nested loading.
+//! Projects: what each principal sees, filters, pagination, nested loading; their management
+//! by the Programme Office and its validation.
 
 use api::{
     auth::{Actor, Member},
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use crate::helpers::{
     TestApp, error_codes,
     fixtures::{self, NewEvent, NewProject},
-    nodes, spawn_app, spawn_app_with_demo,
+    nodes, spawn_app, spawn_app_with_demo, with_changes,
 };
 
 /// Two organisations, a public and an internal project of each.
@@ -547,4 +548,784 @@ async fn a_page_of_projects_with_partners_and_events_costs_a_fixed_number_of_sta
         deep, small,
         "statements must not grow with the events per project"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Managing projects: the Programme Office creates, changes and deletes them and sets their
+// partners; every invalid field is named.
+
+const CREATE: &str = r"
+mutation($input: CreateProjectInput!) {
+  createProject(input: $input) {
+    id code title titleTranslations { en ru tg } summary summaryTranslations { en ru tg }
+    status startDate endDate budget { amountMinor currency } visibility
+    thematicAreas regions partners { role organisation { name } }
+  }
+}";
+
+const UPDATE: &str = r"
+mutation($id: ID!, $input: UpdateProjectInput!) {
+  updateProject(id: $id, input: $input) {
+    id code title titleTranslations { en ru tg } summary summaryTranslations { en ru tg }
+    status startDate endDate budget { amountMinor currency } visibility thematicAreas regions
+  }
+}";
+
+const DELETE: &str = "mutation($id: ID!) { deleteProject(id: $id) }";
+
+const SET_PARTNERS: &str = r"
+mutation($id: ID!, $partners: [ProjectPartnerInput!]!) {
+  setProjectPartners(id: $id, partners: $partners) {
+    code partners { role organisation { name } }
+  }
+}";
+
+const PROJECT: &str = r"
+query($id: ID!) {
+  project(id: $id) {
+    id code title titleTranslations { en ru tg } summary summaryTranslations { en ru tg }
+    status startDate endDate budget { amountMinor currency } visibility thematicAreas regions
+    partners { role organisation { name } }
+  }
+}";
+
+/// A valid `CreateProjectInput`.
+fn new_project() -> serde_json::Value {
+    json!({
+        "code": "PO-2026-GE-07",
+        "title": { "en": "Women's economic empowerment in Khatlon" },
+        "thematicAreas": ["GENDER_EQUALITY"],
+        "startDate": "2026-01-01",
+        "regions": ["KHATLON"],
+    })
+}
+
+#[tokio::test]
+async fn staff_create_a_project_with_a_normalised_code_and_each_area_and_region_once() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+
+    let data = app
+        .data_as(
+            &staff.access_token,
+            CREATE,
+            json!({ "input": {
+                "code": "  po-2026-ge-07 ",
+                "title": {
+                    "en": "  Women's economic empowerment in Khatlon ",
+                    "ru": "Экономическое расширение прав женщин в Хатлоне",
+                    "tg": "",
+                },
+                "summary": { "en": "Grants and training for women entrepreneurs." },
+                "thematicAreas": ["GENDER_EQUALITY", "ECONOMIC_ACTIVITIES", "GENDER_EQUALITY"],
+                "status": "ACTIVE",
+                "startDate": "2026-01-01",
+                "endDate": "2027-12-31",
+                "budget": { "amountMinor": "125000000", "currency": "eur" },
+                "regions": ["KHATLON", "SUGHD", "KHATLON"],
+                "visibility": "PUBLIC",
+            } }),
+        )
+        .await;
+
+    insta::assert_json_snapshot!("create_project", data, { ".createProject.id" => "[id]" });
+    let id = data["createProject"]["id"].as_str().expect("id");
+    // What was created is what is read back.
+    let read = app
+        .data_as(&staff.access_token, PROJECT, json!({ "id": id }))
+        .await;
+    let mut created = data["createProject"].clone();
+    created["partners"] = json!([]);
+    assert_eq!(read["project"], created);
+}
+
+#[tokio::test]
+async fn a_created_public_project_appears_in_the_filtered_public_lists() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    app.create_as(
+        &staff.access_token,
+        CREATE,
+        with_changes(
+            new_project(),
+            json!({
+                "title": { "en": "Shelter network", "ru": "Сеть приютов" },
+                "thematicAreas": ["DOMESTIC_VIOLENCE", "GENDER_EQUALITY"],
+                "regions": ["SUGHD", "KHATLON"],
+                "status": "ACTIVE",
+                "endDate": "2027-12-31",
+                "visibility": "PUBLIC",
+            }),
+        ),
+    )
+    .await;
+    // An internal project never shows to the public, whatever the filter.
+    app.create_as(
+        &staff.access_token,
+        CREATE,
+        with_changes(
+            new_project(),
+            json!({ "code": "PO-2026-GE-08", "thematicAreas": ["DOMESTIC_VIOLENCE"] }),
+        ),
+    )
+    .await;
+
+    for filter in [
+        json!({}),
+        json!({ "thematicArea": "DOMESTIC_VIOLENCE" }),
+        json!({ "region": "SUGHD" }),
+        json!({ "status": "ACTIVE" }),
+        json!({ "visibility": "PUBLIC" }),
+        json!({ "search": "ПРИЮТ" }),
+        json!({ "search": "ge-07" }),
+        json!({ "activeDuring": { "from": "2027-06-01", "to": "2027-06-30" } }),
+    ] {
+        let data = app.data(LIST, json!({ "filter": filter })).await;
+        assert_eq!(codes(&data), ["PO-2026-GE-07"], "filter {filter}");
+    }
+    let after_its_end = app
+        .data(
+            LIST,
+            json!({ "filter": { "activeDuring": { "from": "2028-01-01" } } }),
+        )
+        .await;
+    assert!(codes(&after_its_end).is_empty());
+}
+
+#[tokio::test]
+async fn a_new_project_is_planned_and_internal_unless_told_otherwise() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+
+    let id = app
+        .create_as(&staff.access_token, CREATE, new_project())
+        .await;
+
+    let data = app
+        .data_as(&staff.access_token, PROJECT, json!({ "id": id }))
+        .await;
+    assert_eq!(data["project"]["status"], "PLANNED");
+    assert_eq!(data["project"]["visibility"], "INTERNAL");
+    assert!(data["project"]["endDate"].is_null());
+    assert!(data["project"]["budget"].is_null());
+    assert_eq!(data["project"]["summary"], "");
+    let public = app.graphql(PROJECT, json!({ "id": id })).await;
+    assert_eq!(error_codes(&public), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn each_invalid_project_field_is_named() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let long = "x".repeat(301);
+    let long_cyrillic = "ж".repeat(301);
+
+    let cases = [
+        (json!({ "code": "GE-01" }), "input.code"),
+        (json!({ "code": "PO-26-GE-01" }), "input.code"),
+        (json!({ "code": "PO-2026-GEND-01" }), "input.code"),
+        (json!({ "code": "PO-2026-GE-1" }), "input.code"),
+        (json!({ "code": "" }), "input.code"),
+        (json!({ "title": {} }), "input.title"),
+        (json!({ "title": { "en": "   ", "ru": "" } }), "input.title"),
+        (json!({ "title": { "en": long } }), "input.title.en"),
+        (
+            json!({ "title": { "ru": long_cyrillic } }),
+            "input.title.ru",
+        ),
+        (
+            json!({ "summary": { "tg": "x".repeat(5_001) } }),
+            "input.summary.tg",
+        ),
+        (json!({ "thematicAreas": [] }), "input.thematicAreas"),
+        (json!({ "regions": [] }), "input.regions"),
+        (
+            json!({ "startDate": "2026-06-01", "endDate": "2026-05-31" }),
+            "input.endDate",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "-1", "currency": "EUR" } }),
+            "input.budget.amountMinor",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "1250.50", "currency": "EUR" } }),
+            "input.budget.amountMinor",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "a lot", "currency": "EUR" } }),
+            "input.budget.amountMinor",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "", "currency": "EUR" } }),
+            "input.budget.amountMinor",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "100", "currency": "EURO" } }),
+            "input.budget.currency",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "100", "currency": "E1R" } }),
+            "input.budget.currency",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "100", "currency": "" } }),
+            "input.budget.currency",
+        ),
+    ];
+    app.assert_each_input_named(&staff.access_token, CREATE, &new_project(), cases)
+        .await;
+    assert_eq!(
+        app.rows::<entity::project::Entity>().await,
+        0,
+        "nothing invalid was stored"
+    );
+}
+
+#[tokio::test]
+async fn project_limits_are_inclusive_and_count_characters_not_bytes() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+
+    let data = app
+        .data_as(
+            &staff.access_token,
+            CREATE,
+            json!({ "input": with_changes(new_project(), json!({
+                // 300 Cyrillic letters are 600 bytes.
+                "title": { "ru": "ж".repeat(300) },
+                "startDate": "2026-03-01",
+                "endDate": "2026-03-01",
+                "budget": { "amountMinor": "0", "currency": "TJS" },
+            })) }),
+        )
+        .await;
+
+    assert_eq!(data["createProject"]["endDate"], "2026-03-01");
+    assert_eq!(
+        data["createProject"]["budget"],
+        json!({ "amountMinor": "0", "currency": "TJS" })
+    );
+}
+
+#[tokio::test]
+async fn every_invalid_project_field_is_reported_at_once() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+
+    let input = json!({
+        "code": "2026-GE-07",
+        "title": { "en": " " },
+        "thematicAreas": [],
+        "regions": [],
+        "startDate": "2026-06-01",
+        "endDate": "2026-01-01",
+        "budget": { "amountMinor": "-500", "currency": "euro" },
+    });
+
+    app.assert_bad_input(
+        &staff.access_token,
+        CREATE,
+        json!({ "input": input }),
+        &[
+            "input.budget.amountMinor",
+            "input.budget.currency",
+            "input.code",
+            "input.endDate",
+            "input.regions",
+            "input.thematicAreas",
+            "input.title",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_project_code_is_used_once_whatever_its_case() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let first = app
+        .create_as(&staff.access_token, CREATE, new_project())
+        .await;
+
+    let again = app
+        .graphql_as(
+            &staff.access_token,
+            CREATE,
+            json!({ "input": with_changes(new_project(), json!({ "code": "po-2026-ge-07" })) }),
+        )
+        .await;
+    assert_eq!(error_codes(&again), ["CONFLICT"]);
+    assert_eq!(app.rows::<entity::project::Entity>().await, 1);
+
+    // Renaming another project to a code in use conflicts too, and changes nothing.
+    let second = app
+        .create_as(
+            &staff.access_token,
+            CREATE,
+            with_changes(new_project(), json!({ "code": "PO-2026-GE-08" })),
+        )
+        .await;
+    let rename = app
+        .graphql_as(
+            &staff.access_token,
+            UPDATE,
+            json!({ "id": second, "input": { "code": "PO-2026-GE-07", "title": { "en": "Renamed" } } }),
+        )
+        .await;
+    assert_eq!(error_codes(&rename), ["CONFLICT"]);
+    let unchanged = app
+        .data_as(&staff.access_token, PROJECT, json!({ "id": second }))
+        .await;
+    assert_eq!(unchanged["project"]["code"], "PO-2026-GE-08");
+    assert_eq!(
+        unchanged["project"]["title"],
+        "Women's economic empowerment in Khatlon"
+    );
+
+    // A project keeps its own code when other fields change.
+    let own = app
+        .data_as(
+            &staff.access_token,
+            UPDATE,
+            json!({ "id": first, "input": { "code": "PO-2026-GE-07", "status": "ACTIVE" } }),
+        )
+        .await;
+    assert_eq!(own["updateProject"]["status"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn update_project_changes_only_the_given_fields() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let id = app
+        .create_as(
+            &staff.access_token,
+            CREATE,
+            with_changes(
+                new_project(),
+                json!({
+                    "title": { "en": "Shelter network", "ru": "Сеть приютов" },
+                    "summary": { "en": "Three shelters." },
+                    "endDate": "2027-12-31",
+                    "budget": { "amountMinor": "5000000", "currency": "EUR" },
+                    "thematicAreas": ["DOMESTIC_VIOLENCE"],
+                    "regions": ["SUGHD"],
+                }),
+            ),
+        )
+        .await;
+    let before = app
+        .data_as(&staff.access_token, PROJECT, json!({ "id": id }))
+        .await["project"]
+        .clone();
+
+    let data = app
+        .data_as(
+            &staff.access_token,
+            UPDATE,
+            json!({ "id": id, "input": { "status": "ACTIVE", "regions": ["SUGHD", "GBAO", "GBAO"] } }),
+        )
+        .await;
+
+    let mut expected = before.clone();
+    expected["status"] = json!("ACTIVE");
+    expected["regions"] = json!(["GBAO", "SUGHD"]);
+    expected
+        .as_object_mut()
+        .expect("an object")
+        .remove("partners");
+    assert_eq!(data["updateProject"], expected);
+
+    // Clearing the end date and the budget removes them and nothing else.
+    let cleared = app
+        .data_as(
+            &staff.access_token,
+            UPDATE,
+            json!({ "id": id, "input": { "clearEndDate": true, "clearBudget": true } }),
+        )
+        .await;
+    assert!(cleared["updateProject"]["endDate"].is_null());
+    assert!(cleared["updateProject"]["budget"].is_null());
+    assert_eq!(
+        cleared["updateProject"]["titleTranslations"],
+        before["titleTranslations"]
+    );
+    assert_eq!(cleared["updateProject"]["startDate"], "2026-01-01");
+
+    let budget = app
+        .data_as(
+            &staff.access_token,
+            UPDATE,
+            json!({ "id": id, "input": { "budget": { "amountMinor": "7500000", "currency": "usd" } } }),
+        )
+        .await;
+    assert_eq!(
+        budget["updateProject"]["budget"],
+        json!({ "amountMinor": "7500000", "currency": "USD" })
+    );
+}
+
+#[tokio::test]
+async fn update_project_checks_the_changed_project_as_a_whole() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let id = app
+        .create_as(
+            &staff.access_token,
+            CREATE,
+            with_changes(new_project(), json!({ "endDate": "2026-12-31" })),
+        )
+        .await;
+
+    let cases = [
+        // A new start after the stored end.
+        (json!({ "startDate": "2027-01-01" }), "input.endDate"),
+        (json!({ "endDate": "2025-12-31" }), "input.endDate"),
+        (json!({ "code": "PO-2026-GE" }), "input.code"),
+        (json!({ "title": { "en": "" } }), "input.title"),
+        (
+            json!({ "title": { "tg": "x".repeat(301) } }),
+            "input.title.tg",
+        ),
+        (json!({ "thematicAreas": [] }), "input.thematicAreas"),
+        (json!({ "regions": [] }), "input.regions"),
+        (
+            json!({ "budget": { "amountMinor": "-1", "currency": "EUR" } }),
+            "input.budget.amountMinor",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "12,5", "currency": "EUR" } }),
+            "input.budget.amountMinor",
+        ),
+        (
+            json!({ "budget": { "amountMinor": "1", "currency": "€" } }),
+            "input.budget.currency",
+        ),
+    ];
+    for (input, field) in cases {
+        app.assert_bad_input(
+            &staff.access_token,
+            UPDATE,
+            json!({ "id": id, "input": input }),
+            &[field],
+        )
+        .await;
+    }
+
+    // Moving both ends together is fine, even past the stored end.
+    let moved = app
+        .data_as(
+            &staff.access_token,
+            UPDATE,
+            json!({ "id": id, "input": { "startDate": "2027-01-01", "endDate": "2027-06-30" } }),
+        )
+        .await;
+    assert_eq!(moved["updateProject"]["startDate"], "2027-01-01");
+
+    let unknown = app
+        .graphql_as(
+            &staff.access_token,
+            UPDATE,
+            json!({ "id": Uuid::now_v7().to_string(), "input": { "status": "ACTIVE" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&unknown), ["NOT_FOUND"]);
+    app.assert_bad_input(
+        &staff.access_token,
+        UPDATE,
+        json!({ "id": "PO-2026-GE-07", "input": { "status": "ACTIVE" } }),
+        &["id"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_project_with_events_is_kept() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let ngo = fixtures::organisation(&app.db, "NGO Alpha").await;
+    let id = app
+        .create_as(&staff.access_token, CREATE, new_project())
+        .await;
+    fixtures::event(
+        &app.db,
+        NewEvent {
+            project_id: Some(id.parse().expect("a uuid")),
+            organiser_id: ngo.id,
+            ..NewEvent::default()
+        },
+    )
+    .await;
+
+    let response = app
+        .graphql_as(&staff.access_token, DELETE, json!({ "id": id }))
+        .await;
+
+    assert_eq!(error_codes(&response), ["CONFLICT"]);
+    let still_there = app
+        .data_as(&staff.access_token, PROJECT, json!({ "id": id }))
+        .await;
+    assert_eq!(still_there["project"]["code"], "PO-2026-GE-07");
+}
+
+#[tokio::test]
+async fn a_project_without_events_is_deleted_with_its_partners() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let ngo = fixtures::organisation(&app.db, "NGO Alpha").await;
+    let id = app
+        .create_as(&staff.access_token, CREATE, new_project())
+        .await;
+    app.data_as(
+        &staff.access_token,
+        SET_PARTNERS,
+        json!({ "id": id, "partners": [{ "organisationId": ngo.id.to_string(), "role": "IMPLEMENTING" }] }),
+    )
+    .await;
+
+    let data = app
+        .data_as(&staff.access_token, DELETE, json!({ "id": id }))
+        .await;
+
+    assert_eq!(data["deleteProject"], id.as_str());
+    let read = app
+        .graphql_as(&staff.access_token, PROJECT, json!({ "id": id }))
+        .await;
+    assert_eq!(error_codes(&read), ["NOT_FOUND"]);
+    let again = app
+        .graphql_as(&staff.access_token, DELETE, json!({ "id": id }))
+        .await;
+    assert_eq!(error_codes(&again), ["NOT_FOUND"]);
+    app.assert_bad_input(
+        &staff.access_token,
+        DELETE,
+        json!({ "id": "nope" }),
+        &["id"],
+    )
+    .await;
+    // The organisation stays; only its part in the project went.
+    let organisation = app
+        .data_as(
+            &staff.access_token,
+            "query($id: ID!) { organisation(id: $id) { name } }",
+            json!({ "id": ngo.id.to_string() }),
+        )
+        .await;
+    assert_eq!(organisation["organisation"]["name"], "NGO Alpha");
+    // Its code is free again.
+    app.create_as(&staff.access_token, CREATE, new_project())
+        .await;
+}
+
+#[tokio::test]
+async fn set_project_partners_replaces_the_whole_set() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let alpha = fixtures::organisation(&app.db, "NGO Alpha").await;
+    let beta = fixtures::organisation(&app.db, "NGO Beta").await;
+    let id = app
+        .create_as(&staff.access_token, CREATE, new_project())
+        .await;
+    let partner_of_alpha = app.user(Role::Partner, Some(alpha.id)).await;
+
+    let first = app
+        .data_as(
+            &staff.access_token,
+            SET_PARTNERS,
+            json!({ "id": id, "partners": [
+                { "organisationId": alpha.id.to_string(), "role": "IMPLEMENTING" },
+                { "organisationId": beta.id.to_string(), "role": "FUNDING" },
+            ] }),
+        )
+        .await;
+    assert_eq!(
+        first["setProjectPartners"]["partners"],
+        json!([
+            { "role": "FUNDING", "organisation": { "name": "NGO Beta" } },
+            { "role": "IMPLEMENTING", "organisation": { "name": "NGO Alpha" } },
+        ])
+    );
+    // Alpha now takes part, so its staff see the internal project.
+    let seen = app
+        .data_as(
+            &partner_of_alpha.access_token,
+            "query($id: ID!) { project(id: $id) { code } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(seen["project"]["code"], "PO-2026-GE-07");
+
+    // One organisation may have two roles.
+    app.data_as(
+        &staff.access_token,
+        SET_PARTNERS,
+        json!({ "id": id, "partners": [
+            { "organisationId": beta.id.to_string(), "role": "FUNDING" },
+            { "organisationId": beta.id.to_string(), "role": "ACCOUNTABLE" },
+        ] }),
+    )
+    .await;
+    let read = app
+        .data_as(&staff.access_token, PROJECT, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        read["project"]["partners"],
+        json!([
+            { "role": "ACCOUNTABLE", "organisation": { "name": "NGO Beta" } },
+            { "role": "FUNDING", "organisation": { "name": "NGO Beta" } },
+        ])
+    );
+    let by_partner = app
+        .data_as(
+            &staff.access_token,
+            LIST,
+            json!({ "filter": { "partnerId": alpha.id.to_string() } }),
+        )
+        .await;
+    assert!(
+        codes(&by_partner).is_empty(),
+        "Alpha is no longer a partner"
+    );
+    let hidden = app
+        .graphql_as(
+            &partner_of_alpha.access_token,
+            "query($id: ID!) { project(id: $id) { code } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_codes(&hidden), ["NOT_FOUND"]);
+
+    let emptied = app
+        .data_as(
+            &staff.access_token,
+            SET_PARTNERS,
+            json!({ "id": id, "partners": [] }),
+        )
+        .await;
+    assert_eq!(emptied["setProjectPartners"]["partners"], json!([]));
+}
+
+#[tokio::test]
+async fn project_partners_are_known_active_organisations_each_listed_once_per_role() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let alpha = fixtures::organisation(&app.db, "NGO Alpha").await;
+    let closed = fixtures::organisation(&app.db, "Closed NGO").await;
+    app.data_as(
+        &staff.access_token,
+        "mutation($id: ID!) { deactivateOrganisation(id: $id) { active } }",
+        json!({ "id": closed.id.to_string() }),
+    )
+    .await;
+    let id = app
+        .create_as(&staff.access_token, CREATE, new_project())
+        .await;
+    let alpha_implements =
+        json!({ "organisationId": alpha.id.to_string(), "role": "IMPLEMENTING" });
+    app.data_as(
+        &staff.access_token,
+        SET_PARTNERS,
+        json!({ "id": id, "partners": [alpha_implements.clone()] }),
+    )
+    .await;
+
+    let cases = [
+        (
+            json!([alpha_implements.clone(), { "organisationId": Uuid::now_v7().to_string(), "role": "FUNDING" }]),
+            "partners",
+        ),
+        (
+            json!([{ "organisationId": closed.id.to_string(), "role": "FUNDING" }]),
+            "partners",
+        ),
+        (
+            json!([alpha_implements.clone(), alpha_implements.clone()]),
+            "partners",
+        ),
+        (
+            json!([alpha_implements.clone(), { "organisationId": "NGO Beta", "role": "FUNDING" }]),
+            "partners.1.organisationId",
+        ),
+    ];
+    for (partners, field) in cases {
+        app.assert_bad_input(
+            &staff.access_token,
+            SET_PARTNERS,
+            json!({ "id": id, "partners": partners }),
+            &[field],
+        )
+        .await;
+    }
+
+    // Nothing changed.
+    let read = app
+        .data_as(&staff.access_token, PROJECT, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        read["project"]["partners"],
+        json!([{ "role": "IMPLEMENTING", "organisation": { "name": "NGO Alpha" } }])
+    );
+    let unknown_project = app
+        .graphql_as(
+            &staff.access_token,
+            SET_PARTNERS,
+            json!({ "id": Uuid::now_v7().to_string(), "partners": [] }),
+        )
+        .await;
+    assert_eq!(error_codes(&unknown_project), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn every_change_to_a_project_is_in_the_audit_log() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let alpha = fixtures::organisation(&app.db, "NGO Alpha").await;
+    let id = app
+        .create_as(&staff.access_token, CREATE, new_project())
+        .await;
+    app.data_as(
+        &staff.access_token,
+        UPDATE,
+        json!({ "id": id, "input": { "status": "ACTIVE", "clearBudget": true } }),
+    )
+    .await;
+    app.data_as(
+        &staff.access_token,
+        SET_PARTNERS,
+        json!({ "id": id, "partners": [{ "organisationId": alpha.id.to_string(), "role": "IMPLEMENTING" }] }),
+    )
+    .await;
+    app.data_as(&staff.access_token, DELETE, json!({ "id": id }))
+        .await;
+    // A refused change leaves no trace of success.
+    app.graphql_as(
+        &staff.access_token,
+        UPDATE,
+        json!({ "id": id, "input": { "status": "ACTIVE" } }),
+    )
+    .await;
+
+    let entries = app.audit_of(id.parse().expect("a uuid")).await;
+
+    let actions: Vec<&str> = entries.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "project.create",
+            "project.update",
+            "project.set_partners",
+            "project.delete"
+        ]
+    );
+    for entry in &entries {
+        assert_eq!(entry.actor_account_id, Some(staff.account.id));
+        assert_eq!(entry.actor_role, Some(Role::Staff));
+        assert_eq!(entry.entity_type.as_deref(), Some("project"));
+    }
+    assert_eq!(
+        entries[1].detail,
+        Some(json!({ "changed": ["status", "budget"] }))
+    );
+    assert_eq!(entries[2].detail, Some(json!({ "partners": 1 })));
+    assert_eq!(entries[3].detail, Some(json!({ "code": "PO-2026-GE-07" })));
 }

@@ -326,7 +326,9 @@ fn validate(
         .into_iter()
         .map(|language| language.trim().to_lowercase())
         .collect();
-    languages.dedup();
+    // Each language once, in the order first given.
+    let mut seen = std::collections::HashSet::new();
+    languages.retain(|language| seen.insert(language.clone()));
     if languages.iter().any(|language| {
         !(2..=3).contains(&language.len()) || !language.chars().all(|c| c.is_ascii_lowercase())
     }) {

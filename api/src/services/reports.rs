@@ -219,7 +219,7 @@ impl Reports<'_> {
                 }
             }
         };
-        let rows: Vec<centre_report_line::Model> = lines
+        let mut rows: Vec<centre_report_line::Model> = lines
             .iter()
             .map(|line| centre_report_line::Model {
                 report_id: report.id,
@@ -228,6 +228,8 @@ impl Reports<'_> {
                 male: line.male,
             })
             .collect();
+        // In the order every read gives them.
+        rows.sort_by_key(|line| sea_orm::ActiveEnum::to_value(&line.service));
         centre_report_line::Entity::insert_many(
             rows.iter().cloned().map(IntoActiveModel::into_active_model),
         )

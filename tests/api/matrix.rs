@@ -1,0 +1,2077 @@
+//! The authorization matrix: every root field of the schema, asked by each kind of principal
+//! against the same data, with the outcome the access rules of DESIGN.md give. A root field
+//! missing from the table fails the test, so no field ships without its row. Further tests
+//! follow nested fields and filters across types, where a leak would not show at the root.
+//!
+//! Every mismatch is collected and reported at once, one line each: field, principal, what the
+//! table says and what came back.
+
+use std::collections::{BTreeSet, HashMap};
+
+use api::auth::totp;
+use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
+use entity::{
+    Localized,
+    enums::{AccountStatus, CentreKind, CentreService, PartnerRole, Role, Visibility},
+};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{
+    TestApp,
+    accounts::User,
+    error_codes,
+    fixtures::{self, NewCentre, NewEvent, NewProject},
+    nodes, spawn_app_with, with_changes,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The principals and the outcomes.
+
+/// The columns of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Principal {
+    Anonymous,
+    PartnerA,
+    PartnerB,
+    ManagerA,
+    Staff,
+    Admin,
+}
+
+use Principal::{Admin, Anonymous, ManagerA, PartnerA, PartnerB, Staff};
+
+/// The columns in the order of every row's outcomes.
+const PRINCIPALS: [Principal; 6] = [Anonymous, PartnerA, PartnerB, ManagerA, Staff, Admin];
+
+impl Principal {
+    fn name(self) -> &'static str {
+        match self {
+            Anonymous => "anonymous",
+            PartnerA => "partner of A",
+            PartnerB => "partner of B",
+            ManagerA => "manager of A",
+            Staff => "staff",
+            Admin => "admin",
+        }
+    }
+}
+
+/// What a principal gets.
+#[derive(Clone, Debug)]
+enum Expect {
+    /// An answer without errors.
+    Ok,
+    /// An answer without errors whose `pick` is this (arrays of strings compare as sets).
+    Seen(Value),
+    /// A refusal: every error carries this code.
+    Refused(&'static str),
+}
+
+const OK: Expect = Expect::Ok;
+const UNAUTHENTICATED: Expect = Expect::Refused("UNAUTHENTICATED");
+const FORBIDDEN: Expect = Expect::Refused("FORBIDDEN");
+const NOT_FOUND: Expect = Expect::Refused("NOT_FOUND");
+const BAD_USER_INPUT: Expect = Expect::Refused("BAD_USER_INPUT");
+
+fn seen(value: Value) -> Expect {
+    Expect::Seen(value)
+}
+
+/// A number seen, such as a connection's `totalCount`.
+fn count(number: u64) -> Expect {
+    Expect::Seen(json!(number))
+}
+
+/// A number seen by each principal.
+fn counts(numbers: [u64; 6]) -> [Expect; 6] {
+    numbers.map(count)
+}
+
+/// The labels of a connection's nodes and its `totalCount`, as [`listing`] picks them.
+fn listed(labels: &[&str]) -> Value {
+    json!({ "ids": labels, "total": labels.len() })
+}
+
+/// The node ids (labelled) and the `totalCount` of a connection.
+fn listing(connection: &Value) -> Value {
+    json!({ "ids": ids(connection), "total": connection["totalCount"] })
+}
+
+fn ids(connection: &Value) -> Value {
+    Value::Array(
+        nodes(connection)
+            .into_iter()
+            .map(|node| node["id"].clone())
+            .collect(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rows.
+
+/// One row: a request and what each principal gets.
+struct Case {
+    /// What the row is about, for the failure report.
+    about: &'static str,
+    /// The request; its first selection is the root field the row covers.
+    document: &'static str,
+    variables: Value,
+    /// Variables (and maybe a token) made for each principal just before it asks.
+    setup: Setup,
+    /// What of the (labelled) `data` a [`Expect::Seen`] compares.
+    pick: fn(&Value) -> Value,
+    /// In the order of [`PRINCIPALS`].
+    expect: [Expect; 6],
+}
+
+fn case(
+    about: &'static str,
+    document: &'static str,
+    variables: Value,
+    expect: [Expect; 6],
+) -> Case {
+    Case {
+        about,
+        document,
+        variables,
+        setup: Setup::None,
+        pick: Value::clone,
+        expect,
+    }
+}
+
+impl Case {
+    fn with(mut self, setup: Setup) -> Self {
+        self.setup = setup;
+        self
+    }
+
+    fn picking(mut self, pick: fn(&Value) -> Value) -> Self {
+        self.pick = pick;
+        self
+    }
+}
+
+/// Variables that depend on the principal or must be new for each, so that one principal's
+/// success (a deletion, a password change) never changes another principal's case.
+enum Setup {
+    None,
+    /// `email` and `password` of the principal's own account (a partner of A's for the
+    /// public): the right password or a wrong one.
+    Credentials {
+        right: bool,
+    },
+    /// `refreshToken`: the principal's own (one never issued for the public).
+    OwnRefreshToken,
+    /// A second sign-in of the principal, whose token the request uses: ending it leaves the
+    /// principal's main session alone.
+    SecondSession,
+    /// `current` (the principal's password) and `new` (a good new one).
+    NewPassword,
+    /// `code`: a two-factor enrolment started just before, and its current code.
+    TotpToConfirm,
+    /// `code`: a later code of the enrolment the `TotpToConfirm` row confirmed (a code is
+    /// never accepted twice).
+    TotpToRemove,
+    /// `id`: the principal's own account (a partner of A's for the public); `role`: another
+    /// role than its own.
+    OwnAccountOtherRole,
+    /// `email`: an address no account has.
+    NewEmail,
+    /// `code`: a project code not in use.
+    NewProjectCode,
+    /// `id`: a new partner account of A.
+    FreshAccount {
+        disabled: bool,
+    },
+    /// `id`: a new organisation.
+    FreshOrganisation {
+        active: bool,
+    },
+    /// `id`: a new internal project of A's, without events.
+    FreshProject,
+    /// `id`: a new event organised by A under `project`.
+    FreshEvent {
+        project: Uuid,
+        published: bool,
+    },
+    /// `id`: a new women's resource centre operated by A.
+    FreshCentre {
+        active: bool,
+    },
+}
+
+fn id(id: Uuid) -> Value {
+    json!({ "id": id.to_string() })
+}
+
+/// The matrix: a row for every root field (some fields have more than one), in schema order.
+/// The outcomes of a row are those of: anonymous, partner of A, partner of B, manager of A,
+/// staff, admin.
+fn matrix(world: &World) -> Vec<Case> {
+    let a = world.a.to_string();
+    let b = world.b.to_string();
+    let ia = world.ia.to_string();
+    let ib = world.ib.to_string();
+    vec![
+        // Organisations: the public reads those of public content, by name and kind; every
+        // signed-in user reads all of them.
+        case(
+            "an organisation in no public content",
+            "query($id: ID!) { organisation(id: $id) { name kind } }",
+            id(world.c),
+            [NOT_FOUND, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "an organisation's contact details",
+            "query($id: ID!) { organisation(id: $id) { contactEmail contactPhone } }",
+            id(world.a),
+            [FORBIDDEN, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "the organisations",
+            "{ organisations(first: 100) { totalCount } }",
+            json!({}),
+            counts([2, 3, 3, 3, 3, 3]),
+        )
+        .picking(|data| data["organisations"]["totalCount"].clone()),
+        // Projects: the public reads public ones; partners also their organisation's.
+        case(
+            "A's internal project",
+            "query($id: ID!) { project(id: $id) { code } }",
+            id(world.ia),
+            [NOT_FOUND, OK, NOT_FOUND, OK, OK, OK],
+        ),
+        case(
+            "a public project's budget: for the office and the project's partners",
+            "query($id: ID!) { project(id: $id) { budget { amountMinor currency } } }",
+            id(world.p),
+            [FORBIDDEN, OK, FORBIDDEN, OK, OK, OK],
+        ),
+        case(
+            "the projects",
+            "{ projects(first: 100) { totalCount } }",
+            json!({}),
+            counts([1, 2, 2, 2, 3, 3]),
+        )
+        .picking(|data| data["projects"]["totalCount"].clone()),
+        // Events: the public reads published events of public projects; partners also every
+        // event of their organisation's projects and every event it organises.
+        case(
+            "a draft event of A's internal project",
+            "query($id: ID!) { event(id: $id) { title } }",
+            id(world.draft_ia),
+            [NOT_FOUND, OK, NOT_FOUND, OK, OK, OK],
+        ),
+        case(
+            "a published event of B's internal project",
+            "query($id: ID!) { event(id: $id) { title } }",
+            id(world.event_ib),
+            [NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, OK, OK],
+        ),
+        case(
+            "the events",
+            "{ events(first: 100) { totalCount } }",
+            json!({}),
+            counts([1, 3, 2, 3, 4, 4]),
+        )
+        .picking(|data| data["events"]["totalCount"].clone()),
+        // Resource centres: the public reads active centres; partners also those their
+        // organisation operates; whether one is active is the operator's and the office's.
+        case(
+            "A's inactive centre",
+            "query($id: ID!) { resourceCentre(id: $id) { name } }",
+            id(world.cx),
+            [NOT_FOUND, OK, NOT_FOUND, OK, OK, OK],
+        ),
+        case(
+            "whether A's centre is active",
+            "query($id: ID!) { resourceCentre(id: $id) { active } }",
+            id(world.ca),
+            [FORBIDDEN, OK, FORBIDDEN, OK, OK, OK],
+        ),
+        case(
+            "the resource centres",
+            "{ resourceCentres(first: 100) { totalCount } }",
+            json!({}),
+            counts([2, 3, 2, 3, 3, 3]),
+        )
+        .picking(|data| data["resourceCentres"]["totalCount"].clone()),
+        // Accounts: everyone their own; managers their organisation's; admins all.
+        case(
+            "one's own account",
+            "{ me { id } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                seen(json!("account PA")),
+                seen(json!("account PB")),
+                seen(json!("account MA")),
+                seen(json!("account staff")),
+                seen(json!("account admin")),
+            ],
+        )
+        .picking(|data| data["me"]["id"].clone()),
+        case(
+            "a partner of A's account",
+            "query($id: ID!) { account(id: $id) { email } }",
+            id(world.account(PartnerA)),
+            [NOT_FOUND, OK, NOT_FOUND, OK, NOT_FOUND, OK],
+        ),
+        case(
+            "a partner of B's account",
+            "query($id: ID!) { account(id: $id) { email } }",
+            id(world.account(PartnerB)),
+            [NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, OK],
+        ),
+        case(
+            "the accounts",
+            "{ accounts(first: 100) { totalCount } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                FORBIDDEN,
+                FORBIDDEN,
+                count(2),
+                FORBIDDEN,
+                count(5),
+            ],
+        )
+        .picking(|data| data["accounts"]["totalCount"].clone()),
+        // Centre reports: the operating organisation's and the office's; the public sees
+        // suppressed statistics only.
+        case(
+            "the centre reports",
+            "{ centreReports(first: 100) { totalCount } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                count(1),
+                count(1),
+                count(1),
+                count(2),
+                count(2),
+            ],
+        )
+        .picking(|data| data["centreReports"]["totalCount"].clone()),
+        // Signing in: the token of the request plays no part.
+        case(
+            "login with a wrong password",
+            "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }",
+            json!({}),
+            [UNAUTHENTICATED; 6],
+        )
+        .with(Setup::Credentials { right: false }),
+        case(
+            "login with the right password",
+            "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }",
+            json!({}),
+            [OK, OK, OK, OK, OK, OK],
+        )
+        .with(Setup::Credentials { right: true }),
+        case(
+            "refreshSession with one's own refresh token",
+            "mutation($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { accessToken } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        )
+        .with(Setup::OwnRefreshToken),
+        case(
+            "logout of a second session",
+            "mutation { logout { sessionsEnded } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                count(1),
+                count(1),
+                count(1),
+                count(1),
+                count(1),
+            ],
+        )
+        .with(Setup::SecondSession)
+        .picking(|data| data["logout"]["sessionsEnded"].clone()),
+        // After the rows that sign in with the password, which it changes.
+        case(
+            "changePassword with the current password",
+            "mutation($current: String!, $new: String!) { changePassword(currentPassword: $current, newPassword: $new) { id } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        )
+        .with(Setup::NewPassword),
+        case(
+            "enrolTotp",
+            "mutation { enrolTotp { secret } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "confirmTotp with a current code",
+            "mutation($code: String!) { confirmTotp(code: $code) { twoFactorEnabled } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        )
+        .with(Setup::TotpToConfirm),
+        case(
+            "removeTotp with a current code",
+            "mutation($code: String!) { removeTotp(code: $code) { twoFactorEnabled } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        )
+        .with(Setup::TotpToRemove),
+        // Account administration: admins all; managers the partner accounts of their own
+        // organisation; an account hidden from the caller is not found.
+        case(
+            "createAccount of a partner of A",
+            "mutation($email: String!, $organisation: ID) { createAccount(input: { email: $email, displayName: \"New colleague\", role: PARTNER, organisationId: $organisation }) { account { id } } }",
+            json!({ "organisation": a }),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK],
+        )
+        .with(Setup::NewEmail),
+        case(
+            "createAccount of a partner of B",
+            "mutation($email: String!, $organisation: ID) { createAccount(input: { email: $email, displayName: \"New colleague\", role: PARTNER, organisationId: $organisation }) { account { id } } }",
+            json!({ "organisation": b }),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK],
+        )
+        .with(Setup::NewEmail),
+        case(
+            "updateAccount of a partner of A",
+            "mutation($id: ID!) { updateAccount(id: $id, input: { displayName: \"Renamed colleague\" }) { displayName } }",
+            json!({}),
+            [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, OK],
+        )
+        .with(Setup::FreshAccount { disabled: false }),
+        case(
+            "updateAccount of one's own role",
+            "mutation($id: ID!, $role: Role!) { updateAccount(id: $id, input: { role: $role }) { role } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::OwnAccountOtherRole),
+        case(
+            "disableAccount of a partner of A",
+            "mutation($id: ID!) { disableAccount(id: $id) { status } }",
+            json!({}),
+            [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, OK],
+        )
+        .with(Setup::FreshAccount { disabled: false }),
+        case(
+            "enableAccount of a disabled partner of A",
+            "mutation($id: ID!) { enableAccount(id: $id) { status } }",
+            json!({}),
+            [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, OK],
+        )
+        .with(Setup::FreshAccount { disabled: true }),
+        case(
+            "resetAccountPassword of a partner of A",
+            "mutation($id: ID!) { resetAccountPassword(id: $id) { oneTimePassword } }",
+            json!({}),
+            [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, OK],
+        )
+        .with(Setup::FreshAccount { disabled: false }),
+        case(
+            "updateMyProfile",
+            "mutation { updateMyProfile(input: { displayName: \"Renamed\" }) { displayName } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        ),
+        // Organisations are the office's to manage.
+        case(
+            "createOrganisation",
+            "mutation { createOrganisation(input: { name: { en: \"New NGO\" }, kind: NGO, contactEmail: \"info@new-ngo.example.tj\" }) { id } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        ),
+        case(
+            "updateOrganisation",
+            "mutation($id: ID!) { updateOrganisation(id: $id, input: { name: { en: \"Renamed NGO\" }, kind: NGO }) { name } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshOrganisation { active: true }),
+        case(
+            "deactivateOrganisation",
+            "mutation($id: ID!) { deactivateOrganisation(id: $id) { active } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshOrganisation { active: true }),
+        case(
+            "reactivateOrganisation",
+            "mutation($id: ID!) { reactivateOrganisation(id: $id) { active } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshOrganisation { active: false }),
+        // Projects are the office's to manage, A's included.
+        case(
+            "createProject",
+            "mutation($code: String!) { createProject(input: { code: $code, title: { en: \"New project\" }, thematicAreas: [YOUTH], startDate: \"2026-01-01\", regions: [SUGHD] }) { id } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::NewProjectCode),
+        case(
+            "updateProject of a project of A's",
+            "mutation($id: ID!) { updateProject(id: $id, input: { title: { en: \"Renamed project\" }, status: ACTIVE }) { status } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshProject),
+        case(
+            "deleteProject of a project of A's",
+            "mutation($id: ID!) { deleteProject(id: $id) }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshProject),
+        case(
+            "setProjectPartners of a project of A's",
+            "mutation($id: ID!, $a: ID!, $b: ID!) { setProjectPartners(id: $id, partners: [{ organisationId: $a, role: IMPLEMENTING }, { organisationId: $b, role: FUNDING }]) { code } }",
+            json!({ "a": a, "b": b }),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshProject),
+        // Events: partners record them under their organisation's projects, organised by it,
+        // and edit what it organises; the office anything.
+        case(
+            "createEvent under P organised by A",
+            "mutation($project: ID, $organiser: ID) { createEvent(input: { projectId: $project, organiserId: $organiser, title: { en: \"Training of trainers\" }, kind: TRAINING, startsOn: \"2026-02-01\", region: KHATLON, district: \"Bokhtar\" }) { id } }",
+            json!({ "project": world.p.to_string(), "organiser": a }),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, OK, OK],
+        ),
+        case(
+            "createEvent under A's internal project organised by B",
+            "mutation($project: ID, $organiser: ID) { createEvent(input: { projectId: $project, organiserId: $organiser, title: { en: \"Training of trainers\" }, kind: TRAINING, startsOn: \"2026-02-01\", region: KHATLON, district: \"Bokhtar\" }) { id } }",
+            json!({ "project": ia, "organiser": b }),
+            [UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, FORBIDDEN, OK, OK],
+        ),
+        case(
+            "createEvent without a project organised by A",
+            "mutation($project: ID, $organiser: ID) { createEvent(input: { projectId: $project, organiserId: $organiser, title: { en: \"Training of trainers\" }, kind: TRAINING, startsOn: \"2026-02-01\", region: KHATLON, district: \"Bokhtar\" }) { id } }",
+            json!({ "project": null, "organiser": a }),
+            [UNAUTHENTICATED, BAD_USER_INPUT, FORBIDDEN, BAD_USER_INPUT, OK, OK],
+        ),
+        case(
+            "updateEvent of a published event A organises",
+            "mutation($id: ID!) { updateEvent(id: $id, input: { venue: \"Community hall\" }) { venue } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, OK, OK],
+        )
+        .with(Setup::FreshEvent {
+            project: world.p,
+            published: true,
+        }),
+        case(
+            "updateEvent of a draft A organises under its internal project",
+            "mutation($id: ID!) { updateEvent(id: $id, input: { venue: \"Community hall\" }) { venue } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, OK, OK],
+        )
+        .with(Setup::FreshEvent {
+            project: world.ia,
+            published: false,
+        }),
+        case(
+            "updateEvent moving A's event into B's internal project",
+            "mutation($id: ID!, $project: ID!) { updateEvent(id: $id, input: { projectId: $project }) { id } }",
+            json!({ "project": ib }),
+            [UNAUTHENTICATED, BAD_USER_INPUT, FORBIDDEN, BAD_USER_INPUT, OK, OK],
+        )
+        .with(Setup::FreshEvent {
+            project: world.p,
+            published: true,
+        }),
+        case(
+            "publishEvent of a draft A organises",
+            "mutation($id: ID!) { publishEvent(id: $id) { published } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, OK, OK],
+        )
+        .with(Setup::FreshEvent {
+            project: world.p,
+            published: false,
+        }),
+        case(
+            "unpublishEvent of a published event A organises",
+            "mutation($id: ID!) { unpublishEvent(id: $id) { published } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, OK, OK],
+        )
+        .with(Setup::FreshEvent {
+            project: world.p,
+            published: true,
+        }),
+        case(
+            "deleteEvent of a draft A organises under its internal project",
+            "mutation($id: ID!) { deleteEvent(id: $id) }",
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, OK, OK],
+        )
+        .with(Setup::FreshEvent {
+            project: world.ia,
+            published: false,
+        }),
+        // Centres: the office manages them; the operator keeps the directory entry.
+        case(
+            "createResourceCentre operated by A",
+            "mutation($operator: ID!) { createResourceCentre(input: { name: { en: \"Khujand WRC\" }, kind: WOMENS_RESOURCE_CENTRE, operatorId: $operator, region: SUGHD, district: \"Khujand\", address: { en: \"2 Example Street\" }, openingHours: { en: \"Mon-Fri 9:00-17:00\" }, services: [LEGAL_CONSULTATION], languages: [\"tg\", \"ru\"] }) { id } }",
+            json!({ "operator": a }),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        ),
+        case(
+            "updateResourceCentre: the directory entry of A's centre",
+            "mutation($id: ID!) { updateResourceCentre(id: $id, input: { phone: \"+992 37 111 22 33\", openingHours: { en: \"Mon-Sat 8:00-18:00\" }, acceptingReferrals: false }) { phone } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, OK, OK],
+        )
+        .with(Setup::FreshCentre { active: true }),
+        case(
+            "updateResourceCentre: the directory entry of A's inactive centre",
+            "mutation($id: ID!) { updateResourceCentre(id: $id, input: { phone: \"+992 37 111 22 33\" }) { phone } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, OK, OK],
+        )
+        .with(Setup::FreshCentre { active: false }),
+        case(
+            "updateResourceCentre: the name of A's centre (the office's field)",
+            "mutation($id: ID!) { updateResourceCentre(id: $id, input: { name: { en: \"Renamed centre\" } }) { name } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshCentre { active: true }),
+        case(
+            "markResourceCentreVerified of A's centre",
+            "mutation($id: ID!) { markResourceCentreVerified(id: $id) { lastVerifiedAt } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, OK, OK],
+        )
+        .with(Setup::FreshCentre { active: true }),
+        case(
+            "deactivateResourceCentre of A's centre",
+            "mutation($id: ID!) { deactivateResourceCentre(id: $id) { name } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshCentre { active: true }),
+        case(
+            "reactivateResourceCentre of A's inactive centre",
+            "mutation($id: ID!) { reactivateResourceCentre(id: $id) { name } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshCentre { active: false }),
+        // Reports: members of the operating organisation write them; the office reads them.
+        case(
+            "submitCentreReport for A's centre",
+            "mutation($id: ID!, $month: NaiveDate!) { submitCentreReport(centreId: $id, month: $month, lines: [{ service: LEGAL_CONSULTATION, female: 7, male: 2 }]) { total } }",
+            json!({ "month": world.month.to_string() }),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCentre { active: true }),
+        case(
+            "submitCentreReport for A's inactive centre",
+            "mutation($id: ID!, $month: NaiveDate!) { submitCentreReport(centreId: $id, month: $month, lines: [{ service: LEGAL_CONSULTATION, female: 7, male: 2 }]) { total } }",
+            json!({ "month": world.month.to_string() }),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCentre { active: false }),
+    ]
+}
+
+/// Nested paths that cross to another type, and filters: what each principal reaches through
+/// them. The labels are those of [`World`]; the outcomes are in the order of the matrix.
+fn nested(world: &World) -> Vec<Case> {
+    let everyone = |value: Value| [(); 6].map(|()| seen(value.clone()));
+    let a_and_office = listed(&["P published", "P draft"]);
+    let public = listed(&["P published"]);
+    let none = listed(&[]);
+    vec![
+        case(
+            "project → events: P's draft only for A and the office",
+            "query($id: ID!) { project(id: $id) { events(first: 100) { totalCount edges { node { id } } } } }",
+            id(world.p),
+            [
+                seen(public.clone()),
+                seen(a_and_office.clone()),
+                seen(public.clone()),
+                seen(a_and_office.clone()),
+                seen(a_and_office.clone()),
+                seen(a_and_office),
+            ],
+        )
+        .picking(|data| listing(&data["project"]["events"])),
+        case(
+            "project → partners → organisation",
+            "query($id: ID!) { project(id: $id) { partners { role organisation { id } } } }",
+            id(world.p),
+            everyone(json!(["IMPLEMENTING org A"])),
+        )
+        .picking(|data| {
+            Value::Array(
+                data["project"]["partners"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|partner| {
+                        json!(format!(
+                            "{} {}",
+                            text(&partner["role"]),
+                            text(&partner["organisation"]["id"])
+                        ))
+                    })
+                    .collect(),
+            )
+        }),
+        case(
+            "events → project and organiser",
+            "{ events(first: 100) { edges { node { id project { id } organiser { id } } } } }",
+            json!({}),
+            [
+                seen(json!(["P published in P by org A"])),
+                seen(json!([
+                    "P published in P by org A",
+                    "P draft in P by org A",
+                    "IA draft in IA by org A",
+                ])),
+                seen(json!([
+                    "P published in P by org A",
+                    "IB published in IB by org B",
+                ])),
+                seen(json!([
+                    "P published in P by org A",
+                    "P draft in P by org A",
+                    "IA draft in IA by org A",
+                ])),
+                seen(json!([
+                    "P published in P by org A",
+                    "P draft in P by org A",
+                    "IA draft in IA by org A",
+                    "IB published in IB by org B",
+                ])),
+                seen(json!([
+                    "P published in P by org A",
+                    "P draft in P by org A",
+                    "IA draft in IA by org A",
+                    "IB published in IB by org B",
+                ])),
+            ],
+        )
+        .picking(|data| event_links(&data["events"])),
+        case(
+            "events → organiser's contact details",
+            "{ events(first: 100) { edges { node { organiser { contactEmail } } } } }",
+            json!({}),
+            [FORBIDDEN, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "event of B's internal project → project",
+            "query($id: ID!) { event(id: $id) { project { id } } }",
+            id(world.event_ib),
+            [
+                NOT_FOUND,
+                NOT_FOUND,
+                seen(json!("IB")),
+                NOT_FOUND,
+                seen(json!("IB")),
+                seen(json!("IB")),
+            ],
+        )
+        .picking(|data| data["event"]["project"]["id"].clone()),
+        case(
+            "shelter → operator's contact details",
+            "query($id: ID!) { resourceCentre(id: $id) { operator { id contactEmail } } }",
+            id(world.sb),
+            [
+                FORBIDDEN,
+                seen(json!("org B")),
+                seen(json!("org B")),
+                seen(json!("org B")),
+                seen(json!("org B")),
+                seen(json!("org B")),
+            ],
+        )
+        .picking(|data| data["resourceCentre"]["operator"]["id"].clone()),
+        case(
+            "a shelter's address: not for the public",
+            "query($id: ID!) { resourceCentre(id: $id) { address addressTranslations { en } } }",
+            id(world.sb),
+            [
+                seen(json!([null, null])),
+                seen(json!(["1 Example Street", "1 Example Street"])),
+                seen(json!(["1 Example Street", "1 Example Street"])),
+                seen(json!(["1 Example Street", "1 Example Street"])),
+                seen(json!(["1 Example Street", "1 Example Street"])),
+                seen(json!(["1 Example Street", "1 Example Street"])),
+            ],
+        )
+        .picking(|data| {
+            let centre = &data["resourceCentre"];
+            json!([centre["address"], centre["addressTranslations"]["en"]])
+        }),
+        case(
+            "a women's resource centre's address: public",
+            "query($id: ID!) { resourceCentre(id: $id) { address } }",
+            id(world.ca),
+            everyone(json!("1 Example Street")),
+        )
+        .picking(|data| data["resourceCentre"]["address"].clone()),
+        case(
+            "organisation B: name and kind for everyone",
+            "query($id: ID!) { organisation(id: $id) { name kind } }",
+            id(world.b),
+            everyone(json!({ "name": "NGO B", "kind": "NGO" })),
+        )
+        .picking(|data| data["organisation"].clone()),
+        case(
+            "organisation B: contact details and status for the signed-in",
+            "query($id: ID!) { organisation(id: $id) { contactEmail contactPhone active } }",
+            id(world.b),
+            [FORBIDDEN, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "organisations found by a name only members see",
+            "{ organisations(first: 100, filter: { search: \"hidden\" }) { totalCount edges { node { id } } } }",
+            json!({}),
+            [
+                seen(none.clone()),
+                seen(listed(&["org C"])),
+                seen(listed(&["org C"])),
+                seen(listed(&["org C"])),
+                seen(listed(&["org C"])),
+                seen(listed(&["org C"])),
+            ],
+        )
+        .picking(|data| listing(&data["organisations"])),
+        case(
+            "projects B takes part in",
+            "query($organisation: ID!) { projects(first: 100, filter: { partnerId: $organisation }) { totalCount edges { node { id } } } }",
+            json!({ "organisation": world.b.to_string() }),
+            [
+                seen(none.clone()),
+                seen(none.clone()),
+                seen(listed(&["IB"])),
+                seen(none.clone()),
+                seen(listed(&["IB"])),
+                seen(listed(&["IB"])),
+            ],
+        )
+        .picking(|data| listing(&data["projects"])),
+        case(
+            "internal projects",
+            "{ projects(first: 100, filter: { visibility: INTERNAL }) { totalCount edges { node { id } } } }",
+            json!({}),
+            [
+                seen(none.clone()),
+                seen(listed(&["IA"])),
+                seen(listed(&["IB"])),
+                seen(listed(&["IA"])),
+                seen(listed(&["IA", "IB"])),
+                seen(listed(&["IA", "IB"])),
+            ],
+        )
+        .picking(|data| listing(&data["projects"])),
+        case(
+            "projects found by IA's code",
+            "query($code: String!) { projects(first: 100, filter: { search: $code }) { totalCount edges { node { id } } } }",
+            json!({ "code": IA_CODE }),
+            [
+                seen(none.clone()),
+                seen(listed(&["IA"])),
+                seen(none.clone()),
+                seen(listed(&["IA"])),
+                seen(listed(&["IA"])),
+                seen(listed(&["IA"])),
+            ],
+        )
+        .picking(|data| listing(&data["projects"])),
+        case(
+            "events of A's internal project",
+            "query($project: ID!) { events(first: 100, filter: { projectId: $project }) { totalCount edges { node { id } } } }",
+            json!({ "project": world.ia.to_string() }),
+            [
+                seen(none.clone()),
+                seen(listed(&["IA draft"])),
+                seen(none.clone()),
+                seen(listed(&["IA draft"])),
+                seen(listed(&["IA draft"])),
+                seen(listed(&["IA draft"])),
+            ],
+        )
+        .picking(|data| listing(&data["events"])),
+        case(
+            "events A organises",
+            "query($organiser: ID!) { events(first: 100, filter: { organiserId: $organiser }) { totalCount edges { node { id } } } }",
+            json!({ "organiser": world.a.to_string() }),
+            [
+                seen(public.clone()),
+                seen(listed(&["P published", "P draft", "IA draft"])),
+                seen(public.clone()),
+                seen(listed(&["P published", "P draft", "IA draft"])),
+                seen(listed(&["P published", "P draft", "IA draft"])),
+                seen(listed(&["P published", "P draft", "IA draft"])),
+            ],
+        )
+        .picking(|data| listing(&data["events"])),
+        case(
+            "events found by the word \"draft\"",
+            "{ events(first: 100, filter: { search: \"draft\" }) { totalCount edges { node { id } } } }",
+            json!({}),
+            [
+                seen(none.clone()),
+                seen(listed(&["P draft", "IA draft"])),
+                seen(none.clone()),
+                seen(listed(&["P draft", "IA draft"])),
+                seen(listed(&["P draft", "IA draft"])),
+                seen(listed(&["P draft", "IA draft"])),
+            ],
+        )
+        .picking(|data| listing(&data["events"])),
+        case(
+            "centres A operates",
+            "query($operator: ID!) { resourceCentres(first: 100, filter: { operatorId: $operator }) { totalCount edges { node { id } } } }",
+            json!({ "operator": world.a.to_string() }),
+            [
+                seen(listed(&["CA"])),
+                seen(listed(&["CA", "CX"])),
+                seen(listed(&["CA"])),
+                seen(listed(&["CA", "CX"])),
+                seen(listed(&["CA", "CX"])),
+                seen(listed(&["CA", "CX"])),
+            ],
+        )
+        .picking(|data| listing(&data["resourceCentres"])),
+        case(
+            "account → organisation",
+            "query($id: ID!) { account(id: $id) { organisation { id } } }",
+            id(world.account(PartnerA)),
+            [
+                NOT_FOUND,
+                seen(json!("org A")),
+                NOT_FOUND,
+                seen(json!("org A")),
+                NOT_FOUND,
+                seen(json!("org A")),
+            ],
+        )
+        .picking(|data| data["account"]["organisation"]["id"].clone()),
+        case(
+            "me → organisation",
+            "{ me { organisation { id } } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                seen(json!("org A")),
+                seen(json!("org B")),
+                seen(json!("org A")),
+                seen(Value::Null),
+                seen(Value::Null),
+            ],
+        )
+        .picking(|data| data["me"]["organisation"]["id"].clone()),
+        case(
+            "centre reports → centre",
+            "{ centreReports(first: 100) { edges { node { id centre { id } } } } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                seen(json!(["report CA of CA"])),
+                seen(json!(["report SB of SB"])),
+                seen(json!(["report CA of CA"])),
+                seen(json!(["report CA of CA", "report SB of SB"])),
+                seen(json!(["report CA of CA", "report SB of SB"])),
+            ],
+        )
+        .picking(|data| {
+            Value::Array(
+                nodes(&data["centreReports"])
+                    .into_iter()
+                    .map(|node| {
+                        json!(format!(
+                            "{} of {}",
+                            text(&node["id"]),
+                            text(&node["centre"]["id"])
+                        ))
+                    })
+                    .collect(),
+            )
+        }),
+        case(
+            "centre reports of A's centre",
+            "query($centre: ID!) { centreReports(first: 100, filter: { centreId: $centre }) { totalCount edges { node { id } } } }",
+            json!({ "centre": world.ca.to_string() }),
+            [
+                UNAUTHENTICATED,
+                seen(listed(&["report CA"])),
+                seen(none.clone()),
+                seen(listed(&["report CA"])),
+                seen(listed(&["report CA"])),
+                seen(listed(&["report CA"])),
+            ],
+        )
+        .picking(|data| listing(&data["centreReports"])),
+        case(
+            "accounts of A",
+            "query($organisation: ID!) { accounts(first: 100, filter: { organisationId: $organisation }) { totalCount edges { node { id } } } }",
+            json!({ "organisation": world.a.to_string() }),
+            [
+                UNAUTHENTICATED,
+                FORBIDDEN,
+                FORBIDDEN,
+                seen(listed(&["account PA", "account MA"])),
+                FORBIDDEN,
+                seen(listed(&["account PA", "account MA"])),
+            ],
+        )
+        .picking(|data| listing(&data["accounts"])),
+        case(
+            "accounts of B",
+            "query($organisation: ID!) { accounts(first: 100, filter: { organisationId: $organisation }) { totalCount edges { node { id } } } }",
+            json!({ "organisation": world.b.to_string() }),
+            [
+                UNAUTHENTICATED,
+                FORBIDDEN,
+                FORBIDDEN,
+                seen(none),
+                FORBIDDEN,
+                seen(listed(&["account PB"])),
+            ],
+        )
+        .picking(|data| listing(&data["accounts"])),
+    ]
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("-")
+}
+
+/// Each event as `<event> in <project> by <organiser>` (labels; `-` for no project).
+fn event_links(connection: &Value) -> Value {
+    Value::Array(
+        nodes(connection)
+            .into_iter()
+            .map(|node| {
+                json!(format!(
+                    "{} in {} by {}",
+                    text(&node["id"]),
+                    text(&node["project"]["id"]),
+                    text(&node["organiser"]["id"])
+                ))
+            })
+            .collect(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world every test starts from.
+
+const P_CODE: &str = "PO-2025-GE-01";
+const IA_CODE: &str = "PO-2025-GE-02";
+const IB_CODE: &str = "PO-2025-BM-03";
+
+/// Organisations A and B (NGOs) and C (in no public content); a public project P and an
+/// internal project IA with A as partner, an internal project IB with B; events of them; an
+/// active (CA) and an inactive (CX) centre of A and a shelter (SB) of B, with last month's
+/// reports of CA and SB; and a signed-in user for each principal.
+struct World {
+    a: Uuid,
+    b: Uuid,
+    c: Uuid,
+    p: Uuid,
+    ia: Uuid,
+    ib: Uuid,
+    /// Published, of P, organised by A.
+    event_p: Uuid,
+    /// Unpublished, of P, organised by A.
+    draft_p: Uuid,
+    /// Unpublished, of IA, organised by A.
+    draft_ia: Uuid,
+    /// Published, of IB, organised by B: hidden from the public as IB is internal.
+    event_ib: Uuid,
+    ca: Uuid,
+    cx: Uuid,
+    sb: Uuid,
+    /// The month of the world's reports and of the reports the matrix submits: last month.
+    month: NaiveDate,
+    users: HashMap<Principal, User>,
+    /// A readable name for each id (and project code) of the world, used in answers before
+    /// they are compared.
+    labels: HashMap<String, &'static str>,
+    /// Secrets of the two-factor enrolments the matrix confirmed, to remove them.
+    totp_secrets: HashMap<Principal, Vec<u8>>,
+    /// For unique project codes.
+    serial: u32,
+}
+
+const SUBMIT_REPORT: &str = r"
+mutation($centre: ID!, $month: NaiveDate!, $service: CentreService!) {
+  submitCentreReport(centreId: $centre, month: $month, lines: [{ service: $service, female: 9, male: 3 }]) { id }
+}";
+
+/// Each login hashes a password; the matrix signs in more often than the default limit per
+/// client address allows in a minute.
+async fn spawn_matrix_app() -> TestApp {
+    spawn_app_with(&[("PORTAL_LOGIN_ATTEMPTS_PER_MINUTE", "1000")]).await
+}
+
+async fn event(
+    app: &TestApp,
+    title: &str,
+    project: Uuid,
+    organiser: Uuid,
+    published: bool,
+) -> Uuid {
+    fixtures::event(
+        &app.db,
+        NewEvent {
+            title,
+            project_id: Some(project),
+            organiser_id: organiser,
+            published,
+            ..NewEvent::default()
+        },
+    )
+    .await
+    .id
+}
+
+async fn centre(
+    app: &TestApp,
+    name: &str,
+    kind: CentreKind,
+    operator: Uuid,
+    active: bool,
+    services: &[CentreService],
+) -> Uuid {
+    fixtures::centre(
+        &app.db,
+        NewCentre {
+            name,
+            kind,
+            operator_id: operator,
+            active,
+            services,
+            ..NewCentre::default()
+        },
+    )
+    .await
+    .id
+}
+
+fn new_project<'a>(
+    code: &'a str,
+    title: &str,
+    visibility: Visibility,
+    partners: &'a [(Uuid, PartnerRole)],
+) -> NewProject<'a> {
+    NewProject {
+        code,
+        title: Localized::en(title),
+        visibility,
+        partners,
+        ..NewProject::default()
+    }
+}
+
+/// Submits `user`'s organisation's report of `centre`; its id.
+async fn submit_report(
+    app: &TestApp,
+    user: &User,
+    centre: Uuid,
+    month: NaiveDate,
+    service: &str,
+) -> String {
+    let variables = json!({
+        "centre": centre.to_string(), "month": month.to_string(), "service": service,
+    });
+    let data = app
+        .data_as(&user.access_token, SUBMIT_REPORT, variables)
+        .await;
+    data["submitCentreReport"]["id"]
+        .as_str()
+        .expect("the report's id")
+        .to_owned()
+}
+
+async fn world(app: &TestApp) -> World {
+    let a = fixtures::organisation(&app.db, "NGO A").await.id;
+    let b = fixtures::organisation(&app.db, "NGO B").await.id;
+    let c = fixtures::organisation(&app.db, "Hidden ministry unit")
+        .await
+        .id;
+    let p = fixtures::project(
+        &app.db,
+        new_project(
+            P_CODE,
+            "Public project of A",
+            Visibility::Public,
+            &[(a, PartnerRole::Implementing)],
+        ),
+    )
+    .await
+    .id;
+    let ia = fixtures::project(
+        &app.db,
+        new_project(
+            IA_CODE,
+            "Internal project of A",
+            Visibility::Internal,
+            &[(a, PartnerRole::Implementing)],
+        ),
+    )
+    .await
+    .id;
+    let ib = fixtures::project(
+        &app.db,
+        new_project(
+            IB_CODE,
+            "Internal project of B",
+            Visibility::Internal,
+            &[(b, PartnerRole::Implementing)],
+        ),
+    )
+    .await
+    .id;
+    let event_p = event(app, "Published event of P", p, a, true).await;
+    let draft_ia = event(app, "Draft of IA", ia, a, false).await;
+    let event_ib = event(app, "Published event of IB", ib, b, true).await;
+    let draft_p = event(app, "Draft of P", p, a, false).await;
+    let wrc = CentreKind::WomensResourceCentre;
+    let wrc_services = [
+        CentreService::LegalConsultation,
+        CentreService::PsychosocialCounselling,
+    ];
+    let ca = centre(app, "Centre of A", wrc, a, true, &wrc_services).await;
+    let cx = centre(app, "Closed centre of A", wrc, a, false, &wrc_services).await;
+    let shelter_services = [CentreService::Shelter, CentreService::CrisisSupport];
+    let sb = centre(
+        app,
+        "Shelter of B",
+        CentreKind::Shelter,
+        b,
+        true,
+        &shelter_services,
+    )
+    .await;
+
+    let mut users = HashMap::new();
+    for (principal, role, organisation) in [
+        (PartnerA, Role::Partner, Some(a)),
+        (PartnerB, Role::Partner, Some(b)),
+        (ManagerA, Role::PartnerManager, Some(a)),
+        (Staff, Role::Staff, None),
+        (Admin, Role::Admin, None),
+    ] {
+        users.insert(principal, app.user(role, organisation).await);
+    }
+
+    let this_month = Utc::now().date_naive().with_day(1).expect("a first day");
+    let month = this_month - Months::new(1);
+    // Through the API, as the operators' staff submit them.
+    let report_ca = submit_report(app, &users[&PartnerA], ca, month, "LEGAL_CONSULTATION").await;
+    let report_sb = submit_report(app, &users[&PartnerB], sb, month, "SHELTER").await;
+
+    let mut labels: HashMap<String, &'static str> = [
+        (a, "org A"),
+        (b, "org B"),
+        (c, "org C"),
+        (p, "P"),
+        (ia, "IA"),
+        (ib, "IB"),
+        (event_p, "P published"),
+        (draft_p, "P draft"),
+        (draft_ia, "IA draft"),
+        (event_ib, "IB published"),
+        (ca, "CA"),
+        (cx, "CX"),
+        (sb, "SB"),
+    ]
+    .into_iter()
+    .map(|(id, label)| (id.to_string(), label))
+    .collect();
+    labels.extend([
+        (P_CODE.to_owned(), "P"),
+        (IA_CODE.to_owned(), "IA"),
+        (IB_CODE.to_owned(), "IB"),
+        (report_ca, "report CA"),
+        (report_sb, "report SB"),
+    ]);
+    for (principal, label) in [
+        (PartnerA, "account PA"),
+        (PartnerB, "account PB"),
+        (ManagerA, "account MA"),
+        (Staff, "account staff"),
+        (Admin, "account admin"),
+    ] {
+        labels.insert(users[&principal].account.id.to_string(), label);
+    }
+
+    World {
+        a,
+        b,
+        c,
+        p,
+        ia,
+        ib,
+        event_p,
+        draft_p,
+        draft_ia,
+        event_ib,
+        ca,
+        cx,
+        sb,
+        month,
+        users,
+        labels,
+        totp_secrets: HashMap::new(),
+        serial: 0,
+    }
+}
+
+impl World {
+    fn token(&self, principal: Principal) -> Option<String> {
+        self.users
+            .get(&principal)
+            .map(|user| user.access_token.clone())
+    }
+
+    fn account(&self, principal: Principal) -> Uuid {
+        self.users[&principal].account.id
+    }
+
+    /// The principal's own user; for the public, a partner of A's, whose credentials anyone
+    /// may present.
+    fn own_or_partner_a(&self, principal: Principal) -> &User {
+        self.users
+            .get(&principal)
+            .unwrap_or_else(|| &self.users[&PartnerA])
+    }
+
+    /// `value` with every id and code of the world replaced by its label.
+    fn labelled(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => self
+                .labels
+                .get(text)
+                .map_or_else(|| value.clone(), |label| json!(label)),
+            Value::Array(items) => items.iter().map(|item| self.labelled(item)).collect(),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(key, field)| (key.clone(), self.labelled(field)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn serial(&mut self) -> u32 {
+        self.serial += 1;
+        self.serial
+    }
+}
+
+/// The variables `setup` adds for `principal`, and the token to use instead of the
+/// principal's own, if any.
+async fn prepare(
+    app: &TestApp,
+    world: &mut World,
+    principal: Principal,
+    setup: &Setup,
+) -> (Value, Option<String>) {
+    let fresh = |id: Uuid| (json!({ "id": id.to_string() }), None);
+    match setup {
+        Setup::None => (json!({}), None),
+        Setup::Credentials { right } => {
+            let user = world.own_or_partner_a(principal);
+            let password = if *right {
+                user.password.as_str()
+            } else {
+                "Not-the-password-42"
+            };
+            (
+                json!({ "email": user.account.email, "password": password }),
+                None,
+            )
+        }
+        Setup::OwnRefreshToken => {
+            let token = world
+                .users
+                .get(&principal)
+                .map_or("a-refresh-token-never-issued", |user| {
+                    user.refresh_token.as_str()
+                });
+            (json!({ "refreshToken": token }), None)
+        }
+        Setup::SecondSession => {
+            let Some(user) = world.users.get(&principal) else {
+                return (json!({}), None);
+            };
+            let login = app.login(&user.account.email, &user.password, None).await;
+            let token = login["data"]["login"]["accessToken"]
+                .as_str()
+                .map(ToOwned::to_owned);
+            (json!({}), token)
+        }
+        Setup::NewPassword => {
+            let current = world
+                .users
+                .get(&principal)
+                .map_or("Not-the-password-42", |user| user.password.as_str());
+            (
+                json!({ "current": current, "new": "Granite teapot wanders sideways 7" }),
+                None,
+            )
+        }
+        Setup::TotpToConfirm => {
+            let unknown = (json!({ "code": "000000" }), None);
+            let Some(token) = world.token(principal) else {
+                return unknown;
+            };
+            let enrolment = app
+                .graphql_as(&token, "mutation { enrolTotp { secret } }", json!({}))
+                .await;
+            let Some(secret) = enrolment["data"]["enrolTotp"]["secret"]
+                .as_str()
+                .and_then(|secret| totp_rs::Secret::try_from_base32(secret).ok())
+                .map(|secret| secret.as_bytes().to_vec())
+            else {
+                return unknown;
+            };
+            let code = totp::code_at(&secret, Utc::now());
+            world.totp_secrets.insert(principal, secret);
+            (json!({ "code": code }), None)
+        }
+        Setup::TotpToRemove => {
+            // The confirmation used the current step's code; a code of the next step is one
+            // not used yet, and still accepted.
+            let code = world.totp_secrets.get(&principal).map_or_else(
+                || "000000".to_owned(),
+                |secret| totp::code_at(secret, Utc::now() + Duration::seconds(30)),
+            );
+            (json!({ "code": code }), None)
+        }
+        Setup::OwnAccountOtherRole => {
+            let user = world.own_or_partner_a(principal);
+            let role = match user.account.role {
+                Role::Partner => "PARTNER_MANAGER",
+                Role::PartnerManager | Role::Staff | Role::Admin => "PARTNER",
+            };
+            (
+                json!({ "id": user.account.id.to_string(), "role": role }),
+                None,
+            )
+        }
+        Setup::NewEmail => (
+            json!({ "email": format!("{}@test.example.tj", Uuid::now_v7().simple()) }),
+            None,
+        ),
+        Setup::NewProjectCode => (
+            json!({ "code": format!("PO-2026-MX-{:02}", world.serial()) }),
+            None,
+        ),
+        Setup::FreshAccount { disabled } => {
+            let (account, _) = app.account(Role::Partner, Some(world.a)).await;
+            let id = account.id;
+            if *disabled {
+                let mut account = account.into_active_model();
+                account.status = Set(AccountStatus::Disabled);
+                account.update(&app.db).await.expect("disable the account");
+            }
+            fresh(id)
+        }
+        Setup::FreshOrganisation { active } => {
+            let organisation = fixtures::organisation(&app.db, "Fresh NGO").await;
+            let id = organisation.id;
+            if !*active {
+                let mut organisation = organisation.into_active_model();
+                organisation.active = Set(false);
+                organisation
+                    .update(&app.db)
+                    .await
+                    .expect("deactivate the organisation");
+            }
+            fresh(id)
+        }
+        Setup::FreshProject => {
+            let code = format!("PO-2026-FX-{:02}", world.serial());
+            let project = fixtures::project(
+                &app.db,
+                NewProject {
+                    code: &code,
+                    visibility: Visibility::Internal,
+                    partners: &[(world.a, PartnerRole::Implementing)],
+                    ..NewProject::default()
+                },
+            )
+            .await;
+            fresh(project.id)
+        }
+        Setup::FreshEvent { project, published } => {
+            fresh(event(app, "Fresh event", *project, world.a, *published).await)
+        }
+        Setup::FreshCentre { active } => fresh(
+            centre(
+                app,
+                "Fresh centre",
+                CentreKind::WomensResourceCentre,
+                world.a,
+                *active,
+                &[
+                    CentreService::LegalConsultation,
+                    CentreService::PsychosocialCounselling,
+                ],
+            )
+            .await,
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the rows.
+
+/// Posts a request with `token`, or without one.
+async fn ask(app: &TestApp, token: Option<&str>, document: &str, variables: Value) -> Value {
+    match token {
+        Some(token) => app.graphql_as(token, document, variables).await,
+        None => app.graphql(document, variables).await,
+    }
+}
+
+/// Runs every case for every principal; what differed from the table, one line each.
+async fn run(app: &TestApp, world: &mut World, cases: &[Case]) -> Vec<String> {
+    let mut mismatches = Vec::new();
+    for case in cases {
+        for (principal, expected) in PRINCIPALS.into_iter().zip(&case.expect) {
+            let (extra, token) = prepare(app, world, principal, &case.setup).await;
+            let token = token.or_else(|| world.token(principal));
+            let variables = with_changes(case.variables.clone(), extra);
+            let response = ask(app, token.as_deref(), case.document, variables).await;
+            let response = world.labelled(&response);
+            if let Some(got) = mismatch(expected, &response, case.pick) {
+                mismatches.push(format!(
+                    "{} ({}) as {}: expected {}, got {got}",
+                    root_field(case.document),
+                    case.about,
+                    principal.name(),
+                    describe(expected),
+                ));
+            }
+        }
+    }
+    mismatches
+}
+
+/// What came back, when it is not what `expected` says.
+fn mismatch(expected: &Expect, response: &Value, pick: fn(&Value) -> Value) -> Option<String> {
+    let codes = error_codes(response);
+    let matches = match expected {
+        Expect::Ok => codes.is_empty() && !response["data"].is_null(),
+        Expect::Seen(value) => {
+            codes.is_empty() && normalised(pick(&response["data"])) == normalised(value.clone())
+        }
+        Expect::Refused(code) => !codes.is_empty() && codes.iter().all(|got| got == code),
+    };
+    if matches {
+        return None;
+    }
+    let got = if codes.is_empty() {
+        let data = normalised(pick(&response["data"])).to_string();
+        let shown: String = data.chars().take(300).collect();
+        let more = if shown.len() < data.len() { "…" } else { "" };
+        format!("ok {shown}{more}")
+    } else {
+        format!(
+            "{} ({})",
+            codes.join(", "),
+            response["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+        )
+    };
+    Some(got)
+}
+
+fn describe(expected: &Expect) -> String {
+    match expected {
+        Expect::Ok => "ok".to_owned(),
+        Expect::Seen(value) => format!("ok {}", normalised(value.clone())),
+        Expect::Refused(code) => (*code).to_owned(),
+    }
+}
+
+/// `value` with its arrays of strings sorted, so lists compare as sets.
+fn normalised(value: Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.into_iter().map(normalised).collect();
+            if items.iter().all(Value::is_string) {
+                items.sort_by(|left, right| left.as_str().cmp(&right.as_str()));
+            }
+            Value::Array(items)
+        }
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, field)| (key, normalised(field)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn report(title: &str, problems: &[String]) -> String {
+    format!(
+        "{title}: {} problem(s)\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schema's root fields.
+
+/// The root fields of an SDL, as `Query.name`, `Mutation.name` and `Subscription.name`.
+/// Descriptions are dropped first, so text in them is never taken for a field.
+fn root_fields(sdl: &str) -> BTreeSet<String> {
+    let text: Vec<char> = without_strings(sdl).chars().collect();
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut fields = BTreeSet::new();
+    for root in ["Query", "Mutation", "Subscription"] {
+        let header: Vec<char> = format!("type {root} {{").chars().collect();
+        let Some(start) = text
+            .windows(header.len())
+            .position(|window| window == header)
+        else {
+            continue;
+        };
+        // A field is a name at the top level of the type's body followed by its arguments or
+        // its type; argument lists and default values are nested, directives start with `@`.
+        let mut depth = 0_i32;
+        let mut index = start + header.len();
+        while let Some(&c) = text.get(index) {
+            match c {
+                '(' | '{' => depth += 1,
+                '}' if depth == 0 => break,
+                ')' | '}' => depth -= 1,
+                c if c.is_ascii_alphabetic() || c == '_' => {
+                    let name_start = index;
+                    while text.get(index).is_some_and(|&c| is_name(c)) {
+                        index += 1;
+                    }
+                    let directive = text.get(name_start.wrapping_sub(1)) == Some(&'@');
+                    let next = text[index..].iter().find(|c| !c.is_whitespace());
+                    if depth == 0 && !directive && matches!(next, Some(&('(' | ':'))) {
+                        let name: String = text[name_start..index].iter().collect();
+                        fields.insert(format!("{root}.{name}"));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            index += 1;
+        }
+    }
+    fields
+}
+
+/// `sdl` with its block strings (`"""…"""`) and strings (`"…"`) replaced by a space.
+fn without_strings(sdl: &str) -> String {
+    let mut out = String::with_capacity(sdl.len());
+    let mut rest = sdl;
+    while let Some(c) = rest.chars().next() {
+        if let Some(block) = rest.strip_prefix("\"\"\"") {
+            rest = block.find("\"\"\"").map_or("", |end| &block[end + 3..]);
+            out.push(' ');
+        } else if let Some(string) = rest.strip_prefix('"') {
+            let mut escaped = false;
+            let end = string.char_indices().find_map(|(index, c)| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes.then_some(index)
+            });
+            rest = end.map_or("", |end| &string[end + 1..]);
+            out.push(' ');
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// The root field a document selects first, as `Query.name` or `Mutation.name`.
+fn root_field(document: &str) -> String {
+    let document = document.trim_start();
+    let root = if document.starts_with("mutation") {
+        "Mutation"
+    } else if document.starts_with("subscription") {
+        "Subscription"
+    } else {
+        "Query"
+    };
+    let selection = document
+        .split_once('{')
+        .map_or("", |(_, selection)| selection)
+        .trim_start();
+    let name: String = selection
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    format!("{root}.{name}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests.
+
+#[test]
+fn root_fields_are_read_from_the_sdl_and_never_from_descriptions() {
+    let sdl = r#"
+"""
+A type whose description mentions fake(id: ID!): Int and fake: Int.
+"""
+type Query {
+	"""
+	Looks like a field: ghost(id: ID!): Int
+	"""
+	one(id: ID!, "an argument: with(text)" filter: In = { a: 1 }): One!
+	two: [Two!]! @deprecated(reason: "no: \"really\" three: Int")
+}
+type Other { four: Int }
+type Mutation {
+	five(
+		"""
+		Nested: six: Int
+		"""
+		input: [In!]!
+	): Int
+}
+"#;
+
+    let fields: Vec<String> = root_fields(sdl).into_iter().collect();
+
+    assert_eq!(fields, ["Mutation.five", "Query.one", "Query.two"]);
+}
+
+#[tokio::test]
+async fn every_root_field_answers_each_principal_as_the_access_rules_say() {
+    let app = spawn_matrix_app().await;
+    let mut world = world(&app).await;
+    let cases = matrix(&world);
+
+    // The table covers the schema: a new root field fails here until it has a row.
+    let in_schema = root_fields(&api::graphql::sdl());
+    let in_table: BTreeSet<String> = cases.iter().map(|case| root_field(case.document)).collect();
+    let missing: Vec<&String> = in_schema.difference(&in_table).collect();
+    let unknown: Vec<&String> = in_table.difference(&in_schema).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "the matrix needs a row for every root field of the schema and no other;\n\
+         missing rows: {missing:?}\nrows for fields the schema does not have: {unknown:?}"
+    );
+    assert!(
+        in_schema.len() > 40,
+        "the schema's root fields were not read: {in_schema:?}"
+    );
+
+    let mismatches = run(&app, &mut world, &cases).await;
+
+    assert!(
+        mismatches.is_empty(),
+        "{}",
+        report("authorization matrix", &mismatches)
+    );
+}
+
+#[tokio::test]
+async fn nested_fields_and_filters_show_each_principal_only_what_it_may_see() {
+    let app = spawn_matrix_app().await;
+    let mut world = world(&app).await;
+    let cases = nested(&world);
+
+    let mismatches = run(&app, &mut world, &cases).await;
+
+    assert!(
+        mismatches.is_empty(),
+        "{}",
+        report("nested fields and filters", &mismatches)
+    );
+}
+
+/// Requests that reach every object of the world: every list with its nested lists, every
+/// filter by every id, every lookup by every id.
+fn battery(world: &World) -> Vec<(&'static str, Value)> {
+    let organisations = [world.a, world.b, world.c];
+    let projects = [world.p, world.ia, world.ib];
+    let centres = [world.ca, world.cx, world.sb];
+    let events = [world.event_p, world.draft_p, world.draft_ia, world.event_ib];
+    let accounts: Vec<Uuid> = PRINCIPALS
+        .into_iter()
+        .filter_map(|principal| world.users.get(&principal))
+        .map(|user| user.account.id)
+        .collect();
+    let each = |name: &str, ids: &[Uuid]| -> Vec<Value> {
+        ids.iter()
+            .map(|id| json!({ name: id.to_string() }))
+            .collect()
+    };
+
+    let mut battery: Vec<(&'static str, Value)> = vec![
+        ("{ me { id organisation { id } } }", json!({})),
+        (
+            "{ organisations(first: 100) { totalCount edges { node { id name } } } }",
+            json!({}),
+        ),
+        (
+            "{ accounts(first: 100) { totalCount edges { node { id organisation { id } } } } }",
+            json!({}),
+        ),
+    ];
+    let projects_query = "query($filter: ProjectFilterInput) { projects(first: 100, filter: $filter) { totalCount edges { node { id code title partners { organisation { id } } events(first: 100) { totalCount edges { node { id project { id } organiser { id } } } } } } } }";
+    let events_query = "query($filter: EventFilterInput) { events(first: 100, filter: $filter) { totalCount edges { node { id title project { id code } organiser { id } } } } }";
+    let centres_query = "query($filter: CentreFilterInput) { resourceCentres(first: 100, filter: $filter) { totalCount edges { node { id name operator { id } } } } }";
+    let reports_query = "query($filter: CentreReportFilterInput) { centreReports(first: 100, filter: $filter) { totalCount edges { node { id centre { id name } } } } }";
+    let accounts_query = "query($filter: AccountFilterInput) { accounts(first: 100, filter: $filter) { totalCount edges { node { id } } } }";
+    let filtered = |document: &'static str, filters: Vec<Value>| {
+        filters
+            .into_iter()
+            .map(move |filter| (document, json!({ "filter": filter })))
+    };
+    battery.extend(filtered(
+        projects_query,
+        [
+            json!({}),
+            json!({ "visibility": "INTERNAL" }),
+            json!({ "search": "internal" }),
+        ]
+        .into_iter()
+        .chain(each("partnerId", &organisations))
+        .collect(),
+    ));
+    battery.extend(filtered(
+        events_query,
+        [json!({}), json!({ "search": "draft" })]
+            .into_iter()
+            .chain(each("projectId", &projects))
+            .chain(each("organiserId", &organisations))
+            .collect(),
+    ));
+    battery.extend(filtered(
+        centres_query,
+        [json!({}), json!({ "search": "closed" })]
+            .into_iter()
+            .chain(each("operatorId", &organisations))
+            .collect(),
+    ));
+    battery.extend(filtered(
+        reports_query,
+        std::iter::once(json!({}))
+            .chain(each("centreId", &centres))
+            .collect(),
+    ));
+    battery.extend(filtered(
+        accounts_query,
+        each("organisationId", &organisations),
+    ));
+    for (document, ids) in [
+        (
+            "query($id: ID!) { organisation(id: $id) { id name } }",
+            &organisations[..],
+        ),
+        (
+            "query($id: ID!) { project(id: $id) { id code partners { organisation { id } } events(first: 100) { totalCount edges { node { id } } } } }",
+            &projects[..],
+        ),
+        (
+            "query($id: ID!) { event(id: $id) { id project { id code } organiser { id } } }",
+            &events[..],
+        ),
+        (
+            "query($id: ID!) { resourceCentre(id: $id) { id operator { id } } }",
+            &centres[..],
+        ),
+        (
+            "query($id: ID!) { account(id: $id) { id organisation { id } } }",
+            &accounts[..],
+        ),
+    ] {
+        battery.extend(
+            each("id", ids)
+                .into_iter()
+                .map(|variables| (document, variables)),
+        );
+    }
+    battery
+}
+
+/// The labels of the world's objects each principal must never meet.
+fn hidden_from(principal: Principal) -> &'static [&'static str] {
+    match principal {
+        Anonymous => &[
+            "org C",
+            "IA",
+            "IB",
+            "P draft",
+            "IA draft",
+            "IB published",
+            "IA draft by B",
+            "CX",
+            "report CA",
+            "report SB",
+            "account PA",
+            "account PB",
+            "account MA",
+            "account staff",
+            "account admin",
+        ],
+        PartnerA => &[
+            "IB",
+            "IB published",
+            "report SB",
+            "account PB",
+            "account MA",
+            "account staff",
+            "account admin",
+        ],
+        ManagerA => &[
+            "IB",
+            "IB published",
+            "report SB",
+            "account PB",
+            "account staff",
+            "account admin",
+        ],
+        PartnerB => &[
+            "IA",
+            "P draft",
+            "IA draft",
+            "CX",
+            "report CA",
+            "account PA",
+            "account MA",
+            "account staff",
+            "account admin",
+        ],
+        Staff => &["account PA", "account PB", "account MA", "account admin"],
+        Admin => &[],
+    }
+}
+
+/// Connections whose `totalCount` differs from the number of their edges (every page of the
+/// battery holds all rows): a count that tells of rows the page does not show.
+fn miscounted(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(fields) => {
+            if let (Some(total), Some(edges)) = (
+                fields.get("totalCount").and_then(Value::as_u64),
+                fields.get("edges").and_then(Value::as_array),
+            ) && total != edges.len() as u64
+            {
+                found.push(format!("totalCount {total} with {} edges", edges.len()));
+            }
+            for field in fields.values() {
+                miscounted(field, found);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                miscounted(item, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn nothing_hidden_from_a_principal_appears_in_any_of_its_answers() {
+    let app = spawn_matrix_app().await;
+    let mut world = world(&app).await;
+    // An event B organises under A's internal project: B reads its own event, never the
+    // project it belongs to.
+    let draft_by_b = event(&app, "Draft by B under IA", world.ia, world.b, false).await;
+    world.labels.insert(draft_by_b.to_string(), "IA draft by B");
+    let battery = battery(&world);
+    let markers = |labels: &[&str]| -> Vec<(String, &'static str)> {
+        world
+            .labels
+            .iter()
+            .filter(|(_, label)| labels.contains(label))
+            .map(|(marker, label)| (marker.clone(), *label))
+            .collect()
+    };
+    let everything: Vec<(String, &'static str)> = world
+        .labels
+        .iter()
+        .map(|(marker, label)| (marker.clone(), *label))
+        .collect();
+
+    let mut problems = Vec::new();
+    for principal in PRINCIPALS {
+        let hidden = markers(hidden_from(principal));
+        let token = world.token(principal);
+        let mut answers = String::new();
+        for (document, variables) in &battery {
+            let response = ask(&app, token.as_deref(), document, variables.clone()).await;
+            let text = response.to_string();
+            let asked = || format!("{document} with {}", world.labelled(variables));
+            for (marker, label) in &hidden {
+                if text.contains(marker.as_str()) {
+                    problems.push(format!(
+                        "{} meets {label} in the answer to {}",
+                        principal.name(),
+                        asked()
+                    ));
+                }
+            }
+            let mut counts = Vec::new();
+            miscounted(&response, &mut counts);
+            for count in counts {
+                problems.push(format!(
+                    "{}: {count} in the answer to {}",
+                    principal.name(),
+                    asked()
+                ));
+            }
+            answers.push_str(&text);
+        }
+        // The battery reaches everything: what the admin is shown names every object, so a
+        // silent principal proves something.
+        if principal == Admin {
+            for (marker, label) in &everything {
+                if !answers.contains(marker.as_str()) {
+                    problems.push(format!("the battery never shows the admin {label}"));
+                }
+            }
+        }
+    }
+    let cross = [case(
+        "event B organises under A's internal project → project",
+        "query($id: ID!) { event(id: $id) { organiser { id } project { id } } }",
+        id(draft_by_b),
+        [
+            NOT_FOUND,
+            seen(json!(["org B", "IA"])),
+            seen(json!(["org B", null])),
+            seen(json!(["org B", "IA"])),
+            seen(json!(["org B", "IA"])),
+            seen(json!(["org B", "IA"])),
+        ],
+    )
+    .picking(|data| {
+        json!([
+            data["event"]["organiser"]["id"],
+            data["event"]["project"]["id"]
+        ])
+    })];
+    problems.extend(run(&app, &mut world, &cross).await);
+
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("hidden objects in answers", &problems)
+    );
+}
