@@ -439,3 +439,37 @@ async fn each_demo_login_signs_in_with_its_role() {
         );
     }
 }
+
+#[tokio::test]
+async fn names_are_checked_on_every_change() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin, None).await;
+    let staff = app.user(Role::Staff, None).await;
+
+    for name in ["", "   ", &"x".repeat(101)] {
+        let update = app
+            .graphql_as(
+                &admin.access_token,
+                UPDATE,
+                json!({ "id": staff.account.id.to_string(), "input": { "displayName": name } }),
+            )
+            .await;
+        assert_eq!(error_codes(&update), ["BAD_USER_INPUT"], "{name:?}");
+        assert_eq!(
+            update["errors"][0]["extensions"]["fields"][0]["field"],
+            "displayName"
+        );
+        let own = app
+            .graphql_as(
+                &staff.access_token,
+                "mutation($name: String) { updateMyProfile(input: { displayName: $name }) { id } }",
+                json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(error_codes(&own), ["BAD_USER_INPUT"], "{name:?}");
+        assert_eq!(
+            own["errors"][0]["extensions"]["fields"][0]["field"],
+            "displayName"
+        );
+    }
+}

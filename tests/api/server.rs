@@ -164,3 +164,45 @@ async fn production_serves_no_graphiql_and_no_introspection() {
     assert_eq!(works["projects"]["totalCount"], 0);
     assert!(nodes(&works["projects"]).is_empty());
 }
+
+#[tokio::test]
+async fn every_mutation_on_an_id_names_a_malformed_one() {
+    let app = spawn_app().await;
+    let admin = app.user(entity::enums::Role::Admin, None).await;
+    let mutations = [
+        "updateAccount(id: $id, input: {}) { id }",
+        "disableAccount(id: $id) { id }",
+        "enableAccount(id: $id) { id }",
+        "resetAccountPassword(id: $id) { oneTimePassword }",
+        r#"updateOrganisation(id: $id, input: { name: { en: "X" }, kind: NGO }) { id }"#,
+        "deactivateOrganisation(id: $id) { id }",
+        "reactivateOrganisation(id: $id) { id }",
+        "updateProject(id: $id, input: {}) { id }",
+        "deleteProject(id: $id)",
+        "setProjectPartners(id: $id, partners: []) { id }",
+        "updateEvent(id: $id, input: {}) { id }",
+        "publishEvent(id: $id) { id }",
+        "unpublishEvent(id: $id) { id }",
+        "deleteEvent(id: $id)",
+        "updateResourceCentre(id: $id, input: {}) { id }",
+        "markResourceCentreVerified(id: $id) { id }",
+        "deactivateResourceCentre(id: $id) { id }",
+        "reactivateResourceCentre(id: $id) { id }",
+    ];
+
+    for mutation in mutations {
+        let document = format!("mutation($id: ID!) {{ {mutation} }}");
+        let response = app
+            .graphql_as(&admin.access_token, &document, json!({ "id": "42" }))
+            .await;
+        assert_eq!(
+            error_codes(&response),
+            ["BAD_USER_INPUT"],
+            "{mutation}: {response:#}"
+        );
+        assert_eq!(
+            response["errors"][0]["extensions"]["fields"][0]["field"], "id",
+            "{mutation}"
+        );
+    }
+}
