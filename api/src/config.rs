@@ -43,6 +43,8 @@ pub struct Config {
     pub demo_data: DemoData,
     pub log_format: LogFormat,
     pub auth: AuthConfig,
+    /// How long a receiving organisation has to answer a referral.
+    pub case_deadlines: crate::services::cases::CaseDeadlines,
 }
 
 /// Secrets and rules of signing in.
@@ -211,8 +213,24 @@ impl Config {
             (None, Environment::Production) => LogFormat::Json,
         };
         let auth = AuthConfig::from_lookup(&lookup, environment)?;
+        let hours = |name: &str, default: i64| -> anyhow::Result<chrono::Duration> {
+            let hours = match lookup(name) {
+                Some(value) => value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|hours| (1..=24 * 30).contains(hours))
+                    .with_context(|| format!("{name} must be a number of hours, 1 to 720"))?,
+                None => default,
+            };
+            Ok(chrono::Duration::hours(hours))
+        };
+        let case_deadlines = crate::services::cases::CaseDeadlines {
+            standard: hours("PORTAL_CASE_RESPONSE_HOURS", 72)?,
+            high_risk: hours("PORTAL_CASE_RESPONSE_HOURS_HIGH_RISK", 24)?,
+        };
         Ok(Self {
             auth,
+            case_deadlines,
             environment,
             database_url,
             database_max_connections,

@@ -8,7 +8,8 @@
 use entity::{
     account, centre_report,
     enums::{CentreKind, Role, Visibility},
-    event, organisation, project, project_partner, resource_centre,
+    event, organisation, project, project_partner, referral_case, referral_transition,
+    resource_centre,
 };
 use sea_orm::{
     ColumnTrait, Condition,
@@ -353,4 +354,78 @@ pub fn visible_centre_reports(actor: &Actor) -> Condition {
         }
         Reach::Public => nothing(),
     }
+}
+
+/// Referral cases the actor may read (their non-identifying fields and history): for partners
+/// the cases their organisation refers or receives now, or received before an onward referral;
+/// for the Programme Office all; for the public none. A draft is its referrer's alone (it has no
+/// receiver yet).
+pub fn visible_cases(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Organisation(organisation_id) => {
+            let received_before = Query::select()
+                .column(referral_transition::Column::CaseId)
+                .from(referral_transition::Entity)
+                .and_where(referral_transition::Column::ReceivingOrganisationId.eq(organisation_id))
+                .to_owned();
+            Condition::any()
+                .add(referral_case::Column::ReferringOrganisationId.eq(organisation_id))
+                .add(referral_case::Column::ReceivingOrganisationId.eq(organisation_id))
+                .add(referral_case::Column::Id.in_subquery(received_before))
+        }
+        Reach::Public => nothing(),
+    }
+}
+
+/// Whether the actor may read the survivor-identifying fields of `case`: members of the
+/// referring organisation and of the current receiving organisation, nobody else — not the
+/// Programme Office, not a previous receiver. This is the portal's strongest promise.
+pub fn can_read_identifying(actor: &Actor, case: &referral_case::Model) -> bool {
+    match reach(actor) {
+        Reach::Organisation(organisation_id) => {
+            case.referring_organisation_id == organisation_id
+                || case.receiving_organisation_id == Some(organisation_id)
+        }
+        Reach::Office | Reach::Public => false,
+    }
+}
+
+/// Whether the actor may open referral cases (for its own organisation): partners only.
+pub fn can_open_cases(actor: &Actor) -> Option<Uuid> {
+    match reach(actor) {
+        Reach::Organisation(organisation_id) => Some(organisation_id),
+        Reach::Office | Reach::Public => None,
+    }
+}
+
+/// Which side of a case the actor acts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseParty {
+    Referrer,
+    Receiver,
+}
+
+/// The side of `case` the actor's organisation is on now, if any. Only a current party acts on
+/// a case; whose turn it is depends on the transition (see `services::cases`).
+pub fn case_party(actor: &Actor, case: &referral_case::Model) -> Option<CaseParty> {
+    match reach(actor) {
+        Reach::Organisation(organisation_id)
+            if case.referring_organisation_id == organisation_id =>
+        {
+            Some(CaseParty::Referrer)
+        }
+        Reach::Organisation(organisation_id)
+            if case.receiving_organisation_id == Some(organisation_id) =>
+        {
+            Some(CaseParty::Receiver)
+        }
+        _ => None,
+    }
+}
+
+/// Whether the actor may read the access log of `case` (who read the identifying data): the
+/// current parties, who are answerable for it.
+pub fn can_read_case_access_log(actor: &Actor, case: &referral_case::Model) -> bool {
+    case_party(actor, case).is_some()
 }

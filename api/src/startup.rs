@@ -2,22 +2,28 @@
 
 use std::net::TcpListener;
 
+use std::net::IpAddr;
+
 use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer, dev::Server, guard, http::header, web,
 };
-use async_graphql::http::GraphiQLSource;
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use async_graphql::{Data, http::GraphiQLSource};
+use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use entity::enums::Language;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
     auth::{Actor, Caller},
     config::{Config, DemoData},
     db::{self, StatementCounter},
-    error::{ApiError, unauthenticated},
-    graphql::{self, Exposure, PortalSchema, common::RequestContext, loaders},
+    error::{ApiError, ApiResult, unauthenticated},
+    graphql::{
+        self, Exposure, PortalSchema, common::RequestContext, loaders,
+        subscriptions::ConnectionSession,
+    },
     services::Services,
+    services::case_events::CaseEventBus,
     services::demo::demo_logins,
 };
 
@@ -34,6 +40,7 @@ pub struct Application {
     server: Server,
     port: u16,
     pub statements: StatementCounter,
+    case_events: CaseEventBus,
 }
 
 impl Application {
@@ -76,21 +83,29 @@ impl Application {
             }
         }
         let listener = TcpListener::bind(config.listen)?;
-        Self::from_parts(config, db, statements, listener)
+        Self::from_parts(config, db, statements, listener).await
     }
 
-    /// Builds the server on an existing pool and listener (tests use port 0).
+    /// Builds the server on an existing pool and listener (tests use port 0), with the bus of
+    /// referral events for the database: shared with every server process through PostgreSQL,
+    /// in-process on SQLite.
     ///
     /// # Errors
-    /// When the listener cannot be used.
-    pub fn from_parts(
+    /// When the listener cannot be used, or PostgreSQL refuses to `LISTEN`.
+    pub async fn from_parts(
         config: &Config,
         db: DatabaseConnection,
         statements: StatementCounter,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let services = Services::new(db, &config.auth);
+        let case_events = match db.get_database_backend() {
+            DbBackend::Postgres => CaseEventBus::postgres(&config.database_url).await?,
+            _ => CaseEventBus::local(),
+        };
+        let services = Services::new(db, &config.auth)
+            .with_case_events(case_events.clone())
+            .with_case_deadlines(config.case_deadlines);
         let exposure = if config.is_development() {
             Exposure::Development
         } else {
@@ -113,12 +128,18 @@ impl Application {
             server,
             port,
             statements,
+            case_events,
         })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The bus the server's subscriptions listen on (tests publish on it).
+    pub fn case_events(&self) -> &CaseEventBus {
+        &self.case_events
     }
 
     /// Serves until the server is stopped (SIGINT or SIGTERM drain requests in flight).
@@ -143,6 +164,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 }))
                 .to(graphiql),
         )
+        .route("/graphql/ws", web::get().to(subscriptions_endpoint))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready));
 }
@@ -177,6 +199,98 @@ async fn graphql_endpoint(
         .into()
 }
 
+/// What a WebSocket connection keeps of its upgrade request until `connection_init`.
+struct Upgrade {
+    services: Services,
+    request_id: String,
+    client_ip: Option<IpAddr>,
+    accept_language: Option<Language>,
+}
+
+/// `GET /graphql/ws`: subscriptions over WebSocket (`graphql-transport-ws`, and the older
+/// `graphql-ws`, as `Sec-WebSocket-Protocol` asks), signed in by `connection_init`.
+async fn subscriptions_endpoint(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    request_id: RequestId,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    let upgrade = Upgrade {
+        services: state.services.clone(),
+        request_id: request_id.to_string(),
+        client_ip: http.peer_addr().map(|address| address.ip()),
+        accept_language: accept_language(&http),
+    };
+    GraphQLSubscription::new(state.schema.clone())
+        .on_connection_init(move |payload| connection_init(upgrade, payload))
+        .start(&http, payload)
+}
+
+/// Signs a WebSocket connection in with the token of its `connection_init` payload, as an
+/// HTTP request is signed in by its `Authorization` header; without a token it is anonymous.
+/// The connection's data is what an HTTP request's is: its context and loaders.
+///
+/// # Errors
+/// A bad token, a disabled account or an ended login refuse the connection (it is closed
+/// with the error's message).
+async fn connection_init(
+    upgrade: Upgrade,
+    payload: serde_json::Value,
+) -> async_graphql::Result<Data> {
+    let (actor, session) = match init_token(&payload) {
+        Ok(None) => (Actor::Anonymous, None),
+        Ok(Some(token)) => match upgrade.services.auth().authenticate(&token).await {
+            Ok(actor) => (actor, Some(ConnectionSession::of_verified_token(&token)?)),
+            Err(error) => return Err(connection_refusal(error, &upgrade.request_id)),
+        },
+        Err(error) => return Err(connection_refusal(error, &upgrade.request_id)),
+    };
+    let language = language_for(upgrade.accept_language, &actor);
+    let caller = Caller {
+        actor: actor.clone(),
+        request_id: upgrade.request_id,
+        client_ip: upgrade.client_ip,
+    };
+    let mut data = Data::default();
+    data.insert(loaders::for_request(upgrade.services, actor));
+    data.insert(RequestContext { caller, language });
+    if let Some(session) = session {
+        data.insert(session);
+    }
+    Ok(data)
+}
+
+fn connection_refusal(error: ApiError, request_id: &str) -> async_graphql::Error {
+    tracing::info!(request_id, "subscription connection refused");
+    error.into()
+}
+
+/// The access token of a `connection_init` payload: `{"Authorization": "Bearer …"}` (also
+/// `authorization`), or `{"token": "…"}`; `None` when it names none (an anonymous connection).
+///
+/// # Errors
+/// `UNAUTHENTICATED` when a token is named but unusable (not a string, empty, not `Bearer`).
+fn init_token(payload: &serde_json::Value) -> ApiResult<Option<String>> {
+    let invalid = || ApiError::Unauthenticated(unauthenticated::INVALID_TOKEN);
+    let named = |key: &str| payload.get(key).filter(|value| !value.is_null());
+    let token = if let Some(value) = named("Authorization").or_else(|| named("authorization")) {
+        value
+            .as_str()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or_else(invalid)?
+    } else if let Some(value) = named("token") {
+        let value = value.as_str().ok_or_else(invalid)?;
+        value.strip_prefix("Bearer ").unwrap_or(value)
+    } else {
+        return Ok(None);
+    };
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(invalid());
+    }
+    Ok(Some(token.to_owned()))
+}
+
 /// The token of an `Authorization: Bearer …` header, if there is one.
 fn bearer_token(http: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(value) = http.headers().get(header::AUTHORIZATION) else {
@@ -206,10 +320,20 @@ fn refusal(error: ApiError, request_id: &str) -> GraphQLResponse {
 /// The language of the answer: the best `Accept-Language` entry the portal speaks, else the
 /// signed-in account's preferred language, else English.
 pub fn request_language(http: &HttpRequest, actor: &Actor) -> Language {
+    language_for(accept_language(http), actor)
+}
+
+/// The best language of the request's `Accept-Language` header that the portal speaks.
+fn accept_language(http: &HttpRequest) -> Option<Language> {
     http.headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|value| value.to_str().ok())
         .and_then(parse_accept_language)
+}
+
+/// `accepted`, else the signed-in account's preferred language, else English.
+fn language_for(accepted: Option<Language>, actor: &Actor) -> Language {
+    accepted
         .or_else(|| actor.member().map(|member| member.preferred_language))
         .unwrap_or(Language::En)
 }
@@ -242,7 +366,12 @@ pub fn parse_accept_language(header: &str) -> Option<Language> {
 async fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish())
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .finish(),
+        )
 }
 
 async fn health() -> HttpResponse {
@@ -280,5 +409,36 @@ mod tests {
         );
         assert_eq!(parse_accept_language("fr, de"), None);
         assert_eq!(parse_accept_language("ru;q=0"), None);
+    }
+
+    #[test]
+    fn connection_init_names_its_token_as_a_header_would() {
+        let token = |payload: serde_json::Value| init_token(&payload).map_err(|error| error.code());
+        let some = Ok(Some("abc".to_owned()));
+        assert_eq!(
+            token(serde_json::json!({ "Authorization": "Bearer abc" })),
+            some
+        );
+        assert_eq!(
+            token(serde_json::json!({ "authorization": "Bearer abc " })),
+            some
+        );
+        assert_eq!(token(serde_json::json!({ "token": "abc" })), some);
+        assert_eq!(token(serde_json::json!({ "token": "Bearer abc" })), some);
+        for anonymous in [
+            serde_json::Value::Null,
+            serde_json::json!({}),
+            serde_json::json!({ "Authorization": null }),
+        ] {
+            assert_eq!(token(anonymous), Ok(None));
+        }
+        for unusable in [
+            serde_json::json!({ "Authorization": "abc" }),
+            serde_json::json!({ "Authorization": "Bearer " }),
+            serde_json::json!({ "token": "" }),
+            serde_json::json!({ "token": 42 }),
+        ] {
+            assert_eq!(token(unusable), Err("UNAUTHENTICATED"));
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod auth;
+mod cases;
 mod centres;
 mod events;
 mod helpers;
@@ -14,3 +15,4 @@ mod projects;
 mod reports;
 mod schema;
 mod server;
+mod subscriptions;

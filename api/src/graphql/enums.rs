@@ -143,3 +143,84 @@ pub enum AccountStatus {
     Active,
     Disabled,
 }
+
+/// What a referral case is about.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::CaseKind")]
+pub enum CaseKind {
+    DomesticViolence,
+    TraffickingSexual,
+    TraffickingLabour,
+    OtherGbv,
+}
+
+/// Where a referral case is in the workflow.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::CaseStatus")]
+pub enum CaseStatus {
+    Draft,
+    Referred,
+    Accepted,
+    Declined,
+    InService,
+    Closed,
+    Withdrawn,
+}
+
+/// Assessed risk to the survivor.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::RiskLevel")]
+pub enum RiskLevel {
+    Low,
+    Medium,
+    High,
+}
+
+/// Sex as recorded, with an option not to disclose.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Sex")]
+pub enum Sex {
+    Female,
+    Male,
+    Undisclosed,
+}
+
+/// Age bands used in referral work (no birth dates are stored).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::AgeGroup")]
+pub enum AgeGroup {
+    #[graphql(name = "CHILD_0_11")]
+    Child011,
+    #[graphql(name = "ADOLESCENT_12_17")]
+    Adolescent1217,
+    #[graphql(name = "ADULT_18_24")]
+    Adult1824,
+    #[graphql(name = "ADULT_25_59")]
+    Adult2559,
+    #[graphql(name = "OLDER_60_PLUS")]
+    Older60Plus,
+    #[graphql(name = "UNKNOWN")]
+    Unknown,
+}
+
+/// Coded reasons for declining a referral.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::DeclineReason")]
+pub enum DeclineReason {
+    NoCapacity,
+    OutsideArea,
+    ServiceNotOffered,
+    ConflictOfInterest,
+    Other,
+}
+
+/// How a case ended.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::CaseOutcome")]
+pub enum CaseOutcome {
+    ServicesProvided,
+    ReferredElsewhere,
+    SurvivorDisengaged,
+    ConsentWithdrawn,
+    Other,
+}

@@ -42,17 +42,20 @@ impl Extension for RestrictionGateExtension {
             && let Some(restriction) = restriction
             && !policy::allowed_while_restricted(restriction, info.name)
         {
-            let message = match restriction {
-                Restriction::MustChangePassword => {
-                    "Change your one-time password first (changePassword)."
-                }
-                Restriction::MustEnrolTotp => {
-                    "Admins must turn on two-factor authentication first (enrolTotp, then confirmTotp)."
-                }
-            };
-            let error = async_graphql::Error::from(ApiError::ActionRequired(message));
+            let error = async_graphql::Error::from(restriction_error(restriction));
             return Err(error.into_server_error(async_graphql::Pos::default()));
         }
         next.run(ctx, info).await
     }
+}
+
+/// The refusal of a root field to an account with `restriction` pending: what to do first.
+/// (Subscriptions check it when they start, as this extension only runs per delivered item.)
+pub fn restriction_error(restriction: Restriction) -> ApiError {
+    ApiError::ActionRequired(match restriction {
+        Restriction::MustChangePassword => "Change your one-time password first (changePassword).",
+        Restriction::MustEnrolTotp => {
+            "Admins must turn on two-factor authentication first (enrolTotp, then confirmTotp)."
+        }
+    })
 }

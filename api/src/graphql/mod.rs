@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cases;
 pub mod centres;
 pub mod common;
 pub mod enums;
@@ -13,10 +14,12 @@ pub mod loaders;
 pub mod organisations;
 pub mod projects;
 pub mod reports;
+pub mod subscriptions;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::services::Services;
+use subscriptions::Subscription;
 
 /// Every root query field.
 #[derive(MergedObject, Default)]
@@ -27,6 +30,7 @@ pub struct Query(
     centres::CentreQuery,
     accounts::AccountQuery,
     reports::ReportQuery,
+    cases::CaseQuery,
 );
 
 /// Every root mutation field.
@@ -39,10 +43,11 @@ pub struct Mutation(
     events::EventMutation,
     centres::CentreMutation,
     reports::ReportMutation,
+    cases::CaseMutation,
 );
 
 /// The portal's schema.
-pub type PortalSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type PortalSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest selection accepted. The portal's own clients need 6 (projects → edges → node →
 /// events → edges → node → organiser → name is 8 with the connection wrappers).
@@ -60,8 +65,8 @@ pub enum Exposure {
     Production,
 }
 
-fn builder(exposure: Exposure) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder(exposure: Exposure) -> SchemaBuilder<Query, Mutation, Subscription> {
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(errors::ErrorMasking)

@@ -6,6 +6,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod case_events;
+pub mod cases;
 pub mod centres;
 pub mod demo;
 pub mod events;
@@ -22,21 +24,59 @@ use sea_orm::DatabaseConnection;
 
 use crate::{config::AuthConfig, db};
 
-/// The service layer: a handle on the database that only this module can open, and the keys of
-/// signing in.
+/// The service layer: a handle on the database that only this module can open, the keys of
+/// signing in, and the bus of live referral events.
 #[derive(Clone, Debug)]
 pub struct Services {
     db: DatabaseConnection,
     auth: Arc<auth::AuthState>,
+    case_events: case_events::CaseEventBus,
+    case_deadlines: cases::CaseDeadlines,
 }
 
 impl Services {
-    /// Wraps a connection pool.
+    /// Wraps a connection pool. Referral events go to this process's subscribers only (see
+    /// [`Services::with_case_events`] for a bus shared with other processes).
     pub fn new(db: DatabaseConnection, auth: &AuthConfig) -> Self {
         Self {
             db,
             auth: auth::AuthState::new(auth),
+            case_events: case_events::CaseEventBus::local(),
+            case_deadlines: cases::CaseDeadlines::default(),
         }
+    }
+
+    /// The same services with these answer deadlines for referrals.
+    #[must_use]
+    pub fn with_case_deadlines(self, deadlines: cases::CaseDeadlines) -> Self {
+        Self {
+            case_deadlines: deadlines,
+            ..self
+        }
+    }
+
+    /// Referral cases: the workflow and the protected survivor data.
+    pub fn cases(&self) -> cases::Cases<'_> {
+        cases::Cases {
+            db: &self.db,
+            keys: &self.auth.data_keys,
+            deadlines: self.case_deadlines,
+            events: &self.case_events,
+        }
+    }
+
+    /// The same services publishing referral events on `bus`.
+    #[must_use]
+    pub fn with_case_events(self, bus: case_events::CaseEventBus) -> Self {
+        Self {
+            case_events: bus,
+            ..self
+        }
+    }
+
+    /// Live referral events: publish after a committed change, subscribe to deliver.
+    pub fn case_events(&self) -> &case_events::CaseEventBus {
+        &self.case_events
     }
 
     /// Signing in and out, and the actor of each request.

@@ -125,6 +125,8 @@ impl<T> Page<T> {
 pub enum KeyKind {
     Text,
     Date,
+    /// An RFC 3339 time.
+    Timestamp,
 }
 
 /// An ordering of a list: one indexed sort column, then the id as a tie-breaker.
@@ -155,6 +157,9 @@ impl<E: EntityTrait> KeysetOrder<E> {
             KeyKind::Text => Ok(cursor.key.clone().into()),
             KeyKind::Date => NaiveDate::parse_from_str(&cursor.key, "%Y-%m-%d")
                 .map(Into::into)
+                .map_err(|_| invalid()),
+            KeyKind::Timestamp => chrono::DateTime::parse_from_rfc3339(&cursor.key)
+                .map(|time| time.with_timezone(&chrono::Utc).into())
                 .map_err(|_| invalid()),
         }
     }

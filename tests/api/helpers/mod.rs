@@ -2,13 +2,14 @@
 
 pub mod accounts;
 pub mod fixtures;
+pub mod ws;
 
 use std::net::TcpListener;
 
 use api::{
     config::Config,
     db::{self, StatementCounter},
-    services::Services,
+    services::{Services, case_events::CaseEventBus},
     startup::Application,
 };
 use migration::{Migrator, MigratorTrait};
@@ -24,6 +25,8 @@ pub struct TestApp {
     /// The app's own pool, for arranging data the API cannot write yet.
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
+    /// The bus the server's subscriptions listen on.
+    pub case_events: CaseEventBus,
     /// Keeps the SQLite file alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
 }
@@ -98,6 +101,7 @@ fn run(
 ) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let statements = application.statements.clone();
+    let case_events = application.case_events().clone();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         config: config.clone(),
@@ -105,6 +109,7 @@ fn run(
         client: reqwest::Client::new(),
         db,
         statements,
+        case_events,
         _dir: dir,
     }
 }
@@ -133,8 +138,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let (db, statements) = db::connect(&config).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrations");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let application =
-        Application::from_parts(&config, db.clone(), statements, listener).expect("app");
+    let application = Application::from_parts(&config, db.clone(), statements, listener)
+        .await
+        .expect("app");
     run(&config, application, db, dir)
 }
 
@@ -146,9 +152,20 @@ pub async fn spawn_app_with_demo() -> TestApp {
 }
 
 impl TestApp {
-    /// The service layer on the app's database, for calls the API does not offer (yet).
+    /// The service layer on the app's database, for calls the API does not offer (yet); it
+    /// publishes referral events to the app's subscribers.
     pub fn services(&self) -> Services {
-        Services::new(self.db.clone(), &self.config.auth)
+        Services::new(self.db.clone(), &self.config.auth).with_case_events(self.case_events.clone())
+    }
+
+    /// Another server on the same database, as a second process of a deployment would be.
+    pub async fn another_server(&self) -> TestApp {
+        let (db, statements) = db::connect(&self.config).await.expect("connect");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let application = Application::from_parts(&self.config, db.clone(), statements, listener)
+            .await
+            .expect("app");
+        run(&self.config, application, db, None)
     }
 
     /// Posts a GraphQL request with `Authorization: Bearer token`.

@@ -1,0 +1,243 @@
+//! Live updates over WebSocket (`graphql-transport-ws` at `/graphql/ws`): `referralEvents`
+//! delivers each new referral, answer and status change to the users of the organisations
+//! party to the case, and to nobody else. The connection signs in once, in `connection_init`
+//! (see `startup.rs`); each subscription checks that sign-in again when it starts and before
+//! each delivery, and ends when the access token expires, so a disabled account or an ended
+//! login stops receiving at once and a client renews its token by subscribing again.
+
+use async_graphql::{Context, Enum, ID, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, stream};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::broadcast::{self, error::RecvError};
+use uuid::Uuid;
+
+use super::{common, enums::CaseStatus, guard};
+use crate::{
+    auth::Actor,
+    error::{ApiError, ApiResult, unauthenticated},
+    policy,
+    services::{
+        Services,
+        case_events::{self, CaseEvent},
+    },
+};
+
+/// Every root subscription field.
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Changes of the referral cases your organisation is party to (as referrer or receiver),
+    /// as they are committed: new referrals, answers and status changes. Ids and codes only;
+    /// query the case for its details. Partner accounts only. The subscription ends with
+    /// `UNAUTHENTICATED` when the connection's access token expires or its login ends:
+    /// reconnect with a fresh token and subscribe again, then query what changed meanwhile.
+    async fn referral_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReferralEvent>>> {
+        let services = common::services(ctx)?.clone();
+        if common::actor(ctx)? == &Actor::Anonymous {
+            return Err(ApiError::Unauthenticated(unauthenticated::SIGN_IN).into());
+        }
+        let session = ctx
+            .data::<ConnectionSession>()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("connection session missing")))?
+            .clone();
+        // Checked again: a later subscription on the same connection may come after the
+        // account was disabled or the token expired.
+        let actor = session.authenticate(&services).await?;
+        let organisation_id = referral_event_recipient(&actor)?;
+        if let Some(restriction) = actor.member().and_then(|member| member.restriction)
+            && !policy::allowed_while_restricted(restriction, "referralEvents")
+        {
+            return Err(guard::restriction_error(restriction).into());
+        }
+        let feed = Feed {
+            receiver: services.case_events().subscribe(),
+            services,
+            session,
+            organisation_id,
+        };
+        Ok(feed.into_stream())
+    }
+}
+
+/// The organisation whose referral events `actor` may receive live: a partner's own.
+/// Programme Office staff and admins are party to no case (they read the non-identifying
+/// history through queries), so they are refused. (A rule of access: it is to move into
+/// `policy.rs`, with [`is_party`].)
+///
+/// # Errors
+/// `UNAUTHENTICATED` for the public, `FORBIDDEN` for an account of no organisation.
+pub fn referral_event_recipient(actor: &Actor) -> ApiResult<Uuid> {
+    let member = actor
+        .member()
+        .ok_or(ApiError::Unauthenticated(unauthenticated::SIGN_IN))?;
+    member.organisation_id.ok_or(ApiError::Forbidden)
+}
+
+/// Whether `event` goes to the users of `organisation_id`: only when it is party to the case.
+pub fn is_party(event: &CaseEvent, organisation_id: Uuid) -> bool {
+    event.parties.contains(&organisation_id)
+}
+
+/// What happened to a case.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "case_events::CaseChange")]
+pub enum CaseChange {
+    /// Sent to a receiving organisation (a new referral), or referred onward to another one.
+    Referred,
+    /// The receiving organisation accepted the referral.
+    Accepted,
+    /// The receiving organisation declined the referral.
+    Declined,
+    /// The receiving organisation started providing services.
+    ServiceStarted,
+    /// The case was closed.
+    Closed,
+    /// The referring organisation withdrew the referral before it was accepted.
+    Withdrawn,
+    /// The survivor withdrew consent: identifying data erased, case closed.
+    ConsentWithdrawn,
+}
+
+/// One committed change of a referral case. It carries no survivor data.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ReferralEvent {
+    pub case_id: ID,
+    /// `RC-<year>-<6 digits>`.
+    pub code: String,
+    pub change: CaseChange,
+    /// The case's status after the change.
+    pub status: CaseStatus,
+    pub at: DateTime<Utc>,
+}
+
+impl From<CaseEvent> for ReferralEvent {
+    fn from(event: CaseEvent) -> Self {
+        Self {
+            case_id: common::to_id(event.case_id),
+            code: event.code,
+            change: event.change.into(),
+            status: event.status.into(),
+            at: event.at,
+        }
+    }
+}
+
+/// The sign-in of a WebSocket connection, kept in its data so that each subscription can check
+/// it again. Anonymous connections have none.
+#[derive(Clone)]
+pub struct ConnectionSession {
+    token: SecretString,
+    expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for ConnectionSession {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("ConnectionSession")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The one claim read back from an access token that was verified already.
+#[derive(Deserialize)]
+struct Expiry {
+    exp: i64,
+}
+
+impl ConnectionSession {
+    /// The session of `token`, which [`crate::services::auth::Auth::authenticate`] accepted.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` if the token carries no readable expiry (it cannot: it was verified).
+    pub fn of_verified_token(token: &str) -> ApiResult<Self> {
+        // The signature and every claim were checked by `authenticate` just before; this only
+        // reads when the token ends.
+        let expires_at = jsonwebtoken::dangerous::insecure_decode::<Expiry>(token)
+            .ok()
+            .and_then(|data| DateTime::from_timestamp(data.claims.exp, 0))
+            .ok_or(ApiError::Unauthenticated(unauthenticated::INVALID_TOKEN))?;
+        Ok(Self {
+            token: SecretString::from(token),
+            expires_at,
+        })
+    }
+
+    /// The actor of this connection now: the same check as every HTTP request.
+    async fn authenticate(&self, services: &Services) -> ApiResult<Actor> {
+        services
+            .auth()
+            .authenticate(self.token.expose_secret())
+            .await
+    }
+}
+
+/// One subscriber's events.
+struct Feed {
+    receiver: broadcast::Receiver<CaseEvent>,
+    services: Services,
+    session: ConnectionSession,
+    organisation_id: Uuid,
+}
+
+impl Feed {
+    /// The events for this subscriber until the first error, which ends the stream.
+    fn into_stream(self) -> impl Stream<Item = async_graphql::Result<ReferralEvent>> {
+        stream::unfold(Some(self), |feed| async move {
+            let mut feed = feed?;
+            let item = feed.next().await?;
+            let go_on = item.is_ok();
+            Some((
+                item.map_err(async_graphql::Error::from),
+                go_on.then_some(feed),
+            ))
+        })
+    }
+
+    /// The next event for this subscriber; an error when the sign-in no longer holds; `None`
+    /// when the bus is gone.
+    async fn next(&mut self) -> Option<ApiResult<ReferralEvent>> {
+        let remaining = (self.session.expires_at - Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        let expiry = tokio::time::sleep(remaining);
+        tokio::pin!(expiry);
+        loop {
+            let received = tokio::select! {
+                received = self.receiver.recv() => received,
+                () = &mut expiry => {
+                    return Some(Err(ApiError::Unauthenticated(unauthenticated::INVALID_TOKEN)));
+                }
+            };
+            match received {
+                Ok(event) if is_party(&event, self.organisation_id) => {
+                    return Some(self.deliverable(event).await);
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(skipped)) => tracing::warn!(
+                    skipped,
+                    organisation_id = %self.organisation_id,
+                    "a referralEvents subscriber fell behind and skipped events"
+                ),
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// `event` if the connection's account may still receive it: the sign-in still holds and
+    /// the account still belongs to the organisation subscribed for.
+    async fn deliverable(&self, event: CaseEvent) -> ApiResult<ReferralEvent> {
+        let actor = self.session.authenticate(&self.services).await?;
+        if referral_event_recipient(&actor)? != self.organisation_id {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(event.into())
+    }
+}

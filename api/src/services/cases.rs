@@ -1,0 +1,1156 @@
+//! Referral cases between partner organisations: opening a case, the referral workflow of
+//! DESIGN.md, deadlines, and the survivor-identifying data, which is encrypted at rest and read
+//! only by the current parties, each read audited.
+//!
+//! Every transition writes the case, its transition row and its audit entry in one
+//! transaction, guarded by the case's version: of two concurrent transitions one wins and the
+//! other gets `CONFLICT`. The event for live subscribers is published after the commit.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    audit_entry, case_code_counter,
+    enums::{
+        AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason, Region,
+        RiskLevel, Sex,
+    },
+    localized::CodeList,
+    organisation, referral_case, referral_transition, resource_centre,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    audit::{self, AuditRecord},
+    case_events::{CaseChange, CaseEvent, CaseEventBus},
+    pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
+};
+use crate::{
+    auth::{Actor, Caller},
+    crypto::DataKeys,
+    error::{ApiError, ApiResult, FieldError},
+    policy::{self, CaseParty},
+};
+
+/// How long a receiving organisation has to answer a referral.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseDeadlines {
+    pub standard: Duration,
+    /// For `HIGH` risk cases: shorter.
+    pub high_risk: Duration,
+}
+
+impl Default for CaseDeadlines {
+    fn default() -> Self {
+        Self {
+            standard: Duration::hours(72),
+            high_risk: Duration::hours(24),
+        }
+    }
+}
+
+impl CaseDeadlines {
+    fn for_risk(self, risk: RiskLevel) -> Duration {
+        match risk {
+            RiskLevel::High => self.high_risk,
+            RiskLevel::Low | RiskLevel::Medium => self.standard,
+        }
+    }
+}
+
+/// The survivor-identifying fields, in plain text: only ever in memory.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Identifying {
+    pub survivor_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl std::fmt::Debug for Identifying {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Identifying(..)")
+    }
+}
+
+/// A new case.
+#[derive(Clone, Debug)]
+pub struct NewCase {
+    pub kind: CaseKind,
+    pub risk: RiskLevel,
+    pub survivor_sex: Sex,
+    pub survivor_age_group: AgeGroup,
+    pub survivor_citizenship: Option<String>,
+    pub survivor_has_disability: bool,
+    pub region: Region,
+    pub district: String,
+    pub services_requested: Vec<CentreService>,
+    pub identifying: Identifying,
+    pub consent_given: bool,
+    pub consent_scope: Option<String>,
+}
+
+/// Which cases of the caller's organisation a list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Referred to the organisation (now or before an onward referral).
+    Incoming,
+    /// Referred by the organisation.
+    Outgoing,
+}
+
+/// Filters of the case list; all given filters must hold.
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub direction: Option<Direction>,
+    pub status: Option<CaseStatus>,
+    pub kind: Option<CaseKind>,
+    pub risk: Option<RiskLevel>,
+    /// Referred, unanswered and past the deadline.
+    pub overdue: Option<bool>,
+    pub region: Option<Region>,
+    /// Cases opened within the range.
+    pub opened: DateRange,
+}
+
+/// An entry of a case's access log: who read the identifying data, when.
+#[derive(Clone, Debug)]
+pub struct AccessLogEntry {
+    pub at: DateTime<Utc>,
+    pub account_id: Option<Uuid>,
+    pub organisation_id: Option<Uuid>,
+}
+
+const MAX_IDENTIFYING: usize = 2_000;
+const MAX_COMMENT: usize = 1_000;
+
+/// Whether a case is past its answer deadline.
+pub fn is_overdue(case: &referral_case::Model, now: DateTime<Utc>) -> bool {
+    case.status == CaseStatus::Referred && case.response_due_at.is_some_and(|due| due < now)
+}
+
+fn keyset() -> KeysetOrder<referral_case::Entity> {
+    KeysetOrder {
+        name: "OPENED_DESC",
+        column: referral_case::Column::CreatedAt,
+        kind: KeyKind::Timestamp,
+        descending: true,
+        id_column: referral_case::Column::Id,
+        key_of: |row| row.created_at.to_rfc3339(),
+        id_of: |row| row.id,
+    }
+}
+
+/// The associated data that binds an encrypted value to its case and column.
+fn context(case_id: Uuid, column: &str) -> Vec<u8> {
+    format!("referral_case.{column}:{case_id}").into_bytes()
+}
+
+fn clean_text(
+    value: Option<String>,
+    field: &str,
+    max: usize,
+    problems: &mut Vec<FieldError>,
+) -> Option<String> {
+    let value = value
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())?;
+    if value.chars().count() > max {
+        problems.push(FieldError {
+            field: field.to_owned(),
+            message: format!("At most {max} characters."),
+        });
+    }
+    Some(value)
+}
+
+/// Case rules.
+pub struct Cases<'a> {
+    pub(super) db: &'a DatabaseConnection,
+    pub(super) keys: &'a DataKeys,
+    pub(super) deadlines: CaseDeadlines,
+    pub(super) events: &'a CaseEventBus,
+}
+
+/// One step of the workflow: from which statuses, by which party, to which status.
+struct Step {
+    /// The action's name in messages.
+    name: &'static str,
+    /// Its audit action.
+    audit: &'static str,
+    /// Allowed (current status, acting party) pairs.
+    allowed: &'static [(CaseStatus, Party)],
+    to: CaseStatus,
+    change: CaseChange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Party {
+    Referrer,
+    Receiver,
+}
+
+const SEND: Step = Step {
+    name: "send",
+    audit: "case.send",
+    allowed: &[(CaseStatus::Draft, Party::Referrer)],
+    to: CaseStatus::Referred,
+    change: CaseChange::Referred,
+};
+const ACCEPT: Step = Step {
+    name: "accept",
+    audit: "case.accept",
+    allowed: &[(CaseStatus::Referred, Party::Receiver)],
+    to: CaseStatus::Accepted,
+    change: CaseChange::Accepted,
+};
+const DECLINE: Step = Step {
+    name: "decline",
+    audit: "case.decline",
+    allowed: &[(CaseStatus::Referred, Party::Receiver)],
+    to: CaseStatus::Declined,
+    change: CaseChange::Declined,
+};
+const START: Step = Step {
+    name: "start service",
+    audit: "case.start_service",
+    allowed: &[(CaseStatus::Accepted, Party::Receiver)],
+    to: CaseStatus::InService,
+    change: CaseChange::ServiceStarted,
+};
+const CLOSE: Step = Step {
+    name: "close",
+    audit: "case.close",
+    allowed: &[
+        (CaseStatus::InService, Party::Receiver),
+        (CaseStatus::Declined, Party::Referrer),
+    ],
+    to: CaseStatus::Closed,
+    change: CaseChange::Closed,
+};
+const WITHDRAW: Step = Step {
+    name: "withdraw",
+    audit: "case.withdraw",
+    allowed: &[(CaseStatus::Referred, Party::Referrer)],
+    to: CaseStatus::Withdrawn,
+    change: CaseChange::Withdrawn,
+};
+const REFER_ONWARD: Step = Step {
+    name: "refer onward",
+    audit: "case.refer_onward",
+    allowed: &[
+        (CaseStatus::Declined, Party::Referrer),
+        (CaseStatus::Accepted, Party::Receiver),
+        (CaseStatus::InService, Party::Receiver),
+    ],
+    to: CaseStatus::Referred,
+    change: CaseChange::Referred,
+};
+const WITHDRAW_CONSENT: Step = Step {
+    name: "withdraw consent",
+    audit: "case.withdraw_consent",
+    allowed: &[
+        (CaseStatus::Draft, Party::Referrer),
+        (CaseStatus::Referred, Party::Referrer),
+        (CaseStatus::Referred, Party::Receiver),
+        (CaseStatus::Accepted, Party::Referrer),
+        (CaseStatus::Accepted, Party::Receiver),
+        (CaseStatus::InService, Party::Referrer),
+        (CaseStatus::InService, Party::Receiver),
+        (CaseStatus::Declined, Party::Referrer),
+        (CaseStatus::Declined, Party::Receiver),
+    ],
+    to: CaseStatus::Closed,
+    change: CaseChange::ConsentWithdrawn,
+};
+
+fn code_of(status: CaseStatus) -> String {
+    sea_orm::ActiveEnum::to_value(&status)
+}
+
+/// What a transition records beyond the status change.
+#[derive(Default)]
+struct TransitionNote {
+    reason: Option<DeclineReason>,
+    comment: Option<String>,
+}
+
+impl Cases<'_> {
+    /// Opens a case for the caller's organisation, as a draft. The identifying fields are
+    /// encrypted before they leave this function.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `FORBIDDEN` for the Programme Office (it does not refer survivors);
+    /// `BAD_USER_INPUT` naming each invalid field.
+    pub async fn create(&self, caller: &Caller, new: NewCase) -> ApiResult<referral_case::Model> {
+        let member = super::auth::signed_in(caller)?;
+        let Some(organisation_id) = policy::can_open_cases(&caller.actor) else {
+            return Err(ApiError::Forbidden);
+        };
+        let mut problems = Vec::new();
+        let district = new.district.trim().to_owned();
+        if district.is_empty() || district.chars().count() > 100 {
+            problems.push(FieldError {
+                field: "input.district".into(),
+                message: "A district is 1 to 100 characters long.".into(),
+            });
+        }
+        let citizenship = new
+            .survivor_citizenship
+            .map(|code| code.trim().to_uppercase())
+            .filter(|code| !code.is_empty());
+        if citizenship
+            .as_ref()
+            .is_some_and(|code| code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            problems.push(FieldError {
+                field: "input.survivorCitizenship".into(),
+                message: "Give an ISO 3166 country code such as TJ or AF.".into(),
+            });
+        }
+        let identifying = Identifying {
+            survivor_name: clean_text(
+                new.identifying.survivor_name,
+                "input.survivorName",
+                200,
+                &mut problems,
+            ),
+            contact_phone: clean_text(
+                new.identifying.contact_phone,
+                "input.contactPhone",
+                32,
+                &mut problems,
+            ),
+            address: clean_text(new.identifying.address, "input.address", 300, &mut problems),
+            notes: clean_text(
+                new.identifying.notes,
+                "input.notes",
+                MAX_IDENTIFYING,
+                &mut problems,
+            ),
+        };
+        let consent_scope = clean_text(
+            new.consent_scope,
+            "input.consentScope",
+            MAX_COMMENT,
+            &mut problems,
+        );
+        if new.services_requested.is_empty() {
+            problems.push(FieldError {
+                field: "input.servicesRequested".into(),
+                message: "Name at least one service the survivor needs.".into(),
+            });
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::BadUserInput(problems));
+        }
+        let mut services: Vec<String> = new
+            .services_requested
+            .iter()
+            .map(sea_orm::ActiveEnum::to_value)
+            .collect();
+        services.sort();
+        services.dedup();
+
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let encrypted = self.encrypt_all(id, &identifying)?;
+        let txn = self.db.begin().await?;
+        let code = next_code(&txn, now).await?;
+        let case = referral_case::Model {
+            id,
+            code,
+            kind: new.kind,
+            status: CaseStatus::Draft,
+            risk: new.risk,
+            survivor_sex: new.survivor_sex,
+            survivor_age_group: new.survivor_age_group,
+            survivor_citizenship: citizenship,
+            survivor_has_disability: new.survivor_has_disability,
+            region: new.region,
+            district,
+            services_requested: CodeList(services),
+            referring_organisation_id: organisation_id,
+            receiving_organisation_id: None,
+            receiving_centre_id: None,
+            consent_given: new.consent_given,
+            consent_scope,
+            consent_recorded_at: new.consent_given.then_some(now),
+            consent_recorded_by_id: new.consent_given.then_some(member.account_id),
+            referred_at: None,
+            response_due_at: None,
+            first_response_at: None,
+            closed_at: None,
+            outcome: None,
+            survivor_name: encrypted[0].clone(),
+            contact_phone: encrypted[1].clone(),
+            address: encrypted[2].clone(),
+            notes: encrypted[3].clone(),
+            erased_at: None,
+            created_by_id: member.account_id,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await?;
+        referral_transition::Model {
+            id: Uuid::now_v7(),
+            case_id: case.id,
+            from_status: None,
+            to_status: CaseStatus::Draft,
+            actor_account_id: member.account_id,
+            actor_organisation_id: Some(organisation_id),
+            receiving_organisation_id: None,
+            reason: None,
+            comment: None,
+            at: now,
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.create", "referral_case", case.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(case)
+    }
+
+    fn encrypt_all(
+        &self,
+        case_id: Uuid,
+        identifying: &Identifying,
+    ) -> ApiResult<[Option<Vec<u8>>; 4]> {
+        let encrypt = |value: &Option<String>, column: &str| -> ApiResult<Option<Vec<u8>>> {
+            value
+                .as_deref()
+                .map(|text| {
+                    self.keys
+                        .encrypt(text.as_bytes(), &context(case_id, column))
+                        .map_err(|error| {
+                            ApiError::Internal(anyhow::anyhow!("encrypt {column}: {error}"))
+                        })
+                })
+                .transpose()
+        };
+        Ok([
+            encrypt(&identifying.survivor_name, "survivor_name")?,
+            encrypt(&identifying.contact_phone, "contact_phone")?,
+            encrypt(&identifying.address, "address")?,
+            encrypt(&identifying.notes, "notes")?,
+        ])
+    }
+
+    /// One case the actor may see.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public; `NOT_FOUND` when it does not exist or is hidden.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<referral_case::Model> {
+        if actor.member().is_none() {
+            return Err(ApiError::Unauthenticated(
+                crate::error::unauthenticated::SIGN_IN,
+            ));
+        }
+        referral_case::Entity::find_by_id(id)
+            .filter(policy::visible_cases(actor))
+            .one(self.db)
+            .await?
+            .ok_or(ApiError::NotFound {
+                entity: "Referral case",
+            })
+    }
+
+    /// A page of the cases the actor may see, latest opened first.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public; `BAD_USER_INPUT` for an invalid cursor or a direction
+    /// asked by the Programme Office (it refers and receives nothing).
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: &CaseFilter,
+        page: &PageArgs,
+    ) -> ApiResult<Page<referral_case::Model>> {
+        if actor.member().is_none() {
+            return Err(ApiError::Unauthenticated(
+                crate::error::unauthenticated::SIGN_IN,
+            ));
+        }
+        let mut select = referral_case::Entity::find().filter(policy::visible_cases(actor));
+        if let Some(direction) = filter.direction {
+            let organisation_id = policy::can_open_cases(actor).ok_or_else(|| {
+                ApiError::bad_input(
+                    "filter.direction",
+                    "Incoming and outgoing are for partner organisations; the Programme Office sees every case.",
+                )
+            })?;
+            select = match direction {
+                Direction::Outgoing => select
+                    .filter(referral_case::Column::ReferringOrganisationId.eq(organisation_id)),
+                Direction::Incoming => select
+                    .filter(referral_case::Column::ReferringOrganisationId.ne(organisation_id)),
+            };
+        }
+        if let Some(status) = filter.status {
+            select = select.filter(referral_case::Column::Status.eq(status));
+        }
+        if let Some(kind) = filter.kind {
+            select = select.filter(referral_case::Column::Kind.eq(kind));
+        }
+        if let Some(risk) = filter.risk {
+            select = select.filter(referral_case::Column::Risk.eq(risk));
+        }
+        if let Some(region) = filter.region {
+            select = select.filter(referral_case::Column::Region.eq(region));
+        }
+        if let Some(overdue) = filter.overdue {
+            let past_due = Expr::col(referral_case::Column::Status)
+                .eq(sea_orm::ActiveEnum::to_value(&CaseStatus::Referred))
+                .and(Expr::col(referral_case::Column::ResponseDueAt).lt(Utc::now()));
+            select = select.filter(if overdue { past_due } else { past_due.not() });
+        }
+        if let Some(from) = filter.opened.from {
+            select = select.filter(
+                referral_case::Column::CreatedAt
+                    .gte(from.and_time(chrono::NaiveTime::MIN).and_utc()),
+            );
+        }
+        if let Some(to) = filter.opened.to {
+            let end = to
+                .succ_opt()
+                .unwrap_or(to)
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc();
+            select = select.filter(referral_case::Column::CreatedAt.lt(end));
+        }
+        keyset().fetch(self.db, select, page).await
+    }
+
+    /// The case's history, oldest first (non-identifying: statuses, reasons, comments).
+    ///
+    /// # Errors
+    /// As [`Cases::get`].
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        case_id: Uuid,
+    ) -> ApiResult<Vec<referral_transition::Model>> {
+        self.get(actor, case_id).await?;
+        Ok(referral_transition::Entity::find()
+            .filter(referral_transition::Column::CaseId.eq(case_id))
+            .order_by_asc(referral_transition::Column::At)
+            .order_by_asc(referral_transition::Column::Id)
+            .all(self.db)
+            .await?)
+    }
+
+    /// The identifying fields of a case, decrypted for a current party; every read is audited
+    /// (`case.read_identifying`), and so is every refused attempt.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but the current parties (the
+    /// Programme Office included); `CONFLICT` after consent was withdrawn (the data is gone).
+    pub async fn read_identifying(&self, caller: &Caller, case_id: Uuid) -> ApiResult<Identifying> {
+        let case = self.get(&caller.actor, case_id).await?;
+        if !policy::can_read_identifying(&caller.actor, &case) {
+            audit::record(
+                self.db,
+                caller,
+                AuditRecord::success("case.read_identifying", "referral_case", case.id)
+                    .with_outcome(entity::enums::AuditOutcome::Denied),
+            )
+            .await?;
+            return Err(ApiError::Forbidden);
+        }
+        if case.erased_at.is_some() {
+            return Err(ApiError::Conflict(
+                "The survivor withdrew consent; the identifying data was erased.".into(),
+            ));
+        }
+        let decrypt = |value: &Option<Vec<u8>>, column: &str| -> ApiResult<Option<String>> {
+            value
+                .as_deref()
+                .map(|envelope| {
+                    self.keys
+                        .decrypt(envelope, &context(case.id, column))
+                        .map_err(|error| {
+                            ApiError::Internal(anyhow::anyhow!("decrypt {column}: {error}"))
+                        })
+                        .and_then(|bytes| {
+                            String::from_utf8(bytes).map_err(|_| {
+                                ApiError::Internal(anyhow::anyhow!("{column} is not text"))
+                            })
+                        })
+                })
+                .transpose()
+        };
+        let identifying = Identifying {
+            survivor_name: decrypt(&case.survivor_name, "survivor_name")?,
+            contact_phone: decrypt(&case.contact_phone, "contact_phone")?,
+            address: decrypt(&case.address, "address")?,
+            notes: decrypt(&case.notes, "notes")?,
+        };
+        audit::record(
+            self.db,
+            caller,
+            AuditRecord::success("case.read_identifying", "referral_case", case.id),
+        )
+        .await?;
+        Ok(identifying)
+    }
+
+    /// Who read the case's identifying data, latest first; for the current parties.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but the current parties.
+    pub async fn access_log(
+        &self,
+        caller: &Caller,
+        case_id: Uuid,
+    ) -> ApiResult<Vec<AccessLogEntry>> {
+        let case = self.get(&caller.actor, case_id).await?;
+        if !policy::can_read_case_access_log(&caller.actor, &case) {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(audit_entry::Entity::find()
+            .filter(audit_entry::Column::EntityId.eq(case_id))
+            .filter(audit_entry::Column::Action.eq("case.read_identifying"))
+            .filter(audit_entry::Column::Outcome.eq(entity::enums::AuditOutcome::Success))
+            .order_by_desc(audit_entry::Column::At)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|entry| AccessLogEntry {
+                at: entry.at,
+                account_id: entry.actor_account_id,
+                organisation_id: entry.actor_organisation_id,
+            })
+            .collect())
+    }
+
+    /// Checks that `step` is allowed now and that it is the caller's turn.
+    fn check_turn(caller: &Caller, case: &referral_case::Model, step: &Step) -> ApiResult<Party> {
+        if !step.allowed.iter().any(|(from, _)| *from == case.status) {
+            return Err(ApiError::bad_input(
+                "status",
+                format!(
+                    "This case is {}; it cannot {} now.",
+                    code_of(case.status),
+                    step.name
+                ),
+            ));
+        }
+        let party = match policy::case_party(&caller.actor, case) {
+            Some(CaseParty::Referrer) => Party::Referrer,
+            Some(CaseParty::Receiver) => Party::Receiver,
+            None => return Err(ApiError::Forbidden),
+        };
+        if step
+            .allowed
+            .iter()
+            .any(|(from, by)| *from == case.status && *by == party)
+        {
+            Ok(party)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Applies a transition: the case (if its version is still the one read), its transition
+    /// row and its audit entry in one transaction; then the event for subscribers.
+    async fn apply(
+        &self,
+        caller: &Caller,
+        case: referral_case::Model,
+        step: &Step,
+        note: TransitionNote,
+        change: impl FnOnce(&mut referral_case::ActiveModel, DateTime<Utc>),
+    ) -> ApiResult<referral_case::Model> {
+        let member = super::auth::signed_in(caller)?;
+        let now = Utc::now();
+        let previous_receiver = case.receiving_organisation_id;
+        let version = case.version;
+        let from = case.status;
+        let mut update = case.into_active_model();
+        update.status = Set(step.to);
+        update.version = Set(version + 1);
+        update.updated_at = Set(now);
+        change(&mut update, now);
+        let txn = self.db.begin().await?;
+        let updated = referral_case::Entity::update(update)
+            .validate()?
+            .filter(referral_case::Column::Version.eq(version))
+            .exec(&txn)
+            .await;
+        let case = match updated {
+            Ok(case) => case,
+            Err(DbErr::RecordNotUpdated) => {
+                return Err(ApiError::Conflict(
+                    "Someone changed this case meanwhile; reload it and try again.".into(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        referral_transition::Model {
+            id: Uuid::now_v7(),
+            case_id: case.id,
+            from_status: Some(from),
+            to_status: case.status,
+            actor_account_id: member.account_id,
+            actor_organisation_id: member.organisation_id,
+            receiving_organisation_id: case.receiving_organisation_id,
+            reason: note.reason,
+            comment: note.comment,
+            at: now,
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: step.audit,
+                entity_type: Some("referral_case"),
+                entity_id: Some(case.id),
+                outcome: entity::enums::AuditOutcome::Success,
+                detail: Some(json!({ "from": code_of(from), "to": code_of(case.status) })),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+
+        let mut parties = vec![case.referring_organisation_id];
+        parties.extend(case.receiving_organisation_id);
+        parties.extend(previous_receiver);
+        parties.sort();
+        parties.dedup();
+        let event = CaseEvent {
+            case_id: case.id,
+            code: case.code.clone(),
+            change: step.change,
+            status: case.status,
+            at: now,
+            parties,
+        };
+        if let Err(error) = self.events.publish(event).await {
+            // The change is committed; a missed live event is recovered by the next list.
+            tracing::warn!(error = %error, case = %case.id, "could not publish a case event");
+        }
+        Ok(case)
+    }
+
+    async fn party_case(&self, caller: &Caller, id: Uuid) -> ApiResult<referral_case::Model> {
+        super::auth::signed_in(caller)?;
+        self.get(&caller.actor, id).await
+    }
+
+    /// Checks a receiving organisation and centre for a referral.
+    async fn check_receiver(
+        &self,
+        case: &referral_case::Model,
+        organisation_id: Uuid,
+        centre_id: Option<Uuid>,
+    ) -> ApiResult<()> {
+        if organisation_id == case.referring_organisation_id
+            || Some(organisation_id) == case.receiving_organisation_id
+        {
+            return Err(ApiError::bad_input(
+                "receivingOrganisationId",
+                "Refer the case to an organisation that is not already party to it.",
+            ));
+        }
+        let active = organisation::Entity::find_by_id(organisation_id)
+            .filter(organisation::Column::Active.eq(true))
+            .one(self.db)
+            .await?;
+        if active.is_none() {
+            return Err(ApiError::bad_input(
+                "receivingOrganisationId",
+                "There is no active organisation with this id.",
+            ));
+        }
+        if let Some(centre_id) = centre_id {
+            let centre = resource_centre::Entity::find_by_id(centre_id)
+                .filter(resource_centre::Column::OperatorId.eq(organisation_id))
+                .filter(resource_centre::Column::Active.eq(true))
+                .one(self.db)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::bad_input(
+                        "receivingCentreId",
+                        "The centre must be an active centre of the receiving organisation.",
+                    )
+                })?;
+            if !centre.accepting_referrals {
+                return Err(ApiError::bad_input(
+                    "receivingCentreId",
+                    "This centre is not accepting referrals now.",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a draft to a receiving organisation (optionally one of its centres). Needs the
+    /// survivor's recorded consent; starts the answer deadline.
+    ///
+    /// # Errors
+    /// `BAD_USER_INPUT` naming `status` when not a draft, `consent` without consent,
+    /// `receivingOrganisationId` or `receivingCentreId`; `FORBIDDEN` for anyone but the
+    /// referrer; `CONFLICT` when the case changed meanwhile.
+    pub async fn send(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        receiving_organisation_id: Uuid,
+        receiving_centre_id: Option<Uuid>,
+    ) -> ApiResult<referral_case::Model> {
+        let case = self.party_case(caller, id).await?;
+        Self::check_turn(caller, &case, &SEND)?;
+        if !case.consent_given {
+            return Err(ApiError::bad_input(
+                "consent",
+                "Record the survivor's consent before referring the case.",
+            ));
+        }
+        self.check_receiver(&case, receiving_organisation_id, receiving_centre_id)
+            .await?;
+        let due = self.deadlines.for_risk(case.risk);
+        self.apply(
+            caller,
+            case,
+            &SEND,
+            TransitionNote::default(),
+            |update, now| {
+                update.receiving_organisation_id = Set(Some(receiving_organisation_id));
+                update.receiving_centre_id = Set(receiving_centre_id);
+                update.referred_at = Set(Some(now));
+                update.response_due_at = Set(Some(now + due));
+            },
+        )
+        .await
+    }
+
+    /// Records the survivor's consent on a draft.
+    ///
+    /// # Errors
+    /// `BAD_USER_INPUT` when the case is not a draft; `FORBIDDEN` for anyone but the referrer.
+    pub async fn record_consent(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        scope: Option<String>,
+    ) -> ApiResult<referral_case::Model> {
+        let member = super::auth::signed_in(caller)?;
+        let case = self.get(&caller.actor, id).await?;
+        if case.status != CaseStatus::Draft {
+            return Err(ApiError::bad_input(
+                "status",
+                format!(
+                    "This case is {}; consent is recorded on drafts.",
+                    code_of(case.status)
+                ),
+            ));
+        }
+        if policy::case_party(&caller.actor, &case) != Some(CaseParty::Referrer) {
+            return Err(ApiError::Forbidden);
+        }
+        let mut problems = Vec::new();
+        let scope = clean_text(scope, "scope", MAX_COMMENT, &mut problems);
+        if !problems.is_empty() {
+            return Err(ApiError::BadUserInput(problems));
+        }
+        let version = case.version;
+        let mut update = case.into_active_model();
+        let now = Utc::now();
+        update.consent_given = Set(true);
+        update.consent_scope = Set(scope);
+        update.consent_recorded_at = Set(Some(now));
+        update.consent_recorded_by_id = Set(Some(member.account_id));
+        update.version = Set(version + 1);
+        update.updated_at = Set(now);
+        let txn = self.db.begin().await?;
+        let case = match referral_case::Entity::update(update)
+            .validate()?
+            .filter(referral_case::Column::Version.eq(version))
+            .exec(&txn)
+            .await
+        {
+            Ok(case) => case,
+            Err(DbErr::RecordNotUpdated) => {
+                return Err(ApiError::Conflict(
+                    "Someone changed this case meanwhile; reload it and try again.".into(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.record_consent", "referral_case", case.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(case)
+    }
+
+    /// The receiver accepts the referral.
+    ///
+    /// # Errors
+    /// `BAD_USER_INPUT` naming `status`; `FORBIDDEN` when it is not the caller's turn;
+    /// `CONFLICT` when another transition won.
+    pub async fn accept(&self, caller: &Caller, id: Uuid) -> ApiResult<referral_case::Model> {
+        let case = self.party_case(caller, id).await?;
+        self.accept_from(caller, case).await
+    }
+
+    /// Accepts `case` as the caller read it: if it changed since (its version moved on), the
+    /// guard refuses the write with `CONFLICT`.
+    ///
+    /// # Errors
+    /// As [`Cases::accept`].
+    pub async fn accept_from(
+        &self,
+        caller: &Caller,
+        case: referral_case::Model,
+    ) -> ApiResult<referral_case::Model> {
+        Self::check_turn(caller, &case, &ACCEPT)?;
+        self.apply(
+            caller,
+            case,
+            &ACCEPT,
+            TransitionNote::default(),
+            |update, now| {
+                answered(update, now);
+            },
+        )
+        .await
+    }
+
+    /// The receiver declines the referral with a coded reason (`OTHER` needs a comment).
+    ///
+    /// # Errors
+    /// As [`Cases::accept`]; `BAD_USER_INPUT` naming `comment`.
+    pub async fn decline(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        reason: DeclineReason,
+        comment: Option<String>,
+    ) -> ApiResult<referral_case::Model> {
+        let case = self.party_case(caller, id).await?;
+        Self::check_turn(caller, &case, &DECLINE)?;
+        let comment = checked_comment(comment)?;
+        if reason == DeclineReason::Other && comment.is_none() {
+            return Err(ApiError::bad_input(
+                "comment",
+                "Say why in a comment when the reason is OTHER.",
+            ));
+        }
+        let note = TransitionNote {
+            reason: Some(reason),
+            comment,
+        };
+        self.apply(caller, case, &DECLINE, note, |update, now| {
+            answered(update, now);
+        })
+        .await
+    }
+
+    /// The receiver starts providing services.
+    ///
+    /// # Errors
+    /// As [`Cases::accept`].
+    pub async fn start_service(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> ApiResult<referral_case::Model> {
+        let case = self.party_case(caller, id).await?;
+        Self::check_turn(caller, &case, &START)?;
+        self.apply(caller, case, &START, TransitionNote::default(), |_, _| {})
+            .await
+    }
+
+    /// Closes a case with an outcome: the receiver after service, or the referrer after a
+    /// decline.
+    ///
+    /// # Errors
+    /// As [`Cases::accept`].
+    pub async fn close(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        outcome: CaseOutcome,
+        comment: Option<String>,
+    ) -> ApiResult<referral_case::Model> {
+        let case = self.party_case(caller, id).await?;
+        Self::check_turn(caller, &case, &CLOSE)?;
+        if outcome == CaseOutcome::ConsentWithdrawn {
+            return Err(ApiError::bad_input(
+                "outcome",
+                "Record a withdrawal of consent with withdrawCaseConsent, which also erases the identifying data.",
+            ));
+        }
+        let note = TransitionNote {
+            reason: None,
+            comment: checked_comment(comment)?,
+        };
+        self.apply(caller, case, &CLOSE, note, |update, now| {
+            update.closed_at = Set(Some(now));
+            update.outcome = Set(Some(outcome));
+        })
+        .await
+    }
+
+    /// The referrer withdraws a referral not yet answered.
+    ///
+    /// # Errors
+    /// As [`Cases::accept`].
+    pub async fn withdraw(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        comment: Option<String>,
+    ) -> ApiResult<referral_case::Model> {
+        let case = self.party_case(caller, id).await?;
+        Self::check_turn(caller, &case, &WITHDRAW)?;
+        let note = TransitionNote {
+            reason: None,
+            comment: checked_comment(comment)?,
+        };
+        self.apply(caller, case, &WITHDRAW, note, |update, now| {
+            update.closed_at = Set(Some(now));
+        })
+        .await
+    }
+
+    /// Refers the case onward to another organisation (optionally one of its centres): the
+    /// referrer after a decline, or the receiver after accepting. The previous receiver keeps
+    /// the non-identifying history only.
+    ///
+    /// # Errors
+    /// As [`Cases::send`].
+    pub async fn refer_onward(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        receiving_organisation_id: Uuid,
+        receiving_centre_id: Option<Uuid>,
+        comment: Option<String>,
+    ) -> ApiResult<referral_case::Model> {
+        let case = self.party_case(caller, id).await?;
+        Self::check_turn(caller, &case, &REFER_ONWARD)?;
+        self.check_receiver(&case, receiving_organisation_id, receiving_centre_id)
+            .await?;
+        let note = TransitionNote {
+            reason: None,
+            comment: checked_comment(comment)?,
+        };
+        let due = self.deadlines.for_risk(case.risk);
+        self.apply(caller, case, &REFER_ONWARD, note, |update, now| {
+            update.receiving_organisation_id = Set(Some(receiving_organisation_id));
+            update.receiving_centre_id = Set(receiving_centre_id);
+            update.referred_at = Set(Some(now));
+            update.response_due_at = Set(Some(now + due));
+        })
+        .await
+    }
+
+    /// The survivor withdrew consent: the identifying fields are erased for good, the case is
+    /// closed, and every party is told.
+    ///
+    /// # Errors
+    /// As [`Cases::accept`].
+    pub async fn withdraw_consent(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> ApiResult<referral_case::Model> {
+        let case = self.party_case(caller, id).await?;
+        Self::check_turn(caller, &case, &WITHDRAW_CONSENT)?;
+        self.apply(
+            caller,
+            case,
+            &WITHDRAW_CONSENT,
+            TransitionNote::default(),
+            |update, now| {
+                update.survivor_name = Set(None);
+                update.contact_phone = Set(None);
+                update.address = Set(None);
+                update.notes = Set(None);
+                update.erased_at = Set(Some(now));
+                update.consent_given = Set(false);
+                update.closed_at = Set(Some(now));
+                update.outcome = Set(Some(CaseOutcome::ConsentWithdrawn));
+            },
+        )
+        .await
+    }
+}
+
+/// The first answer to a referral ends its deadline.
+fn answered(update: &mut referral_case::ActiveModel, now: DateTime<Utc>) {
+    if matches!(
+        &update.first_response_at,
+        sea_orm::ActiveValue::Unchanged(None) | sea_orm::ActiveValue::NotSet
+    ) {
+        update.first_response_at = Set(Some(now));
+    }
+}
+
+fn checked_comment(comment: Option<String>) -> ApiResult<Option<String>> {
+    let mut problems = Vec::new();
+    let comment = clean_text(comment, "comment", MAX_COMMENT, &mut problems);
+    if problems.is_empty() {
+        Ok(comment)
+    } else {
+        Err(ApiError::BadUserInput(problems))
+    }
+}
+
+/// Allocates the next case code of the year, `RC-<year>-<6 digits>`, inside the creating
+/// transaction: one upsert on the year's counter, which the database serialises (a row lock on
+/// PostgreSQL, the single writer on SQLite), so two concurrent cases never share a number.
+async fn next_code(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<String> {
+    use chrono::Datelike;
+    let year = now.year();
+    let statement = Query::insert()
+        .into_table(case_code_counter::Entity)
+        .columns([
+            case_code_counter::Column::Year,
+            case_code_counter::Column::LastValue,
+        ])
+        .values([year.into(), 1.into()])
+        .map_err(|error| anyhow::anyhow!("case counter statement: {error}"))?
+        .on_conflict(
+            OnConflict::column(case_code_counter::Column::Year)
+                .value(
+                    case_code_counter::Column::LastValue,
+                    Expr::col((
+                        case_code_counter::Entity,
+                        case_code_counter::Column::LastValue,
+                    ))
+                    .add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col(case_code_counter::Column::LastValue)
+        .to_owned();
+    let statement: Statement = txn.get_database_backend().build(&statement);
+    let row = txn
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the case counter returned nothing"))?;
+    let value: i32 = row.try_get("", "last_value")?;
+    Ok(format!("RC-{year}-{value:06}"))
+}

@@ -1,0 +1,858 @@
+//! Referral cases: the workflow, every illegal transition, each principal's view, the version
+//! guard, the protected data at rest, consent withdrawal and the access log.
+
+use entity::{
+    enums::{CentreKind, CentreService, Role},
+    referral_case,
+};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{
+    TestApp,
+    accounts::User,
+    error_codes,
+    fixtures::{self, NewCentre},
+    nodes, spawn_app,
+};
+
+/// The survivor's identifying data in these tests; it must never appear where it should not.
+const NAME: &str = "Gulnora Testova";
+const PHONE: &str = "+992 93 555 01 02";
+const ADDRESS: &str = "14 Test Street, Bokhtar";
+const NOTES: &str = "Needs a safe place tonight; husband threatens";
+
+struct Org {
+    id: Uuid,
+    partner: User,
+    manager: User,
+}
+
+struct World {
+    a: Org,
+    b: Org,
+    c: Org,
+    b_centre: Uuid,
+    staff: User,
+    admin: User,
+}
+
+async fn org(app: &TestApp, name: &str) -> Org {
+    let organisation = fixtures::organisation(&app.db, name).await;
+    Org {
+        id: organisation.id,
+        partner: app.user(Role::Partner, Some(organisation.id)).await,
+        manager: app.user(Role::PartnerManager, Some(organisation.id)).await,
+    }
+}
+
+async fn world(app: &TestApp) -> World {
+    let a = org(app, "Referring NGO").await;
+    let b = org(app, "Receiving shelter NGO").await;
+    let c = org(app, "Third NGO").await;
+    let centre = fixtures::centre(
+        &app.db,
+        NewCentre {
+            name: "Shelter of B",
+            kind: CentreKind::Shelter,
+            operator_id: b.id,
+            services: &[CentreService::Shelter, CentreService::CrisisSupport],
+            ..NewCentre::default()
+        },
+    )
+    .await;
+    World {
+        a,
+        b,
+        c,
+        b_centre: centre.id,
+        staff: app.user(Role::Staff, None).await,
+        admin: app.user(Role::Admin, None).await,
+    }
+}
+
+const CREATE: &str = r"
+mutation($input: CreateCaseInput!) { createReferralCase(input: $input) { id code status version } }";
+
+fn new_case(consent: bool, risk: &str) -> Value {
+    json!({ "input": {
+        "kind": "DOMESTIC_VIOLENCE", "risk": risk, "survivorSex": "FEMALE",
+        "survivorAgeGroup": "ADULT_25_59", "survivorCitizenship": "tj", "region": "KHATLON",
+        "district": "Bokhtar", "servicesRequested": ["SHELTER", "CRISIS_SUPPORT"],
+        "survivorName": NAME, "contactPhone": PHONE, "address": ADDRESS, "notes": NOTES,
+        "consentGiven": consent, "consentScope": "Referral to a shelter and legal aid",
+    } })
+}
+
+async fn open_case(app: &TestApp, by: &User, risk: &str) -> (String, String) {
+    let data = app
+        .data_as(&by.access_token, CREATE, new_case(true, risk))
+        .await;
+    let case = &data["createReferralCase"];
+    (
+        case["id"].as_str().expect("id").to_owned(),
+        case["code"].as_str().expect("code").to_owned(),
+    )
+}
+
+async fn act(app: &TestApp, by: &User, mutation: &str, id: &str) -> Value {
+    app.graphql_as(
+        &by.access_token,
+        &format!("mutation($id: ID!) {{ {mutation} }}"),
+        json!({ "id": id }),
+    )
+    .await
+}
+
+fn send(to: Uuid) -> String {
+    format!(r#"sendReferralCase(id: $id, receivingOrganisationId: "{to}") {{ status }}"#)
+}
+
+const ACCEPT: &str = "acceptReferralCase(id: $id) { status }";
+const START: &str = "startReferralService(id: $id) { status }";
+const CLOSE: &str = "closeReferralCase(id: $id, outcome: SERVICES_PROVIDED) { status }";
+const DECLINE: &str = "declineReferralCase(id: $id, reason: NO_CAPACITY) { status }";
+const WITHDRAW: &str = "withdrawReferralCase(id: $id) { status }";
+const WITHDRAW_CONSENT: &str = "withdrawCaseConsent(id: $id) { status }";
+
+fn status(response: &Value) -> &str {
+    response["data"]
+        .as_object()
+        .and_then(|data| data.values().next())
+        .and_then(|case| case["status"].as_str())
+        .unwrap_or("<error>")
+}
+
+const VIEW: &str = r"
+query($id: ID!) { referralCase(id: $id) {
+  code status overdue responseDueAt firstResponseAt closedAt outcome
+  referringOrganisation { name } receivingOrganisation { name }
+  history { fromStatus toStatus organisation { name } reason comment }
+} }";
+
+#[tokio::test]
+async fn a_case_goes_from_draft_to_closed() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+
+    let (id, code) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    assert!(
+        code.starts_with("RC-") && code.len() == "RC-2026-000001".len(),
+        "{code}"
+    );
+    assert!(
+        code.ends_with("-000001"),
+        "the first case of the year: {code}"
+    );
+
+    let sent = app
+        .graphql_as(
+            &w.a.partner.access_token,
+            "mutation($id: ID!, $to: ID!, $centre: ID) { sendReferralCase(id: $id, receivingOrganisationId: $to, receivingCentreId: $centre) { status responseDueAt receivingCentre { name } } }",
+            json!({ "id": id, "to": w.b.id.to_string(), "centre": w.b_centre.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        sent["data"]["sendReferralCase"]["status"], "REFERRED",
+        "{sent:#}"
+    );
+    assert_eq!(
+        sent["data"]["sendReferralCase"]["receivingCentre"]["name"],
+        "Shelter of B"
+    );
+    assert_eq!(
+        status(&act(&app, &w.b.partner, ACCEPT, &id).await),
+        "ACCEPTED"
+    );
+    assert_eq!(
+        status(&act(&app, &w.b.manager, START, &id).await),
+        "IN_SERVICE"
+    );
+    assert_eq!(status(&act(&app, &w.b.partner, CLOSE, &id).await), "CLOSED");
+
+    let case = app
+        .data_as(&w.a.manager.access_token, VIEW, json!({ "id": id }))
+        .await;
+    let case = &case["referralCase"];
+    assert_eq!(case["outcome"], "SERVICES_PROVIDED");
+    assert!(case["firstResponseAt"].is_string() && case["closedAt"].is_string());
+    let steps: Vec<(Value, Value)> = case["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|step| (step["fromStatus"].clone(), step["toStatus"].clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (Value::Null, json!("DRAFT")),
+            (json!("DRAFT"), json!("REFERRED")),
+            (json!("REFERRED"), json!("ACCEPTED")),
+            (json!("ACCEPTED"), json!("IN_SERVICE")),
+            (json!("IN_SERVICE"), json!("CLOSED")),
+        ]
+    );
+    let (_, second) = open_case(&app, &w.a.partner, "LOW").await;
+    assert!(
+        second.ends_with("-000002"),
+        "numbers follow each other: {second}"
+    );
+}
+
+/// Brings a new case of A's to `target` through the workflow, B receiving.
+async fn case_in(app: &TestApp, w: &World, target: &str) -> String {
+    let (id, _) = open_case(app, &w.a.partner, "MEDIUM").await;
+    let path: &[(&User, String)] = match target {
+        "DRAFT" => &[],
+        "REFERRED" => &[(&w.a.partner, send(w.b.id))],
+        "ACCEPTED" => &[(&w.a.partner, send(w.b.id)), (&w.b.partner, ACCEPT.into())],
+        "DECLINED" => &[(&w.a.partner, send(w.b.id)), (&w.b.partner, DECLINE.into())],
+        "IN_SERVICE" => &[
+            (&w.a.partner, send(w.b.id)),
+            (&w.b.partner, ACCEPT.into()),
+            (&w.b.partner, START.into()),
+        ],
+        "CLOSED" => &[
+            (&w.a.partner, send(w.b.id)),
+            (&w.b.partner, ACCEPT.into()),
+            (&w.b.partner, START.into()),
+            (&w.b.partner, CLOSE.into()),
+        ],
+        "WITHDRAWN" => &[
+            (&w.a.partner, send(w.b.id)),
+            (&w.a.partner, WITHDRAW.into()),
+        ],
+        other => panic!("no path to {other}"),
+    };
+    for (user, mutation) in path {
+        let response = act(app, user, mutation, &id).await;
+        assert!(response.get("errors").is_none(), "{mutation}: {response:#}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn every_illegal_transition_names_the_current_status() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let onward = format!(
+        r#"referCaseOnward(id: $id, receivingOrganisationId: "{}") {{ status }}"#,
+        w.c.id
+    );
+    // (status, who acts, mutation): a party to the case, asking for a step the workflow does
+    // not allow from that status. The status is checked before whose turn it is.
+    let referrer = &w.a.partner;
+    let receiver = &w.b.partner;
+    let cases: Vec<(&str, &User, String)> = vec![
+        // A draft is its referrer's alone (the receiver does not see it yet).
+        ("DRAFT", referrer, ACCEPT.into()),
+        ("DRAFT", referrer, WITHDRAW.into()),
+        ("REFERRED", referrer, send(w.b.id)),
+        ("REFERRED", receiver, START.into()),
+        ("ACCEPTED", receiver, ACCEPT.into()),
+        ("ACCEPTED", receiver, DECLINE.into()),
+        ("ACCEPTED", referrer, WITHDRAW.into()),
+        ("DECLINED", receiver, ACCEPT.into()),
+        ("DECLINED", receiver, START.into()),
+        ("IN_SERVICE", receiver, ACCEPT.into()),
+        ("IN_SERVICE", referrer, WITHDRAW.into()),
+        ("CLOSED", receiver, CLOSE.into()),
+        ("CLOSED", referrer, onward.clone()),
+        ("CLOSED", referrer, WITHDRAW_CONSENT.into()),
+        ("WITHDRAWN", receiver, ACCEPT.into()),
+        ("WITHDRAWN", referrer, send(w.c.id)),
+    ];
+    for (from, user, mutation) in cases {
+        let id = case_in(&app, &w, from).await;
+        let response = act(&app, user, &mutation, &id).await;
+        assert_eq!(
+            error_codes(&response),
+            ["BAD_USER_INPUT"],
+            "{mutation} in {from}: {response:#}"
+        );
+        assert_eq!(
+            response["errors"][0]["extensions"]["fields"][0]["field"],
+            "status"
+        );
+        let message = response["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.contains(from),
+            "the message names {from}: {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_the_organisation_whose_turn_it_is_acts() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let cases: Vec<(&str, &User, String)> = vec![
+        // The receiver answers; the referrer cannot answer its own referral.
+        ("REFERRED", &w.a.partner, ACCEPT.into()),
+        ("REFERRED", &w.a.manager, DECLINE.into()),
+        // The referrer withdraws; the receiver cannot.
+        ("REFERRED", &w.b.partner, WITHDRAW.into()),
+        ("ACCEPTED", &w.a.partner, START.into()),
+        ("IN_SERVICE", &w.a.partner, CLOSE.into()),
+        // The office does not act on cases.
+        ("REFERRED", &w.staff, ACCEPT.into()),
+        ("REFERRED", &w.admin, WITHDRAW.into()),
+        ("DRAFT", &w.admin, send(w.b.id)),
+    ];
+    for (from, user, mutation) in cases {
+        let id = case_in(&app, &w, from).await;
+        let response = act(&app, user, &mutation, &id).await;
+        assert_eq!(
+            error_codes(&response),
+            ["FORBIDDEN"],
+            "{mutation} in {from}: {response:#}"
+        );
+    }
+    // A third organisation does not see the case at all.
+    let id = case_in(&app, &w, "REFERRED").await;
+    let response = act(&app, &w.c.partner, ACCEPT, &id).await;
+    assert_eq!(error_codes(&response), ["NOT_FOUND"]);
+}
+
+const IDENTIFYING: &str = "query($id: ID!) { referralCase(id: $id) { identifying { survivorName contactPhone address notes } } }";
+
+#[tokio::test]
+async fn each_principal_sees_what_the_design_allows() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in(&app, &w, "ACCEPTED").await;
+
+    for party in [&w.a.partner, &w.a.manager, &w.b.partner, &w.b.manager] {
+        let data = app
+            .data_as(&party.access_token, IDENTIFYING, json!({ "id": id }))
+            .await;
+        let identifying = &data["referralCase"]["identifying"];
+        assert_eq!(identifying["survivorName"], NAME);
+        assert_eq!(identifying["contactPhone"], PHONE);
+        assert_eq!(identifying["address"], ADDRESS);
+        assert_eq!(identifying["notes"], NOTES);
+    }
+    for office in [&w.staff, &w.admin] {
+        let view = app
+            .data_as(&office.access_token, VIEW, json!({ "id": id }))
+            .await;
+        assert_eq!(view["referralCase"]["status"], "ACCEPTED");
+        let response = app
+            .graphql_as(&office.access_token, IDENTIFYING, json!({ "id": id }))
+            .await;
+        assert_eq!(error_codes(&response), ["FORBIDDEN"]);
+        assert!(!response.to_string().contains(NAME));
+    }
+    let stranger = app
+        .graphql_as(&w.c.partner.access_token, VIEW, json!({ "id": id }))
+        .await;
+    assert_eq!(error_codes(&stranger), ["NOT_FOUND"]);
+    let anonymous = app.graphql(VIEW, json!({ "id": id })).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+    let lists = app
+        .data_as(
+            &w.c.partner.access_token,
+            "{ referralCases { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["referralCases"]["totalCount"], 0);
+    let office_list = app
+        .data_as(
+            &w.staff.access_token,
+            "{ referralCases { totalCount edges { node { code } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(office_list["referralCases"]["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn every_read_of_identifying_data_is_in_the_access_log() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in(&app, &w, "REFERRED").await;
+
+    app.data_as(&w.a.partner.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+    app.data_as(&w.b.manager.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+    app.graphql_as(&w.admin.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+
+    let log = app
+        .data_as(
+            &w.b.partner.access_token,
+            "query($id: ID!) { referralCase(id: $id) { accessLog { at accountId organisation { name } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let entries = log["referralCase"]["accessLog"].as_array().expect("log");
+    let readers: Vec<&str> = entries
+        .iter()
+        .filter_map(|entry| entry["accountId"].as_str())
+        .collect();
+    assert_eq!(readers.len(), 2, "{log:#}");
+    assert!(readers.contains(&w.a.partner.account.id.to_string().as_str()));
+    assert!(readers.contains(&w.b.manager.account.id.to_string().as_str()));
+    let office_log = app
+        .graphql_as(
+            &w.staff.access_token,
+            "query($id: ID!) { referralCase(id: $id) { accessLog { at } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_codes(&office_log), ["FORBIDDEN"]);
+    // The refused attempt is audited too, as denied.
+    let denied = app
+        .audit_of(Uuid::parse_str(&id).expect("uuid"))
+        .await
+        .into_iter()
+        .filter(|entry| {
+            entry.action == "case.read_identifying"
+                && entry.outcome == entity::enums::AuditOutcome::Denied
+        })
+        .count();
+    assert_eq!(denied, 1);
+}
+
+#[tokio::test]
+async fn the_database_holds_no_identifying_plaintext() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in(&app, &w, "ACCEPTED").await;
+    app.data_as(&w.b.partner.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+
+    let row = referral_case::Entity::find_by_id(Uuid::parse_str(&id).expect("uuid"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("case");
+    for (column, secret) in [
+        (&row.survivor_name, NAME),
+        (&row.contact_phone, PHONE),
+        (&row.address, ADDRESS),
+        (&row.notes, NOTES),
+    ] {
+        let stored = column.as_ref().expect("stored");
+        assert!(
+            !stored
+                .windows(secret.len())
+                .any(|window| window == secret.as_bytes()),
+            "plaintext in the column"
+        );
+        assert_eq!(
+            api::crypto::DataKeys::key_id_of(stored),
+            Some(app.config.auth.data_keys.current_key_id()),
+            "each value names its key"
+        );
+    }
+    // Nor in the case's other rows: its history and the audit log.
+    let history = format!(
+        "{:?}",
+        entity::referral_transition::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("history")
+    );
+    for secret in [NAME, PHONE, ADDRESS, NOTES] {
+        assert!(!history.contains(secret));
+    }
+    let audit = format!("{:?}", app.audit_of(row.id).await);
+    for secret in [NAME, PHONE, ADDRESS, NOTES] {
+        assert!(!audit.contains(secret));
+    }
+}
+
+#[tokio::test]
+async fn withdrawn_consent_erases_the_identifying_data_for_good() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in(&app, &w, "IN_SERVICE").await;
+
+    let response = act(&app, &w.b.partner, WITHDRAW_CONSENT, &id).await;
+    assert_eq!(status(&response), "CLOSED", "{response:#}");
+
+    let row = referral_case::Entity::find_by_id(Uuid::parse_str(&id).expect("uuid"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("case");
+    assert!(row.survivor_name.is_none() && row.contact_phone.is_none());
+    assert!(row.address.is_none() && row.notes.is_none());
+    assert!(row.erased_at.is_some() && !row.consent_given);
+    let view = app
+        .data_as(&w.a.partner.access_token, VIEW, json!({ "id": id }))
+        .await;
+    assert_eq!(view["referralCase"]["outcome"], "CONSENT_WITHDRAWN");
+    let read = app
+        .graphql_as(&w.a.partner.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+    assert_eq!(error_codes(&read), ["CONFLICT"]);
+}
+
+#[tokio::test]
+async fn a_previous_receiver_keeps_only_the_non_identifying_history() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in(&app, &w, "DECLINED").await;
+
+    let onward = app
+        .graphql_as(
+            &w.a.partner.access_token,
+            "mutation($id: ID!, $to: ID!) { referCaseOnward(id: $id, receivingOrganisationId: $to, comment: \"B has no place\") { status receivingOrganisation { name } } }",
+            json!({ "id": id, "to": w.c.id.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        onward["data"]["referCaseOnward"]["status"], "REFERRED",
+        "{onward:#}"
+    );
+    assert_eq!(
+        onward["data"]["referCaseOnward"]["receivingOrganisation"]["name"],
+        "Third NGO"
+    );
+
+    let history = app
+        .data_as(&w.b.partner.access_token, VIEW, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        history["referralCase"]["history"].as_array().map(Vec::len),
+        Some(4)
+    );
+    let read = app
+        .graphql_as(&w.b.partner.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+    assert_eq!(error_codes(&read), ["FORBIDDEN"]);
+    let act_again = act(&app, &w.b.partner, ACCEPT, &id).await;
+    assert_eq!(error_codes(&act_again), ["FORBIDDEN"]);
+    let new_receiver = app
+        .data_as(&w.c.partner.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        new_receiver["referralCase"]["identifying"]["survivorName"],
+        NAME
+    );
+    assert_eq!(
+        status(&act(&app, &w.c.manager, ACCEPT, &id).await),
+        "ACCEPTED"
+    );
+}
+
+#[tokio::test]
+async fn of_concurrent_accepts_exactly_one_wins() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let second = app.user(Role::Partner, Some(w.b.id)).await;
+    let third = app.user(Role::Partner, Some(w.b.id)).await;
+
+    for _ in 0..3 {
+        let id = case_in(&app, &w, "REFERRED").await;
+        let (one, two, three, four) = tokio::join!(
+            act(&app, &w.b.partner, ACCEPT, &id),
+            act(&app, &w.b.manager, ACCEPT, &id),
+            act(&app, &second, ACCEPT, &id),
+            act(&app, &third, DECLINE, &id),
+        );
+        let responses = [one, two, three, four];
+        let winners = responses
+            .iter()
+            .filter(|response| response.get("errors").is_none())
+            .count();
+        assert_eq!(winners, 1, "{responses:#?}");
+        for loser in responses
+            .iter()
+            .filter(|response| response.get("errors").is_some())
+        {
+            // The version guard refuses a writer that read before the winner committed; one
+            // that read after sees the new status.
+            let codes = error_codes(loser);
+            assert!(
+                codes == ["CONFLICT"] || codes == ["BAD_USER_INPUT"],
+                "{loser:#}"
+            );
+        }
+        let history = app
+            .data_as(&w.a.partner.access_token, VIEW, json!({ "id": id }))
+            .await;
+        assert_eq!(
+            history["referralCase"]["history"].as_array().map(Vec::len),
+            Some(3),
+            "one answer recorded"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_stale_version_is_refused_with_conflict() {
+    // The version guard on its own: the case changes between the read and the write.
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = Uuid::parse_str(&case_in(&app, &w, "REFERRED").await).expect("uuid");
+    let caller = api::auth::Caller::system(
+        app.services()
+            .auth()
+            .authenticate(&w.b.partner.access_token)
+            .await
+            .expect("actor"),
+    );
+    let services = app.services();
+    let cases = services.cases();
+    let read = referral_case::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("q")
+        .expect("case");
+    // Another writer bumps the version after our read.
+    let mut other = read.clone().into_active_model();
+    other.version = Set(read.version + 1);
+    other.update(&app.db).await.expect("bump");
+
+    let result = cases.accept_from(&caller, read).await;
+
+    assert!(
+        matches!(result, Err(api::error::ApiError::Conflict(_))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn answers_are_due_sooner_for_high_risk_and_late_ones_are_overdue() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (high, _) = open_case(&app, &w.a.partner, "HIGH").await;
+    let (low, _) = open_case(&app, &w.a.partner, "LOW").await;
+    for id in [&high, &low] {
+        act(&app, &w.a.partner, &send(w.b.id), id).await;
+    }
+    let due = |data: &Value| {
+        chrono::DateTime::parse_from_rfc3339(
+            data["referralCase"]["responseDueAt"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .expect("time")
+    };
+    let high_view = app
+        .data_as(&w.a.partner.access_token, VIEW, json!({ "id": high }))
+        .await;
+    let low_view = app
+        .data_as(&w.a.partner.access_token, VIEW, json!({ "id": low }))
+        .await;
+    let now = chrono::Utc::now();
+    assert!((due(&high_view).with_timezone(&chrono::Utc) - now).num_hours() <= 24);
+    assert!((due(&low_view).with_timezone(&chrono::Utc) - now).num_hours() >= 71);
+    assert_eq!(high_view["referralCase"]["overdue"], false);
+
+    // The deadline passes (moved in the database).
+    let row = referral_case::Entity::find_by_id(Uuid::parse_str(&high).expect("uuid"))
+        .one(&app.db)
+        .await
+        .expect("q")
+        .expect("case");
+    let mut late = row.into_active_model();
+    late.response_due_at = Set(Some(now - chrono::Duration::minutes(1)));
+    late.update(&app.db).await.expect("move the deadline");
+
+    let overdue = app
+        .data_as(
+            &w.b.partner.access_token,
+            "{ referralCases(filter: { overdue: true, direction: INCOMING }) { totalCount edges { node { id overdue } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(overdue["referralCases"]["totalCount"], 1);
+    assert_eq!(nodes(&overdue["referralCases"])[0]["id"], high.as_str());
+    assert_eq!(nodes(&overdue["referralCases"])[0]["overdue"], true);
+    let on_time = app
+        .data_as(
+            &w.b.partner.access_token,
+            "{ referralCases(filter: { overdue: false }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(on_time["referralCases"]["totalCount"], 1);
+    // Answering ends the deadline.
+    act(&app, &w.b.partner, ACCEPT, &high).await;
+    let answered = app
+        .data_as(&w.b.partner.access_token, VIEW, json!({ "id": high }))
+        .await;
+    assert_eq!(answered["referralCase"]["overdue"], false);
+}
+
+#[tokio::test]
+async fn lists_filter_by_direction_status_and_kind() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    case_in(&app, &w, "REFERRED").await;
+    case_in(&app, &w, "DRAFT").await;
+    // A case B refers to A.
+    let (from_b, _) = open_case(&app, &w.b.partner, "LOW").await;
+    act(&app, &w.b.partner, &send(w.a.id), &from_b).await;
+
+    let count = |token: &str, filter: Value| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            app.data_as(
+                &token,
+                "query($filter: CaseFilterInput) { referralCases(filter: $filter) { totalCount } }",
+                json!({ "filter": filter }),
+            )
+            .await["referralCases"]["totalCount"]
+                .as_u64()
+                .unwrap_or(99)
+        }
+    };
+    let a = &w.a.partner.access_token;
+    assert_eq!(count(a, json!({})).await, 3);
+    assert_eq!(count(a, json!({ "direction": "OUTGOING" })).await, 2);
+    assert_eq!(count(a, json!({ "direction": "INCOMING" })).await, 1);
+    assert_eq!(count(a, json!({ "status": "DRAFT" })).await, 1);
+    assert_eq!(count(a, json!({ "kind": "TRAFFICKING_LABOUR" })).await, 0);
+    assert_eq!(
+        count(&w.b.partner.access_token, json!({})).await,
+        2,
+        "B does not see A's draft"
+    );
+    let office = app
+        .graphql_as(
+            &w.staff.access_token,
+            "{ referralCases(filter: { direction: INCOMING }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&office), ["BAD_USER_INPUT"]);
+}
+
+#[tokio::test]
+async fn case_input_is_checked() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let token = &w.a.partner.access_token;
+    let base = new_case(true, "LOW");
+    let cases = [
+        (
+            json!({ "servicesRequested": [] }),
+            "input.servicesRequested",
+        ),
+        (json!({ "district": " " }), "input.district"),
+        (
+            json!({ "survivorCitizenship": "Tajikistan" }),
+            "input.survivorCitizenship",
+        ),
+        (
+            json!({ "contactPhone": "9".repeat(40) }),
+            "input.contactPhone",
+        ),
+        (json!({ "notes": "x".repeat(2001) }), "input.notes"),
+    ];
+    for (change, field) in cases {
+        let mut input = base["input"].clone();
+        if let (Some(input), Value::Object(change)) = (input.as_object_mut(), change.clone()) {
+            input.extend(change);
+        }
+        let response = app
+            .graphql_as(token, CREATE, json!({ "input": input }))
+            .await;
+        assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{change}");
+        assert_eq!(
+            response["errors"][0]["extensions"]["fields"][0]["field"], field,
+            "{change}"
+        );
+    }
+    let by_staff = app
+        .graphql_as(&w.staff.access_token, CREATE, base.clone())
+        .await;
+    assert_eq!(error_codes(&by_staff), ["FORBIDDEN"]);
+
+    // Sending needs consent, another organisation, and a centre accepting referrals.
+    let draft = app.data_as(token, CREATE, new_case(false, "LOW")).await;
+    let id = draft["createReferralCase"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let no_consent = act(&app, &w.a.partner, &send(w.b.id), &id).await;
+    assert_eq!(
+        no_consent["errors"][0]["extensions"]["fields"][0]["field"],
+        "consent"
+    );
+    app.data_as(
+        token,
+        "mutation($id: ID!) { recordCaseConsent(id: $id, scope: \"Shelter\") { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let to_self = act(&app, &w.a.partner, &send(w.a.id), &id).await;
+    assert_eq!(
+        to_self["errors"][0]["extensions"]["fields"][0]["field"],
+        "receivingOrganisationId"
+    );
+    let full = fixtures::centre(
+        &app.db,
+        NewCentre {
+            name: "Full shelter",
+            kind: CentreKind::Shelter,
+            operator_id: w.b.id,
+            ..NewCentre::default()
+        },
+    )
+    .await;
+    let mut closed = full.into_active_model();
+    closed.accepting_referrals = Set(false);
+    let full = closed.update(&app.db).await.expect("stop referrals");
+    let to_full = app
+        .graphql_as(
+            token,
+            "mutation($id: ID!, $to: ID!, $centre: ID) { sendReferralCase(id: $id, receivingOrganisationId: $to, receivingCentreId: $centre) { status } }",
+            json!({ "id": id, "to": w.b.id.to_string(), "centre": full.id.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        to_full["errors"][0]["extensions"]["fields"][0]["field"],
+        "receivingCentreId"
+    );
+    assert_eq!(
+        status(&act(&app, &w.a.partner, &send(w.b.id), &id).await),
+        "REFERRED"
+    );
+    let other_without_comment = act(
+        &app,
+        &w.b.partner,
+        "declineReferralCase(id: $id, reason: OTHER) { status }",
+        &id,
+    )
+    .await;
+    assert_eq!(
+        other_without_comment["errors"][0]["extensions"]["fields"][0]["field"],
+        "comment"
+    );
+}
+
+#[tokio::test]
+async fn case_numbers_are_unique_under_concurrency() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+
+    let created = futures_util::future::join_all(
+        (0..8).map(|_| app.graphql_as(&w.a.partner.access_token, CREATE, new_case(true, "LOW"))),
+    )
+    .await;
+
+    let mut codes: Vec<String> = created
+        .iter()
+        .filter_map(|response| {
+            response["data"]["createReferralCase"]["code"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(codes.len(), 8, "{created:#?}");
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 8, "every case has its own number");
+}

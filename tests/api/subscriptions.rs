@@ -1,0 +1,254 @@
+//! Live referral events over WebSocket: delivered to the parties of a case and to nobody else,
+//! across server processes on PostgreSQL.
+
+use api::services::case_events::{CaseChange, CaseEvent};
+use chrono::{SubsecRound, Utc};
+use entity::{
+    account,
+    enums::{AccountStatus, CaseStatus, Role},
+};
+use std::time::Duration;
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, IntoActiveModel, Set, Statement};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{
+    TestApp, fixtures, spawn_app,
+    ws::{Init, REFERRAL_EVENTS},
+};
+
+/// A committed change of a case whose parties are `parties`.
+fn event(parties: &[Uuid]) -> CaseEvent {
+    CaseEvent {
+        case_id: Uuid::now_v7(),
+        code: "RC-2026-000042".to_owned(),
+        change: CaseChange::Referred,
+        status: CaseStatus::Referred,
+        at: Utc::now().trunc_subsecs(0),
+        parties: parties.to_vec(),
+    }
+}
+
+async fn publish(app: &TestApp, event: &CaseEvent) {
+    app.case_events
+        .publish(event.clone())
+        .await
+        .expect("publish the event");
+}
+
+/// Asserts that `delivered` (a `referralEvents` item) is `event`.
+fn assert_delivered(delivered: &serde_json::Value, event: &CaseEvent) {
+    let at = delivered["at"].as_str().expect("at");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(at).expect("an RFC 3339 time"),
+        event.at,
+        "{delivered}"
+    );
+    let mut delivered = delivered.clone();
+    delivered["at"] = json!(null);
+    assert_eq!(
+        delivered,
+        json!({
+            "caseId": event.case_id.to_string(),
+            "code": event.code,
+            "change": "REFERRED",
+            "status": "REFERRED",
+            "at": null,
+        })
+    );
+}
+
+#[tokio::test]
+async fn an_event_reaches_the_partners_of_its_parties_and_nobody_else() {
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "Referring NGO").await;
+    let shelter = fixtures::organisation(&app.db, "Shelter").await;
+    let other = fixtures::organisation(&app.db, "Unrelated NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    let manager = app.user(Role::PartnerManager, Some(ngo.id)).await;
+    let outsider = app.user(Role::Partner, Some(other.id)).await;
+    let mut partner_feed = app.referral_events_as(&partner.access_token, "1").await;
+    let mut manager_feed = app.referral_events_as(&manager.access_token, "1").await;
+    let mut outsider_feed = app.referral_events_as(&outsider.access_token, "1").await;
+
+    let referral = event(&[ngo.id, shelter.id]);
+    publish(&app, &referral).await;
+
+    assert_delivered(&partner_feed.next_event("1").await, &referral);
+    assert_delivered(&manager_feed.next_event("1").await, &referral);
+    outsider_feed.assert_silent().await;
+
+    // The outsider's subscription was live all along: its own organisation's events reach it,
+    // and the others' feeds stay silent (no second copy of the first event either).
+    let theirs = event(&[other.id]);
+    publish(&app, &theirs).await;
+    assert_delivered(&outsider_feed.next_event("1").await, &theirs);
+    partner_feed.assert_silent().await;
+    manager_feed.assert_silent().await;
+}
+
+#[tokio::test]
+async fn a_bad_token_or_a_disabled_account_is_refused_at_connection_init() {
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    disable(&app, &partner.account).await;
+
+    for payload in [
+        json!({ "Authorization": "Bearer not-a-token" }),
+        json!({ "token": "not-a-token" }),
+        json!({ "Authorization": partner.access_token }),
+        json!({ "Authorization": format!("Bearer {}", partner.access_token) }),
+    ] {
+        match app.ws_init(payload.clone()).await {
+            Init::Refused(_, reason) => assert!(reason.contains("sign in again"), "{reason}"),
+            Init::Acknowledged(_) => panic!("{payload} was accepted"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_public_and_the_programme_office_cannot_subscribe() {
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let admin = app.user(Role::Admin, None).await;
+
+    let Init::Acknowledged(mut anonymous) = app.ws_init(json!({})).await else {
+        panic!("an anonymous connection is accepted");
+    };
+    anonymous.subscribe("1", REFERRAL_EVENTS).await;
+    assert_eq!(
+        anonymous.errors_then_complete("1").await,
+        ["UNAUTHENTICATED"]
+    );
+
+    for token in [&staff.access_token, &admin.access_token] {
+        let mut office = app.ws_as(token).await;
+        office.subscribe("1", REFERRAL_EVENTS).await;
+        assert_eq!(office.errors_then_complete("1").await, ["FORBIDDEN"]);
+    }
+    assert_eq!(app.case_events.subscriber_count(), 0);
+}
+
+#[tokio::test]
+async fn an_account_disabled_while_subscribed_receives_nothing_more() {
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    let mut feed = app.referral_events_as(&partner.access_token, "1").await;
+
+    disable(&app, &partner.account).await;
+    publish(&app, &event(&[ngo.id])).await;
+
+    assert_eq!(feed.errors_then_complete("1").await, ["UNAUTHENTICATED"]);
+    assert_eq!(app.case_events.subscriber_count(), 0);
+}
+
+#[tokio::test]
+async fn a_subscriber_on_one_server_receives_an_event_published_by_another() {
+    if std::env::var_os("TEST_DATABASE_URL").is_none() {
+        eprintln!("skipped: events cross server processes on PostgreSQL only (TEST_DATABASE_URL)");
+        return;
+    }
+    let first = spawn_app().await;
+    let second = first.another_server().await;
+    let ngo = fixtures::organisation(&first.db, "NGO").await;
+    let partner = first.user(Role::Partner, Some(ngo.id)).await;
+    let colleague = second.user(Role::Partner, Some(ngo.id)).await;
+    let mut on_first = first.referral_events_as(&partner.access_token, "1").await;
+    let mut on_second = second
+        .referral_events_as(&colleague.access_token, "7")
+        .await;
+
+    let referral = event(&[ngo.id]);
+    publish(&second, &referral).await;
+
+    // Each process delivers the event once, whichever caused it.
+    assert_delivered(&on_first.next_event("1").await, &referral);
+    assert_delivered(&on_second.next_event("7").await, &referral);
+    on_first.assert_silent().await;
+    on_second.assert_silent().await;
+}
+
+#[tokio::test]
+async fn the_listener_reconnects_when_its_connection_is_lost() {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: the listener exists on PostgreSQL only (TEST_DATABASE_URL)");
+        return;
+    };
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    let mut feed = app.referral_events_as(&partner.access_token, "1").await;
+    let lost = listener_pids(&app).await;
+    assert_eq!(lost.len(), 1, "one listening connection");
+
+    // The database refuses new connections for a while and the listener's is ended: it
+    // fails to reconnect, waits, tries again, and listens once the database lets it.
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("admin connection");
+    let (_, name) = app.config.database_url.rsplit_once('/').expect("a name");
+    let allow = |allowed: bool| {
+        Statement::from_string(
+            admin.get_database_backend(),
+            format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {allowed}"),
+        )
+    };
+    admin
+        .execute_raw(allow(false))
+        .await
+        .expect("refuse connections");
+    admin
+        .execute_raw(Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT pg_terminate_backend({})", lost[0]),
+        ))
+        .await
+        .expect("end the listener's connection");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    admin
+        .execute_raw(allow(true))
+        .await
+        .expect("allow connections");
+
+    let started = tokio::time::Instant::now();
+    loop {
+        let pids = listener_pids(&app).await;
+        if pids.len() == 1 && pids[0] != lost[0] {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the listener did not come back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let referral = event(&[ngo.id]);
+    publish(&app, &referral).await;
+    assert_delivered(&feed.next_event("1").await, &referral);
+    feed.assert_silent().await;
+}
+
+/// The server processes of this test's database that listen for referral events.
+async fn listener_pids(app: &TestApp) -> Vec<i32> {
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT pid FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        ))
+        .await
+        .expect("pg_stat_activity");
+    rows.iter()
+        .map(|row| row.try_get::<i32>("", "pid").expect("pid"))
+        .collect()
+}
+
+async fn disable(app: &TestApp, account: &account::Model) {
+    let mut disabled = account.clone().into_active_model();
+    disabled.status = Set(AccountStatus::Disabled);
+    disabled.update(&app.db).await.expect("disable the account");
+}
