@@ -429,3 +429,10 @@ pub fn case_party(actor: &Actor, case: &referral_case::Model) -> Option<CasePart
 pub fn can_read_case_access_log(actor: &Actor, case: &referral_case::Model) -> bool {
     case_party(actor, case).is_some()
 }
+
+/// Whether an access-log entry may name the account that read: only to readers of the same
+/// organisation. The other party learns which organisation read, not which of its staff
+/// (partners see no other organisation's accounts).
+pub fn can_identify_reader(actor: &Actor, reader_organisation_id: Option<Uuid>) -> bool {
+    matches!(reach(actor), Reach::Organisation(organisation_id) if reader_organisation_id == Some(organisation_id))
+}

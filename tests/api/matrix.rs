@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::helpers::{
     TestApp,
     accounts::User,
-    error_codes,
+    error_codes, error_fields,
     fixtures::{self, NewCentre, NewEvent, NewProject},
     nodes, spawn_app_with, with_changes,
 };
@@ -67,6 +67,8 @@ enum Expect {
     Seen(Value),
     /// A refusal: every error carries this code.
     Refused(&'static str),
+    /// A `BAD_USER_INPUT` refusal naming this field alone.
+    Invalid(&'static str),
 }
 
 const OK: Expect = Expect::Ok;
@@ -74,6 +76,13 @@ const UNAUTHENTICATED: Expect = Expect::Refused("UNAUTHENTICATED");
 const FORBIDDEN: Expect = Expect::Refused("FORBIDDEN");
 const NOT_FOUND: Expect = Expect::Refused("NOT_FOUND");
 const BAD_USER_INPUT: Expect = Expect::Refused("BAD_USER_INPUT");
+const CONFLICT: Expect = Expect::Refused("CONFLICT");
+
+/// A `BAD_USER_INPUT` naming `field`, such as `status` for a transition the case's status does
+/// not allow.
+const fn invalid(field: &'static str) -> Expect {
+    Expect::Invalid(field)
+}
 
 fn seen(value: Value) -> Expect {
     Expect::Seen(value)
@@ -201,6 +210,31 @@ enum Setup {
     FreshCentre {
         active: bool,
     },
+    /// `id`: a new referral case a partner of A opened through the API, brought to `stage`
+    /// (sent to B from [`Stage::Referred`] on).
+    FreshCase(Stage),
+}
+
+/// How far a fresh referral case of A's has come, each step taken through the API by the party
+/// whose turn it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// A draft without the survivor's consent recorded.
+    Unconsented,
+    /// A draft with consent.
+    Draft,
+    /// Sent to B.
+    Referred,
+    /// Accepted by B.
+    Accepted,
+    /// Accepted by B, which started providing services.
+    InService,
+    /// Declined by B.
+    Declined,
+    /// Withdrawn by A before B answered.
+    Withdrawn,
+    /// Referred to B; then the survivor withdrew consent (recorded by A): closed and erased.
+    ConsentWithdrawn,
 }
 
 fn id(id: Uuid) -> Value {
@@ -213,6 +247,7 @@ fn id(id: Uuid) -> Value {
 fn matrix(world: &World) -> Vec<Case> {
     let a = world.a.to_string();
     let b = world.b.to_string();
+    let c = world.c.to_string();
     let ia = world.ia.to_string();
     let ib = world.ib.to_string();
     vec![
@@ -356,6 +391,52 @@ fn matrix(world: &World) -> Vec<Case> {
             ],
         )
         .picking(|data| data["centreReports"]["totalCount"].clone()),
+        // Referral cases: the organisations party to a case (and a previous receiver) and the
+        // office see it; nobody else, and the public nothing. A hidden case is not found.
+        case(
+            "a draft of A's",
+            "query($id: ID!) { referralCase(id: $id) { code status } }",
+            id(world.case_draft),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, OK, OK],
+        ),
+        case(
+            "a case A referred to B",
+            "query($id: ID!) { referralCase(id: $id) { code status } }",
+            id(world.case_ab),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "a case A referred to C",
+            "query($id: ID!) { referralCase(id: $id) { code status } }",
+            id(world.case_ac),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, OK, OK],
+        ),
+        case(
+            "a case B referred to C",
+            "query($id: ID!) { referralCase(id: $id) { code status } }",
+            id(world.case_bc),
+            [UNAUTHENTICATED, NOT_FOUND, OK, NOT_FOUND, OK, OK],
+        ),
+        case(
+            "a case B accepted and referred onward to C, for its previous receiver too",
+            "query($id: ID!) { referralCase(id: $id) { code status } }",
+            id(world.case_abc),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "the referral cases",
+            "{ referralCases(first: 100) { totalCount } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                count(4),
+                count(3),
+                count(4),
+                count(5),
+                count(5),
+            ],
+        )
+        .picking(|data| data["referralCases"]["totalCount"].clone()),
         // Signing in: the token of the request plays no part.
         case(
             "login with a wrong password",
@@ -679,6 +760,282 @@ fn matrix(world: &World) -> Vec<Case> {
             [UNAUTHENTICATED, OK, NOT_FOUND, OK, FORBIDDEN, FORBIDDEN],
         )
         .with(Setup::FreshCentre { active: false }),
+        // Referral cases: partners open them for their own organisation; the office refers
+        // and answers nothing. Each transition is the turn of one party in given statuses
+        // (`services::cases`): the other party is refused, a partner of no party does not
+        // find the case, and a status that does not allow it is named. Every row that could
+        // change a case has a fresh one for each principal.
+        case(
+            "createReferralCase",
+            CREATE_CASE,
+            json!({ "input": {
+                "kind": "TRAFFICKING_LABOUR", "risk": "HIGH", "survivorSex": "MALE",
+                "survivorAgeGroup": "ADULT_18_24", "region": "SUGHD", "district": "Khujand",
+                "servicesRequested": ["LEGAL_CONSULTATION"], "survivorName": "New survivor",
+                "consentGiven": true,
+            } }),
+            [UNAUTHENTICATED, OK, OK, OK, FORBIDDEN, FORBIDDEN],
+        ),
+        case(
+            "recordCaseConsent on a draft of A's without consent",
+            RECORD_CONSENT,
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Unconsented)),
+        case(
+            "recordCaseConsent on a case A referred to B",
+            RECORD_CONSENT,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "sendReferralCase of a draft of A's to B",
+            SEND_CASE,
+            json!({ "to": b }),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Draft)),
+        case(
+            "sendReferralCase of a draft of A's without consent",
+            SEND_CASE,
+            json!({ "to": b }),
+            [
+                UNAUTHENTICATED,
+                invalid("consent"),
+                NOT_FOUND,
+                invalid("consent"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Unconsented)),
+        case(
+            "sendReferralCase of a case A referred to B already",
+            SEND_CASE,
+            json!({ "to": c }),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "acceptReferralCase of a case A referred to B",
+            ACCEPT_CASE,
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "acceptReferralCase of a case B accepted already",
+            ACCEPT_CASE,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Accepted)),
+        case(
+            "acceptReferralCase of a case B referred to C",
+            ACCEPT_CASE,
+            id(world.case_bc),
+            [UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN],
+        ),
+        case(
+            "acceptReferralCase of a case B referred onward to C (B is no longer its receiver)",
+            ACCEPT_CASE,
+            id(world.case_abc),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        case(
+            "declineReferralCase of a case A referred to B",
+            DECLINE_CASE,
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "declineReferralCase for OTHER reasons without a comment",
+            "mutation($id: ID!) { declineReferralCase(id: $id, reason: OTHER) { status } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                FORBIDDEN,
+                invalid("comment"),
+                FORBIDDEN,
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "declineReferralCase of a case B declined already",
+            DECLINE_CASE,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Declined)),
+        case(
+            "startReferralService of a case B accepted",
+            START_SERVICE,
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Accepted)),
+        case(
+            "startReferralService of a case B has not accepted",
+            START_SERVICE,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "closeReferralCase of a case B serves",
+            CLOSE_CASE,
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::InService)),
+        case(
+            "closeReferralCase of a case B declined",
+            CLOSE_CASE,
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Declined)),
+        case(
+            "closeReferralCase of a case B has not answered",
+            CLOSE_CASE,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "withdrawReferralCase of a case A referred to B",
+            WITHDRAW_CASE,
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "withdrawReferralCase of a case B accepted",
+            WITHDRAW_CASE,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Accepted)),
+        case(
+            "referCaseOnward to C of a case B declined",
+            REFER_ONWARD,
+            json!({ "to": c }),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Declined)),
+        case(
+            "referCaseOnward to C of a case B accepted",
+            REFER_ONWARD,
+            json!({ "to": c }),
+            [UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Accepted)),
+        case(
+            "referCaseOnward to C of a case B has not answered",
+            REFER_ONWARD,
+            json!({ "to": c }),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "withdrawCaseConsent of a case A referred to B",
+            WITHDRAW_CONSENT,
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "withdrawCaseConsent of a draft of A's",
+            WITHDRAW_CONSENT,
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Draft)),
+        case(
+            "withdrawCaseConsent of a case A withdrew",
+            WITHDRAW_CONSENT,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Withdrawn)),
+        // Live referral events are delivered over WebSocket only (`/graphql/ws`, checked per
+        // principal by tests/api/subscriptions.rs). Over HTTP a subscription is the client's
+        // mistake of transport, refused alike for everyone: the document is the client's, so
+        // the refusal is BAD_USER_INPUT, not a masked INTERNAL.
+        case(
+            "referralEvents over HTTP POST",
+            "subscription { referralEvents { caseId } }",
+            json!({}),
+            [BAD_USER_INPUT; 6],
+        ),
     ]
 }
 
@@ -689,6 +1046,25 @@ fn nested(world: &World) -> Vec<Case> {
     let a_and_office = listed(&["P published", "P draft"]);
     let public = listed(&["P published"]);
     let none = listed(&[]);
+    // UNAUTHENTICATED for the public, `value` for every signed-in principal.
+    let signed_in = |value: Value| {
+        let mut expect = everyone(value);
+        expect[0] = UNAUTHENTICATED;
+        expect
+    };
+    let a_cases = listed(&["case A draft", "case A-B", "case A-C", "case A-B-C"]);
+    let b_cases = listed(&["case A-B", "case B-C", "case A-B-C"]);
+    let all_cases = listed(&[
+        "case A draft",
+        "case A-B",
+        "case A-C",
+        "case B-C",
+        "case A-B-C",
+    ]);
+    let secrets_ab = world.secrets["case A-B"].clone();
+    let secrets_abc = world.secrets["case A-B-C"].clone();
+    let reads_ab = json!({ "reads": 3, "by": ["org A", "org B"] });
+    let reads_abc = json!({ "reads": 2, "by": ["org A"] });
     vec![
         case(
             "project → events: P's draft only for A and the office",
@@ -1036,13 +1412,303 @@ fn nested(world: &World) -> Vec<Case> {
                 UNAUTHENTICATED,
                 FORBIDDEN,
                 FORBIDDEN,
-                seen(none),
+                seen(none.clone()),
                 FORBIDDEN,
                 seen(listed(&["account PB"])),
             ],
         )
         .picking(|data| listing(&data["accounts"])),
+        // Referral cases: each principal's, and what crosses from a case to other types.
+        case(
+            "referral cases: its organisation's for a partner, all for the office",
+            "{ referralCases(first: 100) { totalCount edges { node { id } } } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                seen(a_cases.clone()),
+                seen(b_cases.clone()),
+                seen(a_cases.clone()),
+                seen(all_cases.clone()),
+                seen(all_cases),
+            ],
+        )
+        .picking(|data| listing(&data["referralCases"])),
+        case(
+            "referral cases → referring and receiving organisation",
+            "{ referralCases(first: 100) { edges { node { id referringOrganisation { id } receivingOrganisation { id } } } } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                seen(json!([
+                    "case A draft from org A to -",
+                    "case A-B from org A to org B",
+                    "case A-C from org A to org C",
+                    "case A-B-C from org A to org C",
+                ])),
+                seen(json!([
+                    "case A-B from org A to org B",
+                    "case B-C from org B to org C",
+                    "case A-B-C from org A to org C",
+                ])),
+                seen(json!([
+                    "case A draft from org A to -",
+                    "case A-B from org A to org B",
+                    "case A-C from org A to org C",
+                    "case A-B-C from org A to org C",
+                ])),
+                seen(json!([
+                    "case A draft from org A to -",
+                    "case A-B from org A to org B",
+                    "case A-C from org A to org C",
+                    "case B-C from org B to org C",
+                    "case A-B-C from org A to org C",
+                ])),
+                seen(json!([
+                    "case A draft from org A to -",
+                    "case A-B from org A to org B",
+                    "case A-C from org A to org C",
+                    "case B-C from org B to org C",
+                    "case A-B-C from org A to org C",
+                ])),
+            ],
+        )
+        .picking(|data| case_links(&data["referralCases"])),
+        case(
+            "outgoing referral cases",
+            "{ referralCases(first: 100, filter: { direction: OUTGOING }) { totalCount edges { node { id } } } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                seen(a_cases.clone()),
+                seen(listed(&["case B-C"])),
+                seen(a_cases),
+                invalid("filter.direction"),
+                invalid("filter.direction"),
+            ],
+        )
+        .picking(|data| listing(&data["referralCases"])),
+        case(
+            "incoming referral cases (a previous receiver's included)",
+            "{ referralCases(first: 100, filter: { direction: INCOMING }) { totalCount edges { node { id } } } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                seen(none.clone()),
+                seen(listed(&["case A-B", "case A-B-C"])),
+                seen(none.clone()),
+                invalid("filter.direction"),
+                invalid("filter.direction"),
+            ],
+        )
+        .picking(|data| listing(&data["referralCases"])),
+        case(
+            "referral cases awaiting an answer",
+            "{ referralCases(first: 100, filter: { status: REFERRED }) { totalCount edges { node { id } } } }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                seen(listed(&["case A-B", "case A-C", "case A-B-C"])),
+                seen(b_cases),
+                seen(listed(&["case A-B", "case A-C", "case A-B-C"])),
+                seen(listed(&["case A-B", "case A-C", "case B-C", "case A-B-C"])),
+                seen(listed(&["case A-B", "case A-C", "case B-C", "case A-B-C"])),
+            ],
+        )
+        .picking(|data| listing(&data["referralCases"])),
+        case(
+            "a referral case that does not exist",
+            "query($id: ID!) { referralCase(id: $id) { id } }",
+            id(Uuid::now_v7()),
+            [
+                UNAUTHENTICATED,
+                NOT_FOUND,
+                NOT_FOUND,
+                NOT_FOUND,
+                NOT_FOUND,
+                NOT_FOUND,
+            ],
+        ),
+        case(
+            "a case A referred to B: its non-identifying fields, for the office too",
+            "query($id: ID!) { referralCase(id: $id) { status district survivor { sex ageGroup citizenship } servicesRequested consent { given } } }",
+            id(world.case_ab),
+            signed_in(json!({
+                "status": "REFERRED",
+                "district": "Bokhtar",
+                "survivor": { "sex": "FEMALE", "ageGroup": "ADULT_25_59", "citizenship": "TJ" },
+                "servicesRequested": ["LEGAL_CONSULTATION", "PSYCHOSOCIAL_COUNSELLING"],
+                "consent": { "given": true },
+            })),
+        )
+        .picking(|data| data["referralCase"].clone()),
+        case(
+            "a case A referred to B → identifying: its parties only, never the office",
+            IDENTIFYING,
+            id(world.case_ab),
+            [
+                UNAUTHENTICATED,
+                seen(secrets_ab.clone()),
+                seen(secrets_ab.clone()),
+                seen(secrets_ab),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .picking(|data| data["referralCase"]["identifying"].clone()),
+        // After the row above: its three reads, and not the office's refused attempts.
+        case(
+            "a case A referred to B → accessLog: for its parties",
+            ACCESS_LOG,
+            id(world.case_ab),
+            [
+                UNAUTHENTICATED,
+                seen(reads_ab.clone()),
+                seen(reads_ab.clone()),
+                seen(reads_ab),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .picking(|data| readers(&data["referralCase"]["accessLog"])),
+        case(
+            "a case A referred to B → history",
+            HISTORY,
+            id(world.case_ab),
+            signed_in(json!([
+                "- -> DRAFT by org A for -",
+                "DRAFT -> REFERRED by org A for org B",
+            ])),
+        )
+        .picking(|data| steps(&data["referralCase"]["history"])),
+        case(
+            "a case B referred onward to C → history: its previous receiver keeps it",
+            HISTORY,
+            id(world.case_abc),
+            signed_in(json!([
+                "- -> DRAFT by org A for -",
+                "DRAFT -> REFERRED by org A for org B",
+                "REFERRED -> ACCEPTED by org B for org B",
+                "ACCEPTED -> REFERRED by org B for org C",
+            ])),
+        )
+        .picking(|data| steps(&data["referralCase"]["history"])),
+        case(
+            "a case B referred onward to C → receiving organisation",
+            "query($id: ID!) { referralCase(id: $id) { receivingOrganisation { id } } }",
+            id(world.case_abc),
+            signed_in(json!("org C")),
+        )
+        .picking(|data| data["referralCase"]["receivingOrganisation"]["id"].clone()),
+        case(
+            "a case B referred onward to C → identifying: never its previous receiver",
+            IDENTIFYING,
+            id(world.case_abc),
+            [
+                UNAUTHENTICATED,
+                seen(secrets_abc.clone()),
+                FORBIDDEN,
+                seen(secrets_abc),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .picking(|data| data["referralCase"]["identifying"].clone()),
+        case(
+            "a case B referred onward to C → accessLog: for its current parties",
+            ACCESS_LOG,
+            id(world.case_abc),
+            [
+                UNAUTHENTICATED,
+                seen(reads_abc.clone()),
+                FORBIDDEN,
+                seen(reads_abc),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .picking(|data| readers(&data["referralCase"]["accessLog"])),
+        // A page with a case whose identifying data the reader may not open (B is the previous
+        // receiver of A-B-C) answers with a FORBIDDEN error for that case; the leak scan checks
+        // that the rest of such an answer holds no other case's data.
+        case(
+            "referral cases → identifying",
+            "{ referralCases(first: 100) { edges { node { id identifying { survivorName } } } } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN],
+        ),
+        case(
+            "a case whose survivor withdrew consent → identifying: erased",
+            IDENTIFYING,
+            json!({}),
+            [UNAUTHENTICATED, CONFLICT, CONFLICT, CONFLICT, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::ConsentWithdrawn)),
+        case(
+            "a case whose survivor withdrew consent: closed, its identifying data erased",
+            "query($id: ID!) { referralCase(id: $id) { status outcome consent { given } } }",
+            json!({}),
+            signed_in(json!({
+                "status": "CLOSED",
+                "outcome": "CONSENT_WITHDRAWN",
+                "consent": { "given": false },
+            })),
+        )
+        .with(Setup::FreshCase(Stage::ConsentWithdrawn))
+        .picking(|data| data["referralCase"].clone()),
     ]
+}
+
+const IDENTIFYING: &str = "query($id: ID!) { referralCase(id: $id) { identifying { survivorName contactPhone address notes } } }";
+const ACCESS_LOG: &str =
+    "query($id: ID!) { referralCase(id: $id) { accessLog { at accountId organisation { id } } } }";
+const HISTORY: &str = "query($id: ID!) { referralCase(id: $id) { history { fromStatus toStatus organisation { id } receivingOrganisation { id } reason at } } }";
+
+/// Each case as `<case> from <referrer> to <receiver>` (labels; `-` for none).
+fn case_links(connection: &Value) -> Value {
+    Value::Array(
+        nodes(connection)
+            .into_iter()
+            .map(|node| {
+                json!(format!(
+                    "{} from {} to {}",
+                    text(&node["id"]),
+                    text(&node["referringOrganisation"]["id"]),
+                    text(&node["receivingOrganisation"]["id"])
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// Each step of a case's history as `<from> -> <to> by <organisation> for <receiver>`.
+fn steps(history: &Value) -> Value {
+    Value::Array(
+        history
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|step| {
+                json!(format!(
+                    "{} -> {} by {} for {}",
+                    text(&step["fromStatus"]),
+                    text(&step["toStatus"]),
+                    text(&step["organisation"]["id"]),
+                    text(&step["receivingOrganisation"]["id"])
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// How many reads an access log lists, and by which organisations (`-` for none).
+fn readers(log: &Value) -> Value {
+    let entries = log.as_array().map(Vec::as_slice).unwrap_or_default();
+    let by: BTreeSet<&str> = entries
+        .iter()
+        .map(|entry| text(&entry["organisation"]["id"]))
+        .collect();
+    json!({ "reads": entries.len(), "by": by })
 }
 
 fn text(value: &Value) -> &str {
@@ -1076,7 +1742,8 @@ const IB_CODE: &str = "PO-2025-BM-03";
 /// Organisations A and B (NGOs) and C (in no public content); a public project P and an
 /// internal project IA with A as partner, an internal project IB with B; events of them; an
 /// active (CA) and an inactive (CX) centre of A and a shelter (SB) of B, with last month's
-/// reports of CA and SB; and a signed-in user for each principal.
+/// reports of CA and SB; referral cases between A, B and C (C has no user: it is the third
+/// organisation that makes A or B a bystander); and a signed-in user for each principal.
 struct World {
     a: Uuid,
     b: Uuid,
@@ -1097,6 +1764,19 @@ struct World {
     sb: Uuid,
     /// The month of the world's reports and of the reports the matrix submits: last month.
     month: NaiveDate,
+    /// A draft of A's.
+    case_draft: Uuid,
+    /// Referred by A to B.
+    case_ab: Uuid,
+    /// Referred by A to C: B is no party to it.
+    case_ac: Uuid,
+    /// Referred by B to C: A is no party to it.
+    case_bc: Uuid,
+    /// Referred by A to B, accepted by B and referred onward by B to C: B is its previous
+    /// receiver.
+    case_abc: Uuid,
+    /// The identifying fields of each case above, by its label.
+    secrets: HashMap<&'static str, Value>,
     users: HashMap<Principal, User>,
     /// A readable name for each id (and project code) of the world, used in answers before
     /// they are compared.
@@ -1197,6 +1877,101 @@ async fn submit_report(
         .to_owned()
 }
 
+// Referral cases, opened and moved through the API as the parties do.
+
+const CREATE_CASE: &str =
+    "mutation($input: CreateCaseInput!) { createReferralCase(input: $input) { id code } }";
+const RECORD_CONSENT: &str = "mutation($id: ID!) { recordCaseConsent(id: $id, scope: \"Referral for legal aid\") { consent { given } } }";
+const SEND_CASE: &str = "mutation($id: ID!, $to: ID!) { sendReferralCase(id: $id, receivingOrganisationId: $to) { status } }";
+const ACCEPT_CASE: &str = "mutation($id: ID!) { acceptReferralCase(id: $id) { status } }";
+const DECLINE_CASE: &str =
+    "mutation($id: ID!) { declineReferralCase(id: $id, reason: NO_CAPACITY) { status } }";
+const START_SERVICE: &str = "mutation($id: ID!) { startReferralService(id: $id) { status } }";
+const CLOSE_CASE: &str =
+    "mutation($id: ID!) { closeReferralCase(id: $id, outcome: SERVICES_PROVIDED) { status } }";
+const WITHDRAW_CASE: &str = "mutation($id: ID!) { withdrawReferralCase(id: $id) { status } }";
+const REFER_ONWARD: &str = "mutation($id: ID!, $to: ID!) { referCaseOnward(id: $id, receivingOrganisationId: $to) { status } }";
+const WITHDRAW_CONSENT: &str = "mutation($id: ID!) { withdrawCaseConsent(id: $id) { status } }";
+
+/// The survivor-identifying fields of the case numbered `number`, tagged `tag`: strings found
+/// nowhere else, so that an answer containing one has leaked it. As `identifying` returns them.
+fn secrets(number: u32, tag: &str) -> Value {
+    json!({
+        "survivorName": format!("Zarina Secretova [{tag}]"),
+        "contactPhone": format!("+992 93 555 {number:04}"),
+        "address": format!("House 7, Hidden Lane, Bokhtar [{tag}]"),
+        "notes": format!("Confidential: fled the family home at night [{tag}]"),
+    })
+}
+
+/// The strings of [`secrets`].
+fn secret_strings(secrets: &Value) -> Vec<String> {
+    ["survivorName", "contactPhone", "address", "notes"]
+        .into_iter()
+        .map(|field| text(&secrets[field]).to_owned())
+        .collect()
+}
+
+/// Opens a case for `user`'s organisation with `secrets` as its identifying fields (and
+/// consent, if `consent`); its id and code.
+async fn open_case(app: &TestApp, user: &User, secrets: &Value, consent: bool) -> (Uuid, String) {
+    let input = with_changes(
+        json!({
+            "kind": "DOMESTIC_VIOLENCE",
+            "risk": "MEDIUM",
+            "survivorSex": "FEMALE",
+            "survivorAgeGroup": "ADULT_25_59",
+            "survivorCitizenship": "TJ",
+            "region": "KHATLON",
+            "district": "Bokhtar",
+            "servicesRequested": ["LEGAL_CONSULTATION", "PSYCHOSOCIAL_COUNSELLING"],
+            "consentGiven": consent,
+            "consentScope": "Referral for legal and psychosocial support",
+        }),
+        secrets.clone(),
+    );
+    let data = app
+        .data_as(&user.access_token, CREATE_CASE, json!({ "input": input }))
+        .await;
+    let case = &data["createReferralCase"];
+    let id = text(&case["id"]).parse().expect("the case's id");
+    (id, text(&case["code"]).to_owned())
+}
+
+/// Runs a transition of `case` as `user`, which must succeed; `to` is the receiving
+/// organisation, for the transitions that name one.
+async fn advance(app: &TestApp, user: &User, document: &str, case: Uuid, to: Option<Uuid>) {
+    let mut variables = json!({ "id": case.to_string() });
+    if let Some(to) = to {
+        variables["to"] = json!(to.to_string());
+    }
+    app.data_as(&user.access_token, document, variables).await;
+}
+
+/// A new case of A's at `stage`.
+async fn fresh_case(app: &TestApp, world: &mut World, stage: Stage) -> Uuid {
+    let number = 100 + world.serial();
+    let secrets = secrets(number, &format!("fresh {number}"));
+    let (referrer, receiver) = (&world.users[&PartnerA], &world.users[&PartnerB]);
+    let (case, _) = open_case(app, referrer, &secrets, stage != Stage::Unconsented).await;
+    if matches!(stage, Stage::Unconsented | Stage::Draft) {
+        return case;
+    }
+    advance(app, referrer, SEND_CASE, case, Some(world.b)).await;
+    match stage {
+        Stage::Unconsented | Stage::Draft | Stage::Referred => {}
+        Stage::Accepted => advance(app, receiver, ACCEPT_CASE, case, None).await,
+        Stage::InService => {
+            advance(app, receiver, ACCEPT_CASE, case, None).await;
+            advance(app, receiver, START_SERVICE, case, None).await;
+        }
+        Stage::Declined => advance(app, receiver, DECLINE_CASE, case, None).await,
+        Stage::Withdrawn => advance(app, referrer, WITHDRAW_CASE, case, None).await,
+        Stage::ConsentWithdrawn => advance(app, referrer, WITHDRAW_CONSENT, case, None).await,
+    }
+    case
+}
+
 async fn world(app: &TestApp) -> World {
     let a = fixtures::organisation(&app.db, "NGO A").await.id;
     let b = fixtures::organisation(&app.db, "NGO B").await.id;
@@ -1275,6 +2050,38 @@ async fn world(app: &TestApp) -> World {
     let report_ca = submit_report(app, &users[&PartnerA], ca, month, "LEGAL_CONSULTATION").await;
     let report_sb = submit_report(app, &users[&PartnerB], sb, month, "SHELTER").await;
 
+    // Referral cases, opened and answered through the API by the partners' staff.
+    let (pa, pb) = (&users[&PartnerA], &users[&PartnerB]);
+    let mut secrets_of = HashMap::new();
+    let mut case_labels = Vec::new();
+    let mut cases = Vec::new();
+    for (number, (user, label)) in [
+        (pa, "case A draft"),
+        (pa, "case A-B"),
+        (pa, "case A-C"),
+        (pb, "case B-C"),
+        (pa, "case A-B-C"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let number = u32::try_from(number).expect("a few cases") + 1;
+        let secrets = secrets(number, label);
+        let (id, code) = open_case(app, user, &secrets, true).await;
+        secrets_of.insert(label, secrets);
+        case_labels.extend([(id.to_string(), label), (code, label)]);
+        cases.push(id);
+    }
+    let [case_draft, case_ab, case_ac, case_bc, case_abc] = cases[..] else {
+        unreachable!("five cases")
+    };
+    advance(app, pa, SEND_CASE, case_ab, Some(b)).await;
+    advance(app, pa, SEND_CASE, case_ac, Some(c)).await;
+    advance(app, pb, SEND_CASE, case_bc, Some(c)).await;
+    advance(app, pa, SEND_CASE, case_abc, Some(b)).await;
+    advance(app, pb, ACCEPT_CASE, case_abc, None).await;
+    advance(app, pb, REFER_ONWARD, case_abc, Some(c)).await;
+
     let mut labels: HashMap<String, &'static str> = [
         (a, "org A"),
         (b, "org B"),
@@ -1300,6 +2107,7 @@ async fn world(app: &TestApp) -> World {
         (report_ca, "report CA"),
         (report_sb, "report SB"),
     ]);
+    labels.extend(case_labels);
     for (principal, label) in [
         (PartnerA, "account PA"),
         (PartnerB, "account PB"),
@@ -1325,6 +2133,12 @@ async fn world(app: &TestApp) -> World {
         cx,
         sb,
         month,
+        case_draft,
+        case_ab,
+        case_ac,
+        case_bc,
+        case_abc,
+        secrets: secrets_of,
         users,
         labels,
         totp_secrets: HashMap::new(),
@@ -1514,6 +2328,7 @@ async fn prepare(
         Setup::FreshEvent { project, published } => {
             fresh(event(app, "Fresh event", *project, world.a, *published).await)
         }
+        Setup::FreshCase(stage) => fresh(fresh_case(app, world, *stage).await),
         Setup::FreshCentre { active } => fresh(
             centre(
                 app,
@@ -1575,6 +2390,9 @@ fn mismatch(expected: &Expect, response: &Value, pick: fn(&Value) -> Value) -> O
             codes.is_empty() && normalised(pick(&response["data"])) == normalised(value.clone())
         }
         Expect::Refused(code) => !codes.is_empty() && codes.iter().all(|got| got == code),
+        Expect::Invalid(field) => {
+            codes.len() == 1 && codes[0] == "BAD_USER_INPUT" && error_fields(response) == [*field]
+        }
     };
     if matches {
         return None;
@@ -1585,8 +2403,14 @@ fn mismatch(expected: &Expect, response: &Value, pick: fn(&Value) -> Value) -> O
         let more = if shown.len() < data.len() { "…" } else { "" };
         format!("ok {shown}{more}")
     } else {
+        let fields = error_fields(response);
+        let naming = if fields.is_empty() {
+            String::new()
+        } else {
+            format!(" naming {}", fields.join(", "))
+        };
         format!(
-            "{} ({})",
+            "{}{naming} ({})",
             codes.join(", "),
             response["errors"][0]["message"]
                 .as_str()
@@ -1601,6 +2425,7 @@ fn describe(expected: &Expect) -> String {
         Expect::Ok => "ok".to_owned(),
         Expect::Seen(value) => format!("ok {}", normalised(value.clone())),
         Expect::Refused(code) => (*code).to_owned(),
+        Expect::Invalid(field) => format!("BAD_USER_INPUT naming {field}"),
     }
 }
 
@@ -1802,6 +2627,13 @@ async fn nested_fields_and_filters_show_each_principal_only_what_it_may_see() {
     );
 }
 
+/// Every field of a referral case but `identifying` and `accessLog`, with every nested object.
+macro_rules! case_fields {
+    () => {
+        "id code kind status risk survivor { sex ageGroup citizenship hasDisability } region district servicesRequested referringOrganisation { id name } receivingOrganisation { id name } receivingCentre { id name } consent { given scope recordedAt } referredAt responseDueAt overdue firstResponseAt closedAt outcome erasedAt version createdAt history { fromStatus toStatus organisation { id name } receivingOrganisation { id name } reason comment at }"
+    };
+}
+
 /// Requests that reach every object of the world: every list with its nested lists, every
 /// filter by every id, every lookup by every id.
 fn battery(world: &World) -> Vec<(&'static str, Value)> {
@@ -1809,6 +2641,13 @@ fn battery(world: &World) -> Vec<(&'static str, Value)> {
     let projects = [world.p, world.ia, world.ib];
     let centres = [world.ca, world.cx, world.sb];
     let events = [world.event_p, world.draft_p, world.draft_ia, world.event_ib];
+    let cases = [
+        world.case_draft,
+        world.case_ab,
+        world.case_ac,
+        world.case_bc,
+        world.case_abc,
+    ];
     let accounts: Vec<Uuid> = PRINCIPALS
         .into_iter()
         .filter_map(|principal| world.users.get(&principal))
@@ -1877,7 +2716,48 @@ fn battery(world: &World) -> Vec<(&'static str, Value)> {
         accounts_query,
         each("organisationId", &organisations),
     ));
+    // Referral cases: every list and every case by id with all their fields, the identifying
+    // ones and the access log each in a request of its own (a refusal of either nulls the
+    // answer it is in).
+    for document in [
+        concat!(
+            "query($filter: CaseFilterInput) { referralCases(first: 100, filter: $filter) { totalCount edges { node { ",
+            case_fields!(),
+            " } } } }"
+        ),
+        "query($filter: CaseFilterInput) { referralCases(first: 100, filter: $filter) { totalCount edges { node { id code identifying { survivorName contactPhone address notes } } } } }",
+        "query($filter: CaseFilterInput) { referralCases(first: 100, filter: $filter) { totalCount edges { node { id code accessLog { at accountId organisation { id name } } } } } }",
+    ] {
+        battery.extend(filtered(
+            document,
+            vec![
+                json!({}),
+                json!({ "direction": "INCOMING" }),
+                json!({ "direction": "OUTGOING" }),
+                json!({ "status": "DRAFT" }),
+                json!({ "status": "REFERRED" }),
+                json!({ "overdue": false }),
+                json!({ "region": "KHATLON" }),
+            ],
+        ));
+    }
     for (document, ids) in [
+        (
+            concat!(
+                "query($id: ID!) { referralCase(id: $id) { ",
+                case_fields!(),
+                " } }"
+            ),
+            &cases[..],
+        ),
+        (
+            "query($id: ID!) { referralCase(id: $id) { id code identifying { survivorName contactPhone address notes } } }",
+            &cases[..],
+        ),
+        (
+            "query($id: ID!) { referralCase(id: $id) { id code accessLog { at accountId organisation { id name } } } }",
+            &cases[..],
+        ),
         (
             "query($id: ID!) { organisation(id: $id) { id name } }",
             &organisations[..],
@@ -1927,6 +2807,11 @@ fn hidden_from(principal: Principal) -> &'static [&'static str] {
             "account MA",
             "account staff",
             "account admin",
+            "case A draft",
+            "case A-B",
+            "case A-C",
+            "case B-C",
+            "case A-B-C",
         ],
         PartnerA => &[
             "IB",
@@ -1936,6 +2821,7 @@ fn hidden_from(principal: Principal) -> &'static [&'static str] {
             "account MA",
             "account staff",
             "account admin",
+            "case B-C",
         ],
         ManagerA => &[
             "IB",
@@ -1944,6 +2830,7 @@ fn hidden_from(principal: Principal) -> &'static [&'static str] {
             "account PB",
             "account staff",
             "account admin",
+            "case B-C",
         ],
         PartnerB => &[
             "IA",
@@ -1955,9 +2842,22 @@ fn hidden_from(principal: Principal) -> &'static [&'static str] {
             "account MA",
             "account staff",
             "account admin",
+            "case A draft",
+            "case A-C",
         ],
         Staff => &["account PA", "account PB", "account MA", "account admin"],
         Admin => &[],
+    }
+}
+
+/// The cases whose identifying data the principal may read: those its organisation is a
+/// current party to. Every other case's identifying strings must never reach it, through any
+/// field; a previous receiver (B, of A-B-C) and the office included.
+fn identifying_for(principal: Principal) -> &'static [&'static str] {
+    match principal {
+        PartnerA | ManagerA => &["case A draft", "case A-B", "case A-C", "case A-B-C"],
+        PartnerB => &["case A-B", "case B-C"],
+        Anonymous | Staff | Admin => &[],
     }
 }
 
@@ -2009,9 +2909,32 @@ async fn nothing_hidden_from_a_principal_appears_in_any_of_its_answers() {
         .map(|(marker, label)| (marker.clone(), *label))
         .collect();
 
+    // The identifying strings of every case, each with its case's label.
+    let secrets: Vec<(String, &'static str)> = world
+        .secrets
+        .iter()
+        .flat_map(|(label, secrets)| {
+            secret_strings(secrets)
+                .into_iter()
+                .map(move |secret| (secret, *label))
+        })
+        .collect();
+
     let mut problems = Vec::new();
     for principal in PRINCIPALS {
-        let hidden = markers(hidden_from(principal));
+        let mut hidden: Vec<(String, String)> = markers(hidden_from(principal))
+            .into_iter()
+            .map(|(marker, label)| (marker, label.to_owned()))
+            .collect();
+        let (readable, unreadable): (Vec<_>, Vec<_>) = secrets
+            .iter()
+            .cloned()
+            .partition(|(_, label)| identifying_for(principal).contains(label));
+        hidden.extend(
+            unreadable
+                .into_iter()
+                .map(|(secret, label)| (secret, format!("the identifying data of {label}"))),
+        );
         let token = world.token(principal);
         let mut answers = String::new();
         for (document, variables) in &battery {
@@ -2037,6 +2960,15 @@ async fn nothing_hidden_from_a_principal_appears_in_any_of_its_answers() {
                 ));
             }
             answers.push_str(&text);
+        }
+        // The battery reaches the identifying data: each current party is shown its cases'.
+        for (secret, label) in &readable {
+            if !answers.contains(secret.as_str()) {
+                problems.push(format!(
+                    "the battery never shows {} the identifying data of {label}",
+                    principal.name()
+                ));
+            }
         }
         // The battery reaches everything: what the admin is shown names every object, so a
         // silent principal proves something.

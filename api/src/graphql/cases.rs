@@ -125,7 +125,8 @@ impl AccessLogEntry {
         self.0.at
     }
 
-    /// The account that read, by id.
+    /// The account that read, by id; only for readers of your own organisation (null for the
+    /// other party's readers, whose organisation is given).
     async fn account_id(&self) -> Option<ID> {
         self.0.account_id.map(to_id)
     }

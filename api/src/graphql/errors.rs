@@ -51,6 +51,9 @@ fn is_input_coercion_error(error: &ServerError) -> bool {
             || error.message.contains("Expected input type \""))
 }
 
+/// async-graphql's refusal of a subscription sent over HTTP, where only WebSocket serves one.
+const SUBSCRIPTION_OVER_HTTP: &str = "Subscriptions are not supported on this transport.";
+
 #[async_trait::async_trait]
 impl Extension for ErrorMaskingExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
@@ -77,6 +80,17 @@ impl Extension for ErrorMaskingExtension {
         for error in &mut response.errors {
             let code = code_of(error);
             let internal = match code.as_deref() {
+                None if error.source.is_none() && error.message == SUBSCRIPTION_OVER_HTTP => {
+                    // The client's mistake of transport: say where subscriptions are served.
+                    error.message = "Subscriptions are served over WebSocket \
+                                     (graphql-transport-ws) at /graphql/ws."
+                        .to_owned();
+                    error
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", code::BAD_USER_INPUT);
+                    false
+                }
                 None if is_input_coercion_error(error) => {
                     // An argument or variable of the wrong type, reported by async-graphql
                     // while it reads the arguments: the client's mistake, and its text names

@@ -630,7 +630,9 @@ impl Cases<'_> {
             .into_iter()
             .map(|entry| AccessLogEntry {
                 at: entry.at,
-                account_id: entry.actor_account_id,
+                account_id: entry.actor_account_id.filter(|_| {
+                    policy::can_identify_reader(&caller.actor, entry.actor_organisation_id)
+                }),
                 organisation_id: entry.actor_organisation_id,
             })
             .collect())
@@ -638,6 +640,10 @@ impl Cases<'_> {
 
     /// Checks that `step` is allowed now and that it is the caller's turn.
     fn check_turn(caller: &Caller, case: &referral_case::Model, step: &Step) -> ApiResult<Party> {
+        // Someone who is not a party never acts, whatever the status.
+        if policy::case_party(&caller.actor, case).is_none() {
+            return Err(ApiError::Forbidden);
+        }
         if !step.allowed.iter().any(|(from, _)| *from == case.status) {
             return Err(ApiError::bad_input(
                 "status",
@@ -852,6 +858,9 @@ impl Cases<'_> {
     ) -> ApiResult<referral_case::Model> {
         let member = super::auth::signed_in(caller)?;
         let case = self.get(&caller.actor, id).await?;
+        if policy::case_party(&caller.actor, &case).is_none() {
+            return Err(ApiError::Forbidden);
+        }
         if case.status != CaseStatus::Draft {
             return Err(ApiError::bad_input(
                 "status",

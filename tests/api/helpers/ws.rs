@@ -23,13 +23,11 @@ pub const SILENCE: Duration = Duration::from_millis(500);
 pub const REFERRAL_EVENTS: &str =
     "subscription { referralEvents { caseId code change status at } }";
 
-/// What the server did with a `connection_init`.
+/// A `connection_init` the server refused by closing the connection.
 #[derive(Debug)]
-pub enum Init {
-    /// `connection_ack`: the connection is open.
-    Acknowledged(WsClient),
-    /// The server closed the connection, with this code and reason.
-    Refused(u16, String),
+pub struct Refused {
+    pub code: u16,
+    pub reason: String,
 }
 
 /// An open connection.
@@ -53,8 +51,9 @@ impl TestApp {
         format!("{}/graphql/ws", self.address.replacen("http", "ws", 1))
     }
 
-    /// Connects with `graphql-transport-ws` and sends `connection_init` with `payload`.
-    pub async fn ws_init(&self, payload: Value) -> Init {
+    /// Connects with `graphql-transport-ws` and sends `connection_init` with `payload`; the
+    /// open connection once the server acknowledged it.
+    pub async fn ws_init(&self, payload: Value) -> Result<WsClient, Refused> {
         let mut request = self
             .ws_address()
             .into_client_request()
@@ -74,23 +73,17 @@ impl TestApp {
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;
         match client.receive(DELIVERY_TIMEOUT).await {
-            Some(Received::Message(message)) if message["type"] == "connection_ack" => {
-                Init::Acknowledged(client)
-            }
-            Some(Received::Closed(code, reason)) => Init::Refused(code, reason),
+            Some(Received::Message(message)) if message["type"] == "connection_ack" => Ok(client),
+            Some(Received::Closed(code, reason)) => Err(Refused { code, reason }),
             other => panic!("expected connection_ack or a close, got {other:?}"),
         }
     }
 
     /// A connection signed in with `token`.
     pub async fn ws_as(&self, token: &str) -> WsClient {
-        match self
-            .ws_init(json!({ "Authorization": format!("Bearer {token}") }))
+        self.ws_init(json!({ "Authorization": format!("Bearer {token}") }))
             .await
-        {
-            Init::Acknowledged(client) => client,
-            Init::Refused(code, reason) => panic!("connection refused: {code} {reason}"),
-        }
+            .expect("connection_ack")
     }
 
     /// A connection signed in with `token`, subscribed to `referralEvents` as `id`; returns
