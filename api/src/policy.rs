@@ -436,3 +436,29 @@ pub fn can_read_case_access_log(actor: &Actor, case: &referral_case::Model) -> b
 pub fn can_identify_reader(actor: &Actor, reader_organisation_id: Option<Uuid>) -> bool {
     matches!(reach(actor), Reach::Organisation(organisation_id) if reader_organisation_id == Some(organisation_id))
 }
+
+/// The organisation whose live referral events the actor receives: a partner's own. The public
+/// must sign in; the Programme Office is party to no case and gets no live events (it reads
+/// every case's non-identifying history through queries).
+///
+/// # Errors
+/// `UNAUTHENTICATED` for the public, `FORBIDDEN` for an account of no organisation.
+pub fn referral_event_recipient(actor: &Actor) -> crate::error::ApiResult<Uuid> {
+    let member = actor
+        .member()
+        .ok_or(crate::error::ApiError::Unauthenticated(
+            crate::error::unauthenticated::SIGN_IN,
+        ))?;
+    member
+        .organisation_id
+        .ok_or(crate::error::ApiError::Forbidden)
+}
+
+/// Whether a live case event goes to the users of `organisation_id`: only when that
+/// organisation is party to the change.
+pub fn receives_case_event(
+    event: &crate::services::case_events::CaseEvent,
+    organisation_id: Uuid,
+) -> bool {
+    event.parties.contains(&organisation_id)
+}

@@ -50,7 +50,7 @@ impl Subscription {
         // Checked again: a later subscription on the same connection may come after the
         // account was disabled or the token expired.
         let actor = session.authenticate(&services).await?;
-        let organisation_id = referral_event_recipient(&actor)?;
+        let organisation_id = policy::referral_event_recipient(&actor)?;
         if let Some(restriction) = actor.member().and_then(|member| member.restriction)
             && !policy::allowed_while_restricted(restriction, "referralEvents")
         {
@@ -64,25 +64,6 @@ impl Subscription {
         };
         Ok(feed.into_stream())
     }
-}
-
-/// The organisation whose referral events `actor` may receive live: a partner's own.
-/// Programme Office staff and admins are party to no case (they read the non-identifying
-/// history through queries), so they are refused. (A rule of access: it is to move into
-/// `policy.rs`, with [`is_party`].)
-///
-/// # Errors
-/// `UNAUTHENTICATED` for the public, `FORBIDDEN` for an account of no organisation.
-pub fn referral_event_recipient(actor: &Actor) -> ApiResult<Uuid> {
-    let member = actor
-        .member()
-        .ok_or(ApiError::Unauthenticated(unauthenticated::SIGN_IN))?;
-    member.organisation_id.ok_or(ApiError::Forbidden)
-}
-
-/// Whether `event` goes to the users of `organisation_id`: only when it is party to the case.
-pub fn is_party(event: &CaseEvent, organisation_id: Uuid) -> bool {
-    event.parties.contains(&organisation_id)
 }
 
 /// What happened to a case.
@@ -217,7 +198,7 @@ impl Feed {
                 }
             };
             match received {
-                Ok(event) if is_party(&event, self.organisation_id) => {
+                Ok(event) if policy::receives_case_event(&event, self.organisation_id) => {
                     return Some(self.deliverable(event).await);
                 }
                 Ok(_) => {}
@@ -235,7 +216,7 @@ impl Feed {
     /// the account still belongs to the organisation subscribed for.
     async fn deliverable(&self, event: CaseEvent) -> ApiResult<ReferralEvent> {
         let actor = self.session.authenticate(&self.services).await?;
-        if referral_event_recipient(&actor)? != self.organisation_id {
+        if policy::referral_event_recipient(&actor)? != self.organisation_id {
             return Err(ApiError::Forbidden);
         }
         Ok(event.into())
