@@ -45,6 +45,15 @@ pub struct Config {
     pub auth: AuthConfig,
     /// How long a receiving organisation has to answer a referral.
     pub case_deadlines: crate::services::cases::CaseDeadlines,
+    /// The largest request body read, counted while it is read.
+    pub max_body_bytes: usize,
+    /// How long a request may take, from its headers to its answer.
+    pub request_timeout: Duration,
+    /// How long one SQL statement may run on PostgreSQL (`statement_timeout`); `None` for no
+    /// limit. SQLite has no such setting.
+    pub database_statement_timeout: Option<Duration>,
+    /// Origins (`https://host[:port]`) whose pages may call the API from a browser.
+    pub cors_origins: Vec<String>,
 }
 
 /// Secrets and rules of signing in.
@@ -228,9 +237,42 @@ impl Config {
             standard: hours("PORTAL_CASE_RESPONSE_HOURS", 72)?,
             high_risk: hours("PORTAL_CASE_RESPONSE_HOURS_HIGH_RISK", 24)?,
         };
+        let max_body_bytes = match lookup("PORTAL_MAX_BODY_BYTES") {
+            Some(value) => value
+                .parse::<usize>()
+                .ok()
+                .filter(|bytes| *bytes >= 1024)
+                .context("PORTAL_MAX_BODY_BYTES must be a number of bytes, at least 1024")?,
+            None => DEFAULT_MAX_BODY_BYTES,
+        };
+        let seconds = |name: &str, default: u64, least: u64| -> anyhow::Result<u64> {
+            match lookup(name) {
+                Some(value) => value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|seconds| (least..=3600).contains(seconds))
+                    .with_context(|| {
+                        format!("{name} must be a number of seconds, {least} to 3600")
+                    }),
+                None => Ok(default),
+            }
+        };
+        let request_timeout = Duration::from_secs(seconds("PORTAL_REQUEST_TIMEOUT_SECS", 15, 1)?);
+        let database_statement_timeout = match seconds("PORTAL_DB_STATEMENT_TIMEOUT_SECS", 10, 0)? {
+            0 => None,
+            seconds => Some(Duration::from_secs(seconds)),
+        };
+        let cors_origins = match lookup("PORTAL_CORS_ORIGINS") {
+            Some(list) => parse_origins(&list)?,
+            None => Vec::new(),
+        };
         Ok(Self {
             auth,
             case_deadlines,
+            max_body_bytes,
+            request_timeout,
+            database_statement_timeout,
+            cors_origins,
             environment,
             database_url,
             database_max_connections,
@@ -245,6 +287,37 @@ impl Config {
     pub fn is_development(&self) -> bool {
         self.environment == Environment::Development
     }
+}
+
+/// The default of `PORTAL_MAX_BODY_BYTES`: 256 KiB, far more than any GraphQL document of the
+/// portal needs.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The origins of `PORTAL_CORS_ORIGINS`: comma-separated `http(s)://host[:port]`, without a path.
+fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host)
+                    if !host.is_empty()
+                        && host.chars().all(|character| {
+                            character.is_ascii_alphanumeric() || "-.:[]".contains(character)
+                        }) =>
+                {
+                    Ok(origin.to_owned())
+                }
+                _ => bail!(
+                    "PORTAL_CORS_ORIGINS must list origins such as https://portal.example.org, \
+                     comma-separated and without a path, not `{origin}`"
+                ),
+            }
+        })
+        .collect()
 }
 
 /// A pool a little larger than the machine's cores: the work per request is mostly waiting on
@@ -325,5 +398,48 @@ mod tests {
         assert!(config(&[("PORTAL_ENV", "staging")]).is_err());
         assert!(config(&[("PORTAL_LISTEN", "port 80")]).is_err());
         assert!(config(&[("PORTAL_DB_MAX_CONNECTIONS", "0")]).is_err());
+        assert!(config(&[("PORTAL_MAX_BODY_BYTES", "10")]).is_err());
+        assert!(config(&[("PORTAL_REQUEST_TIMEOUT_SECS", "0")]).is_err());
+        assert!(config(&[("PORTAL_DB_STATEMENT_TIMEOUT_SECS", "soon")]).is_err());
+        for origin in [
+            "*",
+            "portal.example.org",
+            "https://portal.example.org/",
+            "https://",
+        ] {
+            assert!(
+                config(&[("PORTAL_CORS_ORIGINS", origin)]).is_err(),
+                "{origin}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_the_http_limits_and_origins() -> anyhow::Result<()> {
+        let defaults = config(&[])?;
+        assert_eq!(defaults.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(defaults.request_timeout, Duration::from_secs(15));
+        assert_eq!(
+            defaults.database_statement_timeout,
+            Some(Duration::from_secs(10))
+        );
+        assert!(defaults.cors_origins.is_empty());
+        let set = config(&[
+            ("PORTAL_MAX_BODY_BYTES", "4096"),
+            ("PORTAL_REQUEST_TIMEOUT_SECS", "2"),
+            ("PORTAL_DB_STATEMENT_TIMEOUT_SECS", "0"),
+            (
+                "PORTAL_CORS_ORIGINS",
+                "https://portal.example.org, http://localhost:5173,",
+            ),
+        ])?;
+        assert_eq!(set.max_body_bytes, 4096);
+        assert_eq!(set.request_timeout, Duration::from_secs(2));
+        assert_eq!(set.database_statement_timeout, None);
+        assert_eq!(
+            set.cors_origins,
+            ["https://portal.example.org", "http://localhost:5173"]
+        );
+        Ok(())
     }
 }

@@ -27,7 +27,9 @@ impl StatementCounter {
 /// Connects to `config.database_url` with a pool sized by the configuration.
 ///
 /// SQLite runs in WAL mode with a busy timeout, so readers do not block the writer; foreign
-/// keys are enforced (sqlx turns them on for every connection).
+/// keys are enforced (sqlx turns them on for every connection). On PostgreSQL every connection
+/// carries `statement_timeout` (`PORTAL_DB_STATEMENT_TIMEOUT_SECS`), so a runaway statement is
+/// cancelled by the database itself even when the request that sent it is gone.
 ///
 /// # Errors
 /// When the database cannot be reached.
@@ -46,6 +48,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
+    if let Some(timeout) = config.database_statement_timeout {
+        let milliseconds = timeout.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |options| {
+            options.options([("statement_timeout", milliseconds.as_str())])
+        });
+    }
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let counted = counter.0.clone();

@@ -15,6 +15,8 @@ pub mod code {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     pub const CONFLICT: &str = "CONFLICT";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// The request took longer than `PORTAL_REQUEST_TIMEOUT_SECS` and was stopped (HTTP 503).
+    pub const TIMEOUT: &str = "TIMEOUT";
     pub const INTERNAL: &str = "INTERNAL";
 }
 
@@ -70,6 +72,8 @@ pub enum ApiError {
     },
     /// Anything unforeseen; its text is logged, never sent.
     Internal(anyhow::Error),
+    /// The database cannot be reached (an `INTERNAL` error with a message that says so).
+    Unavailable,
 }
 
 impl From<anyhow::Error> for ApiError {
@@ -107,6 +111,9 @@ impl ApiError {
                 format!("Too many requests; try again in {retry_after_secs} seconds.")
             }
             Self::Internal(_) => INTERNAL_MESSAGE.to_owned(),
+            Self::Unavailable => {
+                "The database cannot be reached at the moment; try again shortly.".to_owned()
+            }
         }
     }
 
@@ -119,13 +126,17 @@ impl ApiError {
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
             Self::RateLimited { .. } => code::RATE_LIMITED,
-            Self::Internal(_) => code::INTERNAL,
+            Self::Internal(_) | Self::Unavailable => code::INTERNAL,
         }
     }
 }
 
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
+        if matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+            tracing::error!(error = %error, "the database is unreachable");
+            return Self::Unavailable;
+        }
         Self::Internal(anyhow::Error::new(error).context("database error"))
     }
 }

@@ -1,15 +1,20 @@
 //! Builds the HTTP application, for `main` and for the tests alike.
 
-use std::net::TcpListener;
+use std::{net::IpAddr, net::TcpListener, time::Duration};
 
-use std::net::IpAddr;
-
+use actix_cors::Cors;
 use actix_web::{
-    App, HttpRequest, HttpResponse, HttpServer, dev::Server, guard, http::header, web,
+    App, HttpRequest, HttpResponse, HttpServer, Responder,
+    dev::Server,
+    guard,
+    http::{Method, StatusCode, header},
+    middleware::DefaultHeaders,
+    web,
 };
 use async_graphql::{Data, http::GraphiQLSource};
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
+use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 use entity::enums::Language;
+use futures_util::StreamExt;
 use sea_orm::{DatabaseConnection, DbBackend};
 use tracing_actix_web::{RequestId, TracingLogger};
 
@@ -17,7 +22,7 @@ use crate::{
     auth::{Actor, Caller},
     config::{Config, DemoData},
     db::{self, StatementCounter},
-    error::{ApiError, ApiResult, unauthenticated},
+    error::{ApiError, ApiResult, code, unauthenticated},
     graphql::{
         self, Exposure, PortalSchema, common::RequestContext, loaders,
         subscriptions::ConnectionSession,
@@ -33,6 +38,11 @@ pub struct AppState {
     pub schema: PortalSchema,
     pub services: Services,
     pub development: bool,
+    /// The largest request body read (`PORTAL_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// How long `POST /graphql` may take, reading its body included
+    /// (`PORTAL_REQUEST_TIMEOUT_SECS`).
+    pub request_timeout: Duration,
 }
 
 /// A bound, not yet running server.
@@ -115,9 +125,17 @@ impl Application {
             schema: graphql::build(services.clone(), exposure),
             services,
             development: config.is_development(),
+            max_body_bytes: config.max_body_bytes,
+            request_timeout: config.request_timeout,
         };
+        let production = !config.is_development();
+        let cors_origins = config.cors_origins.clone();
         let server = HttpServer::new(move || {
+            // The last `wrap` is the outermost: the log sees every answer and the security
+            // headers go on every answer, refusals of CORS included.
             App::new()
+                .wrap(cors(&cors_origins))
+                .wrap(security_headers(production))
                 .wrap(TracingLogger::default())
                 .app_data(web::Data::new(state.clone()))
                 .configure(routes)
@@ -169,22 +187,237 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/ready", web::get().to(ready));
 }
 
+/// The headers every answer carries. The API answers JSON only, so its policy forbids
+/// everything; the GraphiQL page sets its own (see [`graphiql`]).
+fn security_headers(production: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((header::CONTENT_SECURITY_POLICY, API_CONTENT_SECURITY_POLICY));
+    if production {
+        headers.add((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
+}
+
+/// The content security policy of every answer but the GraphiQL page.
+pub const API_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The content security policy of the development GraphiQL page: its scripts and styles come
+/// from unpkg.com and it talks to this server only.
+const GRAPHIQL_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
+     script-src 'unsafe-inline' https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; \
+     font-src https://unpkg.com data:; img-src https: data:; connect-src 'self' ws: wss:; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Cross-origin access for the pages of `origins` (`PORTAL_CORS_ORIGINS`) only: `GET`,
+/// `POST` and preflights, with the `Authorization` and `Content-Type` headers. No credentials:
+/// the API is signed in by a bearer token, never a cookie.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(600)
+}
+
+/// `answer`, unless it takes longer than `limit`: then `503` with `TIMEOUT`. Dropping the
+/// unfinished answer cancels its work (an open transaction rolls back); on PostgreSQL the
+/// statement timeout of `db::connect` also bounds each statement.
+async fn within(
+    limit: Duration,
+    request_id: &str,
+    answer: impl Future<Output = HttpResponse>,
+) -> HttpResponse {
+    if let Ok(response) = tokio::time::timeout(limit, answer).await {
+        return response;
+    }
+    tracing::warn!(
+        request_id,
+        seconds = limit.as_secs_f64(),
+        "request timed out"
+    );
+    let mut response = http_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        code::TIMEOUT,
+        &format!(
+            "The request took too long (the limit is {} seconds) and was stopped; nothing it \
+             started was kept. Quote the request id {request_id} if you report it.",
+            limit.as_secs()
+        ),
+    );
+    // The rest of an unread body would otherwise be taken for the next request.
+    response.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    response
+}
+
+/// An answer refused outside GraphQL execution, shaped as a GraphQL error:
+/// `{"errors":[{"message":…,"extensions":{"code":…}}]}`.
+fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    }))
+}
+
+/// Why a `POST /graphql` body was not read into a request.
+#[derive(Debug, PartialEq, Eq)]
+enum BodyRefusal {
+    /// Not `application/json` (`415`): forms and plain text are what a page of another site
+    /// can post without a preflight, so refusing them refuses cross-site request forgery.
+    MediaType,
+    /// A `Content-Encoding` other than `identity` (`415`).
+    Encoded,
+    /// Over `PORTAL_MAX_BODY_BYTES` (`413`).
+    TooLarge(usize),
+    /// The body broke off (`400`).
+    Unreadable,
+    /// A JSON array: batches are not served (`400`).
+    Batch,
+    /// Not a GraphQL request (`400`), with the parser's reason.
+    Malformed(String),
+}
+
+impl BodyRefusal {
+    fn response(&self) -> HttpResponse {
+        let (status, message) = match self {
+            Self::MediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "POST /graphql takes a JSON body: send `Content-Type: application/json`."
+                    .to_owned(),
+            ),
+            Self::Encoded => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Request bodies are not accepted compressed.".to_owned(),
+            ),
+            Self::TooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The request body is larger than the limit of {limit} bytes."),
+            ),
+            Self::Unreadable => (
+                StatusCode::BAD_REQUEST,
+                "The request body could not be read.".to_owned(),
+            ),
+            Self::Batch => (
+                StatusCode::BAD_REQUEST,
+                "Batched requests are not served: send one operation per request.".to_owned(),
+            ),
+            Self::Malformed(reason) => (
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "The body is not a GraphQL request (`{{\"query\": …, \"variables\": …}}`): \
+                     {reason}"
+                ),
+            ),
+        };
+        http_error(status, code::BAD_USER_INPUT, &message)
+    }
+}
+
+/// Whether a `Content-Type` is `application/json`, with no parameter but `charset=utf-8`.
+fn is_json(content_type: &str) -> bool {
+    let mut parts = content_type.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    essence.eq_ignore_ascii_case("application/json")
+        && parts.filter(|part| !part.is_empty()).all(|parameter| {
+            parameter.split_once('=').is_some_and(|(name, value)| {
+                name.trim().eq_ignore_ascii_case("charset")
+                    && value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            })
+        })
+}
+
+/// Reads the body of `POST /graphql` into one GraphQL request: JSON only, at most `limit`
+/// bytes, counted as the body arrives (a declared `Content-Length` over it is refused before
+/// reading anything), one operation (no batch).
+async fn read_request(
+    http: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<async_graphql::Request, BodyRefusal> {
+    let header = |name| {
+        http.headers()
+            .get(name)
+            .and_then(|value: &header::HeaderValue| value.to_str().ok())
+    };
+    if !header(header::CONTENT_TYPE).is_some_and(is_json) {
+        return Err(BodyRefusal::MediaType);
+    }
+    if header(header::CONTENT_ENCODING)
+        .is_some_and(|encoding| !encoding.trim().eq_ignore_ascii_case("identity"))
+    {
+        return Err(BodyRefusal::Encoded);
+    }
+    if header(header::CONTENT_LENGTH)
+        .and_then(|length| length.trim().parse::<u64>().ok())
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyRefusal::TooLarge(limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyRefusal::Unreadable)?;
+        if body.len() + chunk.len() > limit {
+            return Err(BodyRefusal::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    parse_request(&body)
+}
+
+/// One GraphQL request of a JSON body.
+fn parse_request(body: &[u8]) -> Result<async_graphql::Request, BodyRefusal> {
+    if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(BodyRefusal::Batch);
+    }
+    serde_json::from_slice(body).map_err(|error| BodyRefusal::Malformed(error.to_string()))
+}
+
+/// `POST /graphql`: one operation of a JSON body, within the time limit.
 async fn graphql_endpoint(
     state: web::Data<AppState>,
     http: HttpRequest,
     request_id: RequestId,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
+    payload: web::Payload,
+) -> HttpResponse {
     let request_id = request_id.to_string();
-    let actor = match bearer_token(&http) {
+    within(
+        state.request_timeout,
+        &request_id,
+        serve_graphql(&state, &http, request_id.clone(), payload),
+    )
+    .await
+}
+
+async fn serve_graphql(
+    state: &AppState,
+    http: &HttpRequest,
+    request_id: String,
+    payload: web::Payload,
+) -> HttpResponse {
+    let request = match read_request(http, payload, state.max_body_bytes).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal.response(),
+    };
+    let actor = match bearer_token(http) {
         Ok(None) => Actor::Anonymous,
         Ok(Some(token)) => match state.services.auth().authenticate(token).await {
             Ok(actor) => actor,
-            Err(error) => return refusal(error, &request_id),
+            Err(error) => return refusal(error, &request_id).respond_to(http),
         },
-        Err(error) => return refusal(error, &request_id),
+        Err(error) => return refusal(error, &request_id).respond_to(http),
     };
-    let language = request_language(&http, &actor);
+    let language = request_language(http, &actor);
     let caller = Caller {
         actor: actor.clone(),
         request_id,
@@ -192,11 +425,19 @@ async fn graphql_endpoint(
     };
     let loaders = loaders::for_request(state.services.clone(), actor);
     let context = RequestContext { caller, language };
-    state
-        .schema
-        .execute(request.into_inner().data(context).data(loaders))
-        .await
-        .into()
+    let mut response = GraphQLResponse::from(
+        state
+            .schema
+            .execute(request.data(context).data(loaders))
+            .await,
+    )
+    .respond_to(http);
+    // An answer depends on who asks: never stored, whatever the schema's cache hints say.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 /// What a WebSocket connection keeps of its upgrade request until `connection_init`.
@@ -363,9 +604,15 @@ pub fn parse_accept_language(header: &str) -> Option<Language> {
     ranked.first().map(|(_, _, language)| *language)
 }
 
+/// `GET /graphql` in development: the GraphiQL page (whatever the query string says: a query
+/// is never executed over `GET`).
 async fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            GRAPHIQL_CONTENT_SECURITY_POLICY,
+        ))
         .body(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -392,6 +639,69 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_json_bodies_are_graphql_requests() {
+        for json in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=\"UTF-8\"",
+        ] {
+            assert!(is_json(json), "{json}");
+        }
+        for other in [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "text/plain",
+            "text/plain; charset=utf-8",
+            "application/json; charset=latin1",
+            "application/jsonp",
+            "application/graphql",
+            "",
+        ] {
+            assert!(!is_json(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_batch_or_a_malformed_body_is_refused() {
+        assert_eq!(
+            parse_request(b" \n[{\"query\": \"{ a }\"}]").err(),
+            Some(BodyRefusal::Batch)
+        );
+        assert!(matches!(
+            parse_request(b"{\"query\": 42}"),
+            Err(BodyRefusal::Malformed(_))
+        ));
+        assert!(parse_request(b"{\"query\": \"{ a }\"}").is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_slow_answer_is_stopped_with_timeout() {
+        let limit = Duration::from_millis(50);
+        let fast = within(limit, "r1", async { HttpResponse::Ok().finish() }).await;
+        let slow = within(limit, "r2", async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            HttpResponse::Ok().finish()
+        })
+        .await;
+
+        assert_eq!(fast.status(), StatusCode::OK);
+        assert_eq!(slow.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = actix_web::body::to_bytes(slow.into_body())
+            .await
+            .map_err(|_| "body")
+            .and_then(|body| {
+                serde_json::from_slice::<serde_json::Value>(&body).map_err(|_| "json")
+            });
+        let body = body.unwrap_or_default();
+        assert_eq!(body["errors"][0]["extensions"]["code"], code::TIMEOUT);
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("took too long") && message.contains("r2"))
+        );
+    }
 
     #[test]
     fn accept_language_picks_the_best_spoken_language() {

@@ -206,3 +206,33 @@ async fn every_mutation_on_an_id_names_a_malformed_one() {
         );
     }
 }
+
+#[tokio::test]
+async fn graphiql_can_load_the_schema_in_development() {
+    // GraphiQL's own introspection query: its type references nest fourteen fields deep.
+    let app = spawn_app().await;
+    let type_ref = "kind name ofType { kind name ofType { kind name ofType { kind name \
+                    ofType { kind name ofType { kind name ofType { kind name ofType { kind \
+                    name } } } } } } }";
+    let query = format!(
+        "query IntrospectionQuery {{ __schema {{ queryType {{ name }} mutationType {{ name }} \
+         subscriptionType {{ name }} types {{ ...FullType }} directives {{ name description \
+         locations args {{ ...InputValue }} }} }} }} \
+         fragment FullType on __Type {{ kind name description fields(includeDeprecated: true) \
+         {{ name description args {{ ...InputValue }} type {{ ...TypeRef }} isDeprecated \
+         deprecationReason }} inputFields {{ ...InputValue }} interfaces {{ ...TypeRef }} \
+         enumValues(includeDeprecated: true) {{ name description isDeprecated \
+         deprecationReason }} possibleTypes {{ ...TypeRef }} }} \
+         fragment InputValue on __InputValue {{ name description type {{ ...TypeRef }} \
+         defaultValue }} fragment TypeRef on __Type {{ {type_ref} }}"
+    );
+
+    let data = app.data(&query, json!({})).await;
+
+    let types = data["__schema"]["types"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0);
+    assert!(types > 50, "the schema's types: {types}");
+    assert_eq!(data["__schema"]["subscriptionType"]["name"], "Subscription");
+}

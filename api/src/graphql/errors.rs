@@ -44,11 +44,15 @@ fn request_id(ctx: &ExtensionContext<'_>) -> String {
         .unwrap_or_default()
 }
 
-/// async-graphql's own messages for input values it could not read (`InputValueError`).
+/// async-graphql's own messages for input values it could not read (`InputValueError`), and
+/// for a variable the operation declares and uses but the request does not send (which its
+/// validation lets through when the variable is used where its type does not fit).
 fn is_input_coercion_error(error: &ServerError) -> bool {
     error.source.is_none()
         && (error.message.contains("Failed to parse \"")
-            || error.message.contains("Expected input type \""))
+            || error.message.contains("Expected input type \"")
+            || (error.message.starts_with("Variable ")
+                && error.message.ends_with(" is not defined.")))
 }
 
 /// async-graphql's refusal of a subscription sent over HTTP, where only WebSocket serves one.

@@ -10,6 +10,7 @@ pub mod enums;
 pub mod errors;
 pub mod events;
 pub mod guard;
+pub mod limits;
 pub mod loaders;
 pub mod organisations;
 pub mod projects;
@@ -49,14 +50,23 @@ pub struct Mutation(
 /// The portal's schema.
 pub type PortalSchema = Schema<Query, Mutation, Subscription>;
 
-/// Deepest selection accepted. The portal's own clients need 6 (projects → edges → node →
-/// events → edges → node → organiser → name is 8 with the connection wrappers).
-pub const MAX_DEPTH: usize = 12;
+/// Deepest selection accepted. The portal's own queries need 8 (projects → edges → node →
+/// events → edges → node → organiser → name); GraphiQL's introspection query needs 14, since
+/// its type references nest that deep. Complexity bounds the cost either way.
+pub const MAX_DEPTH: usize = 15;
 
 /// The most expensive query accepted, counting each field 1 and each connection `first ×` its
 /// node (see [`common::connection_complexity`]). 50 projects with partners and their first 20
 /// events cost about 6,500; 100 projects with 100 events each are refused.
 pub const MAX_COMPLEXITY: usize = 25_000;
+
+/// The deepest nesting of selection sets the parser's checks accept, counting fragments and
+/// inline fragments as a level each (async-graphql's default is 32). Checked before the
+/// document is validated, so that a cycle of fragments or a deeply nested text is refused
+/// cheaply; [`MAX_DEPTH`] is the limit clients meet first.
+pub const MAX_RECURSIVE_DEPTH: usize = 24;
+
+pub use limits::{MAX_ALIASES, MAX_DIRECTIVES, MAX_DOCUMENT_CHARS, MAX_SELECTIONS};
 
 /// Whether the schema is built for development (introspection on) or production (off).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +79,9 @@ fn builder(exposure: Exposure) -> SchemaBuilder<Query, Mutation, Subscription> {
     let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+        .limit_directives(MAX_DIRECTIVES)
+        .extension(limits::QueryLimits)
         .extension(errors::ErrorMasking)
         .extension(guard::RestrictionGate);
     match exposure {

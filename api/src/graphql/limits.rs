@@ -1,0 +1,317 @@
+//! Limits on the shape of a query document that async-graphql does not check by itself: the
+//! length of the document (refused before it is parsed), the number of fields in it (counted
+//! with every fragment spread expanded where it is used, so that 500 copies of one field, which
+//! async-graphql would merge into one, are refused all the same), the number of aliases of one
+//! field in one selection set, and the number of directives on any selection (async-graphql's
+//! own `limit_directives` looks at fields only, not at fragments).
+//!
+//! Every refusal is `BAD_USER_INPUT` with a message that names the limit, and, for aliases, the
+//! field.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use async_graphql::{
+    Request, ServerError, ServerResult, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    },
+    parser::{
+        Positioned,
+        types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+    },
+};
+
+use crate::error::code;
+
+/// The longest query document accepted, in characters. The portal's largest query (the
+/// project list with partners and events) is under 500; GraphiQL's introspection query under
+/// 2,000.
+pub const MAX_DOCUMENT_CHARS: usize = 20_000;
+
+/// The most fields one operation may select, counting each fragment spread as the fields of
+/// its fragment. The project list with partners and events selects 20; GraphiQL's
+/// introspection query about 180.
+pub const MAX_SELECTIONS: usize = 300;
+
+/// The most response keys (aliases, and the field's own name) one field may have in one
+/// selection set. The portal's clients use at most 2 (`events` and `firstOnly: events`).
+pub const MAX_ALIASES: usize = 20;
+
+/// The most directives on one field, fragment spread or inline fragment. Clients use at most
+/// one `@include` or `@skip`.
+pub const MAX_DIRECTIVES: usize = 4;
+
+/// Factory of [`QueryLimitsExtension`].
+pub struct QueryLimits;
+
+impl ExtensionFactory for QueryLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(QueryLimitsExtension)
+    }
+}
+
+/// See the module documentation.
+pub struct QueryLimitsExtension;
+
+fn refusal(message: String, pos: Option<async_graphql::Pos>) -> ServerError {
+    let mut error = ServerError::new(message, pos);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code::BAD_USER_INPUT);
+    error
+}
+
+/// The length check, cheap in bytes first (a character takes at least one byte).
+///
+/// # Errors
+/// `BAD_USER_INPUT` when `query` is longer than [`MAX_DOCUMENT_CHARS`].
+pub fn check_length(query: &str) -> ServerResult<()> {
+    if query.len() > MAX_DOCUMENT_CHARS && query.chars().count() > MAX_DOCUMENT_CHARS {
+        return Err(refusal(
+            format!(
+                "The query document is too long: at most {MAX_DOCUMENT_CHARS} characters \
+                 are accepted."
+            ),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// Walks the selection sets of one operation with the fragment spreads expanded.
+struct Walker<'a> {
+    document: &'a ExecutableDocument,
+    fields: usize,
+}
+
+impl<'a> Walker<'a> {
+    /// Walks `set`, whose fields share `keys` (field name → its response keys) with the
+    /// fragments spread into the same selection set.
+    fn walk(
+        &mut self,
+        set: &'a Positioned<SelectionSet>,
+        keys: &mut HashMap<&'a str, HashSet<&'a str>>,
+    ) -> ServerResult<()> {
+        for selection in &set.node.items {
+            let directives = selection.node.directives();
+            if directives.len() > MAX_DIRECTIVES {
+                return Err(refusal(
+                    format!(
+                        "Too many directives: at most {MAX_DIRECTIVES} are accepted on one \
+                         selection."
+                    ),
+                    Some(selection.pos),
+                ));
+            }
+            match &selection.node {
+                Selection::Field(field) => {
+                    self.fields += 1;
+                    if self.fields > MAX_SELECTIONS {
+                        return Err(refusal(
+                            format!(
+                                "The query selects too many fields: at most {MAX_SELECTIONS} \
+                                 are accepted, counting the fields of fragments where they \
+                                 are spread."
+                            ),
+                            Some(selection.pos),
+                        ));
+                    }
+                    let name = field.node.name.node.as_str();
+                    let response_keys = keys.entry(name).or_default();
+                    response_keys.insert(field.node.response_key().node.as_str());
+                    if response_keys.len() > MAX_ALIASES {
+                        return Err(refusal(
+                            format!(
+                                "Too many aliases of the field `{name}`: at most \
+                                 {MAX_ALIASES} are accepted in one selection set."
+                            ),
+                            Some(selection.pos),
+                        ));
+                    }
+                    self.walk(&field.node.selection_set, &mut HashMap::new())?;
+                }
+                Selection::InlineFragment(fragment) => {
+                    self.walk(&fragment.node.selection_set, keys)?;
+                }
+                Selection::FragmentSpread(spread) => {
+                    // An unknown fragment is refused by validation. A cycle of fragments
+                    // has been refused by the recursion depth limit before this walk.
+                    if let Some(fragment) =
+                        self.document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        self.walk(&fragment.node.selection_set, keys)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The document checks, once it is parsed.
+///
+/// # Errors
+/// `BAD_USER_INPUT` naming the limit the document goes over.
+pub fn check_document(document: &ExecutableDocument) -> ServerResult<()> {
+    let operations: Vec<_> = match &document.operations {
+        DocumentOperations::Single(operation) => vec![operation],
+        DocumentOperations::Multiple(operations) => operations.values().collect(),
+    };
+    for operation in operations {
+        if operation.node.directives.len() > MAX_DIRECTIVES {
+            return Err(refusal(
+                format!(
+                    "Too many directives: at most {MAX_DIRECTIVES} are accepted on an \
+                     operation."
+                ),
+                Some(operation.pos),
+            ));
+        }
+        let mut walker = Walker {
+            document,
+            fields: 0,
+        };
+        walker.walk(&operation.node.selection_set, &mut HashMap::new())?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl Extension for QueryLimitsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        check_length(&request.query)?;
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        check_document(&document)?;
+        Ok(document)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    fn check(query: &str) -> ServerResult<()> {
+        check_length(query)?;
+        check_document(&parse_query(query).expect("a valid document"))
+    }
+
+    fn message(query: &str) -> String {
+        check(query).expect_err("refused").message
+    }
+
+    #[test]
+    fn counts_aliases_across_fragments_of_one_selection_set() {
+        let aliases = |count: usize| {
+            (0..count)
+                .map(|index| format!("a{index}: projects {{ totalCount }}"))
+                .collect::<Vec<_>>()
+        };
+        let within = aliases(MAX_ALIASES).join(" ");
+        assert!(check(&format!("{{ {within} }}")).is_ok());
+
+        let half = aliases(MAX_ALIASES + 1);
+        let (first, second) = half.split_at(10);
+        let spread = format!(
+            "{{ {} ...F }} fragment F on Query {{ {} }}",
+            first.join(" "),
+            second.join(" ")
+        );
+        assert!(message(&spread).contains("`projects`"));
+        let inline = format!("{{ {} ... {{ {} }} }}", first.join(" "), second.join(" "));
+        assert!(message(&inline).contains("aliases"));
+    }
+
+    #[test]
+    fn the_same_alias_in_different_selection_sets_is_counted_apart() {
+        let set = (0..MAX_ALIASES)
+            .map(|index| format!("a{index}: title"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let query = format!("{{ project(id: \"x\") {{ {set} }} event(id: \"x\") {{ {set} }} }}");
+        assert!(check(&query).is_ok());
+    }
+
+    #[test]
+    fn counts_fields_with_fragments_expanded() {
+        let copies = "title ".repeat(MAX_SELECTIONS + 1);
+        assert!(message(&format!("{{ {copies} }}")).contains("too many fields"));
+
+        // 4 fragments each spreading the next twice: 2^4 × 20 fields from a short text.
+        let mut query = String::from("{ ...F0 }");
+        for level in 0..4 {
+            let next = level + 1;
+            query.push_str(&format!(
+                " fragment F{level} on Query {{ ...F{next} ...F{next} }}"
+            ));
+        }
+        query.push_str(&format!(
+            " fragment F4 on Query {{ {} }}",
+            "me { id } ".repeat(10)
+        ));
+        assert!(message(&query).contains("too many fields"));
+    }
+
+    #[test]
+    fn refuses_a_long_document_before_parsing() {
+        let long = format!("{{ me {{ id }} }}{}", " ".repeat(MAX_DOCUMENT_CHARS));
+        assert!(message(&long).contains("too long"));
+        // Characters, not bytes.
+        let cyrillic = format!(
+            "# {}\n{{ me {{ id }} }}",
+            "я".repeat(MAX_DOCUMENT_CHARS - 20)
+        );
+        assert!(check(&cyrillic).is_ok());
+    }
+
+    #[test]
+    fn refuses_many_directives_on_fragments() {
+        let directives = "@include(if: true) ".repeat(MAX_DIRECTIVES + 1);
+        assert!(
+            message(&format!("{{ ... {directives} {{ me {{ id }} }} }}")).contains("directives")
+        );
+    }
+
+    #[test]
+    fn graphiql_introspection_fits() {
+        let fields = |set: &str| set.to_owned();
+        let type_ref = "kind name ofType { kind name ofType { kind name ofType { kind name \
+                        ofType { kind name ofType { kind name ofType { kind name ofType { kind \
+                        name } } } } } } }";
+        let query = format!(
+            "query IntrospectionQuery {{ __schema {{ queryType {{ name }} mutationType {{ name }} \
+             subscriptionType {{ name }} types {{ ...FullType }} directives {{ name description \
+             locations args {{ ...InputValue }} }} }} }} \
+             fragment FullType on __Type {{ kind name description fields(includeDeprecated: \
+             true) {{ name description args {{ ...InputValue }} type {{ ...TypeRef }} \
+             isDeprecated deprecationReason }} inputFields {{ ...InputValue }} interfaces {{ \
+             ...TypeRef }} enumValues(includeDeprecated: true) {{ name description isDeprecated \
+             deprecationReason }} possibleTypes {{ ...TypeRef }} }} \
+             fragment InputValue on __InputValue {{ name description type {{ ...TypeRef }} \
+             defaultValue }} \
+             fragment TypeRef on __Type {{ {} }}",
+            fields(type_ref)
+        );
+        assert!(check(&query).is_ok(), "{:?}", check(&query));
+    }
+}
