@@ -687,24 +687,10 @@ impl Cases<'_> {
         let from = case.status;
         let mut update = case.into_active_model();
         update.status = Set(step.to);
-        update.version = Set(version + 1);
         update.updated_at = Set(now);
         change(&mut update, now);
         let txn = self.db.begin().await?;
-        let updated = referral_case::Entity::update(update)
-            .validate()?
-            .filter(referral_case::Column::Version.eq(version))
-            .exec(&txn)
-            .await;
-        let case = match updated {
-            Ok(case) => case,
-            Err(DbErr::RecordNotUpdated) => {
-                return Err(ApiError::Conflict(
-                    "Someone changed this case meanwhile; reload it and try again.".into(),
-                ));
-            }
-            Err(error) => return Err(error.into()),
-        };
+        let case = save_if_unchanged(&txn, update, version).await?;
         referral_transition::Model {
             id: Uuid::now_v7(),
             case_id: case.id,
@@ -885,23 +871,9 @@ impl Cases<'_> {
         update.consent_scope = Set(scope);
         update.consent_recorded_at = Set(Some(now));
         update.consent_recorded_by_id = Set(Some(member.account_id));
-        update.version = Set(version + 1);
         update.updated_at = Set(now);
         let txn = self.db.begin().await?;
-        let case = match referral_case::Entity::update(update)
-            .validate()?
-            .filter(referral_case::Column::Version.eq(version))
-            .exec(&txn)
-            .await
-        {
-            Ok(case) => case,
-            Err(DbErr::RecordNotUpdated) => {
-                return Err(ApiError::Conflict(
-                    "Someone changed this case meanwhile; reload it and try again.".into(),
-                ));
-            }
-            Err(error) => return Err(error.into()),
-        };
+        let case = save_if_unchanged(&txn, update, version).await?;
         audit::record(
             &txn,
             caller,
@@ -1104,6 +1076,29 @@ impl Cases<'_> {
             },
         )
         .await
+    }
+}
+
+/// Saves `update` of a case read at `version`, moving it to the next version, unless another
+/// writer changed the case meanwhile: of two concurrent changes, one wins and the other gets
+/// `CONFLICT`.
+async fn save_if_unchanged(
+    txn: &impl ConnectionTrait,
+    mut update: referral_case::ActiveModel,
+    version: i32,
+) -> ApiResult<referral_case::Model> {
+    update.version = Set(version + 1);
+    match referral_case::Entity::update(update)
+        .validate()?
+        .filter(referral_case::Column::Version.eq(version))
+        .exec(txn)
+        .await
+    {
+        Ok(case) => Ok(case),
+        Err(DbErr::RecordNotUpdated) => Err(ApiError::Conflict(
+            "Someone changed this case meanwhile; reload it and try again.".into(),
+        )),
+        Err(error) => Err(error.into()),
     }
 }
 
