@@ -12,9 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::helpers::{
-    TEST_JWT_SECRET, TestApp, accounts::LOGIN, error_codes, fixtures, spawn_app, spawn_app_with,
-};
+use crate::helpers::{TEST_JWT_SECRET, TestApp, error_codes, fixtures, spawn_app, spawn_app_with};
 
 const ME: &str = "{ me { id email role status mustChangePassword twoFactorEnabled } }";
 
@@ -745,5 +743,4 @@ async fn no_password_or_token_reaches_the_audit_log() {
     ] {
         assert!(!dump.contains(secret), "the audit log holds a secret");
     }
-    let _ = LOGIN;
 }

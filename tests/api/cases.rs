@@ -868,3 +868,34 @@ async fn case_numbers_are_unique_under_concurrency() {
     codes.dedup();
     assert_eq!(codes.len(), 8, "every case has its own number");
 }
+
+#[tokio::test]
+async fn a_list_of_cases_with_their_histories_costs_the_same_for_one_or_many() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let query = "query($first: Int) { referralCases(first: $first) { edges { node { code history { toStatus } } } } }";
+    for _ in 0..4 {
+        case_in(&app, &w, "ACCEPTED").await;
+    }
+    let statements = |first: i64| {
+        let app = &app;
+        let token = w.a.partner.access_token.clone();
+        async move {
+            // The fewest of three runs, as in the projects test: a loaded scheduler can split a
+            // batch, a loop over cases would cost one more statement per case in every run.
+            let mut fewest = u64::MAX;
+            for _ in 0..3 {
+                let before = app.statements.get();
+                let data = app.data_as(&token, query, json!({ "first": first })).await;
+                assert_eq!(nodes(&data["referralCases"]).len() as i64, first);
+                fewest = fewest.min(app.statements.get() - before);
+            }
+            fewest
+        }
+    };
+
+    let one = statements(1).await;
+    let four = statements(4).await;
+
+    assert_eq!(one, four, "the histories load in one batch");
+}

@@ -8,20 +8,17 @@ use entity::{referral_case, referral_transition};
 use super::{
     centres::ResourceCentre,
     common::{
-        DateRangeInput, PortalConnection, actor, caller, connection, page_args, parse_id, services,
-        to_id,
+        DateRangeInput, PortalConnection, actor, caller, connection, optional_id, page_args,
+        parse_id, services, to_id,
     },
     enums::{
         AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason, Region,
         RiskLevel, Sex,
     },
-    loaders::{CentreKey, Loaders, OrganisationKey},
+    loaders::{CaseHistoryKey, CentreKey, Loaders, OrganisationKey},
     organisations::Organisation,
 };
-use crate::{
-    error::ApiError,
-    services::cases::{self as case_rules, CaseFilter, Direction, Identifying, NewCase},
-};
+use crate::services::cases::{self as case_rules, CaseFilter, Direction, Identifying, NewCase};
 
 /// A referral of a survivor from one partner organisation to another.
 pub struct ReferralCase(pub referral_case::Model);
@@ -289,10 +286,11 @@ impl ReferralCase {
 
     /// The case's history, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<CaseTransition>> {
-        let rows = services(ctx)?
-            .cases()
-            .history(actor(ctx)?, self.0.id)
-            .await?;
+        let rows = ctx
+            .data::<Loaders>()?
+            .load_one(CaseHistoryKey(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(CaseTransition).collect())
     }
 
@@ -401,10 +399,6 @@ impl CaseQuery {
             .await?;
         Ok(connection(page, &args, ReferralCase))
     }
-}
-
-fn optional_id(id: Option<ID>, field: &str) -> Result<Option<uuid::Uuid>, ApiError> {
-    id.map(|id| parse_id(&id, field)).transpose()
 }
 
 #[derive(Default)]

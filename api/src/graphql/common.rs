@@ -69,6 +69,14 @@ pub fn parse_id(id: &ID, field: &str) -> ApiResult<Uuid> {
         .map_err(|_| ApiError::bad_input(field, format!("`{}` is not a valid id.", id.as_str())))
 }
 
+/// Reads an optional `ID` argument.
+///
+/// # Errors
+/// As [`parse_id`].
+pub fn optional_id(id: Option<ID>, field: &str) -> ApiResult<Option<Uuid>> {
+    id.map(|id| parse_id(&id, field)).transpose()
+}
+
 /// The `ID` of a row.
 pub fn to_id(id: Uuid) -> ID {
     ID(id.to_string())

@@ -7,7 +7,7 @@ use entity::event;
 use super::{
     common::{
         DateRangeInput, PortalConnection, Translations, TranslationsInput, actor, caller,
-        connection, page_args, parse_id, services, to_id, translated,
+        connection, optional_id, page_args, parse_id, services, to_id, translated,
     },
     enums::{EventKind, Region, ThematicArea},
     loaders::{Loaders, OrganisationKey, ProjectKey},
@@ -254,10 +254,6 @@ pub struct UpdateEventInput {
     pub participants_male: Option<i32>,
     pub participants_undisclosed: Option<i32>,
     pub summary: Option<TranslationsInput>,
-}
-
-fn optional_id(id: Option<ID>, field: &str) -> Result<Option<uuid::Uuid>, ApiError> {
-    id.map(|id| parse_id(&id, field)).transpose()
 }
 
 #[derive(Default)]

@@ -83,6 +83,27 @@ impl Loader<ProjectKey> for PortalLoader {
     }
 }
 
+/// The history of a referral case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CaseHistoryKey(pub Uuid);
+
+impl Loader<CaseHistoryKey> for PortalLoader {
+    type Value = Vec<entity::referral_transition::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CaseHistoryKey]) -> LoadResult<CaseHistoryKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let mut grouped: HashMap<CaseHistoryKey, Self::Value> = HashMap::new();
+        for row in self.services.cases().histories(&self.actor, &ids).await? {
+            grouped
+                .entry(CaseHistoryKey(row.case_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(grouped)
+    }
+}
+
 /// A resource centre by id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CentreKey(pub Uuid);

@@ -183,42 +183,36 @@ struct Step {
     /// Its audit action.
     audit: &'static str,
     /// Allowed (current status, acting party) pairs.
-    allowed: &'static [(CaseStatus, Party)],
+    allowed: &'static [(CaseStatus, CaseParty)],
     to: CaseStatus,
     change: CaseChange,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Party {
-    Referrer,
-    Receiver,
 }
 
 const SEND: Step = Step {
     name: "send",
     audit: "case.send",
-    allowed: &[(CaseStatus::Draft, Party::Referrer)],
+    allowed: &[(CaseStatus::Draft, CaseParty::Referrer)],
     to: CaseStatus::Referred,
     change: CaseChange::Referred,
 };
 const ACCEPT: Step = Step {
     name: "accept",
     audit: "case.accept",
-    allowed: &[(CaseStatus::Referred, Party::Receiver)],
+    allowed: &[(CaseStatus::Referred, CaseParty::Receiver)],
     to: CaseStatus::Accepted,
     change: CaseChange::Accepted,
 };
 const DECLINE: Step = Step {
     name: "decline",
     audit: "case.decline",
-    allowed: &[(CaseStatus::Referred, Party::Receiver)],
+    allowed: &[(CaseStatus::Referred, CaseParty::Receiver)],
     to: CaseStatus::Declined,
     change: CaseChange::Declined,
 };
 const START: Step = Step {
     name: "start service",
     audit: "case.start_service",
-    allowed: &[(CaseStatus::Accepted, Party::Receiver)],
+    allowed: &[(CaseStatus::Accepted, CaseParty::Receiver)],
     to: CaseStatus::InService,
     change: CaseChange::ServiceStarted,
 };
@@ -226,8 +220,8 @@ const CLOSE: Step = Step {
     name: "close",
     audit: "case.close",
     allowed: &[
-        (CaseStatus::InService, Party::Receiver),
-        (CaseStatus::Declined, Party::Referrer),
+        (CaseStatus::InService, CaseParty::Receiver),
+        (CaseStatus::Declined, CaseParty::Referrer),
     ],
     to: CaseStatus::Closed,
     change: CaseChange::Closed,
@@ -235,7 +229,7 @@ const CLOSE: Step = Step {
 const WITHDRAW: Step = Step {
     name: "withdraw",
     audit: "case.withdraw",
-    allowed: &[(CaseStatus::Referred, Party::Referrer)],
+    allowed: &[(CaseStatus::Referred, CaseParty::Referrer)],
     to: CaseStatus::Withdrawn,
     change: CaseChange::Withdrawn,
 };
@@ -243,9 +237,9 @@ const REFER_ONWARD: Step = Step {
     name: "refer onward",
     audit: "case.refer_onward",
     allowed: &[
-        (CaseStatus::Declined, Party::Referrer),
-        (CaseStatus::Accepted, Party::Receiver),
-        (CaseStatus::InService, Party::Receiver),
+        (CaseStatus::Declined, CaseParty::Referrer),
+        (CaseStatus::Accepted, CaseParty::Receiver),
+        (CaseStatus::InService, CaseParty::Receiver),
     ],
     to: CaseStatus::Referred,
     change: CaseChange::Referred,
@@ -254,15 +248,15 @@ const WITHDRAW_CONSENT: Step = Step {
     name: "withdraw consent",
     audit: "case.withdraw_consent",
     allowed: &[
-        (CaseStatus::Draft, Party::Referrer),
-        (CaseStatus::Referred, Party::Referrer),
-        (CaseStatus::Referred, Party::Receiver),
-        (CaseStatus::Accepted, Party::Referrer),
-        (CaseStatus::Accepted, Party::Receiver),
-        (CaseStatus::InService, Party::Referrer),
-        (CaseStatus::InService, Party::Receiver),
-        (CaseStatus::Declined, Party::Referrer),
-        (CaseStatus::Declined, Party::Receiver),
+        (CaseStatus::Draft, CaseParty::Referrer),
+        (CaseStatus::Referred, CaseParty::Referrer),
+        (CaseStatus::Referred, CaseParty::Receiver),
+        (CaseStatus::Accepted, CaseParty::Referrer),
+        (CaseStatus::Accepted, CaseParty::Receiver),
+        (CaseStatus::InService, CaseParty::Referrer),
+        (CaseStatus::InService, CaseParty::Receiver),
+        (CaseStatus::Declined, CaseParty::Referrer),
+        (CaseStatus::Declined, CaseParty::Receiver),
     ],
     to: CaseStatus::Closed,
     change: CaseChange::ConsentWithdrawn,
@@ -534,18 +528,24 @@ impl Cases<'_> {
         keyset().fetch(self.db, select, page).await
     }
 
-    /// The case's history, oldest first (non-identifying: statuses, reasons, comments).
+    /// The histories of the visible cases among `case_ids`, oldest step first, in one
+    /// statement (non-identifying: statuses, reasons, comments).
     ///
     /// # Errors
-    /// As [`Cases::get`].
-    pub async fn history(
+    /// Database errors.
+    pub async fn histories(
         &self,
         actor: &Actor,
-        case_id: Uuid,
+        case_ids: &[Uuid],
     ) -> ApiResult<Vec<referral_transition::Model>> {
-        self.get(actor, case_id).await?;
+        let visible = Query::select()
+            .column(referral_case::Column::Id)
+            .from(referral_case::Entity)
+            .cond_where(policy::visible_cases(actor))
+            .to_owned();
         Ok(referral_transition::Entity::find()
-            .filter(referral_transition::Column::CaseId.eq(case_id))
+            .filter(referral_transition::Column::CaseId.is_in(case_ids.iter().copied()))
+            .filter(referral_transition::Column::CaseId.in_subquery(visible))
             .order_by_asc(referral_transition::Column::At)
             .order_by_asc(referral_transition::Column::Id)
             .all(self.db)
@@ -639,11 +639,13 @@ impl Cases<'_> {
     }
 
     /// Checks that `step` is allowed now and that it is the caller's turn.
-    fn check_turn(caller: &Caller, case: &referral_case::Model, step: &Step) -> ApiResult<Party> {
+    fn check_turn(
+        caller: &Caller,
+        case: &referral_case::Model,
+        step: &Step,
+    ) -> ApiResult<CaseParty> {
         // Someone who is not a party never acts, whatever the status.
-        if policy::case_party(&caller.actor, case).is_none() {
-            return Err(ApiError::Forbidden);
-        }
+        let party = policy::case_party(&caller.actor, case).ok_or(ApiError::Forbidden)?;
         if !step.allowed.iter().any(|(from, _)| *from == case.status) {
             return Err(ApiError::bad_input(
                 "status",
@@ -654,11 +656,6 @@ impl Cases<'_> {
                 ),
             ));
         }
-        let party = match policy::case_party(&caller.actor, case) {
-            Some(CaseParty::Referrer) => Party::Referrer,
-            Some(CaseParty::Receiver) => Party::Receiver,
-            None => return Err(ApiError::Forbidden),
-        };
         if step
             .allowed
             .iter()
