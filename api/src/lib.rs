@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod exports;
 pub mod graphql;
 pub mod policy;
 pub mod services;

@@ -339,6 +339,18 @@ pub fn can_report_for(actor: &Actor, centre: &resource_centre::Model) -> bool {
     reach(actor) == Reach::Organisation(centre.operator_id)
 }
 
+/// Whether the actor reads exact figures of people served by the centres `operator_id` runs:
+/// its own members do (they submitted them); everyone else, the Programme Office included,
+/// reads them with small cells suppressed.
+pub fn reads_exact_people_served(actor: &Actor, operator_id: Uuid) -> bool {
+    reach(actor) == Reach::Organisation(operator_id)
+}
+
+/// Whether the actor may read the audit log: admins only.
+pub fn can_read_audit_log(actor: &Actor) -> bool {
+    actor.role() == Some(Role::Admin)
+}
+
 /// Centre reports the actor may read: all for the Programme Office; for partners those of the
 /// centres their organisation operates; the public none (it sees suppressed statistics only).
 pub fn visible_centre_reports(actor: &Actor) -> Condition {

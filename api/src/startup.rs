@@ -115,7 +115,8 @@ impl Application {
         };
         let services = Services::new(db, &config.auth)
             .with_case_events(case_events.clone())
-            .with_case_deadlines(config.case_deadlines);
+            .with_case_deadlines(config.case_deadlines)
+            .with_suppression_threshold(config.suppression_threshold);
         let exposure = if config.is_development() {
             Exposure::Development
         } else {
@@ -184,7 +185,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .route("/graphql/ws", web::get().to(subscriptions_endpoint))
         .route("/health", web::get().to(health))
-        .route("/ready", web::get().to(ready));
+        .route("/ready", web::get().to(ready))
+        .configure(crate::exports::routes);
 }
 
 /// The headers every answer carries. The API answers JSON only, so its policy forbids
@@ -533,7 +535,7 @@ fn init_token(payload: &serde_json::Value) -> ApiResult<Option<String>> {
 }
 
 /// The token of an `Authorization: Bearer …` header, if there is one.
-fn bearer_token(http: &HttpRequest) -> Result<Option<&str>, ApiError> {
+pub(crate) fn bearer_token(http: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(value) = http.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
