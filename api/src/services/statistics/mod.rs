@@ -242,20 +242,20 @@ impl Statistics<'_> {
                         .to(project_thematic_area::Column::ProjectId)
                         .into(),
                 );
-                Expr::col((
-                    project_thematic_area::Entity,
-                    project_thematic_area::Column::ThematicArea,
-                ))
-                .into()
+                column("project_thematic_area", "thematic_area")
             }
-            EventDimension::Kind => Expr::col((event::Entity, event::Column::Kind)).into(),
-            EventDimension::Region => Expr::col((event::Entity, event::Column::Region)).into(),
+            EventDimension::Kind => column("event", "kind"),
+            EventDimension::Region => column("event", "region"),
             EventDimension::Month => month_of_date(backend, "event", "starts_on"),
         };
-        let groups = event_figures(grouped.expr_as(key.clone(), "row_key").group_by(key))
-            .into_model::<Group>()
-            .all(self.db)
-            .await?;
+        let groups = event_figures(
+            grouped
+                .expr_as(Expr::cust(key.clone()), "row_key")
+                .group_by(Expr::cust(key)),
+        )
+        .into_model::<Group>()
+        .all(self.db)
+        .await?;
         let total = event_figures(scope.expr_as(Expr::val(ALL), "row_key"))
             .into_model::<Group>()
             .one(self.db)
@@ -325,18 +325,10 @@ impl Statistics<'_> {
             )
             .join(JoinType::InnerJoin, centre_report::Relation::Centre.def())
             .filter(people_conditions(filter));
-        let key_of = |dimension: PeopleDimension| -> Option<SimpleExpr> {
+        let key_of = |dimension: PeopleDimension| -> Option<String> {
             match dimension {
-                PeopleDimension::Service => Some(
-                    Expr::col((
-                        centre_report_line::Entity,
-                        centre_report_line::Column::Service,
-                    ))
-                    .into(),
-                ),
-                PeopleDimension::Region => Some(
-                    Expr::col((resource_centre::Entity, resource_centre::Column::Region)).into(),
-                ),
+                PeopleDimension::Service => Some(column("centre_report_line", "service")),
+                PeopleDimension::Region => Some(column("resource_centre", "region")),
                 PeopleDimension::Month => Some(month_of_date(backend, "centre_report", "month")),
                 // Sex is not a column: each line holds one count per sex.
                 PeopleDimension::Sex => None,
@@ -345,18 +337,17 @@ impl Statistics<'_> {
         for (alias, dimension) in [("row_key", Some(rows)), ("column_key", columns)] {
             let expr = dimension.and_then(key_of);
             match expr {
-                Some(expr) => select = select.expr_as(expr.clone(), alias).group_by(expr),
+                Some(key) => {
+                    select = select
+                        .expr_as(Expr::cust(key.clone()), alias)
+                        .group_by(Expr::cust(key));
+                }
                 None => select = select.expr_as(Expr::cust("CAST(NULL AS TEXT)"), alias),
             }
         }
-        let female = Expr::col((
-            centre_report_line::Entity,
-            centre_report_line::Column::Female,
-        ));
-        let male = Expr::col((centre_report_line::Entity, centre_report_line::Column::Male));
         let groups = select
-            .expr_as(sum(female), "first")
-            .expr_as(sum(male), "second")
+            .expr_as(sum("centre_report_line", "female"), "first")
+            .expr_as(sum("centre_report_line", "male"), "second")
             .expr_as(Expr::val(0_i64), "third")
             .expr_as(Expr::val(0_i64), "fourth")
             .into_model::<Group>()
@@ -452,27 +443,30 @@ impl Statistics<'_> {
             }
         }
         let backend = self.db.get_database_backend();
-        let key_of = |dimension: CaseDimension| -> SimpleExpr {
-            let column = |c: referral_case::Column| Expr::col((referral_case::Entity, c)).into();
+        let key_of = |dimension: CaseDimension| -> String {
             match dimension {
-                CaseDimension::Kind => column(referral_case::Column::Kind),
-                CaseDimension::Status => column(referral_case::Column::Status),
-                CaseDimension::Risk => column(referral_case::Column::Risk),
-                CaseDimension::Region => column(referral_case::Column::Region),
+                CaseDimension::Kind => column("referral_case", "kind"),
+                CaseDimension::Status => column("referral_case", "status"),
+                CaseDimension::Risk => column("referral_case", "risk"),
+                CaseDimension::Region => column("referral_case", "region"),
                 CaseDimension::Month => month_of_timestamp(backend, "referral_case", "referred_at"),
-                CaseDimension::Outcome => column(referral_case::Column::Outcome),
+                CaseDimension::Outcome => column("referral_case", "outcome"),
             }
         };
         let scope = referral_case::Entity::find()
             .select_only()
             .filter(case_conditions(filter));
         let mut select = scope.clone();
-        let row_expr = key_of(rows);
+        let row_key = key_of(rows);
         select = select
-            .expr_as(row_expr.clone(), "row_key")
-            .group_by(row_expr.clone());
+            .expr_as(Expr::cust(row_key.clone()), "row_key")
+            .group_by(Expr::cust(row_key.clone()));
         match columns.map(key_of) {
-            Some(expr) => select = select.expr_as(expr.clone(), "column_key").group_by(expr),
+            Some(key) => {
+                select = select
+                    .expr_as(Expr::cust(key.clone()), "column_key")
+                    .group_by(Expr::cust(key));
+            }
             None => select = select.expr_as(Expr::val(ALL), "column_key"),
         }
         let groups = select
@@ -507,7 +501,7 @@ impl Statistics<'_> {
         let row_keys = keys_of(Some(rows), counts.keys().map(|(r, _)| r).collect())?;
         let column_keys = keys_of(columns, counts.keys().map(|(_, c)| c).collect())?;
         let medians = self
-            .median_hours(backend, scope, row_expr, &row_keys)
+            .median_hours(backend, scope, &row_key, &row_keys)
             .await?;
         Ok(self.table(row_keys, column_keys, &counts, true, Some(medians)))
     }
@@ -518,41 +512,39 @@ impl Statistics<'_> {
         &self,
         backend: DbBackend,
         scope: Select<referral_case::Entity>,
-        row_expr: SimpleExpr,
+        row_key: &str,
         row_keys: &[String],
     ) -> ApiResult<Medians> {
         let hours = match backend {
-            DbBackend::Sqlite => Expr::cust(
+            DbBackend::Sqlite => {
                 "(julianday(\"referral_case\".\"first_response_at\") - \
-                 julianday(\"referral_case\".\"referred_at\")) * 24.0",
-            ),
-            _ => Expr::cust(
+                 julianday(\"referral_case\".\"referred_at\")) * 24.0"
+            }
+            _ => {
                 "CAST(EXTRACT(EPOCH FROM (\"referral_case\".\"first_response_at\" - \
-                 \"referral_case\".\"referred_at\")) AS DOUBLE PRECISION) / 3600.0",
-            ),
+                 \"referral_case\".\"referred_at\")) AS DOUBLE PRECISION) / 3600.0"
+            }
         };
         let answered = scope.filter(referral_case::Column::FirstResponseAt.is_not_null());
         let mut medians = Medians::default();
         let mut by_key = HashMap::new();
         for per_row in [true, false] {
-            let key: SimpleExpr = if per_row {
-                row_expr.clone()
+            // One window per row key, or one over everything for the table's median.
+            let (key, partition) = if per_row {
+                (row_key.to_owned(), format!("PARTITION BY {row_key}"))
             } else {
-                Expr::val(ALL).into()
+                (format!("'{ALL}'"), String::new())
             };
             let ranked = answered
                 .clone()
-                .expr_as(key.clone(), "row_key")
-                .expr_as(hours.clone(), "hours")
+                .expr_as(Expr::cust(format!("CAST({key} AS TEXT)")), "row_key")
+                .expr_as(Expr::cust(hours), "hours")
                 .expr_as(
-                    Expr::cust_with_exprs(
-                        "ROW_NUMBER() OVER (PARTITION BY $1 ORDER BY $2)",
-                        [key.clone(), hours.clone()],
-                    ),
+                    Expr::cust(format!("ROW_NUMBER() OVER ({partition} ORDER BY {hours})")),
                     "position",
                 )
                 .expr_as(
-                    Expr::cust_with_exprs("COUNT(*) OVER (PARTITION BY $1)", [key.clone()]),
+                    Expr::cust(format!("COUNT(*) OVER ({partition})")),
                     "answered",
                 )
                 .into_query();
@@ -621,20 +613,27 @@ impl Statistics<'_> {
     }
 }
 
-fn sum(expr: Expr) -> SimpleExpr {
-    Expr::cust_with_exprs("COALESCE(SUM($1), 0)", [expr.into()])
+/// `"table"."column"`: the statistics' SQL is written from such fixed names and the dialects'
+/// functions only, never from input, so it needs no parameters.
+fn column(table: &str, column: &str) -> String {
+    format!("\"{table}\".\"{column}\"")
+}
+
+/// The sum of a count column, zero when there are no rows.
+fn sum(table: &str, name: &str) -> SimpleExpr {
+    // The cast: SQLite would otherwise describe the sum as REAL.
+    Expr::cust(format!(
+        "CAST(COALESCE(SUM({}), 0) AS BIGINT)",
+        column(table, name)
+    ))
 }
 
 fn event_figures(select: Select<event::Entity>) -> Select<event::Entity> {
-    let column = |c: event::Column| Expr::col((event::Entity, c));
     select
         .expr_as(Expr::cust("COUNT(*)"), "first")
-        .expr_as(sum(column(event::Column::ParticipantsFemale)), "second")
-        .expr_as(sum(column(event::Column::ParticipantsMale)), "third")
-        .expr_as(
-            sum(column(event::Column::ParticipantsUndisclosed)),
-            "fourth",
-        )
+        .expr_as(sum("event", "participants_female"), "second")
+        .expr_as(sum("event", "participants_male"), "third")
+        .expr_as(sum("event", "participants_undisclosed"), "fourth")
         .expr_as(Expr::cust("CAST(NULL AS TEXT)"), "column_key")
 }
 
@@ -713,20 +712,21 @@ fn case_conditions(filter: &StatisticsFilter) -> Condition {
 }
 
 /// `YYYY-MM` of a date column.
-fn month_of_date(backend: DbBackend, table: &str, column: &str) -> SimpleExpr {
+fn month_of_date(backend: DbBackend, table: &str, name: &str) -> String {
     match backend {
-        DbBackend::Sqlite => Expr::cust(format!("substr(\"{table}\".\"{column}\", 1, 7)")),
-        _ => Expr::cust(format!("to_char(\"{table}\".\"{column}\", 'YYYY-MM')")),
+        DbBackend::Sqlite => format!("substr({}, 1, 7)", column(table, name)),
+        _ => format!("to_char({}, 'YYYY-MM')", column(table, name)),
     }
 }
 
 /// `YYYY-MM` of a timestamp column, in UTC.
-fn month_of_timestamp(backend: DbBackend, table: &str, column: &str) -> SimpleExpr {
+fn month_of_timestamp(backend: DbBackend, table: &str, name: &str) -> String {
     match backend {
-        DbBackend::Sqlite => Expr::cust(format!("strftime('%Y-%m', \"{table}\".\"{column}\")")),
-        _ => Expr::cust(format!(
-            "to_char(\"{table}\".\"{column}\" AT TIME ZONE 'UTC', 'YYYY-MM')"
-        )),
+        DbBackend::Sqlite => format!("strftime('%Y-%m', {})", column(table, name)),
+        _ => format!(
+            "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM')",
+            column(table, name)
+        ),
     }
 }
 
