@@ -22,7 +22,7 @@ use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, Iterable, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait,
     Select,
-    sea_query::{Alias, Expr, Query, SimpleExpr},
+    sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -209,6 +209,12 @@ struct Group {
 }
 
 #[derive(Debug, FromQueryResult)]
+struct Span {
+    first: Option<String>,
+    last: Option<String>,
+}
+
+#[derive(Debug, FromQueryResult)]
 struct MedianRow {
     row_key: Option<String>,
     answered: i64,
@@ -231,15 +237,25 @@ impl Statistics<'_> {
         let scope = event::Entity::find()
             .select_only()
             .filter(policy::visible_events(actor))
-            .filter(event_conditions(filter));
+            .filter(event_conditions(actor, filter));
         let mut grouped = scope.clone();
         let key = match dimension {
             EventDimension::ThematicArea => {
+                // Only the areas of projects the reader may see: a partner organising an event
+                // under an internal project of others must not learn that project's areas (the
+                // event counts under `NONE` for it, as its list shows no project).
+                let visible = policy::visible_project_ids(actor);
                 grouped = grouped.join(
                     JoinType::LeftJoin,
                     event::Entity::belongs_to(project_thematic_area::Entity)
                         .from(event::Column::ProjectId)
                         .to(project_thematic_area::Column::ProjectId)
+                        .on_condition(move |_, areas| {
+                            Condition::all().add(
+                                Expr::col((areas, project_thematic_area::Column::ProjectId))
+                                    .in_subquery(visible.clone()),
+                            )
+                        })
                         .into(),
                 );
                 column("project_thematic_area", "thematic_area")
@@ -373,17 +389,29 @@ impl Statistics<'_> {
                     .or_default() += value;
             }
         }
-        let keys_of = |dimension: Option<PeopleDimension>, seen: BTreeSet<&String>| {
+        // Months run over the period, or without one over every month with any report: a
+        // span taken from the filtered rows would tell when one centre began or stopped
+        // reporting, and an empty one that its hidden totals are zero.
+        let span = if rows == PeopleDimension::Month || columns == Some(PeopleDimension::Month) {
+            self.month_span(
+                centre_report::Entity::find().select_only(),
+                &month_of_date(backend, "centre_report", "month"),
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        let keys_of = |dimension: Option<PeopleDimension>| {
             Ok::<_, ApiError>(match dimension {
                 None => vec![ALL.to_owned()],
                 Some(PeopleDimension::Service) => codes::<CentreService>(),
                 Some(PeopleDimension::Region) => codes::<Region>(),
-                Some(PeopleDimension::Month) => months(&filter.period, seen.into_iter())?,
+                Some(PeopleDimension::Month) => months(&filter.period, span.iter())?,
                 Some(PeopleDimension::Sex) => SEXES.iter().map(|s| (*s).to_owned()).collect(),
             })
         };
-        let row_keys = keys_of(Some(rows), counts.keys().map(|(r, _)| r).collect())?;
-        let column_keys = keys_of(columns, counts.keys().map(|(_, c)| c).collect())?;
+        let row_keys = keys_of(Some(rows))?;
+        let column_keys = keys_of(columns)?;
         let exact = self.reads_exact_people_served(actor, filter).await?;
         Ok(self.table(row_keys, column_keys, &counts, !exact, None))
     }
@@ -484,7 +512,19 @@ impl Statistics<'_> {
                 .entry((or_none(group.row_key), or_none(group.column_key)))
                 .or_default() += group.first;
         }
-        let keys_of = |dimension: Option<CaseDimension>, seen: BTreeSet<&String>| {
+        // As for people served: months of the period, or of all referred cases.
+        let span = if rows == CaseDimension::Month || columns == Some(CaseDimension::Month) {
+            self.month_span(
+                referral_case::Entity::find()
+                    .select_only()
+                    .filter(referral_case::Column::ReferredAt.is_not_null()),
+                &month_of_timestamp(backend, "referral_case", "referred_at"),
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        let keys_of = |dimension: Option<CaseDimension>| {
             Ok::<_, ApiError>(match dimension {
                 None => vec![ALL.to_owned()],
                 Some(CaseDimension::Kind) => codes::<CaseKind>(),
@@ -494,16 +534,35 @@ impl Statistics<'_> {
                     .collect(),
                 Some(CaseDimension::Risk) => codes::<RiskLevel>(),
                 Some(CaseDimension::Region) => codes::<Region>(),
-                Some(CaseDimension::Month) => months(&filter.period, seen.into_iter())?,
+                Some(CaseDimension::Month) => months(&filter.period, span.iter())?,
                 Some(CaseDimension::Outcome) => with_none(codes::<CaseOutcome>()),
             })
         };
-        let row_keys = keys_of(Some(rows), counts.keys().map(|(r, _)| r).collect())?;
-        let column_keys = keys_of(columns, counts.keys().map(|(_, c)| c).collect())?;
+        let row_keys = keys_of(Some(rows))?;
+        let column_keys = keys_of(columns)?;
         let medians = self
             .median_hours(backend, scope, &row_key, &row_keys)
             .await?;
         Ok(self.table(row_keys, column_keys, &counts, true, Some(medians)))
+    }
+
+    /// The first and the last month (`YYYY-MM`) of `select`'s rows, by `month`.
+    async fn month_span<E: EntityTrait>(
+        &self,
+        select: Select<E>,
+        month: &str,
+    ) -> ApiResult<Vec<String>> {
+        let span = select
+            .expr_as(Expr::cust(format!("MIN({month})")), "first")
+            .expr_as(Expr::cust(format!("MAX({month})")), "last")
+            .into_model::<Span>()
+            .one(self.db)
+            .await?;
+        Ok(span
+            .into_iter()
+            .flat_map(|span| [span.first, span.last])
+            .flatten()
+            .collect())
     }
 
     /// Median hours from referral to first answer, per row key and overall, computed in SQL
@@ -637,7 +696,7 @@ fn event_figures(select: Select<event::Entity>) -> Select<event::Entity> {
         .expr_as(Expr::cust("CAST(NULL AS TEXT)"), "column_key")
 }
 
-fn event_conditions(filter: &StatisticsFilter) -> Condition {
+fn event_conditions(actor: &Actor, filter: &StatisticsFilter) -> Condition {
     let mut condition = Condition::all();
     if let Some(from) = filter.period.from {
         condition = condition.add(event::Column::StartsOn.gte(from));
@@ -650,13 +709,7 @@ fn event_conditions(filter: &StatisticsFilter) -> Condition {
     }
     if let Some(area) = filter.thematic_area {
         condition = condition.add(
-            event::Column::ProjectId.in_subquery(
-                Query::select()
-                    .column(project_thematic_area::Column::ProjectId)
-                    .from(project_thematic_area::Entity)
-                    .and_where(project_thematic_area::Column::ThematicArea.eq(area))
-                    .to_owned(),
-            ),
+            event::Column::ProjectId.in_subquery(policy::visible_project_ids_in_area(actor, area)),
         );
     }
     if let Some(organisation_id) = filter.organisation_id {
@@ -744,8 +797,8 @@ fn with_none(mut codes: Vec<String>) -> Vec<String> {
     codes
 }
 
-/// Every month from the period's first to its last; without a period, from the first month
-/// with data to the last.
+/// Every month from the period's first to its last; where the period is open, from the first
+/// or to the last of the months `seen`.
 fn months<'a>(
     period: &DateRange,
     seen: impl Iterator<Item = &'a String>,

@@ -150,8 +150,10 @@ pub fn suppress(table: &Extended, threshold: i64) -> Vec<bool> {
         }
     }
     if (0..table.len()).any(|i| hidden[i] && is_recoverable(table, &hidden, i)) {
-        // Unreachable by the argument above (hiding everything leaves no equation with a known
-        // side), kept as a guard: never publish a table we could not protect.
+        // Never publish a table we could not protect. Hiding everything protects any table with
+        // at least one row and one column (no equation is left with a known side, and adding
+        // one to an inner count, its row and column totals and the grand total keeps them all);
+        // a table without rows has only zero totals, and nothing to protect.
         hidden.iter_mut().for_each(|h| *h = true);
     }
     hidden
@@ -324,6 +326,13 @@ mod tests {
         })
     }
 
+    fn tiny_tables() -> impl Strategy<Value = Extended> {
+        (1_usize..=3, 1_usize..=3).prop_flat_map(|(rows, columns)| {
+            proptest::collection::vec(0_i64..3, rows * columns)
+                .prop_map(move |inner| Extended::from_inner(rows, columns, &inner))
+        })
+    }
+
     fn two_by_two() -> impl Strategy<Value = Extended> {
         proptest::collection::vec(0_i64..6, 4).prop_map(|inner| Extended::from_inner(2, 2, &inner))
     }
@@ -361,10 +370,11 @@ mod tests {
             }
         }
 
-        /// The graph test agrees with brute force on arbitrary hiding patterns.
+        /// The graph test agrees with brute force on arbitrary hiding patterns, over counts
+        /// small enough (0 to 2) that zeros, which cannot go down, are everywhere.
         #[test]
         fn the_graph_test_matches_brute_force(
-            table in small_tables(),
+            table in tiny_tables(),
             pattern in proptest::collection::vec(any::<bool>(), 16),
         ) {
             let hidden: Vec<bool> = (0..table.len()).map(|i| pattern[i % pattern.len()]).collect();
