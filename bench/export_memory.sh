@@ -18,14 +18,19 @@ URL="${PG%/*}/$DB"
 PORT=18181
 BIN=target/release/portal
 CSV=$(mktemp)
-trap 'rm -f "$CSV"' EXIT
+pid=
+trap 'rm -f "$CSV"; [ -z "$pid" ] || kill "$pid" 2>/dev/null || true' EXIT
 [ -x "$BIN" ] || { echo "build first: cargo build --release -p api" >&2; exit 1; }
+if curl -sf "http://127.0.0.1:$PORT/health" >/dev/null; then
+    echo "port $PORT is taken; stop what runs there first" >&2
+    exit 1
+fi
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 100000)
 
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 graphql() {
-    curl -sf -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
+    curl -s -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
         ${TOKEN:+-H "Authorization: Bearer $TOKEN"} -d "$1"
 }
 
@@ -37,7 +42,7 @@ for n in "${sizes[@]}"; do
     DATABASE_URL="$URL" PORTAL_LISTEN="127.0.0.1:$PORT" PORTAL_LOG_FORMAT=json RUST_LOG=warn \
         "$BIN" serve >/dev/null 2>&1 &
     pid=$!
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
+    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
     kill "$pid"; wait "$pid" || true
     have=$(psql "$URL" -Atc "SELECT count(*) FROM event")
     copies=$(( (n + have - 1) / have - 1 ))
@@ -54,12 +59,14 @@ for n in "${sizes[@]}"; do
     psql "$URL" -qc "VACUUM ANALYZE event"
     rows=$(psql "$URL" -Atc "SELECT count(*) FROM event")
 
-    DATABASE_URL="$URL" PORTAL_LISTEN="127.0.0.1:$PORT" PORTAL_DEMO_DATA=false RUST_LOG=warn \
+    DATABASE_URL="$URL" PORTAL_LISTEN="127.0.0.1:$PORT" PORTAL_DEMO_DATA=never RUST_LOG=warn \
         "$BIN" serve >/dev/null 2>&1 &
     pid=$!
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
-    TOKEN=$(graphql '{"query":"mutation { login(email: \"staff@portal.example.tj\", password: \"Demo-Programme-Officer-2026\") { accessToken } }"}' |
-        sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
+    TOKEN=
+    login=$(graphql '{"query":"mutation { login(email: \"staff@portal.example.tj\", password: \"Demo-Programme-Officer-2026\") { accessToken } }"}')
+    TOKEN=$(sed -nE 's/.*"accessToken":"([^"]+)".*/\1/p' <<<"$login")
+    [ -n "$TOKEN" ] || { echo "staff login failed: $login" >&2; exit 1; }
     graphql '{"query":"{ events(first: 20) { totalCount } }"}' >/dev/null
     before=$(hwm "$pid")
     start=$(date +%s.%N)

@@ -549,9 +549,38 @@ async fn a_previous_receiver_keeps_only_the_non_identifying_history() {
         new_receiver["referralCase"]["identifying"]["survivorName"],
         NAME
     );
+    // B's decline answered the first referral; C has not answered yet, so the case has no
+    // first answer until C's, which comes after the onward referral.
+    let pending = app
+        .data_as(&w.c.partner.access_token, VIEW, json!({ "id": id }))
+        .await;
+    assert_eq!(pending["referralCase"]["firstResponseAt"], Value::Null);
     assert_eq!(
         status(&act(&app, &w.c.manager, ACCEPT, &id).await),
         "ACCEPTED"
+    );
+    let answered = app
+        .data_as(
+            &w.c.partner.access_token,
+            "query($id: ID!) { referralCase(id: $id) { firstResponseAt history { toStatus at } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let history = answered["referralCase"]["history"]
+        .as_array()
+        .expect("history");
+    let onward_at = history
+        .iter()
+        .rev()
+        .find(|step| step["toStatus"] == "REFERRED")
+        .and_then(|step| step["at"].as_str())
+        .expect("the onward referral");
+    let first_answer = answered["referralCase"]["firstResponseAt"]
+        .as_str()
+        .expect("C answered");
+    assert!(
+        first_answer >= onward_at,
+        "{first_answer} is before the referral it answers ({onward_at})"
     );
 }
 

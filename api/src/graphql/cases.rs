@@ -246,6 +246,8 @@ impl ReferralCase {
         case_rules::is_overdue(&self.0, Utc::now())
     }
 
+    /// When the current receiver first answered (accepted or declined); null until then. An
+    /// onward referral starts the wait again.
     async fn first_response_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_response_at
     }

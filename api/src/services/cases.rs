@@ -1040,6 +1040,9 @@ impl Cases<'_> {
             update.receiving_centre_id = Set(receiving_centre_id);
             update.referred_at = Set(Some(now));
             update.response_due_at = Set(Some(now + due));
+            // The new receiver has not answered yet: the time to a first answer is measured
+            // from the latest referral (the earlier answer stays in the history).
+            update.first_response_at = Set(None);
         })
         .await
     }

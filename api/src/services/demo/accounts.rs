@@ -8,6 +8,7 @@ use entity::{
     enums::{AccountStatus, Language, Role},
 };
 use sea_orm::DbErr;
+use uuid::Uuid;
 
 use super::{demo_id, org_id};
 use crate::auth::password;
@@ -69,6 +70,24 @@ fn role(code: &str) -> Result<(Role, Language), DbErr> {
     }
 }
 
+/// A demo account's id (accounts are all created at `created_at`).
+fn account_id(login: &DemoLogin, created_at: DateTime<Utc>) -> Result<Uuid, DbErr> {
+    demo_id(&format!("account:{}", login.email), created_at)
+}
+
+/// The demo account of the organisation with demo key `organisation`, if it has one: the
+/// account that acts for it in the demo's referral cases.
+pub(super) fn member_of(
+    organisation: &str,
+    created_at: DateTime<Utc>,
+) -> Result<Option<Uuid>, DbErr> {
+    DEMO_LOGINS
+        .iter()
+        .find(|login| login.organisation == Some(organisation))
+        .map(|login| account_id(login, created_at))
+        .transpose()
+}
+
 /// The demo account rows, with freshly hashed passwords (on the blocking pool).
 pub(super) async fn demo_accounts(created_at: DateTime<Utc>) -> Result<Vec<account::Model>, DbErr> {
     let mut accounts = Vec::with_capacity(DEMO_LOGINS.len());
@@ -78,7 +97,7 @@ pub(super) async fn demo_accounts(created_at: DateTime<Utc>) -> Result<Vec<accou
             .await
             .map_err(|error| DbErr::Custom(format!("hashing a demo password: {error}")))?;
         accounts.push(account::Model {
-            id: demo_id(&format!("account:{}", login.email), created_at)?,
+            id: account_id(login, created_at)?,
             email: login.email.to_owned(),
             display_name: login.display_name.to_owned(),
             role,

@@ -1,33 +1,38 @@
 //! Demo data for development: organisations, projects, events and resource centres built from
-//! the public texts about the Programme Office (`shared/context/`), plus a year of monthly
-//! reports from the Women's Resource Centres and shelters.
+//! the public texts about the Programme Office (`shared/context/`), a year of monthly reports
+//! from the Women's Resource Centres and shelters, one account per role, and some sixty referral
+//! cases with their histories over the last eighteen months (see [`cases`]).
 //!
 //! Every row is deterministic: ids are UUIDv7 whose time is the row's own creation time and
 //! whose other bits are a stable hash of a stable key (`org:gulrukhsor`, `event:...`), and no
 //! time is read from the clock. So loading is idempotent by primary key: a second load inserts
 //! nothing, and two databases loaded apart hold identical rows.
 //!
-//! No accounts, sessions, referral cases or audit entries are made here.
+//! The referral cases carry no survivor-identifying data: those columns hold ciphertext under
+//! the data key from the server's configuration, which the loader does not have, so they stay
+//! NULL. No sessions or audit entries are made here.
 
 mod accounts;
+mod cases;
 mod centres;
 mod data;
 mod events;
 mod projects;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use entity::{
-    centre_report, centre_report_line, centre_service,
+    case_code_counter, centre_report, centre_report_line, centre_service,
     enums::{CentreKind, CentreService, OrganisationKind, ProjectStatus, Region, Visibility},
     event,
     localized::CodeList,
-    organisation, project, project_partner, project_region, project_thematic_area, resource_centre,
+    organisation, project, project_partner, project_region, project_thematic_area, referral_case,
+    referral_transition, resource_centre,
 };
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, ModelTrait,
-    PaginatorTrait, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    ModelTrait, PaginatorTrait, QueryFilter, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -62,6 +67,8 @@ pub struct DemoSummary {
     pub centre_reports: u64,
     /// Rows in `account`.
     pub accounts: u64,
+    /// Rows in `referral_case`.
+    pub referral_cases: u64,
 }
 
 /// Loads the demo data; idempotent: loading twice adds nothing the second time. All in one
@@ -72,7 +79,7 @@ pub struct DemoSummary {
 /// Any database error; nothing is written then.
 pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, DbErr> {
     let demo = Demo::build()?;
-    let accounts = accounts::demo_accounts(at(date(ORGANISATIONS_ENTERED)?, 9)).await?;
+    let accounts = accounts::demo_accounts(accounts_created()?).await?;
     let txn = db.begin().await?;
     // Parents before children, for the foreign keys.
     insert(&txn, &demo.organisations).await?;
@@ -86,6 +93,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, DbErr> {
     insert(&txn, &demo.reports).await?;
     insert(&txn, &demo.report_lines).await?;
     insert(&txn, &accounts).await?;
+    insert_cases(&txn, &demo).await?;
     let summary = DemoSummary {
         organisations: organisation::Entity::find().count(&txn).await?,
         projects: project::Entity::find().count(&txn).await?,
@@ -93,9 +101,57 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, DbErr> {
         centres: resource_centre::Entity::find().count(&txn).await?,
         centre_reports: centre_report::Entity::find().count(&txn).await?,
         accounts: entity::account::Entity::find().count(&txn).await?,
+        referral_cases: referral_case::Entity::find().count(&txn).await?,
     };
     txn.commit().await?;
     Ok(summary)
+}
+
+/// Inserts the demo cases (after the accounts that opened them and act in their histories)
+/// and raises each year's case counter to the demo's last number, unless it is higher already.
+///
+/// A demo case whose code a case opened through the API already holds (the demo loaded into a
+/// database that was in use) is left out with its history, rather than failing the load.
+async fn insert_cases(txn: &DatabaseTransaction, demo: &Demo) -> Result<(), DbErr> {
+    let taken: HashSet<Uuid> = referral_case::Entity::find()
+        .filter(referral_case::Column::Code.is_in(demo.cases.iter().map(|case| case.code.clone())))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|existing| {
+            demo.cases
+                .iter()
+                .find(|case| case.code == existing.code && case.id != existing.id)
+                .map(|case| case.id)
+        })
+        .collect();
+    let cases: Vec<referral_case::Model> = demo
+        .cases
+        .iter()
+        .filter(|case| !taken.contains(&case.id))
+        .cloned()
+        .collect();
+    let transitions: Vec<referral_transition::Model> = demo
+        .transitions
+        .iter()
+        .filter(|step| !taken.contains(&step.case_id))
+        .cloned()
+        .collect();
+    insert(txn, &cases).await?;
+    insert(txn, &transitions).await?;
+    insert(txn, &demo.case_counters).await?;
+    for counter in &demo.case_counters {
+        case_code_counter::Entity::update_many()
+            .col_expr(
+                case_code_counter::Column::LastValue,
+                Expr::value(counter.last_value),
+            )
+            .filter(case_code_counter::Column::Year.eq(counter.year))
+            .filter(case_code_counter::Column::LastValue.lt(counter.last_value))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// True when the demo data is already present (used to load on first start only).
@@ -148,6 +204,9 @@ struct Demo {
     services: Vec<centre_service::Model>,
     reports: Vec<centre_report::Model>,
     report_lines: Vec<centre_report_line::Model>,
+    cases: Vec<referral_case::Model>,
+    transitions: Vec<referral_transition::Model>,
+    case_counters: Vec<case_code_counter::Model>,
 }
 
 /// When the demo's organisations and their first records were entered.
@@ -159,6 +218,8 @@ const AS_OF: &str = "2026-11-16";
 /// The first of the twelve reported months (November 2025 to October 2026).
 const FIRST_REPORT_MONTH: &str = "2025-11-01";
 const REPORT_MONTHS: u32 = 12;
+/// The first day of the eighteen months the referral cases span (to `AS_OF`).
+const FIRST_CASE_DAY: &str = "2025-05-01";
 
 impl Demo {
     fn build() -> Result<Self, DbErr> {
@@ -167,6 +228,7 @@ impl Demo {
         let projects = demo.add_projects(&orgs)?;
         demo.add_events(&orgs, &projects)?;
         demo.add_centres(&orgs)?;
+        demo.add_cases(&orgs)?;
         Ok(demo)
     }
 
@@ -334,7 +396,7 @@ impl Demo {
         let entered = at(date(CENTRES_ENTERED)?, 9);
         let first_month = date(FIRST_REPORT_MONTH)?;
         for (index, row) in CENTRES.iter().enumerate() {
-            let id = demo_id(&format!("centre:{}", row.key), entered)?;
+            let id = centre_id(row.key)?;
             let last_verified_at = row.verified.map(date).transpose()?.map(|day| at(day, 10));
             let name = row.name.localized();
             let address = row.address.localized();
@@ -380,6 +442,20 @@ impl Demo {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Adds the referral cases, their histories and the case counters.
+    fn add_cases(&mut self, orgs: &HashMap<&'static str, Uuid>) -> Result<(), DbErr> {
+        let built = cases::build(
+            orgs,
+            accounts_created()?,
+            at(date(FIRST_CASE_DAY)?, 0),
+            at(date(AS_OF)?, 9),
+        )?;
+        self.cases = built.cases;
+        self.transitions = built.transitions;
+        self.case_counters = built.counters;
         Ok(())
     }
 
@@ -482,6 +558,16 @@ fn org_id(key: &str) -> Result<Uuid, DbErr> {
     demo_id(&format!("org:{key}"), at(date(ORGANISATIONS_ENTERED)?, 9))
 }
 
+/// A centre's id from its key (centres are all entered at one time).
+fn centre_id(key: &str) -> Result<Uuid, DbErr> {
+    demo_id(&format!("centre:{key}"), at(date(CENTRES_ENTERED)?, 9))
+}
+
+/// When the demo accounts were created (their ids depend on it).
+fn accounts_created() -> Result<DateTime<Utc>, DbErr> {
+    Ok(at(date(ORGANISATIONS_ENTERED)?, 9))
+}
+
 /// FNV-1a, then a SplitMix64 finaliser for well-spread bits. Unlike `std`'s hasher it is the
 /// same on every platform and Rust version, so ids and figures never change.
 fn stable_hash(key: &str) -> u64 {
@@ -535,9 +621,10 @@ fn bad_data(message: String) -> DbErr {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
-
-    use entity::enums::{EventKind, PartnerRole, ThematicArea};
+    use entity::enums::{
+        CaseKind, CaseOutcome, CaseStatus, DeclineReason, EventKind, PartnerRole, RiskLevel,
+        ThematicArea,
+    };
     use sea_orm::Iterable;
 
     use super::*;
@@ -582,6 +669,8 @@ mod tests {
             .chain(demo.events.iter().map(|row| row.id))
             .chain(demo.centres.iter().map(|row| row.id))
             .chain(demo.reports.iter().map(|row| row.id))
+            .chain(demo.cases.iter().map(|row| row.id))
+            .chain(demo.transitions.iter().map(|row| row.id))
             .collect();
         assert!(ids.iter().all(|id| id.get_version_num() == 7));
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
@@ -834,5 +923,209 @@ mod tests {
         for row in &demo.projects {
             assert!(row.search_text.contains(&row.code.to_lowercase()));
         }
+    }
+
+    /// Each case's history, oldest step first.
+    fn histories(demo: &Demo) -> HashMap<Uuid, Vec<&referral_transition::Model>> {
+        let mut histories: HashMap<Uuid, Vec<&referral_transition::Model>> = HashMap::new();
+        for step in &demo.transitions {
+            histories.entry(step.case_id).or_default().push(step);
+        }
+        for history in histories.values_mut() {
+            history.sort_by_key(|step| (step.at, step.id));
+        }
+        histories
+    }
+
+    #[test]
+    fn referral_cases_cover_the_workflow() {
+        let demo = demo();
+        assert!(
+            (55..=65).contains(&demo.cases.len()),
+            "{}",
+            demo.cases.len()
+        );
+        let count = |status: CaseStatus| demo.cases.iter().filter(|c| c.status == status).count();
+        assert!((2..=3).contains(&count(CaseStatus::Draft)));
+        for status in CaseStatus::iter() {
+            assert!(count(status) >= 2, "{status:?}: {}", count(status));
+        }
+        let referred: Vec<&referral_case::Model> = demo
+            .cases
+            .iter()
+            .filter(|c| c.referred_at.is_some())
+            .collect();
+        // Enough of each kind and risk that the statistics show them unsuppressed.
+        for kind in CaseKind::iter() {
+            let n = referred.iter().filter(|c| c.kind == kind).count();
+            assert!(n >= 5, "{kind:?}: {n}");
+        }
+        for risk in RiskLevel::iter() {
+            assert!(referred.iter().filter(|c| c.risk == risk).count() >= 5);
+        }
+        let outcomes: HashSet<CaseOutcome> = demo.cases.iter().filter_map(|c| c.outcome).collect();
+        assert_eq!(outcomes.len(), CaseOutcome::iter().count());
+        let reasons: HashSet<DeclineReason> =
+            demo.transitions.iter().filter_map(|t| t.reason).collect();
+        assert_eq!(reasons.len(), DeclineReason::iter().count());
+        let regions: HashSet<Region> = demo.cases.iter().map(|c| c.region).collect();
+        assert!(regions.len() >= 5, "{regions:?}");
+        // Both demo partner organisations refer and receive, several times each.
+        for key in ["gulrukhsor", "oksana"] {
+            let id = org_id(key).expect("id");
+            let referring = demo
+                .cases
+                .iter()
+                .filter(|c| c.referring_organisation_id == id)
+                .count();
+            let receiving = demo
+                .cases
+                .iter()
+                .filter(|c| c.receiving_organisation_id == Some(id))
+                .count();
+            assert!(referring >= 10 && receiving >= 10, "{key}");
+        }
+        // Onward referrals: the case moved on to a third organisation.
+        let onward = demo
+            .transitions
+            .iter()
+            .filter(|t| {
+                t.to_status == CaseStatus::Referred
+                    && t.from_status.is_some_and(|s| s != CaseStatus::Draft)
+            })
+            .count();
+        assert!(onward >= 2, "{onward} onward referrals");
+    }
+
+    #[test]
+    fn each_case_agrees_with_its_history() {
+        let demo = demo();
+        let histories = histories(&demo);
+        let first = at(date(FIRST_CASE_DAY).expect("date"), 0);
+        let as_of = at(as_of(), 9);
+        let demo_accounts: HashMap<Uuid, Option<Uuid>> = DEMO_LOGINS
+            .iter()
+            .map(|login| {
+                let id = demo_id(
+                    &format!("account:{}", login.email),
+                    accounts_created().expect("time"),
+                )
+                .expect("id");
+                (id, login.organisation.map(|key| org_id(key).expect("id")))
+            })
+            .collect();
+        assert_eq!(
+            demo.transitions.len(),
+            histories.values().map(Vec::len).sum::<usize>()
+        );
+        for case in &demo.cases {
+            let code = &case.code;
+            let history = &histories[&case.id];
+            // The identifying data is never in the demo.
+            assert!(case.survivor_name.is_none() && case.contact_phone.is_none());
+            assert!(case.address.is_none() && case.notes.is_none());
+            // Opened as a draft, then one step per version, each from the status before.
+            assert_eq!(history[0].from_status, None, "{code}");
+            assert_eq!(history[0].to_status, CaseStatus::Draft, "{code}");
+            assert_eq!(history[0].at, case.created_at, "{code}");
+            if let Some(send) = history.get(1) {
+                assert_eq!(send.from_status, Some(CaseStatus::Draft), "{code}");
+                assert_eq!(send.to_status, CaseStatus::Referred, "{code}");
+            }
+            for pair in history.windows(2) {
+                assert_eq!(pair[1].from_status, Some(pair[0].to_status), "{code}");
+                assert!(pair[0].at < pair[1].at, "{code}");
+            }
+            let last = history.last().expect("a history");
+            assert_eq!(last.to_status, case.status, "{code}");
+            assert_eq!(last.at, case.updated_at, "{code}");
+            assert_eq!(usize::try_from(case.version).ok(), Some(history.len()));
+            assert!(
+                case.created_at >= first && case.updated_at <= as_of,
+                "{code}"
+            );
+            // Every step by a demo account of the organisation that acted.
+            for step in history {
+                assert_eq!(
+                    demo_accounts.get(&step.actor_account_id),
+                    Some(&step.actor_organisation_id),
+                    "{code}"
+                );
+            }
+            assert_eq!(
+                demo_accounts.get(&case.created_by_id),
+                Some(&Some(case.referring_organisation_id))
+            );
+            // Times and fields as the workflow sets them.
+            let referred = case.status != CaseStatus::Draft;
+            assert_eq!(case.referred_at.is_some(), referred, "{code}");
+            assert_eq!(case.receiving_organisation_id.is_some(), referred, "{code}");
+            if let (Some(sent), Some(due)) = (case.referred_at, case.response_due_at) {
+                let hours = if case.risk == RiskLevel::High { 24 } else { 72 };
+                assert_eq!(due - sent, chrono::Duration::hours(hours), "{code}");
+            }
+            let answered = history
+                .iter()
+                .find(|t| matches!(t.to_status, CaseStatus::Accepted | CaseStatus::Declined));
+            assert_eq!(case.first_response_at, answered.map(|t| t.at), "{code}");
+            let ended = matches!(case.status, CaseStatus::Closed | CaseStatus::Withdrawn);
+            assert_eq!(case.closed_at.is_some(), ended, "{code}");
+            assert_eq!(
+                case.outcome.is_some(),
+                case.status == CaseStatus::Closed,
+                "{code}"
+            );
+            let erased = case.outcome == Some(CaseOutcome::ConsentWithdrawn);
+            assert_eq!(case.erased_at.is_some(), erased, "{code}");
+            assert_eq!(
+                case.consent_given,
+                !erased && case.consent_recorded_at.is_some()
+            );
+            if case.consent_recorded_at.is_some() {
+                assert_eq!(case.consent_recorded_by_id, Some(case.created_by_id));
+                assert!(case.consent_scope.is_some());
+            } else {
+                assert_eq!(
+                    case.status,
+                    CaseStatus::Draft,
+                    "{code}: sent without consent"
+                );
+            }
+            for step in history
+                .iter()
+                .filter(|t| t.reason == Some(DeclineReason::Other))
+            {
+                assert!(step.comment.is_some(), "{code}");
+            }
+        }
+    }
+
+    #[test]
+    fn case_codes_run_on_per_year_and_the_counters_end_at_the_last() {
+        let demo = demo();
+        let mut cases: Vec<&referral_case::Model> = demo.cases.iter().collect();
+        cases.sort_by_key(|c| (c.created_at, c.id));
+        let mut numbers: HashMap<i32, Vec<i32>> = HashMap::new();
+        for case in cases {
+            let (prefix, number) = case.code.rsplit_once('-').expect("RC-year-number");
+            assert_eq!(prefix, format!("RC-{}", case.created_at.year()));
+            assert_eq!(number.len(), 6);
+            numbers
+                .entry(case.created_at.year())
+                .or_default()
+                .push(number.parse().expect("digits"));
+        }
+        assert_eq!(numbers.len(), 2, "cases in 2025 and 2026");
+        for (year, numbers) in &numbers {
+            let expected: Vec<i32> = (1..=i32::try_from(numbers.len()).expect("fits")).collect();
+            assert_eq!(numbers, &expected, "{year}");
+            let counter = demo
+                .case_counters
+                .iter()
+                .find(|c| c.year == *year)
+                .expect("a counter for the year");
+            assert_eq!(Some(&counter.last_value), numbers.last());
+        }
+        assert_eq!(demo.case_counters.len(), numbers.len());
     }
 }

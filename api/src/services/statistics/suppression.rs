@@ -357,8 +357,8 @@ mod tests {
         #[test]
         fn no_hidden_entry_can_be_worked_out(table in small_tables()) {
             let hidden = suppress(&table, T);
-            for index in 0..table.len() {
-                prop_assert!(hidden[index] || table.entries[index] >= T);
+            for (hidden, value) in hidden.iter().zip(&table.entries) {
+                prop_assert!(*hidden || *value >= T);
             }
             let varies = brute_force_varies(&table, &hidden, 1);
             for index in (0..table.len()).filter(|&i| hidden[i]) {
