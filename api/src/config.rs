@@ -54,6 +54,9 @@ pub struct Config {
     pub database_statement_timeout: Option<Duration>,
     /// Origins (`https://host[:port]`) whose pages may call the API from a browser.
     pub cors_origins: Vec<String>,
+    /// The bearer token `/metrics` asks for (`PORTAL_METRICS_TOKEN`). Without one, `/metrics`
+    /// is open in development and off in production.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Secrets and rules of signing in.
@@ -266,7 +269,15 @@ impl Config {
             Some(list) => parse_origins(&list)?,
             None => Vec::new(),
         };
+        let metrics_token = match lookup("PORTAL_METRICS_TOKEN") {
+            Some(token) if token.len() < 16 => {
+                bail!("PORTAL_METRICS_TOKEN must be at least 16 characters long")
+            }
+            Some(token) => Some(SecretString::from(token)),
+            None => None,
+        };
         Ok(Self {
+            metrics_token,
             auth,
             case_deadlines,
             max_body_bytes,

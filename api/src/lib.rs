@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod policy;
 pub mod services;
 pub mod startup;

@@ -5,10 +5,11 @@ use std::{net::IpAddr, net::TcpListener, time::Duration};
 use actix_cors::Cors;
 use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer, Responder,
-    dev::Server,
+    body::MessageBody,
+    dev::{Server, ServiceRequest, ServiceResponse},
     guard,
     http::{Method, StatusCode, header},
-    middleware::DefaultHeaders,
+    middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
 use async_graphql::{Data, http::GraphiQLSource};
@@ -16,6 +17,8 @@ use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 use entity::enums::Language;
 use futures_util::StreamExt;
 use sea_orm::{DatabaseConnection, DbBackend};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
@@ -27,6 +30,7 @@ use crate::{
         self, Exposure, PortalSchema, common::RequestContext, loaders,
         subscriptions::ConnectionSession,
     },
+    metrics::{self, Metrics},
     services::Services,
     services::case_events::CaseEventBus,
     services::demo::demo_logins,
@@ -43,6 +47,10 @@ pub struct AppState {
     /// How long `POST /graphql` may take, reading its body included
     /// (`PORTAL_REQUEST_TIMEOUT_SECS`).
     pub request_timeout: Duration,
+    /// What `/metrics` reports.
+    pub metrics: Metrics,
+    /// The token `/metrics` asks for (`PORTAL_METRICS_TOKEN`), if any.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// A bound, not yet running server.
@@ -121,22 +129,26 @@ impl Application {
         } else {
             Exposure::Production
         };
+        let metrics = Metrics::new(&statements)?;
         let state = AppState {
             schema: graphql::build(services.clone(), exposure),
             services,
             development: config.is_development(),
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
+            metrics,
+            metrics_token: config.metrics_token.clone(),
         };
         let production = !config.is_development();
         let cors_origins = config.cors_origins.clone();
         let server = HttpServer::new(move || {
-            // The last `wrap` is the outermost: the log sees every answer and the security
-            // headers go on every answer, refusals of CORS included.
+            // The last `wrap` is the outermost: the log and the metrics see every answer and
+            // the security headers go on every answer, refusals of CORS included.
             App::new()
                 .wrap(cors(&cors_origins))
                 .wrap(security_headers(production))
                 .wrap(TracingLogger::default())
+                .wrap(from_fn(record_request))
                 .app_data(web::Data::new(state.clone()))
                 .configure(routes)
         })
@@ -184,7 +196,70 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .route("/graphql/ws", web::get().to(subscriptions_endpoint))
         .route("/health", web::get().to(health))
-        .route("/ready", web::get().to(ready));
+        .route("/ready", web::get().to(ready))
+        .route("/metrics", web::get().to(metrics_endpoint));
+}
+
+/// Counts every answer in `/metrics` by its route pattern (never the raw path, which may
+/// carry ids), method and status, and times it to its headers.
+async fn record_request(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> actix_web::Result<ServiceResponse<impl MessageBody>> {
+    let started = std::time::Instant::now();
+    let metrics = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.metrics.clone());
+    let method = metrics::method_label(request.method());
+    let answer = next.call(request).await;
+    if let Some(metrics) = metrics {
+        let (route, status) = match &answer {
+            Ok(response) => (
+                response.request().match_pattern(),
+                response.status().as_u16(),
+            ),
+            Err(error) => (None, error.as_response_error().status_code().as_u16()),
+        };
+        metrics.observe_http(
+            route.as_deref().unwrap_or("unmatched"),
+            method,
+            status,
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    answer
+}
+
+/// `GET /metrics`: the Prometheus text. With `PORTAL_METRICS_TOKEN` set it asks for that
+/// token as `Authorization: Bearer …`; without it, it is open in development and off in
+/// production, so that nothing about the server is public by default.
+async fn metrics_endpoint(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse {
+    match &state.metrics_token {
+        Some(expected) => {
+            let given = bearer_token(&http).ok().flatten().unwrap_or_default();
+            // Comparing digests takes the same time wherever the texts first differ.
+            let digest = |text: &str| Sha256::digest(text.as_bytes());
+            if digest(given) != digest(expected.expose_secret()) {
+                return http_error(
+                    StatusCode::UNAUTHORIZED,
+                    code::UNAUTHENTICATED,
+                    "/metrics needs the metrics token (PORTAL_METRICS_TOKEN) as \
+                     `Authorization: Bearer …`.",
+                );
+            }
+        }
+        None if !state.development => {
+            return http_error(
+                StatusCode::FORBIDDEN,
+                code::FORBIDDEN,
+                "/metrics is off: set PORTAL_METRICS_TOKEN to scrape it with that token.",
+            );
+        }
+        None => {}
+    }
+    HttpResponse::Ok()
+        .content_type(metrics::CONTENT_TYPE)
+        .body(state.metrics.render(state.services.pool_state()))
 }
 
 /// The headers every answer carries. The API answers JSON only, so its policy forbids
@@ -235,11 +310,13 @@ fn cors(origins: &[String]) -> Cors {
 async fn within(
     limit: Duration,
     request_id: &str,
+    metrics: &Metrics,
     answer: impl Future<Output = HttpResponse>,
 ) -> HttpResponse {
     if let Ok(response) = tokio::time::timeout(limit, answer).await {
         return response;
     }
+    metrics.graphql_error(code::TIMEOUT);
     tracing::warn!(
         request_id,
         seconds = limit.as_secs_f64(),
@@ -394,6 +471,7 @@ async fn graphql_endpoint(
     within(
         state.request_timeout,
         &request_id,
+        &state.metrics,
         serve_graphql(&state, &http, request_id.clone(), payload),
     )
     .await
@@ -407,15 +485,22 @@ async fn serve_graphql(
 ) -> HttpResponse {
     let request = match read_request(http, payload, state.max_body_bytes).await {
         Ok(request) => request,
-        Err(refusal) => return refusal.response(),
+        Err(refusal) => {
+            state.metrics.graphql_error(code::BAD_USER_INPUT);
+            return refusal.response();
+        }
     };
     let actor = match bearer_token(http) {
-        Ok(None) => Actor::Anonymous,
-        Ok(Some(token)) => match state.services.auth().authenticate(token).await {
-            Ok(actor) => actor,
-            Err(error) => return refusal(error, &request_id).respond_to(http),
-        },
-        Err(error) => return refusal(error, &request_id).respond_to(http),
+        Ok(None) => Ok(Actor::Anonymous),
+        Ok(Some(token)) => state.services.auth().authenticate(token).await,
+        Err(error) => Err(error),
+    };
+    let actor = match actor {
+        Ok(actor) => actor,
+        Err(error) => {
+            state.metrics.graphql_error(error.code());
+            return refusal(error, &request_id).respond_to(http);
+        }
     };
     let language = request_language(http, &actor);
     let caller = Caller {
@@ -425,13 +510,17 @@ async fn serve_graphql(
     };
     let loaders = loaders::for_request(state.services.clone(), actor);
     let context = RequestContext { caller, language };
-    let mut response = GraphQLResponse::from(
+    let answer = state
+        .schema
+        .execute(request.data(context).data(loaders))
+        .await;
+    for error in &answer.errors {
+        let code = graphql::errors::code_of(error);
         state
-            .schema
-            .execute(request.data(context).data(loaders))
-            .await,
-    )
-    .respond_to(http);
+            .metrics
+            .graphql_error(code.as_deref().unwrap_or(code::INTERNAL));
+    }
+    let mut response = GraphQLResponse::from(answer).respond_to(http);
     // An answer depends on who asks: never stored, whatever the schema's cache hints say.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -443,6 +532,10 @@ async fn serve_graphql(
 /// What a WebSocket connection keeps of its upgrade request until `connection_init`.
 struct Upgrade {
     services: Services,
+    metrics: Metrics,
+    /// Counts the connection in `/metrics` while it lives: kept in the connection's data
+    /// after `connection_init`.
+    gauge: metrics::SubscriptionGauge,
     request_id: String,
     client_ip: Option<IpAddr>,
     accept_language: Option<Language>,
@@ -458,6 +551,8 @@ async fn subscriptions_endpoint(
 ) -> actix_web::Result<HttpResponse> {
     let upgrade = Upgrade {
         services: state.services.clone(),
+        metrics: state.metrics.clone(),
+        gauge: state.metrics.subscription_opened(),
         request_id: request_id.to_string(),
         client_ip: http.peer_addr().map(|address| address.ip()),
         accept_language: accept_language(&http),
@@ -495,6 +590,8 @@ async fn connection_init(
     let mut data = Data::default();
     data.insert(loaders::for_request(upgrade.services, actor));
     data.insert(RequestContext { caller, language });
+    data.insert(upgrade.metrics);
+    data.insert(upgrade.gauge);
     if let Some(session) = session {
         data.insert(session);
     }
@@ -679,8 +776,9 @@ mod tests {
     #[tokio::test]
     async fn a_slow_answer_is_stopped_with_timeout() {
         let limit = Duration::from_millis(50);
-        let fast = within(limit, "r1", async { HttpResponse::Ok().finish() }).await;
-        let slow = within(limit, "r2", async {
+        let metrics = Metrics::new(&StatementCounter::default()).expect("metrics");
+        let fast = within(limit, "r1", &metrics, async { HttpResponse::Ok().finish() }).await;
+        let slow = within(limit, "r2", &metrics, async {
             tokio::time::sleep(Duration::from_secs(5)).await;
             HttpResponse::Ok().finish()
         })

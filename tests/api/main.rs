@@ -12,6 +12,7 @@ mod helpers;
 mod http;
 mod limits;
 mod matrix;
+mod metrics;
 mod migrations;
 mod organisations;
 mod projects;
