@@ -57,6 +57,10 @@ pub struct Config {
     /// The bearer token `/metrics` asks for (`PORTAL_METRICS_TOKEN`). Without one, `/metrics`
     /// is open in development and off in production.
     pub metrics_token: Option<SecretString>,
+    /// Query cost allowed per minute per account and per client address.
+    pub cost_budgets: crate::rate_limit::CostBudgets,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`PORTAL_TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 /// Secrets and rules of signing in.
@@ -276,8 +280,34 @@ impl Config {
             Some(token) => Some(SecretString::from(token)),
             None => None,
         };
+        let budget = |name: &str, default: u32| -> anyhow::Result<std::num::NonZeroU32> {
+            match lookup(name) {
+                Some(value) => value
+                    .parse()
+                    .ok()
+                    .with_context(|| format!("{name} must be a positive number")),
+                None => std::num::NonZeroU32::new(default)
+                    .with_context(|| format!("{name} has no default")),
+            }
+        };
+        let cost_budgets = crate::rate_limit::CostBudgets {
+            per_account: budget(
+                "PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE",
+                crate::rate_limit::DEFAULT_ACCOUNT_COST_PER_MINUTE,
+            )?,
+            per_address: budget(
+                "PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE",
+                crate::rate_limit::DEFAULT_ADDRESS_COST_PER_MINUTE,
+            )?,
+        };
+        let trusted_proxies = match lookup("PORTAL_TRUSTED_PROXIES") {
+            Some(list) => crate::proxies::TrustedProxies::parse(&list)?,
+            None => crate::proxies::TrustedProxies::default(),
+        };
         Ok(Self {
             metrics_token,
+            cost_budgets,
+            trusted_proxies,
             auth,
             case_deadlines,
             max_body_bytes,
@@ -423,6 +453,34 @@ mod tests {
                 "{origin}"
             );
         }
+    }
+
+    #[test]
+    fn reads_the_rate_limits_and_trusted_proxies() -> anyhow::Result<()> {
+        let defaults = config(&[])?;
+        assert_eq!(
+            defaults.cost_budgets,
+            crate::rate_limit::CostBudgets::default()
+        );
+        assert!(defaults.trusted_proxies.is_empty());
+        assert!(defaults.metrics_token.is_none());
+        let set = config(&[
+            ("PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE", "100"),
+            ("PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE", "1000"),
+            ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+        ])?;
+        assert_eq!(set.cost_budgets.per_account.get(), 100);
+        assert_eq!(set.cost_budgets.per_address.get(), 1000);
+        assert!(!set.trusted_proxies.is_empty());
+        for (name, value) in [
+            ("PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE", "0"),
+            ("PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE", "many"),
+            ("PORTAL_TRUSTED_PROXIES", "proxy.internal"),
+            ("PORTAL_METRICS_TOKEN", "short"),
+        ] {
+            assert!(config(&[(name, value)]).is_err(), "{name}={value}");
+        }
+        Ok(())
     }
 
     #[test]

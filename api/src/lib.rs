@@ -13,6 +13,8 @@ pub mod error;
 pub mod graphql;
 pub mod metrics;
 pub mod policy;
+pub mod proxies;
+pub mod rate_limit;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

@@ -31,6 +31,8 @@ use crate::{
         subscriptions::ConnectionSession,
     },
     metrics::{self, Metrics},
+    proxies::TrustedProxies,
+    rate_limit::CostLimiter,
     services::Services,
     services::case_events::CaseEventBus,
     services::demo::demo_logins,
@@ -51,6 +53,23 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The token `/metrics` asks for (`PORTAL_METRICS_TOKEN`), if any.
     pub metrics_token: Option<SecretString>,
+    /// The query-cost budgets per account and client address.
+    pub cost_limiter: CostLimiter,
+    /// The proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl AppState {
+    /// The client address of `http`: its peer, or what a trusted proxy says the client is.
+    /// The rate limits, the sign-in limit and the audit log all use this one.
+    fn client_address(&self, http: &HttpRequest) -> Option<IpAddr> {
+        let forwarded = http
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|value| value.to_str().ok());
+        self.trusted_proxies
+            .client_address(http.peer_addr().map(|peer| peer.ip()), forwarded)
+    }
 }
 
 /// A bound, not yet running server.
@@ -136,6 +155,8 @@ impl Application {
             development: config.is_development(),
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
+            cost_limiter: CostLimiter::new(config.cost_budgets, metrics.clone()),
+            trusted_proxies: config.trusted_proxies.clone(),
             metrics,
             metrics_token: config.metrics_token.clone(),
         };
@@ -506,13 +527,18 @@ async fn serve_graphql(
     let caller = Caller {
         actor: actor.clone(),
         request_id,
-        client_ip: http.peer_addr().map(|address| address.ip()),
+        client_ip: state.client_address(http),
     };
     let loaders = loaders::for_request(state.services.clone(), actor);
     let context = RequestContext { caller, language };
     let answer = state
         .schema
-        .execute(request.data(context).data(loaders))
+        .execute(
+            request
+                .data(context)
+                .data(loaders)
+                .data(state.cost_limiter.clone()),
+        )
         .await;
     for error in &answer.errors {
         let code = graphql::errors::code_of(error);
@@ -520,7 +546,15 @@ async fn serve_graphql(
             .metrics
             .graphql_error(code.as_deref().unwrap_or(code::INTERNAL));
     }
+    let retry_after = refused_for_rate(&answer);
     let mut response = GraphQLResponse::from(answer).respond_to(http);
+    if let Some(seconds) = retry_after {
+        // Nothing was executed: say so in HTTP terms too, for proxies and generic clients.
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+    }
     // An answer depends on who asks: never stored, whatever the schema's cache hints say.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -529,10 +563,28 @@ async fn serve_graphql(
     response
 }
 
+/// The seconds to wait when `answer` is a refusal by a rate limit and nothing else: no data,
+/// one `RATE_LIMITED` error.
+fn refused_for_rate(answer: &async_graphql::Response) -> Option<u64> {
+    let [error] = answer.errors.as_slice() else {
+        return None;
+    };
+    if !matches!(answer.data, async_graphql::Value::Null)
+        || graphql::errors::code_of(error).as_deref() != Some(code::RATE_LIMITED)
+    {
+        return None;
+    }
+    match error.extensions.as_ref()?.get("retryAfterSeconds")? {
+        async_graphql::Value::Number(seconds) => seconds.as_u64(),
+        _ => None,
+    }
+}
+
 /// What a WebSocket connection keeps of its upgrade request until `connection_init`.
 struct Upgrade {
     services: Services,
     metrics: Metrics,
+    cost_limiter: CostLimiter,
     /// Counts the connection in `/metrics` while it lives: kept in the connection's data
     /// after `connection_init`.
     gauge: metrics::SubscriptionGauge,
@@ -553,8 +605,9 @@ async fn subscriptions_endpoint(
         services: state.services.clone(),
         metrics: state.metrics.clone(),
         gauge: state.metrics.subscription_opened(),
+        cost_limiter: state.cost_limiter.clone(),
         request_id: request_id.to_string(),
-        client_ip: http.peer_addr().map(|address| address.ip()),
+        client_ip: state.client_address(&http),
         accept_language: accept_language(&http),
     };
     GraphQLSubscription::new(state.schema.clone())
@@ -591,6 +644,7 @@ async fn connection_init(
     data.insert(loaders::for_request(upgrade.services, actor));
     data.insert(RequestContext { caller, language });
     data.insert(upgrade.metrics);
+    data.insert(upgrade.cost_limiter);
     data.insert(upgrade.gauge);
     if let Some(session) = session {
         data.insert(session);

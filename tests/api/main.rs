@@ -16,6 +16,7 @@ mod metrics;
 mod migrations;
 mod organisations;
 mod projects;
+mod rate_limits;
 mod reports;
 mod schema;
 mod server;
