@@ -61,6 +61,10 @@ pub struct Config {
     pub cost_budgets: crate::rate_limit::CostBudgets,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`PORTAL_TRUSTED_PROXIES`).
     pub trusted_proxies: crate::proxies::TrustedProxies,
+    /// Subscription connections open at once (`PORTAL_WS_MAX_CONNECTIONS`).
+    pub ws_max_connections: usize,
+    /// Subscription connections one account may hold (`PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT`).
+    pub ws_max_connections_per_account: usize,
 }
 
 /// Secrets and rules of signing in.
@@ -304,7 +308,22 @@ impl Config {
             Some(list) => crate::proxies::TrustedProxies::parse(&list)?,
             None => crate::proxies::TrustedProxies::default(),
         };
+        let connections = |name: &str, default: usize| -> anyhow::Result<usize> {
+            match lookup(name) {
+                Some(value) => value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|count| (1..=1_000_000).contains(count))
+                    .with_context(|| format!("{name} must be a number, 1 to 1000000")),
+                None => Ok(default),
+            }
+        };
+        let ws_max_connections = connections("PORTAL_WS_MAX_CONNECTIONS", 1000)?;
+        let ws_max_connections_per_account =
+            connections("PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT", 10)?;
         Ok(Self {
+            ws_max_connections,
+            ws_max_connections_per_account,
             metrics_token,
             cost_budgets,
             trusted_proxies,
@@ -464,6 +483,13 @@ mod tests {
         );
         assert!(defaults.trusted_proxies.is_empty());
         assert!(defaults.metrics_token.is_none());
+        assert_eq!(
+            (
+                defaults.ws_max_connections,
+                defaults.ws_max_connections_per_account
+            ),
+            (1000, 10)
+        );
         let set = config(&[
             ("PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE", "100"),
             ("PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE", "1000"),
@@ -477,6 +503,8 @@ mod tests {
             ("PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE", "many"),
             ("PORTAL_TRUSTED_PROXIES", "proxy.internal"),
             ("PORTAL_METRICS_TOKEN", "short"),
+            ("PORTAL_WS_MAX_CONNECTIONS", "0"),
+            ("PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT", "some"),
         ] {
             assert!(config(&[(name, value)]).is_err(), "{name}={value}");
         }

@@ -12,7 +12,7 @@ use actix_web::{
     middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
-use async_graphql::{Data, http::GraphiQLSource};
+use async_graphql::{Data, ErrorExtensions, http::GraphiQLSource};
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 use entity::enums::Language;
 use futures_util::StreamExt;
@@ -24,6 +24,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::{
     auth::{Actor, Caller},
     config::{Config, DemoData},
+    connections::{self, ConnectionCaps},
     db::{self, StatementCounter},
     error::{ApiError, ApiResult, code, unauthenticated},
     graphql::{
@@ -57,6 +58,8 @@ pub struct AppState {
     pub cost_limiter: CostLimiter,
     /// The proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// The caps on subscription connections.
+    pub connection_caps: ConnectionCaps,
 }
 
 impl AppState {
@@ -157,6 +160,10 @@ impl Application {
             request_timeout: config.request_timeout,
             cost_limiter: CostLimiter::new(config.cost_budgets, metrics.clone()),
             trusted_proxies: config.trusted_proxies.clone(),
+            connection_caps: ConnectionCaps::new(
+                config.ws_max_connections,
+                config.ws_max_connections_per_account,
+            ),
             metrics,
             metrics_token: config.metrics_token.clone(),
         };
@@ -585,6 +592,10 @@ struct Upgrade {
     services: Services,
     metrics: Metrics,
     cost_limiter: CostLimiter,
+    caps: ConnectionCaps,
+    /// The connection's place among the process's connections: kept in the connection's
+    /// data after `connection_init`, given back when it closes.
+    slot: connections::Slot,
     /// Counts the connection in `/metrics` while it lives: kept in the connection's data
     /// after `connection_init`.
     gauge: metrics::SubscriptionGauge,
@@ -601,7 +612,24 @@ async fn subscriptions_endpoint(
     request_id: RequestId,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
+    let Some(slot) = state.connection_caps.open() else {
+        tracing::warn!("subscription connection refused: the process's cap is reached");
+        state.metrics.graphql_error(code::RATE_LIMITED);
+        let mut response = HttpResponse::ServiceUnavailable().json(serde_json::json!({
+            "errors": [{
+                "message": "The server holds as many live connections as it can; try again \
+                            in 30 seconds.",
+                "extensions": { "code": code::RATE_LIMITED, "retryAfterSeconds": 30 },
+            }]
+        }));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+        return Ok(response);
+    };
     let upgrade = Upgrade {
+        caps: state.connection_caps.clone(),
+        slot,
         services: state.services.clone(),
         metrics: state.metrics.clone(),
         gauge: state.metrics.subscription_opened(),
@@ -634,6 +662,24 @@ async fn connection_init(
         },
         Err(error) => return Err(connection_refusal(error, &upgrade.request_id)),
     };
+    let account_slot = match actor.member() {
+        Some(member) => match upgrade.caps.sign_in(member.account_id) {
+            Some(slot) => Some(slot),
+            None => {
+                tracing::info!(
+                    request_id = upgrade.request_id,
+                    "subscription connection refused: the account's cap is reached"
+                );
+                let per_account = upgrade.caps.per_account();
+                return Err(async_graphql::Error::new(format!(
+                    "This account already holds {per_account} live connections, the most \
+                     allowed; close one and connect again."
+                ))
+                .extend_with(|_, extensions| extensions.set("code", code::RATE_LIMITED)));
+            }
+        },
+        None => None,
+    };
     let language = language_for(upgrade.accept_language, &actor);
     let caller = Caller {
         actor: actor.clone(),
@@ -646,6 +692,10 @@ async fn connection_init(
     data.insert(upgrade.metrics);
     data.insert(upgrade.cost_limiter);
     data.insert(upgrade.gauge);
+    data.insert(upgrade.slot);
+    if let Some(account_slot) = account_slot {
+        data.insert(account_slot);
+    }
     if let Some(session) = session {
         data.insert(session);
     }
