@@ -45,6 +45,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// How long a receiving organisation has to answer a referral.
     pub case_deadlines: crate::services::cases::CaseDeadlines,
+    /// Counts of people below this are suppressed in statistics (`PORTAL_SUPPRESSION_THRESHOLD`).
+    pub suppression_threshold: i64,
     /// The largest request body read, counted while it is read.
     pub max_body_bytes: usize,
     /// How long a request may take, from its headers to its answer.
@@ -248,6 +250,14 @@ impl Config {
             standard: hours("PORTAL_CASE_RESPONSE_HOURS", 72)?,
             high_risk: hours("PORTAL_CASE_RESPONSE_HOURS_HIGH_RISK", 24)?,
         };
+        let suppression_threshold = match lookup("PORTAL_SUPPRESSION_THRESHOLD") {
+            Some(value) => value
+                .parse::<i64>()
+                .ok()
+                .filter(|threshold| (2..=100).contains(threshold))
+                .context("PORTAL_SUPPRESSION_THRESHOLD must be a whole number from 2 to 100")?,
+            None => crate::services::statistics::DEFAULT_THRESHOLD,
+        };
         let max_body_bytes = match lookup("PORTAL_MAX_BODY_BYTES") {
             Some(value) => value
                 .parse::<usize>()
@@ -329,6 +339,7 @@ impl Config {
             trusted_proxies,
             auth,
             case_deadlines,
+            suppression_threshold,
             max_body_bytes,
             request_timeout,
             database_statement_timeout,

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod exports;
 pub mod graphql;
 pub mod metrics;
 pub mod policy;

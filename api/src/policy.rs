@@ -7,9 +7,9 @@
 
 use entity::{
     account, centre_report,
-    enums::{CentreKind, Role, Visibility},
-    event, organisation, project, project_partner, referral_case, referral_transition,
-    resource_centre,
+    enums::{CentreKind, Role, ThematicArea, Visibility},
+    event, organisation, project, project_partner, project_thematic_area, referral_case,
+    referral_transition, resource_centre,
 };
 use sea_orm::{
     ColumnTrait, Condition,
@@ -84,6 +84,17 @@ pub fn visible_project_ids(actor: &Actor) -> SelectStatement {
         .column(project::Column::Id)
         .from(project::Entity)
         .cond_where(visible_projects(actor))
+        .to_owned()
+}
+
+/// The ids of the projects in `area` that the actor may read. Filtering events by area goes
+/// through this, so a filter never tells a reader the areas of a project it may not see.
+pub fn visible_project_ids_in_area(actor: &Actor, area: ThematicArea) -> SelectStatement {
+    Query::select()
+        .column(project_thematic_area::Column::ProjectId)
+        .from(project_thematic_area::Entity)
+        .and_where(project_thematic_area::Column::ThematicArea.eq(area))
+        .and_where(project_thematic_area::Column::ProjectId.in_subquery(visible_project_ids(actor)))
         .to_owned()
 }
 
@@ -337,6 +348,18 @@ pub fn editable_centre_directories(actor: &Actor) -> Condition {
 /// operating organisation only (the Programme Office reads them, it does not write them).
 pub fn can_report_for(actor: &Actor, centre: &resource_centre::Model) -> bool {
     reach(actor) == Reach::Organisation(centre.operator_id)
+}
+
+/// Whether the actor reads exact figures of people served by the centres `operator_id` runs:
+/// its own members do (they submitted them); everyone else, the Programme Office included,
+/// reads them with small cells suppressed.
+pub fn reads_exact_people_served(actor: &Actor, operator_id: Uuid) -> bool {
+    reach(actor) == Reach::Organisation(operator_id)
+}
+
+/// Whether the actor may read the audit log: admins only.
+pub fn can_read_audit_log(actor: &Actor) -> bool {
+    actor.role() == Some(Role::Admin)
 }
 
 /// Centre reports the actor may read: all for the Programme Office; for partners those of the

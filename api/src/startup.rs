@@ -65,7 +65,7 @@ pub struct AppState {
 impl AppState {
     /// The client address of `http`: its peer, or what a trusted proxy says the client is.
     /// The rate limits, the sign-in limit and the audit log all use this one.
-    fn client_address(&self, http: &HttpRequest) -> Option<IpAddr> {
+    pub(crate) fn client_address(&self, http: &HttpRequest) -> Option<IpAddr> {
         let forwarded = http
             .headers()
             .get_all("x-forwarded-for")
@@ -145,7 +145,8 @@ impl Application {
         };
         let services = Services::new(db, &config.auth)
             .with_case_events(case_events.clone())
-            .with_case_deadlines(config.case_deadlines);
+            .with_case_deadlines(config.case_deadlines)
+            .with_suppression_threshold(config.suppression_threshold);
         let exposure = if config.is_development() {
             Exposure::Development
         } else {
@@ -225,7 +226,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/graphql/ws", web::get().to(subscriptions_endpoint))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
-        .route("/metrics", web::get().to(metrics_endpoint));
+        .route("/metrics", web::get().to(metrics_endpoint))
+        .configure(crate::exports::routes);
 }
 
 /// Counts every answer in `/metrics` by its route pattern (never the raw path, which may
@@ -734,7 +736,7 @@ fn init_token(payload: &serde_json::Value) -> ApiResult<Option<String>> {
 }
 
 /// The token of an `Authorization: Bearer …` header, if there is one.
-fn bearer_token(http: &HttpRequest) -> Result<Option<&str>, ApiError> {
+pub(crate) fn bearer_token(http: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(value) = http.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -899,3 +899,77 @@ async fn a_list_of_cases_with_their_histories_costs_the_same_for_one_or_many() {
 
     assert_eq!(one, four, "the histories load in one batch");
 }
+
+const AUDIT_LOG: &str = r"
+query($filter: AuditFilterInput, $after: String) {
+  auditLog(first: 100, after: $after, filter: $filter) {
+    edges { node { id at actorAccountId actorRole actorOrganisationId action entityType entityId outcome requestId detail } }
+    pageInfo { hasNextPage endCursor }
+  }
+}";
+
+#[tokio::test]
+async fn the_audit_log_follows_a_case_and_never_shows_the_survivor() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in(&app, &w, "ACCEPTED").await;
+    app.data_as(&w.a.partner.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+    app.graphql_as(&w.staff.access_token, IDENTIFYING, json!({ "id": id }))
+        .await;
+
+    let log = app
+        .data_as(
+            &w.admin.access_token,
+            AUDIT_LOG,
+            json!({ "filter": { "entityId": id } }),
+        )
+        .await;
+    let entries = nodes(&log["auditLog"]);
+    let actions: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or(""),
+                e["outcome"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for expected in [
+        ("case.create", "SUCCESS"),
+        ("case.read_identifying", "SUCCESS"),
+        ("case.read_identifying", "DENIED"),
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected:?} missing from {actions:?}"
+        );
+    }
+    assert!(
+        entries.iter().all(|e| e["entityId"] == json!(id)),
+        "{log:#}"
+    );
+    // Latest first.
+    let times: Vec<&str> = entries.iter().filter_map(|e| e["at"].as_str()).collect();
+    let mut sorted = times.clone();
+    sorted.sort_unstable_by(|x, y| y.cmp(x));
+    assert_eq!(times, sorted);
+
+    // Nothing that identifies the survivor, anywhere in the whole log.
+    let mut everything = String::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .data_as(&w.admin.access_token, AUDIT_LOG, json!({ "after": after }))
+            .await;
+        everything.push_str(&page.to_string());
+        if page["auditLog"]["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = page["auditLog"]["pageInfo"]["endCursor"].clone();
+    }
+    assert!(everything.contains("case.read_identifying"));
+    for secret in [NAME, PHONE, ADDRESS, NOTES, "Gulnora", "555 01 02"] {
+        assert!(!everything.contains(secret), "{secret} is in the audit log");
+    }
+}

@@ -3,10 +3,12 @@
 //! or PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod accounts;
+mod audit;
 mod auth;
 mod cases;
 mod centres;
 mod events;
+mod exports;
 mod faults;
 mod helpers;
 mod http;
@@ -20,4 +22,5 @@ mod rate_limits;
 mod reports;
 mod schema;
 mod server;
+mod statistics;
 mod subscriptions;

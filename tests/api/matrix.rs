@@ -391,6 +391,51 @@ fn matrix(world: &World) -> Vec<Case> {
             ],
         )
         .picking(|data| data["centreReports"]["totalCount"].clone()),
+        // Statistics: events exactly over the events each principal sees; people served
+        // suppressed, except for the organisation operating every centre counted; cases
+        // suppressed for everyone.
+        case(
+            "event statistics",
+            "{ eventStatistics(rows: KIND) { total { events } } }",
+            json!({}),
+            counts([1, 3, 2, 3, 4, 4]),
+        )
+        .picking(|data| data["eventStatistics"]["total"]["events"].clone()),
+        case(
+            "people served by all centres",
+            "{ peopleServedStatistics(rows: SERVICE) { suppressionThreshold } }",
+            json!({}),
+            counts([5, 5, 5, 5, 5, 5]),
+        )
+        .picking(|data| data["peopleServedStatistics"]["suppressionThreshold"].clone()),
+        case(
+            "people served by A's centres",
+            "query($org: ID!) { peopleServedStatistics(rows: SERVICE, filter: { organisationId: $org }) { suppressionThreshold anySuppressed } }",
+            json!({ "org": world.a.to_string() }),
+            [
+                seen(json!({ "suppressionThreshold": 5, "anySuppressed": true })),
+                seen(json!({ "suppressionThreshold": null, "anySuppressed": false })),
+                seen(json!({ "suppressionThreshold": 5, "anySuppressed": true })),
+                seen(json!({ "suppressionThreshold": null, "anySuppressed": false })),
+                seen(json!({ "suppressionThreshold": 5, "anySuppressed": true })),
+                seen(json!({ "suppressionThreshold": 5, "anySuppressed": true })),
+            ],
+        )
+        .picking(|data| data["peopleServedStatistics"].clone()),
+        case(
+            "referral case statistics",
+            "{ caseStatistics(rows: KIND) { suppressionThreshold anySuppressed } }",
+            json!({}),
+            [0; 6].map(|_| seen(json!({ "suppressionThreshold": 5, "anySuppressed": true }))),
+        )
+        .picking(|data| data["caseStatistics"].clone()),
+        // The audit log: admins only.
+        case(
+            "the audit log",
+            "{ auditLog(first: 5) { edges { node { action } } } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK],
+        ),
         // Referral cases: the organisations party to a case (and a previous receiver) and the
         // office see it; nobody else, and the public nothing. A hidden case is not found.
         case(

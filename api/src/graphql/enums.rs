@@ -224,3 +224,14 @@ pub enum CaseOutcome {
     ConsentWithdrawn,
     Other,
 }
+
+/// How an audited action ended.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::AuditOutcome")]
+pub enum AuditOutcome {
+    Success,
+    /// Refused by a rule of access.
+    Denied,
+    /// Failed: wrong credentials, invalid input, a conflict.
+    Failure,
+}

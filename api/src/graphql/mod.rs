@@ -2,6 +2,7 @@
 //! merged here, with the limits and the error-masking extension.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod centres;
@@ -16,6 +17,7 @@ pub mod loaders;
 pub mod organisations;
 pub mod projects;
 pub mod reports;
+pub mod statistics;
 pub mod subscriptions;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -33,6 +35,8 @@ pub struct Query(
     accounts::AccountQuery,
     reports::ReportQuery,
     cases::CaseQuery,
+    statistics::StatisticsQuery,
+    audit::AuditQuery,
 );
 
 /// Every root mutation field.

@@ -1,16 +1,21 @@
 //! The audit log: append-only, written in the same transaction as the change it records.
 //! Entries carry ids, codes and field names, never a password, a token or a survivor's data.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{audit_entry, enums::AuditOutcome};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::auth::{Actor, Caller};
+use super::pagination::{KeyKind, KeysetOrder, Page, PageArgs};
+use crate::{
+    auth::{Actor, Caller},
+    error::{ApiError, ApiResult},
+    policy,
+};
 
 /// One audited action.
 #[derive(Clone, Debug)]
@@ -121,4 +126,110 @@ where
     self::record(&txn, caller, record(&saved)).await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// Filters of the audit log; all given filters must hold.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub actor_account_id: Option<Uuid>,
+    /// Entries by members of this organisation.
+    pub organisation_id: Option<Uuid>,
+    /// An action (`account.disable`), or every action of a family when it ends with a dot
+    /// (`case.`).
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<Uuid>,
+    pub outcome: Option<AuditOutcome>,
+    /// Entries at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+fn keyset() -> KeysetOrder<audit_entry::Entity> {
+    KeysetOrder {
+        name: "AT_DESC",
+        column: audit_entry::Column::At,
+        kind: KeyKind::Timestamp,
+        descending: true,
+        id_column: audit_entry::Column::Id,
+        key_of: |row| row.at.to_rfc3339(),
+        id_of: |row| row.id,
+    }
+}
+
+/// Reading the audit log.
+pub struct AuditLog<'a> {
+    pub(super) db: &'a DatabaseConnection,
+}
+
+impl AuditLog<'_> {
+    /// Entries, latest first.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public, `FORBIDDEN` for anyone but admins, `BAD_USER_INPUT`
+    /// for an empty action or an inverted range.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        page: &PageArgs,
+    ) -> ApiResult<Page<audit_entry::Model>> {
+        if actor.member().is_none() {
+            return Err(ApiError::Unauthenticated(
+                crate::error::unauthenticated::SIGN_IN,
+            ));
+        }
+        if !policy::can_read_audit_log(actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let mut select = audit_entry::Entity::find();
+        if let Some(account_id) = filter.actor_account_id {
+            select = select.filter(audit_entry::Column::ActorAccountId.eq(account_id));
+        }
+        if let Some(organisation_id) = filter.organisation_id {
+            select = select.filter(audit_entry::Column::ActorOrganisationId.eq(organisation_id));
+        }
+        if let Some(action) = filter.action.as_deref() {
+            let action = action.trim();
+            if action.is_empty() || action == "." {
+                return Err(ApiError::bad_input(
+                    "filter.action",
+                    "Give an action such as `account.disable`, or a family such as `case.`.",
+                ));
+            }
+            select = match action.strip_suffix('.') {
+                // From `case.` up to `case/` (the next character): every action of the family,
+                // on the (action, at) index.
+                Some(family) => select
+                    .filter(audit_entry::Column::Action.gte(format!("{family}.")))
+                    .filter(audit_entry::Column::Action.lt(format!("{family}/"))),
+                None => select.filter(audit_entry::Column::Action.eq(action)),
+            };
+        }
+        if let Some(entity_type) = filter.entity_type.as_deref() {
+            select = select.filter(audit_entry::Column::EntityType.eq(entity_type));
+        }
+        if let Some(entity_id) = filter.entity_id {
+            select = select.filter(audit_entry::Column::EntityId.eq(entity_id));
+        }
+        if let Some(outcome) = filter.outcome {
+            select = select.filter(audit_entry::Column::Outcome.eq(outcome));
+        }
+        if let (Some(from), Some(until)) = (filter.from, filter.until)
+            && from >= until
+        {
+            return Err(ApiError::bad_input(
+                "filter.from",
+                format!("The range starts ({from}) at or after it ends ({until})."),
+            ));
+        }
+        if let Some(from) = filter.from {
+            select = select.filter(audit_entry::Column::At.gte(from));
+        }
+        if let Some(until) = filter.until {
+            select = select.filter(audit_entry::Column::At.lt(until));
+        }
+        keyset().fetch(self.db, select, page).await
+    }
 }

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, Utc};
 use entity::{
     Localized,
     enums::{EventKind, Region, ThematicArea},
-    event, organisation, project, project_thematic_area,
+    event, organisation, project,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult,
@@ -112,13 +112,8 @@ impl Events<'_> {
         }
         if let Some(area) = filter.thematic_area {
             select = select.filter(
-                event::Column::ProjectId.in_subquery(
-                    Query::select()
-                        .column(project_thematic_area::Column::ProjectId)
-                        .from(project_thematic_area::Entity)
-                        .and_where(project_thematic_area::Column::ThematicArea.eq(area))
-                        .to_owned(),
-                ),
+                event::Column::ProjectId
+                    .in_subquery(policy::visible_project_ids_in_area(actor, area)),
             );
         }
         if let Some(region) = filter.region {

@@ -15,6 +15,7 @@ pub mod organisations;
 pub mod pagination;
 pub mod projects;
 pub mod reports;
+pub mod statistics;
 pub mod text;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub struct Services {
     auth: Arc<auth::AuthState>,
     case_events: case_events::CaseEventBus,
     case_deadlines: cases::CaseDeadlines,
+    suppression_threshold: i64,
 }
 
 impl Services {
@@ -43,6 +45,7 @@ impl Services {
             auth: auth::AuthState::new(auth),
             case_events: case_events::CaseEventBus::local(),
             case_deadlines: cases::CaseDeadlines::default(),
+            suppression_threshold: statistics::DEFAULT_THRESHOLD,
         }
     }
 
@@ -52,6 +55,23 @@ impl Services {
         Self {
             case_deadlines: deadlines,
             ..self
+        }
+    }
+
+    /// The same services suppressing counts of people below `threshold` in statistics.
+    #[must_use]
+    pub fn with_suppression_threshold(self, threshold: i64) -> Self {
+        Self {
+            suppression_threshold: threshold,
+            ..self
+        }
+    }
+
+    /// Statistics (suppressed where they count people who sought help).
+    pub fn statistics(&self) -> statistics::Statistics<'_> {
+        statistics::Statistics {
+            db: &self.db,
+            threshold: self.suppression_threshold,
         }
     }
 
@@ -85,6 +105,26 @@ impl Services {
             db: &self.db,
             state: &self.auth,
         }
+    }
+
+    /// The audit log, for admins.
+    pub fn audit_log(&self) -> audit::AuditLog<'_> {
+        audit::AuditLog { db: &self.db }
+    }
+
+    /// Appends an entry to the audit log on its own (for actions that change nothing else,
+    /// such as a download).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn record_audit(
+        &self,
+        caller: &crate::auth::Caller,
+        record: audit::AuditRecord,
+    ) -> crate::error::ApiResult<()> {
+        audit::record(&self.db, caller, record)
+            .await
+            .map_err(Into::into)
     }
 
     /// Account administration.

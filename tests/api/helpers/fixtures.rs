@@ -266,3 +266,59 @@ pub async fn centre(db: &DatabaseConnection, new: NewCentre<'_>) -> resource_cen
     }
     model
 }
+
+/// `count` published events of `organiser_id` without a project, inserted a few hundred at a
+/// time (one statement per batch, not per event), for tests of exports that span many pages.
+/// Start dates run over `count / 3` days from `first_day`, three events a day, but are handed
+/// out in a scrambled order so that neither insertion order nor id order is date order.
+pub async fn events_in_bulk(
+    db: &DatabaseConnection,
+    organiser_id: Uuid,
+    first_day: &str,
+    count: usize,
+) -> Vec<event::Model> {
+    use sea_orm::EntityTrait;
+
+    let first_day = date(first_day);
+    let models: Vec<event::Model> = (0..count)
+        .map(|index| {
+            // 7919 is prime and does not divide `count` in these tests: a permutation.
+            let slot = (index * 7919) % count;
+            let starts_on = first_day + chrono::Days::new(u64::try_from(slot / 3).expect("days"));
+            let title = Localized::en(format!("Bulk event {index}"));
+            let summary = Localized::en("What happened.");
+            event::Model {
+                id: Uuid::now_v7(),
+                project_id: None,
+                search_text: search_text(title.present().chain(summary.present())),
+                title,
+                kind: EventKind::Meeting,
+                starts_on,
+                ends_on: starts_on,
+                region: Region::Sughd,
+                district: "Khujand".to_owned(),
+                venue: None,
+                organiser_id,
+                participants_female: 3,
+                participants_male: 2,
+                participants_undisclosed: 0,
+                summary,
+                published: true,
+                created_at: now(),
+                updated_at: now(),
+            }
+        })
+        .collect();
+    for batch in models.chunks(200) {
+        event::Entity::insert_many(
+            batch
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec(db)
+        .await
+        .expect("insert events");
+    }
+    models
+}
