@@ -56,6 +56,17 @@ pub struct Config {
     pub database_statement_timeout: Option<Duration>,
     /// Origins (`https://host[:port]`) whose pages may call the API from a browser.
     pub cors_origins: Vec<String>,
+    /// The bearer token `/metrics` asks for (`PORTAL_METRICS_TOKEN`). Without one, `/metrics`
+    /// is open in development and off in production.
+    pub metrics_token: Option<SecretString>,
+    /// Query cost allowed per minute per account and per client address.
+    pub cost_budgets: crate::rate_limit::CostBudgets,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`PORTAL_TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::proxies::TrustedProxies,
+    /// Subscription connections open at once (`PORTAL_WS_MAX_CONNECTIONS`).
+    pub ws_max_connections: usize,
+    /// Subscription connections one account may hold (`PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT`).
+    pub ws_max_connections_per_account: usize,
 }
 
 /// Secrets and rules of signing in.
@@ -276,7 +287,56 @@ impl Config {
             Some(list) => parse_origins(&list)?,
             None => Vec::new(),
         };
+        let metrics_token = match lookup("PORTAL_METRICS_TOKEN") {
+            Some(token) if token.len() < 16 => {
+                bail!("PORTAL_METRICS_TOKEN must be at least 16 characters long")
+            }
+            Some(token) => Some(SecretString::from(token)),
+            None => None,
+        };
+        let budget = |name: &str, default: u32| -> anyhow::Result<std::num::NonZeroU32> {
+            match lookup(name) {
+                Some(value) => value
+                    .parse()
+                    .ok()
+                    .with_context(|| format!("{name} must be a positive number")),
+                None => std::num::NonZeroU32::new(default)
+                    .with_context(|| format!("{name} has no default")),
+            }
+        };
+        let cost_budgets = crate::rate_limit::CostBudgets {
+            per_account: budget(
+                "PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE",
+                crate::rate_limit::DEFAULT_ACCOUNT_COST_PER_MINUTE,
+            )?,
+            per_address: budget(
+                "PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE",
+                crate::rate_limit::DEFAULT_ADDRESS_COST_PER_MINUTE,
+            )?,
+        };
+        let trusted_proxies = match lookup("PORTAL_TRUSTED_PROXIES") {
+            Some(list) => crate::proxies::TrustedProxies::parse(&list)?,
+            None => crate::proxies::TrustedProxies::default(),
+        };
+        let connections = |name: &str, default: usize| -> anyhow::Result<usize> {
+            match lookup(name) {
+                Some(value) => value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|count| (1..=1_000_000).contains(count))
+                    .with_context(|| format!("{name} must be a number, 1 to 1000000")),
+                None => Ok(default),
+            }
+        };
+        let ws_max_connections = connections("PORTAL_WS_MAX_CONNECTIONS", 1000)?;
+        let ws_max_connections_per_account =
+            connections("PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT", 10)?;
         Ok(Self {
+            ws_max_connections,
+            ws_max_connections_per_account,
+            metrics_token,
+            cost_budgets,
+            trusted_proxies,
             auth,
             case_deadlines,
             suppression_threshold,
@@ -423,6 +483,43 @@ mod tests {
                 "{origin}"
             );
         }
+    }
+
+    #[test]
+    fn reads_the_rate_limits_and_trusted_proxies() -> anyhow::Result<()> {
+        let defaults = config(&[])?;
+        assert_eq!(
+            defaults.cost_budgets,
+            crate::rate_limit::CostBudgets::default()
+        );
+        assert!(defaults.trusted_proxies.is_empty());
+        assert!(defaults.metrics_token.is_none());
+        assert_eq!(
+            (
+                defaults.ws_max_connections,
+                defaults.ws_max_connections_per_account
+            ),
+            (1000, 10)
+        );
+        let set = config(&[
+            ("PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE", "100"),
+            ("PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE", "1000"),
+            ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+        ])?;
+        assert_eq!(set.cost_budgets.per_account.get(), 100);
+        assert_eq!(set.cost_budgets.per_address.get(), 1000);
+        assert!(!set.trusted_proxies.is_empty());
+        for (name, value) in [
+            ("PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE", "0"),
+            ("PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE", "many"),
+            ("PORTAL_TRUSTED_PROXIES", "proxy.internal"),
+            ("PORTAL_METRICS_TOKEN", "short"),
+            ("PORTAL_WS_MAX_CONNECTIONS", "0"),
+            ("PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT", "some"),
+        ] {
+            assert!(config(&[(name, value)]).is_err(), "{name}={value}");
+        }
+        Ok(())
     }
 
     #[test]

@@ -1,26 +1,70 @@
 //! Connecting to the database, and counting the statements sent to it.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
+use prometheus::IntCounter;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 use crate::config::Config;
 
-/// How many SQL statements this process has sent. Tests use it to prove that a query runs a
-/// fixed number of statements; `/metrics` will report it.
-#[derive(Clone, Debug, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+/// How many SQL statements this pool has sent. Tests use it to prove that a query runs a
+/// fixed number of statements; `/metrics` reports it as `portal_db_statements_total`. It is a
+/// Prometheus counter itself, so the exporter reads the very number the tests read.
+#[derive(Clone, Debug)]
+pub struct StatementCounter(IntCounter);
+
+/// The name under which `/metrics` reports the [`StatementCounter`].
+pub const STATEMENTS_METRIC: &str = "portal_db_statements_total";
+
+impl Default for StatementCounter {
+    fn default() -> Self {
+        // The name and help are constants: building the counter cannot fail.
+        let counter = IntCounter::new(
+            STATEMENTS_METRIC,
+            "SQL statements sent to the database by this process.",
+        )
+        .unwrap_or_else(|_| unreachable!("a valid metric name"));
+        Self(counter)
+    }
+}
 
 impl StatementCounter {
     /// Statements sent so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.0.get()
+    }
+
+    /// The counter, for registering with the exporter.
+    pub fn metric(&self) -> IntCounter {
+        self.0.clone()
+    }
+}
+
+/// The state of the connection pool, for `/metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections lent out to a request.
+    pub in_use: u32,
+    /// Connections open and waiting.
+    pub idle: u32,
+    /// The most the pool opens (`PORTAL_DB_MAX_CONNECTIONS`).
+    pub max: u32,
+}
+
+/// The state of `db`'s pool; `None` for a connection that has no sqlx pool (a mock).
+pub fn pool_state(db: &DatabaseConnection) -> Option<PoolState> {
+    fn of<D: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<D>) -> PoolState {
+        let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+        PoolState {
+            in_use: pool.size().saturating_sub(idle),
+            idle,
+            max: pool.options().get_max_connections(),
+        }
+    }
+    match db.get_database_backend() {
+        DbBackend::Postgres => Some(of(db.get_postgres_connection_pool())),
+        DbBackend::Sqlite => Some(of(db.get_sqlite_connection_pool())),
+        _ => None,
     }
 }
 
@@ -57,9 +101,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let counted = counter.0.clone();
-    db.set_metric_callback(move |_info| {
-        counted.fetch_add(1, Ordering::Relaxed);
-    });
+    db.set_metric_callback(move |_info| counted.inc());
     Ok((db, counter))
 }
 

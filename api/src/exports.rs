@@ -146,7 +146,7 @@ async fn signed_in(state: &AppState, http: &HttpRequest, request_id: &str) -> Ap
     Ok(Caller {
         actor,
         request_id: request_id.to_owned(),
-        client_ip: http.peer_addr().map(|address| address.ip()),
+        client_ip: state.client_address(http),
     })
 }
 

@@ -7,12 +7,16 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod exports;
 pub mod graphql;
+pub mod metrics;
 pub mod policy;
+pub mod proxies;
+pub mod rate_limit;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

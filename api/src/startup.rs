@@ -5,28 +5,35 @@ use std::{net::IpAddr, net::TcpListener, time::Duration};
 use actix_cors::Cors;
 use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer, Responder,
-    dev::Server,
+    body::MessageBody,
+    dev::{Server, ServiceRequest, ServiceResponse},
     guard,
     http::{Method, StatusCode, header},
-    middleware::DefaultHeaders,
+    middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
-use async_graphql::{Data, http::GraphiQLSource};
+use async_graphql::{Data, ErrorExtensions, http::GraphiQLSource};
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 use entity::enums::Language;
 use futures_util::StreamExt;
 use sea_orm::{DatabaseConnection, DbBackend};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
     auth::{Actor, Caller},
     config::{Config, DemoData},
+    connections::{self, ConnectionCaps},
     db::{self, StatementCounter},
     error::{ApiError, ApiResult, code, unauthenticated},
     graphql::{
         self, Exposure, PortalSchema, common::RequestContext, loaders,
         subscriptions::ConnectionSession,
     },
+    metrics::{self, Metrics},
+    proxies::TrustedProxies,
+    rate_limit::CostLimiter,
     services::Services,
     services::case_events::CaseEventBus,
     services::demo::demo_logins,
@@ -43,6 +50,29 @@ pub struct AppState {
     /// How long `POST /graphql` may take, reading its body included
     /// (`PORTAL_REQUEST_TIMEOUT_SECS`).
     pub request_timeout: Duration,
+    /// What `/metrics` reports.
+    pub metrics: Metrics,
+    /// The token `/metrics` asks for (`PORTAL_METRICS_TOKEN`), if any.
+    pub metrics_token: Option<SecretString>,
+    /// The query-cost budgets per account and client address.
+    pub cost_limiter: CostLimiter,
+    /// The proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+    /// The caps on subscription connections.
+    pub connection_caps: ConnectionCaps,
+}
+
+impl AppState {
+    /// The client address of `http`: its peer, or what a trusted proxy says the client is.
+    /// The rate limits, the sign-in limit and the audit log all use this one.
+    pub(crate) fn client_address(&self, http: &HttpRequest) -> Option<IpAddr> {
+        let forwarded = http
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|value| value.to_str().ok());
+        self.trusted_proxies
+            .client_address(http.peer_addr().map(|peer| peer.ip()), forwarded)
+    }
 }
 
 /// A bound, not yet running server.
@@ -122,22 +152,32 @@ impl Application {
         } else {
             Exposure::Production
         };
+        let metrics = Metrics::new(&statements)?;
         let state = AppState {
             schema: graphql::build(services.clone(), exposure),
             services,
             development: config.is_development(),
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
+            cost_limiter: CostLimiter::new(config.cost_budgets, metrics.clone()),
+            trusted_proxies: config.trusted_proxies.clone(),
+            connection_caps: ConnectionCaps::new(
+                config.ws_max_connections,
+                config.ws_max_connections_per_account,
+            ),
+            metrics,
+            metrics_token: config.metrics_token.clone(),
         };
         let production = !config.is_development();
         let cors_origins = config.cors_origins.clone();
         let server = HttpServer::new(move || {
-            // The last `wrap` is the outermost: the log sees every answer and the security
-            // headers go on every answer, refusals of CORS included.
+            // The last `wrap` is the outermost: the log and the metrics see every answer and
+            // the security headers go on every answer, refusals of CORS included.
             App::new()
                 .wrap(cors(&cors_origins))
                 .wrap(security_headers(production))
                 .wrap(TracingLogger::default())
+                .wrap(from_fn(record_request))
                 .app_data(web::Data::new(state.clone()))
                 .configure(routes)
         })
@@ -186,7 +226,70 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/graphql/ws", web::get().to(subscriptions_endpoint))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
+        .route("/metrics", web::get().to(metrics_endpoint))
         .configure(crate::exports::routes);
+}
+
+/// Counts every answer in `/metrics` by its route pattern (never the raw path, which may
+/// carry ids), method and status, and times it to its headers.
+async fn record_request(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> actix_web::Result<ServiceResponse<impl MessageBody>> {
+    let started = std::time::Instant::now();
+    let metrics = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.metrics.clone());
+    let method = metrics::method_label(request.method());
+    let answer = next.call(request).await;
+    if let Some(metrics) = metrics {
+        let (route, status) = match &answer {
+            Ok(response) => (
+                response.request().match_pattern(),
+                response.status().as_u16(),
+            ),
+            Err(error) => (None, error.as_response_error().status_code().as_u16()),
+        };
+        metrics.observe_http(
+            route.as_deref().unwrap_or("unmatched"),
+            method,
+            status,
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    answer
+}
+
+/// `GET /metrics`: the Prometheus text. With `PORTAL_METRICS_TOKEN` set it asks for that
+/// token as `Authorization: Bearer …`; without it, it is open in development and off in
+/// production, so that nothing about the server is public by default.
+async fn metrics_endpoint(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse {
+    match &state.metrics_token {
+        Some(expected) => {
+            let given = bearer_token(&http).ok().flatten().unwrap_or_default();
+            // Comparing digests takes the same time wherever the texts first differ.
+            let digest = |text: &str| Sha256::digest(text.as_bytes());
+            if digest(given) != digest(expected.expose_secret()) {
+                return http_error(
+                    StatusCode::UNAUTHORIZED,
+                    code::UNAUTHENTICATED,
+                    "/metrics needs the metrics token (PORTAL_METRICS_TOKEN) as \
+                     `Authorization: Bearer …`.",
+                );
+            }
+        }
+        None if !state.development => {
+            return http_error(
+                StatusCode::FORBIDDEN,
+                code::FORBIDDEN,
+                "/metrics is off: set PORTAL_METRICS_TOKEN to scrape it with that token.",
+            );
+        }
+        None => {}
+    }
+    HttpResponse::Ok()
+        .content_type(metrics::CONTENT_TYPE)
+        .body(state.metrics.render(state.services.pool_state()))
 }
 
 /// The headers every answer carries. The API answers JSON only, so its policy forbids
@@ -237,11 +340,13 @@ fn cors(origins: &[String]) -> Cors {
 async fn within(
     limit: Duration,
     request_id: &str,
+    metrics: &Metrics,
     answer: impl Future<Output = HttpResponse>,
 ) -> HttpResponse {
     if let Ok(response) = tokio::time::timeout(limit, answer).await {
         return response;
     }
+    metrics.graphql_error(code::TIMEOUT);
     tracing::warn!(
         request_id,
         seconds = limit.as_secs_f64(),
@@ -396,6 +501,7 @@ async fn graphql_endpoint(
     within(
         state.request_timeout,
         &request_id,
+        &state.metrics,
         serve_graphql(&state, &http, request_id.clone(), payload),
     )
     .await
@@ -409,31 +515,55 @@ async fn serve_graphql(
 ) -> HttpResponse {
     let request = match read_request(http, payload, state.max_body_bytes).await {
         Ok(request) => request,
-        Err(refusal) => return refusal.response(),
+        Err(refusal) => {
+            state.metrics.graphql_error(code::BAD_USER_INPUT);
+            return refusal.response();
+        }
     };
     let actor = match bearer_token(http) {
-        Ok(None) => Actor::Anonymous,
-        Ok(Some(token)) => match state.services.auth().authenticate(token).await {
-            Ok(actor) => actor,
-            Err(error) => return refusal(error, &request_id).respond_to(http),
-        },
-        Err(error) => return refusal(error, &request_id).respond_to(http),
+        Ok(None) => Ok(Actor::Anonymous),
+        Ok(Some(token)) => state.services.auth().authenticate(token).await,
+        Err(error) => Err(error),
+    };
+    let actor = match actor {
+        Ok(actor) => actor,
+        Err(error) => {
+            state.metrics.graphql_error(error.code());
+            return refusal(error, &request_id).respond_to(http);
+        }
     };
     let language = request_language(http, &actor);
     let caller = Caller {
         actor: actor.clone(),
         request_id,
-        client_ip: http.peer_addr().map(|address| address.ip()),
+        client_ip: state.client_address(http),
     };
     let loaders = loaders::for_request(state.services.clone(), actor);
     let context = RequestContext { caller, language };
-    let mut response = GraphQLResponse::from(
+    let answer = state
+        .schema
+        .execute(
+            request
+                .data(context)
+                .data(loaders)
+                .data(state.cost_limiter.clone()),
+        )
+        .await;
+    for error in &answer.errors {
+        let code = graphql::errors::code_of(error);
         state
-            .schema
-            .execute(request.data(context).data(loaders))
-            .await,
-    )
-    .respond_to(http);
+            .metrics
+            .graphql_error(code.as_deref().unwrap_or(code::INTERNAL));
+    }
+    let retry_after = refused_for_rate(&answer);
+    let mut response = GraphQLResponse::from(answer).respond_to(http);
+    if let Some(seconds) = retry_after {
+        // Nothing was executed: say so in HTTP terms too, for proxies and generic clients.
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+    }
     // An answer depends on who asks: never stored, whatever the schema's cache hints say.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -442,9 +572,35 @@ async fn serve_graphql(
     response
 }
 
+/// The seconds to wait when `answer` is a refusal by a rate limit and nothing else: no data,
+/// one `RATE_LIMITED` error.
+fn refused_for_rate(answer: &async_graphql::Response) -> Option<u64> {
+    let [error] = answer.errors.as_slice() else {
+        return None;
+    };
+    if !matches!(answer.data, async_graphql::Value::Null)
+        || graphql::errors::code_of(error).as_deref() != Some(code::RATE_LIMITED)
+    {
+        return None;
+    }
+    match error.extensions.as_ref()?.get("retryAfterSeconds")? {
+        async_graphql::Value::Number(seconds) => seconds.as_u64(),
+        _ => None,
+    }
+}
+
 /// What a WebSocket connection keeps of its upgrade request until `connection_init`.
 struct Upgrade {
     services: Services,
+    metrics: Metrics,
+    cost_limiter: CostLimiter,
+    caps: ConnectionCaps,
+    /// The connection's place among the process's connections: kept in the connection's
+    /// data after `connection_init`, given back when it closes.
+    slot: connections::Slot,
+    /// Counts the connection in `/metrics` while it lives: kept in the connection's data
+    /// after `connection_init`.
+    gauge: metrics::SubscriptionGauge,
     request_id: String,
     client_ip: Option<IpAddr>,
     accept_language: Option<Language>,
@@ -458,10 +614,30 @@ async fn subscriptions_endpoint(
     request_id: RequestId,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
+    let Some(slot) = state.connection_caps.open() else {
+        tracing::warn!("subscription connection refused: the process's cap is reached");
+        state.metrics.graphql_error(code::RATE_LIMITED);
+        let mut response = HttpResponse::ServiceUnavailable().json(serde_json::json!({
+            "errors": [{
+                "message": "The server holds as many live connections as it can; try again \
+                            in 30 seconds.",
+                "extensions": { "code": code::RATE_LIMITED, "retryAfterSeconds": 30 },
+            }]
+        }));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+        return Ok(response);
+    };
     let upgrade = Upgrade {
+        caps: state.connection_caps.clone(),
+        slot,
         services: state.services.clone(),
+        metrics: state.metrics.clone(),
+        gauge: state.metrics.subscription_opened(),
+        cost_limiter: state.cost_limiter.clone(),
         request_id: request_id.to_string(),
-        client_ip: http.peer_addr().map(|address| address.ip()),
+        client_ip: state.client_address(&http),
         accept_language: accept_language(&http),
     };
     GraphQLSubscription::new(state.schema.clone())
@@ -488,6 +664,24 @@ async fn connection_init(
         },
         Err(error) => return Err(connection_refusal(error, &upgrade.request_id)),
     };
+    let account_slot = match actor.member() {
+        Some(member) => match upgrade.caps.sign_in(member.account_id) {
+            Some(slot) => Some(slot),
+            None => {
+                tracing::info!(
+                    request_id = upgrade.request_id,
+                    "subscription connection refused: the account's cap is reached"
+                );
+                let per_account = upgrade.caps.per_account();
+                return Err(async_graphql::Error::new(format!(
+                    "This account already holds {per_account} live connections, the most \
+                     allowed; close one and connect again."
+                ))
+                .extend_with(|_, extensions| extensions.set("code", code::RATE_LIMITED)));
+            }
+        },
+        None => None,
+    };
     let language = language_for(upgrade.accept_language, &actor);
     let caller = Caller {
         actor: actor.clone(),
@@ -497,6 +691,13 @@ async fn connection_init(
     let mut data = Data::default();
     data.insert(loaders::for_request(upgrade.services, actor));
     data.insert(RequestContext { caller, language });
+    data.insert(upgrade.metrics);
+    data.insert(upgrade.cost_limiter);
+    data.insert(upgrade.gauge);
+    data.insert(upgrade.slot);
+    if let Some(account_slot) = account_slot {
+        data.insert(account_slot);
+    }
     if let Some(session) = session {
         data.insert(session);
     }
@@ -681,8 +882,9 @@ mod tests {
     #[tokio::test]
     async fn a_slow_answer_is_stopped_with_timeout() {
         let limit = Duration::from_millis(50);
-        let fast = within(limit, "r1", async { HttpResponse::Ok().finish() }).await;
-        let slow = within(limit, "r2", async {
+        let metrics = Metrics::new(&StatementCounter::default()).expect("metrics");
+        let fast = within(limit, "r1", &metrics, async { HttpResponse::Ok().finish() }).await;
+        let slow = within(limit, "r2", &metrics, async {
             tokio::time::sleep(Duration::from_secs(5)).await;
             HttpResponse::Ok().finish()
         })

@@ -236,3 +236,157 @@ async fn graphiql_can_load_the_schema_in_development() {
     assert!(types > 50, "the schema's types: {types}");
     assert_eq!(data["__schema"]["subscriptionType"]["name"], "Subscription");
 }
+
+/// Reads one HTTP/1.1 answer with a `Content-Length` from `stream`: its status and body.
+async fn read_answer(stream: &mut tokio::net::TcpStream) -> (u16, String) {
+    use tokio::io::AsyncReadExt;
+
+    let mut received = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&received).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .expect("a Content-Length");
+            if body.len() >= length {
+                let status = head
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|status| status.parse().ok())
+                    .expect("a status line");
+                return (status, body[..length].to_owned());
+            }
+        }
+        let read = stream.read(&mut buffer).await.expect("read the answer");
+        assert!(read > 0, "the connection closed mid-answer: {text}");
+        received.extend_from_slice(&buffer[..read]);
+    }
+}
+
+/// SIGTERM stops taking connections at once, lets the request in flight finish with a whole
+/// answer, then exits with success.
+#[tokio::test]
+async fn sigterm_drains_the_request_in_flight_then_exits() {
+    use std::time::Duration;
+    use tokio::{io::AsyncWriteExt, net::TcpStream, time::timeout};
+
+    let patience = Duration::from_secs(60);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("portal.db").display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
+        .arg("serve")
+        .env("DATABASE_URL", &database)
+        .env("PORTAL_LISTEN", &address)
+        .env("PORTAL_DEMO_DATA", "never")
+        .env("PORTAL_ENV", "development")
+        .env("PORTAL_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start portal serve");
+
+    // A connection the server has taken: it answered a first request on it.
+    let started = tokio::time::Instant::now();
+    let mut connection = loop {
+        if let Ok(mut stream) = TcpStream::connect(&address).await {
+            stream
+                .write_all(b"GET /health HTTP/1.1\r\nHost: portal\r\n\r\n")
+                .await
+                .expect("send");
+            if timeout(patience, read_answer(&mut stream))
+                .await
+                .expect("health")
+                .0
+                == 200
+            {
+                break stream;
+            }
+        }
+        assert!(
+            started.elapsed() < patience,
+            "the server did not start in time"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // A request in flight: its headers and half its body sent.
+    let body = br#"{"query":"{ __typename }"}"#;
+    let (first_half, second_half) = body.split_at(body.len() / 2);
+    connection
+        .write_all(
+            format!(
+                "POST /graphql HTTP/1.1\r\nHost: portal\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("send the headers");
+    connection
+        .write_all(first_half)
+        .await
+        .expect("send half the body");
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+
+    // New connections are refused once the signal is handled.
+    let started = tokio::time::Instant::now();
+    while TcpStream::connect(&address).await.is_ok() {
+        assert!(
+            started.elapsed() < patience,
+            "the server still takes new connections after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The request in flight is finished and answered in full.
+    connection
+        .write_all(second_half)
+        .await
+        .expect("send the rest of the body");
+    let (status, answer) = timeout(patience, read_answer(&mut connection))
+        .await
+        .expect("the answer in time");
+    drop(connection);
+    let exited = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = server.try_wait().expect("the server's status") {
+                return Some(status);
+            }
+            if started.elapsed() > patience {
+                let _ = server.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .expect("wait for the server");
+
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).expect("a whole JSON answer");
+    assert_eq!(answer["data"]["__typename"], "Query");
+    assert!(
+        exited.is_some_and(|status| status.success()),
+        "the server exits with success after draining: {exited:?}"
+    );
+}

@@ -320,3 +320,100 @@ async fn referring_and_answering_a_case_reach_both_parties_live() {
     outsider_feed.assert_silent().await;
     referrer_feed.assert_silent().await;
 }
+
+/// The status of a WebSocket upgrade to `app`: 101 when it was taken.
+async fn upgrade_status(
+    app: &TestApp,
+) -> (
+    u16,
+    Option<
+        tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+    >,
+) {
+    use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
+
+    let mut request = app
+        .ws_address()
+        .into_client_request()
+        .expect("a WebSocket request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, response)) => (response.status().as_u16(), Some(socket)),
+        Err(tungstenite::Error::Http(response)) => {
+            let body: serde_json::Value = response
+                .body()
+                .as_deref()
+                .and_then(|body| serde_json::from_slice(body).ok())
+                .unwrap_or_default();
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+                "{body}"
+            );
+            assert_eq!(
+                response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|value| value.to_str().ok()),
+                Some("30")
+            );
+            (response.status().as_u16(), None)
+        }
+        Err(error) => panic!("the upgrade failed: {error}"),
+    }
+}
+
+#[tokio::test]
+async fn the_process_refuses_connections_over_its_cap_until_one_closes() {
+    let app = crate::helpers::spawn_app_with(&[("PORTAL_WS_MAX_CONNECTIONS", "2")]).await;
+
+    let first = app.ws_init(json!({})).await.expect("connection_ack");
+    let _second = app.ws_init(json!({})).await.expect("connection_ack");
+    let (over, _) = upgrade_status(&app).await;
+    drop(first);
+    // The server notices the close on its own time; wait (generously) for the place.
+    let started = tokio::time::Instant::now();
+    let again = loop {
+        let (status, socket) = upgrade_status(&app).await;
+        if status == 101 {
+            break socket;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the closed connection's place was not given back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    assert_eq!(over, 503);
+    assert!(again.is_some());
+}
+
+#[tokio::test]
+async fn an_account_over_its_connection_cap_is_refused_at_connection_init() {
+    let app =
+        crate::helpers::spawn_app_with(&[("PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT", "2")]).await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    let colleague = app.user(Role::Partner, Some(ngo.id)).await;
+
+    let _first = app.ws_as(&partner.access_token).await;
+    let _second = app.ws_as(&partner.access_token).await;
+    let third = app
+        .ws_init(json!({ "Authorization": format!("Bearer {}", partner.access_token) }))
+        .await;
+    let _colleagues = app.ws_as(&colleague.access_token).await;
+
+    match third {
+        // async-graphql's actix transport closes a refused init with 1002 and the message.
+        Err(refused) => assert!(
+            refused.code == 1002 && refused.reason.contains("live connections"),
+            "{refused:?}"
+        ),
+        Ok(_) => panic!("a third connection of the account was accepted"),
+    }
+}

@@ -3,7 +3,8 @@
 //! database) is replaced and it becomes `INTERNAL`. Errors of the query document itself (parse
 //! and validation, and arguments of the wrong type) are the client's and become
 //! `BAD_USER_INPUT` with their message kept. Every
-//! `INTERNAL` error carries the request id that the server's log line carries.
+//! `INTERNAL` error carries the request id that the server's log line carries. Every error
+//! answered is counted by its code for `/metrics`.
 
 use std::sync::Arc;
 
@@ -13,7 +14,10 @@ use async_graphql::{
 };
 
 use super::common::RequestContext;
-use crate::error::{INTERNAL_MESSAGE, code};
+use crate::{
+    error::{INTERNAL_MESSAGE, code},
+    metrics::Metrics,
+};
 
 /// Factory of [`ErrorMaskingExtension`].
 pub struct ErrorMasking;
@@ -27,7 +31,8 @@ impl ExtensionFactory for ErrorMasking {
 /// See the module documentation.
 pub struct ErrorMaskingExtension;
 
-fn code_of(error: &ServerError) -> Option<String> {
+/// The `extensions.code` of an error, if it has one.
+pub fn code_of(error: &ServerError) -> Option<String> {
     error
         .extensions
         .as_ref()
@@ -68,6 +73,14 @@ impl Extension for ErrorMaskingExtension {
                     .extensions
                     .get_or_insert_with(Default::default)
                     .set("code", code::BAD_USER_INPUT);
+            }
+        }
+        // Every error has its final code now: count them for `/metrics`. The metrics are in
+        // the session data of a WebSocket connection; this hook does not see a request's own
+        // data, so the HTTP handler counts the errors of its answers itself.
+        if let Some(metrics) = ctx.data_opt::<Metrics>() {
+            for error in &response.errors {
+                metrics.graphql_error(code_of(error).as_deref().unwrap_or(code::INTERNAL));
             }
         }
         response

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod centres;
 pub mod common;
+pub mod cost;
 pub mod enums;
 pub mod errors;
 pub mod events;
@@ -85,6 +86,7 @@ fn builder(exposure: Exposure) -> SchemaBuilder<Query, Mutation, Subscription> {
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
         .limit_directives(MAX_DIRECTIVES)
+        .extension(cost::CostCharge)
         .extension(limits::QueryLimits)
         .extension(errors::ErrorMasking)
         .extension(guard::RestrictionGate);

@@ -157,6 +157,11 @@ impl Services {
         centres::Centres { db: &self.db }
     }
 
+    /// The state of the connection pool (for `/metrics`).
+    pub fn pool_state(&self) -> Option<db::PoolState> {
+        db::pool_state(&self.db)
+    }
+
     /// Whether the database answers (for `/ready`).
     ///
     /// # Errors
