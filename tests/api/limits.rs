@@ -1011,3 +1011,36 @@ async fn a_declared_variable_left_out_is_bad_user_input() {
 
     assert_refused(&app, &response, &["Variable v is not defined"]).await;
 }
+
+/// PostgreSQL cannot store a NUL character in text; found by the fuzz test as an `INTERNAL`
+/// error on PostgreSQL. It is refused as bad input, in variables and in literals alike, on
+/// every database.
+#[tokio::test]
+async fn a_nul_character_is_bad_input_not_a_database_error() {
+    let app = spawn_app().await;
+    let in_variables = app
+        .graphql(
+            "query($district: String) { events(first: 5, filter: { district: $district }) { totalCount } }",
+            json!({ "district": "Vahdat\u{0}" }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&in_variables),
+        ["BAD_USER_INPUT"],
+        "{in_variables:#}"
+    );
+    let in_a_literal = app
+        .graphql(
+            r#"{ events(first: 5, filter: { search: "Vahdat\u0000" }) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&in_a_literal),
+        ["BAD_USER_INPUT"],
+        "{in_a_literal:#}"
+    );
+    // The server is fine afterwards.
+    app.data("{ events(first: 1) { totalCount } }", json!({}))
+        .await;
+}

@@ -132,6 +132,9 @@ impl<'a> Walker<'a> {
                             Some(selection.pos),
                         ));
                     }
+                    for (_, value) in &field.node.arguments {
+                        refuse_nul(&value.node, value.pos)?;
+                    }
                     self.walk(&field.node.selection_set, &mut HashMap::new())?;
                 }
                 Selection::InlineFragment(fragment) => {
@@ -150,6 +153,31 @@ impl<'a> Walker<'a> {
         }
         Ok(())
     }
+}
+
+/// Refuses text holding a NUL character: PostgreSQL cannot store one in `text`, and no field of
+/// the portal needs one, so it is bad input rather than a database error.
+///
+/// # Errors
+/// `BAD_USER_INPUT` when a string in `value` holds `\0`.
+pub fn refuse_nul(value: &impl serde::Serialize, pos: async_graphql::Pos) -> ServerResult<()> {
+    fn holds_nul(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(text) => text.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(holds_nul),
+            serde_json::Value::Object(fields) => fields
+                .iter()
+                .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+            _ => false,
+        }
+    }
+    if serde_json::to_value(value).is_ok_and(|value| holds_nul(&value)) {
+        return Err(refusal(
+            "Text may not contain the NUL character (\\u0000).".to_owned(),
+            Some(pos),
+        ));
+    }
+    Ok(())
 }
 
 /// The document checks, once it is parsed.
@@ -200,6 +228,7 @@ impl Extension for QueryLimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
+        refuse_nul(variables, async_graphql::Pos::default())?;
         check_document(&document)?;
         Ok(document)
     }
@@ -218,6 +247,16 @@ mod tests {
 
     fn message(query: &str) -> String {
         check(query).expect_err("refused").message
+    }
+
+    #[test]
+    fn a_nul_character_in_a_literal_is_refused() {
+        let refused =
+            message(r#"{ events(first: 5, filter: { district: "Rasht\u0000" }) { totalCount } }"#);
+        assert!(refused.contains("NUL"), "{refused}");
+        assert!(
+            check(r#"{ events(first: 5, filter: { district: "Rasht" }) { totalCount } }"#).is_ok()
+        );
     }
 
     #[test]
