@@ -1064,8 +1064,14 @@ mod tests {
                 let hours = if case.risk == RiskLevel::High { 24 } else { 72 };
                 assert_eq!(due - sent, chrono::Duration::hours(hours), "{code}");
             }
+            // The current receiver's first answer: the first after the latest referral.
+            let latest_referral = history
+                .iter()
+                .rposition(|t| t.to_status == CaseStatus::Referred)
+                .map_or(0, |index| index + 1);
             let answered = history
                 .iter()
+                .skip(latest_referral)
                 .find(|t| matches!(t.to_status, CaseStatus::Accepted | CaseStatus::Declined));
             assert_eq!(case.first_response_at, answered.map(|t| t.at), "{code}");
             let ended = matches!(case.status, CaseStatus::Closed | CaseStatus::Withdrawn);
