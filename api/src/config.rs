@@ -51,6 +51,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long a request may take, from its headers to its answer.
     pub request_timeout: Duration,
+    /// How long a subscription connection may wait before its `connection_init`
+    /// (`PORTAL_WS_INIT_TIMEOUT_SECS`); past it the connection is closed.
+    pub ws_init_timeout: Duration,
     /// How long one SQL statement may run on PostgreSQL (`statement_timeout`); `None` for no
     /// limit. SQLite has no such setting.
     pub database_statement_timeout: Option<Duration>,
@@ -279,6 +282,7 @@ impl Config {
             }
         };
         let request_timeout = Duration::from_secs(seconds("PORTAL_REQUEST_TIMEOUT_SECS", 15, 1)?);
+        let ws_init_timeout = Duration::from_secs(seconds("PORTAL_WS_INIT_TIMEOUT_SECS", 10, 1)?);
         let database_statement_timeout = match seconds("PORTAL_DB_STATEMENT_TIMEOUT_SECS", 10, 0)? {
             0 => None,
             seconds => Some(Duration::from_secs(seconds)),
@@ -342,6 +346,7 @@ impl Config {
             suppression_threshold,
             max_body_bytes,
             request_timeout,
+            ws_init_timeout,
             database_statement_timeout,
             cors_origins,
             environment,

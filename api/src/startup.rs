@@ -1,6 +1,13 @@
 //! Builds the HTTP application, for `main` and for the tests alike.
 
-use std::{net::IpAddr, net::TcpListener, time::Duration};
+use std::{
+    net::{IpAddr, TcpListener},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use actix_cors::Cors;
 use actix_web::{
@@ -50,6 +57,8 @@ pub struct AppState {
     /// How long `POST /graphql` may take, reading its body included
     /// (`PORTAL_REQUEST_TIMEOUT_SECS`).
     pub request_timeout: Duration,
+    /// How long a subscription connection may wait before `connection_init`.
+    pub ws_init_timeout: Duration,
     /// What `/metrics` reports.
     pub metrics: Metrics,
     /// The token `/metrics` asks for (`PORTAL_METRICS_TOKEN`), if any.
@@ -159,6 +168,7 @@ impl Application {
             development: config.is_development(),
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
+            ws_init_timeout: config.ws_init_timeout,
             cost_limiter: CostLimiter::new(config.cost_budgets, metrics.clone()),
             trusted_proxies: config.trusted_proxies.clone(),
             connection_caps: ConnectionCaps::new(
@@ -604,6 +614,8 @@ struct Upgrade {
     request_id: String,
     client_ip: Option<IpAddr>,
     accept_language: Option<Language>,
+    /// Set when `connection_init` arrives; until then the connection is on a timer.
+    initialised: Arc<AtomicBool>,
 }
 
 /// `GET /graphql/ws`: subscriptions over WebSocket (`graphql-transport-ws`, and the older
@@ -639,10 +651,47 @@ async fn subscriptions_endpoint(
         request_id: request_id.to_string(),
         client_ip: state.client_address(&http),
         accept_language: accept_language(&http),
+        initialised: Arc::new(AtomicBool::new(false)),
     };
+    let payload = until_initialised(payload, upgrade.initialised.clone(), state.ws_init_timeout);
     GraphQLSubscription::new(state.schema.clone())
         .on_connection_init(move |payload| connection_init(upgrade, payload))
         .start(&http, payload)
+}
+
+/// The client's side of a WebSocket connection, ended if no `connection_init` has arrived
+/// within `timeout`: a connection that never signs in would otherwise hold a place under
+/// `PORTAL_WS_MAX_CONNECTIONS` for as long as it answers pings. (async-graphql's actix
+/// transport has no such timer, and closes on its own terms, so the connection is cut here
+/// rather than closed with graphql-transport-ws's 4408.)
+fn until_initialised(
+    payload: web::Payload,
+    initialised: Arc<AtomicBool>,
+    timeout: Duration,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> {
+    use futures_util::{StreamExt, future::ready, stream};
+    enum Item {
+        Frame(Result<web::Bytes, actix_web::error::PayloadError>),
+        Deadline,
+    }
+    let deadline = stream::once(async move {
+        tokio::time::sleep(timeout).await;
+        Item::Deadline
+    });
+    stream::select(payload.map(Item::Frame), deadline)
+        .take_while(move |item| {
+            let goes_on = !matches!(item, Item::Deadline) || initialised.load(Ordering::Acquire);
+            if !goes_on {
+                tracing::info!("subscription connection closed: no connection_init in time");
+            }
+            ready(goes_on)
+        })
+        .filter_map(|item| {
+            ready(match item {
+                Item::Frame(frame) => Some(frame),
+                Item::Deadline => None,
+            })
+        })
 }
 
 /// Signs a WebSocket connection in with the token of its `connection_init` payload, as an
@@ -656,6 +705,7 @@ async fn connection_init(
     upgrade: Upgrade,
     payload: serde_json::Value,
 ) -> async_graphql::Result<Data> {
+    upgrade.initialised.store(true, Ordering::Release);
     let (actor, session) = match init_token(&payload) {
         Ok(None) => (Actor::Anonymous, None),
         Ok(Some(token)) => match upgrade.services.auth().authenticate(&token).await {

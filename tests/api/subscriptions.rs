@@ -417,3 +417,32 @@ async fn an_account_over_its_connection_cap_is_refused_at_connection_init() {
         Ok(_) => panic!("a third connection of the account was accepted"),
     }
 }
+
+#[tokio::test]
+async fn a_connection_without_connection_init_is_cut_and_a_signed_in_one_stays() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = crate::helpers::spawn_app_with(&[("PORTAL_WS_INIT_TIMEOUT_SECS", "1")]).await;
+    let mut initialised = app.ws_init(json!({})).await.expect("connection_ack");
+    let (status, socket) = upgrade_status(&app).await;
+    assert_eq!(status, 101);
+    let mut silent = socket.expect("an open socket");
+
+    // Never sends connection_init: the server ends the connection (a generous bound, only so
+    // that a failure does not hang the suite).
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(frame) = silent.next().await {
+            if matches!(frame, Err(_) | Ok(Message::Close(_))) {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "a connection without connection_init stayed open"
+    );
+    // The connection that did sign in outlived the same deadline and is still open.
+    assert_eq!(initialised.receive(Duration::from_millis(300)).await, None);
+}
