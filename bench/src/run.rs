@@ -150,7 +150,7 @@ fn server_env(args: &RunArgs, port: u16) -> Vec<(String, String)> {
         ),
         (
             "PORTAL_DATA_KEYS",
-            "bench:YmVuY2gtb25seS1kYXRhLWtleS0zMi1ieXRlcyE=".to_owned(),
+            "bench:YmVuY2gtb25seS1kYXRhLWtleS0zMi1ieXRlcy1vayE=".to_owned(),
         ),
         ("PORTAL_TOTP_REQUIRED_FOR_ADMIN", "false".to_owned()),
         ("PORTAL_LOGIN_ATTEMPTS_PER_MINUTE", "100000000".to_owned()),
@@ -171,6 +171,7 @@ struct Server {
 
 impl Server {
     async fn start(binary: &Path, env: &[(String, String)], port: u16, log: &Path) -> anyhow::Result<Self> {
+        let log_name = log.to_path_buf();
         let log = std::fs::File::create(log)?;
         let child = Command::new(binary)
             .arg("serve")
@@ -180,7 +181,7 @@ impl Server {
             .stdin(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?;
-        let server = Self {
+        let mut server = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
@@ -191,6 +192,9 @@ impl Server {
                 if response.status().is_success() {
                     return Ok(server);
                 }
+            }
+            if let Some(status) = server.child.try_wait()? {
+                bail!("the server exited ({status}); see {}", log_name.display());
             }
             if Instant::now() > deadline {
                 bail!("the server did not become ready within 60 s");
