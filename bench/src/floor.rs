@@ -31,7 +31,9 @@ pub fn log_path() -> PathBuf {
 
 /// The database name and the URL of the server's `postgres` database of a PostgreSQL URL.
 fn split_url(url: &str) -> anyhow::Result<(String, String)> {
-    let (base, rest) = url.rsplit_once('/').context("a PostgreSQL URL ends in /dbname")?;
+    let (base, rest) = url
+        .rsplit_once('/')
+        .context("a PostgreSQL URL ends in /dbname")?;
     let name = rest.split('?').next().unwrap_or(rest).to_owned();
     anyhow::ensure!(
         name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
@@ -115,10 +117,10 @@ pub fn statements_since(name: &str, from: u64) -> anyhow::Result<Vec<String>> {
             }
         } else if let Some(sql) = message.strip_prefix("LOG:  statement: ") {
             statements.push(sql.to_owned());
-        } else if let Some(parameters) = message.strip_prefix("DETAIL:  parameters: ") {
-            if let Some(last) = statements.last_mut() {
-                *last = fill_parameters(last, &parse_parameters(parameters));
-            }
+        } else if let Some(parameters) = message.strip_prefix("DETAIL:  parameters: ")
+            && let Some(last) = statements.last_mut()
+        {
+            *last = fill_parameters(last, &parse_parameters(parameters));
         }
     }
     Ok(statements)
@@ -261,8 +263,14 @@ mod tests {
     fn fills_logged_parameters_into_the_statement() {
         let values =
             parse_parameters("$1 = 'a''b', $2 = NULL, $3 = '0195846e-aa80-7a3f-ae53-9200da7a5b2f'");
-        assert_eq!(values, ["'a''b'", "NULL", "'0195846e-aa80-7a3f-ae53-9200da7a5b2f'"]);
-        let sql = fill_parameters("SELECT '$1' WHERE a = $1 AND b IS $2 AND c IN ($3)", &values);
+        assert_eq!(
+            values,
+            ["'a''b'", "NULL", "'0195846e-aa80-7a3f-ae53-9200da7a5b2f'"]
+        );
+        let sql = fill_parameters(
+            "SELECT '$1' WHERE a = $1 AND b IS $2 AND c IN ($3)",
+            &values,
+        );
         assert_eq!(
             sql,
             "SELECT '$1' WHERE a = 'a''b' AND b IS NULL AND c IN ('0195846e-aa80-7a3f-ae53-9200da7a5b2f')"

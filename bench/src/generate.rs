@@ -22,8 +22,8 @@ use entity::{
     },
     event,
     localized::CodeList,
-    organisation, project, project_partner, project_region, project_thematic_area,
-    referral_case, referral_transition, resource_centre,
+    organisation, project, project_partner, project_region, project_thematic_area, referral_case,
+    referral_transition, resource_centre,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -412,7 +412,8 @@ impl World {
         let entered = at(date(2018, 10, 1), 9);
         let organisations: Vec<_> = (0..counts.organisations)
             .map(|number| {
-                let created = entered + chrono::Duration::minutes(i64::try_from(number).unwrap_or(0));
+                let created =
+                    entered + chrono::Duration::minutes(i64::try_from(number).unwrap_or(0));
                 (
                     bench_id(Table::Organisation, number, created),
                     organisation_kind(number, counts.organisations),
@@ -421,13 +422,7 @@ impl World {
             })
             .collect();
         let accounts = (0..counts.organisations)
-            .map(|number| {
-                bench_id(
-                    Table::Account,
-                    number,
-                    entered + chrono::Duration::days(30),
-                )
-            })
+            .map(|number| bench_id(Table::Account, number, entered + chrono::Duration::days(30)))
             .collect();
         let staff = bench_id(Table::Account, u64::MAX >> 8, entered);
         let first = date(2015, 1, 1);
@@ -495,7 +490,9 @@ impl World {
                     let (en, ru) = ORGANISATION_NAMES[number % ORGANISATION_NAMES.len()];
                     let (district, _) = DISTRICTS[number % DISTRICTS.len()];
                     let (kind_en, kind_ru) = match kind {
-                        OrganisationKind::Ngo => ("Public Organisation", "Общественная организация"),
+                        OrganisationKind::Ngo => {
+                            ("Public Organisation", "Общественная организация")
+                        }
                         OrganisationKind::Government => ("Department", "Управление"),
                         OrganisationKind::Donor => ("Foundation", "Фонд"),
                         OrganisationKind::Academic => ("Institute", "Институт"),
@@ -510,9 +507,8 @@ impl World {
                         None,
                     )
                 };
-                let search = api::services::text::search_text(
-                    name.present().chain(acronym.as_deref()),
-                );
+                let search =
+                    api::services::text::search_text(name.present().chain(acronym.as_deref()));
                 organisation::Model {
                     id,
                     sort_name: api::services::text::sort_name(&name),
@@ -521,7 +517,12 @@ impl World {
                     acronym,
                     kind,
                     contact_email: Some(format!("info@org{number}.bench.example.tj")),
-                    contact_phone: Some(format!("+992 37 {:03} {:02} {:02}", number % 1000, number % 97, number % 89)),
+                    contact_phone: Some(format!(
+                        "+992 37 {:03} {:02} {:02}",
+                        number % 1000,
+                        number % 97,
+                        number % 89
+                    )),
                     active: number % 50 != 49,
                     created_at: created,
                     updated_at: created,
@@ -604,7 +605,8 @@ impl World {
         let mut partners = Vec::new();
         for (number, frame) in self.projects.iter().enumerate() {
             let area = frame.areas[0];
-            let (topic_en, topic_ru) = PROJECT_TOPICS[(number * 7 + area as usize) % PROJECT_TOPICS.len()];
+            let (topic_en, topic_ru) =
+                PROJECT_TOPICS[(number * 7 + area as usize) % PROJECT_TOPICS.len()];
             let (district, region) = *rng.pick(DISTRICTS);
             let code = format!(
                 "PO-{}-{}-{:05}",
@@ -637,7 +639,9 @@ impl World {
                 ProjectStatus::Active
             };
             let created = at(frame.start - Days::new(45), 9).min(at(as_of(), 8));
-            let budget = rng.chance(80).then(|| rng.range_i32(20, 2_500) as i64 * 100_000);
+            let budget = rng
+                .chance(80)
+                .then(|| rng.range_i32(20, 2_500) as i64 * 100_000);
             projects.push(project::Model {
                 id: frame.id,
                 search_text: api::services::text::search_text(
@@ -662,12 +666,15 @@ impl World {
                 created_at: created,
                 updated_at: created,
             });
-            areas.extend(frame.areas.iter().map(|&thematic_area| {
-                project_thematic_area::Model {
-                    project_id: frame.id,
-                    thematic_area,
-                }
-            }));
+            areas.extend(
+                frame
+                    .areas
+                    .iter()
+                    .map(|&thematic_area| project_thematic_area::Model {
+                        project_id: frame.id,
+                        thematic_area,
+                    }),
+            );
             project_regions.push(project_region::Model {
                 project_id: frame.id,
                 region,
@@ -782,7 +789,8 @@ impl World {
                 8 => CentreKind::LegalAid,
                 _ => CentreKind::Other,
             };
-            let (district, region) = DISTRICTS[usize::try_from(number).unwrap_or(0) % DISTRICTS.len()];
+            let (district, region) =
+                DISTRICTS[usize::try_from(number).unwrap_or(0) % DISTRICTS.len()];
             let (name_en, name_ru) = CENTRE_NAMES[centre_name_index(kind)];
             let name = two(
                 format!("{name_en} in {district} No. {number}"),
@@ -809,7 +817,13 @@ impl World {
                 region,
                 district: district.to_owned(),
                 address,
-                phone: Some(format!("+992 {} {:03} {:02} {:02}", 90 + number % 10, number % 1000, number % 97, number % 89)),
+                phone: Some(format!(
+                    "+992 {} {:03} {:02} {:02}",
+                    90 + number % 10,
+                    number % 1000,
+                    number % 97,
+                    number % 89
+                )),
                 opening_hours: two(
                     "Monday to Friday, 8:00–17:00".to_owned(),
                     "Понедельник — пятница, 8:00–17:00".to_owned(),
@@ -825,9 +839,7 @@ impl World {
             let mut offered: Vec<CentreService> = all_services
                 .iter()
                 .copied()
-                .filter(|service| {
-                    *service != CentreService::Shelter || kind == CentreKind::Shelter
-                })
+                .filter(|service| *service != CentreService::Shelter || kind == CentreKind::Shelter)
                 .filter(|_| rng.chance(60))
                 .collect();
             if offered.is_empty() {
@@ -893,8 +905,7 @@ impl World {
         let kinds: Vec<CaseKind> = <CaseKind as sea_orm::Iterable>::iter().collect();
         let risks: Vec<RiskLevel> = <RiskLevel as sea_orm::Iterable>::iter().collect();
         let ages: Vec<AgeGroup> = <AgeGroup as sea_orm::Iterable>::iter().collect();
-        let reasons: Vec<DeclineReason> =
-            <DeclineReason as sea_orm::Iterable>::iter().collect();
+        let reasons: Vec<DeclineReason> = <DeclineReason as sea_orm::Iterable>::iter().collect();
         let providers = (self.counts.organisations / 5).max(2);
         let first = at(date(2020, 1, 1), 8);
         let span_minutes = (at(as_of(), 8) - first).num_minutes();
@@ -974,8 +985,7 @@ impl World {
                 })
                 .flatten();
             // The history: each step the workflow allows, by the party that takes it.
-            let mut steps: Vec<(Option<CaseStatus>, CaseStatus, Uuid, u64, DateTime<Utc>)> =
-                Vec::new();
+            let mut steps: Vec<Step> = Vec::new();
             if let Some(referred) = referred_at {
                 steps.push((
                     Some(CaseStatus::Draft),
@@ -1056,7 +1066,11 @@ impl World {
                 kind: *rng.pick(&kinds),
                 status,
                 risk,
-                survivor_sex: if rng.chance(92) { Sex::Female } else { Sex::Male },
+                survivor_sex: if rng.chance(92) {
+                    Sex::Female
+                } else {
+                    Sex::Male
+                },
                 survivor_age_group: *rng.pick(&ages),
                 survivor_citizenship: Some("TJ".to_owned()),
                 survivor_has_disability: rng.chance(8),
@@ -1092,6 +1106,9 @@ impl World {
         (cases, transitions)
     }
 }
+
+/// One step of a case's history: from, to, actor account, actor organisation number, when.
+type Step = (Option<CaseStatus>, CaseStatus, Uuid, u64, DateTime<Utc>);
 
 trait ValueString {
     fn to_value_string(&self) -> String;
@@ -1193,8 +1210,14 @@ mod tests {
             assert!(event.ends_on >= event.starts_on);
         }
         for case in &first_cases.0 {
-            assert_eq!(case.receiving_organisation_id.is_none(), case.status == CaseStatus::Draft);
-            assert_ne!(Some(case.referring_organisation_id), case.receiving_organisation_id);
+            assert_eq!(
+                case.receiving_organisation_id.is_none(),
+                case.status == CaseStatus::Draft
+            );
+            assert_ne!(
+                Some(case.referring_organisation_id),
+                case.receiving_organisation_id
+            );
         }
     }
 }

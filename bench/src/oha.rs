@@ -79,7 +79,9 @@ pub fn spawn(
         .args(["--no-tui", "--output-format", "json", "-m", request.method])
         .args(["-H", "Content-Type: application/json"]);
     if let Some(token) = &request.bearer {
-        command.arg("-H").arg(format!("Authorization: Bearer {token}"));
+        command
+            .arg("-H")
+            .arg(format!("Authorization: Bearer {token}"));
     }
     if let Some(body) = &request.body {
         command.arg("-d").arg(body);

@@ -66,7 +66,7 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     }
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    if values.len() % 2 == 0 {
+    if values.len().is_multiple_of(2) {
         (values[middle - 1] + values[middle]) / 2.0
     } else {
         values[middle]
@@ -133,7 +133,10 @@ pub fn markdown(report: &Report) -> String {
         out,
         "| request | response | req/s (median; runs) | p50 ms | p99 ms | p99/p50 | SQL statements/request | server CPU ms/request | server peak MiB | failed |"
     );
-    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(
+        out,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for (name, what, bytes) in &report.scenarios {
         let rps = report.each(name, |s| s.measured.requests_per_second);
         let p50 = median(report.each(name, |s| s.measured.p50_ms));
@@ -149,7 +152,9 @@ pub fn markdown(report: &Report) -> String {
             .iter()
             .find(|(scenario, _)| scenario == name)
             .map_or_else(|| "?".to_owned(), |(_, count)| format!("{count:.1}"));
-        let metrics = median(report.each(name, |s| s.statements_per_request_metrics.unwrap_or(f64::NAN)));
+        let metrics = median(report.each(name, |s| {
+            s.statements_per_request_metrics.unwrap_or(f64::NAN)
+        }));
         let statements = if metrics.is_finite() {
             format!("{statements} ({metrics:.2} under load)")
         } else {
@@ -170,12 +175,20 @@ pub fn markdown(report: &Report) -> String {
         let during: Vec<f64> = report
             .per_run
             .iter()
-            .filter_map(|run| run.nested_during_storm.as_ref().map(|m| m.requests_per_second))
+            .filter_map(|run| {
+                run.nested_during_storm
+                    .as_ref()
+                    .map(|m| m.requests_per_second)
+            })
             .collect();
         let logins: Vec<f64> = report
             .per_run
             .iter()
-            .filter_map(|run| run.logins_during_storm.as_ref().map(|m| m.requests_per_second))
+            .filter_map(|run| {
+                run.logins_during_storm
+                    .as_ref()
+                    .map(|m| m.requests_per_second)
+            })
             .collect();
         let p50: Vec<f64> = report
             .per_run
@@ -193,7 +206,11 @@ pub fn markdown(report: &Report) -> String {
             list(&storm.iter().map(|r| r * 100.0).collect::<Vec<_>>(), 0),
         );
     }
-    let floor: Vec<f64> = report.per_run.iter().filter_map(|run| run.floor_tps).collect();
+    let floor: Vec<f64> = report
+        .per_run
+        .iter()
+        .filter_map(|run| run.floor_tps)
+        .collect();
     if !floor.is_empty() {
         let ratios = report.floor_ratios();
         let _ = writeln!(
@@ -229,7 +246,10 @@ pub fn markdown(report: &Report) -> String {
         }
     }
     for (name, reason) in &report.skipped {
-        let _ = writeln!(out, "- {name}: not measured, the server has no such API yet ({reason}).");
+        let _ = writeln!(
+            out,
+            "- {name}: not measured, the server has no such API yet ({reason})."
+        );
     }
     out
 }

@@ -170,7 +170,12 @@ struct Server {
 }
 
 impl Server {
-    async fn start(binary: &Path, env: &[(String, String)], port: u16, log: &Path) -> anyhow::Result<Self> {
+    async fn start(
+        binary: &Path,
+        env: &[(String, String)],
+        port: u16,
+        log: &Path,
+    ) -> anyhow::Result<Self> {
         let log_name = log.to_path_buf();
         let log = std::fs::File::create(log)?;
         let child = Command::new(binary)
@@ -188,10 +193,10 @@ impl Server {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(response) = client.get(format!("{}/ready", server.base)).send().await {
-                if response.status().is_success() {
-                    return Ok(server);
-                }
+            if let Ok(response) = client.get(format!("{}/ready", server.base)).send().await
+                && response.status().is_success()
+            {
+                return Ok(server);
             }
             if let Some(status) = server.child.try_wait()? {
                 bail!("the server exited ({status}); see {}", log_name.display());
@@ -254,7 +259,12 @@ fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-async fn post(client: &reqwest::Client, base: &str, body: &str, bearer: Option<&str>) -> anyhow::Result<(Value, usize)> {
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    body: &str,
+    bearer: Option<&str>,
+) -> anyhow::Result<(Value, usize)> {
     let mut request = client
         .post(format!("{base}/graphql"))
         .header("Content-Type", "application/json")
@@ -307,7 +317,10 @@ async fn prepare(
         };
         let (answer, bytes) = post(client, base, &body, bearer.as_deref()).await?;
         if let Some(reason) = missing_api(&answer) {
-            println!("  skipping {}: the server has no such API yet ({reason})", scenario.name);
+            println!(
+                "  skipping {}: the server has no such API yet ({reason})",
+                scenario.name
+            );
             skipped.push((scenario.name.to_owned(), reason));
             continue;
         }
@@ -326,10 +339,7 @@ async fn prepare(
 
 /// The account that logs in during the login scenarios (not the one reading referrals).
 fn login_email() -> String {
-    format!(
-        "partner{n}@org{n}.bench.example.tj",
-        n = 2
-    )
+    format!("partner{n}@org{n}.bench.example.tj", n = 2)
 }
 
 /// Counts the SQL statements per request of each scenario with the api's own counter
@@ -445,7 +455,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let selected: Vec<Scenario> = scenarios()
         .into_iter()
-        .filter(|scenario| args.only.is_empty() || args.only.iter().any(|name| name == scenario.name))
+        .filter(|scenario| {
+            args.only.is_empty() || args.only.iter().any(|name| name == scenario.name)
+        })
         .collect();
 
     // 1. On PostgreSQL, capture the statements of one nested request from the log.
@@ -455,7 +467,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         let name = floor::database_name(&args.db)?;
         floor::log_statements(&args.db, true).await?;
         let captured = async {
-            let server = Server::start(&binary, &server_env(&args, args.port), args.port, &out.join(format!("{stem}-capture.log"))).await?;
+            let server = Server::start(
+                &binary,
+                &server_env(&args, args.port),
+                args.port,
+                &out.join(format!("{stem}-capture.log")),
+            )
+            .await?;
             let body = query_body(NESTED);
             // Warm the pool and the statement cache first.
             post(&client, &server.base, &body, None).await?;
@@ -482,7 +500,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
 
     // 2. The server under test.
-    let server = Server::start(&binary, &server_env(&args, args.port), args.port, &out.join(format!("{stem}-server.log"))).await?;
+    let server = Server::start(
+        &binary,
+        &server_env(&args, args.port),
+        args.port,
+        &out.join(format!("{stem}-server.log")),
+    )
+    .await?;
     let startup_peak = peak_mib(server.pid())?;
     let (prepared, skipped) = prepare(&client, &server.base, &selected).await?;
 
@@ -572,7 +596,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         pool: args.pool,
         scenarios: prepared
             .iter()
-            .map(|p| (p.scenario.name.to_owned(), p.scenario.what.to_owned(), p.bytes))
+            .map(|p| {
+                (
+                    p.scenario.name.to_owned(),
+                    p.scenario.what.to_owned(),
+                    p.bytes,
+                )
+            })
             .collect(),
         skipped,
         statements,
@@ -583,7 +613,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         per_run: runs,
     };
     let markdown = report::markdown(&report);
-    std::fs::write(out.join(format!("{stem}.json")), serde_json::to_string_pretty(&report)?)?;
+    std::fs::write(
+        out.join(format!("{stem}.json")),
+        serde_json::to_string_pretty(&report)?,
+    )?;
     std::fs::write(out.join(format!("{stem}.md")), &markdown)?;
     println!("\n{markdown}");
     Ok(())
@@ -591,7 +624,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 
 /// `GET /exports/events.csv` as staff, streamed to the end: bytes, seconds and the server's
 /// peak memory while it ran; `None` with a note when the server has no such route yet.
-async fn measure_export(client: &reqwest::Client, server: &Server) -> anyhow::Result<report::Export> {
+async fn measure_export(
+    client: &reqwest::Client,
+    server: &Server,
+) -> anyhow::Result<report::Export> {
     let token = login(client, &server.base, STAFF_EMAIL).await?;
     reset_peak(server.pid());
     let started = Instant::now();
@@ -603,7 +639,9 @@ async fn measure_export(client: &reqwest::Client, server: &Server) -> anyhow::Re
     if response.status() == reqwest::StatusCode::NOT_FOUND {
         println!("  skipping the export: the server has no GET /exports/events.csv yet (404)");
         return Ok(report::Export {
-            skipped: Some("GET /exports/events.csv answered 404 (not on this branch yet)".to_owned()),
+            skipped: Some(
+                "GET /exports/events.csv answered 404 (not on this branch yet)".to_owned(),
+            ),
             ..report::Export::default()
         });
     }
