@@ -154,6 +154,16 @@ fn server_env(args: &RunArgs, port: u16) -> Vec<(String, String)> {
         ),
         ("PORTAL_TOTP_REQUIRED_FOR_ADMIN", "false".to_owned()),
         ("PORTAL_LOGIN_ATTEMPTS_PER_MINUTE", "100000000".to_owned()),
+        // Every request comes from 127.0.0.1 and one account: lift the cost budgets too, or
+        // the limits, not the server, would set the pace.
+        (
+            "PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE",
+            "4000000000".to_owned(),
+        ),
+        (
+            "PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE",
+            "4000000000".to_owned(),
+        ),
     ];
     if let Some(pool) = args.pool {
         env.push(("PORTAL_DB_MAX_CONNECTIONS", pool.to_string()));
