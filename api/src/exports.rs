@@ -29,7 +29,7 @@ use crate::{
         Services,
         audit::AuditRecord,
         events::{EventFilter, EventOrder},
-        pagination::{Cursor, DateRange, PageArgs},
+        pagination::{Cursor, DateRange, Page, PageArgs},
         reports::ReportFilter,
         statistics::{CaseDimension, EventDimension, PeopleDimension, StatisticsFilter, Table},
     },
@@ -229,12 +229,27 @@ where
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("{error}")))
 }
 
+/// The start of a file: the byte-order mark (so that spreadsheets read UTF-8), then `records`.
+fn file_start<I, R>(records: I) -> ApiResult<Bytes>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = String>,
+{
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend_from_slice(&csv_lines(records)?);
+    Ok(Bytes::from(bytes))
+}
+
 /// The byte-order mark and the header line.
 fn head(columns: &[&str]) -> ApiResult<Bytes> {
-    let header = csv_lines([columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()])?;
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend_from_slice(&header);
-    Ok(Bytes::from(bytes))
+    file_start([columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()])
+}
+
+/// The cursor to fetch the page after `page` from, if there is one.
+fn next_cursor<T>(page: &Page<T>) -> Option<Cursor> {
+    page.has_next_page
+        .then(|| page.items.last().map(|(cursor, _)| cursor.clone()))
+        .flatten()
 }
 
 /// Streams the header, then one chunk per page fetched by `page` from the cursor it returns,
@@ -390,10 +405,7 @@ async fn events(
                         .into_iter()
                         .map(|o| (o.id, pick(&o.name, language)))
                         .collect();
-                    let next = page
-                        .has_next_page
-                        .then(|| page.items.last().map(|(cursor, _)| cursor.clone()))
-                        .flatten();
+                    let next = next_cursor(&page);
                     let bytes = csv_lines(page.items.into_iter().map(|(_, event)| {
                         vec![
                             event.id.to_string(),
@@ -475,10 +487,7 @@ async fn centre_reports(
                         .into_iter()
                         .map(|c| (c.id, pick(&c.name, language)))
                         .collect();
-                    let next = page
-                        .has_next_page
-                        .then(|| page.items.last().map(|(cursor, _)| cursor.clone()))
-                        .flatten();
+                    let next = next_cursor(&page);
                     let bytes = csv_lines(page.items.into_iter().flat_map(|(_, report)| {
                         let centre = centres
                             .get(&report.report.centre_id)
@@ -561,9 +570,7 @@ fn table_csv(table: &Table) -> ApiResult<Bytes> {
         totals.push(median(medians.total));
     }
     lines.push(totals);
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend_from_slice(&csv_lines(lines)?);
-    Ok(Bytes::from(bytes))
+    file_start(lines)
 }
 
 fn whole(file_name: &str, bytes: Bytes) -> HttpResponse {
@@ -619,9 +626,7 @@ async fn event_statistics(
                     figures.participants().to_string(),
                 ]);
             }
-            let mut bytes = "\u{feff}".as_bytes().to_vec();
-            bytes.extend_from_slice(&csv_lines(lines)?);
-            Ok(whole("event-statistics.csv", Bytes::from(bytes)))
+            Ok(whole("event-statistics.csv", file_start(lines)?))
         },
     )
     .await
