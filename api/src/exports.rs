@@ -21,9 +21,9 @@ use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Actor, Caller},
+    auth::Caller,
     error::{ApiError, ApiResult},
-    graphql::{common::pick, guard::restriction_error},
+    graphql::common::pick,
     policy,
     services::{
         Services,
@@ -33,7 +33,7 @@ use crate::{
         reports::ReportFilter,
         statistics::{CaseDimension, EventDimension, PeopleDimension, StatisticsFilter, Table},
     },
-    startup::{AppState, bearer_token, request_language},
+    startup::{AppState, request_language},
 };
 
 /// Rows fetched per page while streaming.
@@ -129,20 +129,8 @@ impl Params {
 
 /// A signed-in caller with no pending restriction, or the error to answer.
 async fn signed_in(state: &AppState, http: &HttpRequest, request_id: &str) -> ApiResult<Caller> {
-    let actor = match bearer_token(http)? {
-        Some(token) => state.services.auth().authenticate(token).await?,
-        None => Actor::Anonymous,
-    };
-    let Some(member) = actor.member() else {
-        return Err(ApiError::Unauthenticated(
-            crate::error::unauthenticated::SIGN_IN,
-        ));
-    };
-    if let Some(restriction) = member.restriction
-        && !policy::allowed_while_restricted(restriction, "export")
-    {
-        return Err(restriction_error(restriction));
-    }
+    let actor = state.actor_of(http).await?;
+    policy::may_download(&actor)?;
     Ok(Caller {
         actor,
         request_id: request_id.to_owned(),
@@ -695,7 +683,7 @@ async fn case_statistics(
             let table = state
                 .services
                 .statistics()
-                .cases(rows, columns, &params.statistics_filter()?)
+                .cases(&caller.actor, rows, columns, &params.statistics_filter()?)
                 .await?;
             audit_export(&state.services, &caller, "export.case_statistics", &params).await?;
             Ok(whole("case-statistics.csv", table_csv(&table)?))

@@ -357,6 +357,32 @@ pub fn reads_exact_people_served(actor: &Actor, operator_id: Uuid) -> bool {
     reach(actor) == Reach::Organisation(operator_id)
 }
 
+/// Whether figures about referral cases are published exactly to the actor: to nobody, the
+/// parties included (they read their own cases, not counts of others').
+pub fn reads_exact_case_statistics(_actor: &Actor) -> bool {
+    false
+}
+
+/// Whether the actor may download CSV files: signed-in accounts without a pending restriction
+/// (what each file holds is then the same as the API shows them).
+///
+/// # Errors
+/// `UNAUTHENTICATED` for the public; the restriction's `FORBIDDEN` for an account that must
+/// first change its password or enrol two-factor authentication.
+pub fn may_download(actor: &Actor) -> crate::error::ApiResult<()> {
+    let Some(member) = actor.member() else {
+        return Err(crate::error::ApiError::Unauthenticated(
+            crate::error::unauthenticated::SIGN_IN,
+        ));
+    };
+    match member.restriction {
+        Some(restriction) if !allowed_while_restricted(restriction, "export") => {
+            Err(crate::graphql::guard::restriction_error(restriction))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Whether the actor may read the audit log: admins only.
 pub fn can_read_audit_log(actor: &Actor) -> bool {
     actor.role() == Some(Role::Admin)

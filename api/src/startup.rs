@@ -72,6 +72,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Who sends `http`: the account of its bearer token, or the public without one.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for a malformed, invalid or ended token.
+    pub(crate) async fn actor_of(&self, http: &HttpRequest) -> Result<Actor, ApiError> {
+        match bearer_token(http)? {
+            Some(token) => self.services.auth().authenticate(token).await,
+            None => Ok(Actor::Anonymous),
+        }
+    }
+
     /// The client address of `http`: its peer, or what a trusted proxy says the client is.
     /// The rate limits, the sign-in limit and the audit log all use this one.
     pub(crate) fn client_address(&self, http: &HttpRequest) -> Option<IpAddr> {
@@ -530,12 +541,7 @@ async fn serve_graphql(
             return refusal.response();
         }
     };
-    let actor = match bearer_token(http) {
-        Ok(None) => Ok(Actor::Anonymous),
-        Ok(Some(token)) => state.services.auth().authenticate(token).await,
-        Err(error) => Err(error),
-    };
-    let actor = match actor {
+    let actor = match state.actor_of(http).await {
         Ok(actor) => actor,
         Err(error) => {
             state.metrics.graphql_error(error.code());

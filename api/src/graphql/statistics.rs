@@ -266,7 +266,7 @@ impl StatisticsQuery {
         let filter = filter.unwrap_or_default().parse()?;
         let table = services(ctx)?
             .statistics()
-            .cases(rows.into(), columns.map(Into::into), &filter)
+            .cases(actor(ctx)?, rows.into(), columns.map(Into::into), &filter)
             .await?;
         Ok(table.into())
     }

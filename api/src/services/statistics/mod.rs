@@ -320,12 +320,7 @@ impl Statistics<'_> {
         columns: Option<PeopleDimension>,
         filter: &StatisticsFilter,
     ) -> ApiResult<Table> {
-        if columns == Some(rows) {
-            return Err(ApiError::bad_input(
-                "columns",
-                "Rows and columns must be different dimensions.",
-            ));
-        }
+        distinct(Some(rows), columns)?;
         if filter.thematic_area.is_some() {
             return Err(ApiError::bad_input(
                 "filter.thematicArea",
@@ -441,24 +436,20 @@ impl Statistics<'_> {
     }
 
     /// Referral cases (those referred: drafts are not counted) by `rows` and optionally
-    /// `columns`, with the median hours from referral to first answer per row. Suppressed for
-    /// every reader.
+    /// `columns`, with the median hours from referral to first answer per row. Suppressed unless
+    /// [`policy::reads_exact_case_statistics`] says otherwise (it says so for nobody).
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for the same dimension twice, a filter that does not apply, a month
     /// table over too long a range; database errors.
     pub async fn cases(
         &self,
+        actor: &Actor,
         rows: CaseDimension,
         columns: Option<CaseDimension>,
         filter: &StatisticsFilter,
     ) -> ApiResult<Table> {
-        if columns == Some(rows) {
-            return Err(ApiError::bad_input(
-                "columns",
-                "Rows and columns must be different dimensions.",
-            ));
-        }
+        distinct(Some(rows), columns)?;
         for (given, field) in [
             (filter.thematic_area.is_some(), "filter.thematicArea"),
             (filter.centre_id.is_some(), "filter.centreId"),
@@ -543,7 +534,8 @@ impl Statistics<'_> {
         let medians = self
             .median_hours(backend, scope, &row_key, &row_keys)
             .await?;
-        Ok(self.table(row_keys, column_keys, &counts, true, Some(medians)))
+        let suppressed = !policy::reads_exact_case_statistics(actor);
+        Ok(self.table(row_keys, column_keys, &counts, suppressed, Some(medians)))
     }
 
     /// The first and the last month (`YYYY-MM`) of `select`'s rows, by `month`.
@@ -781,6 +773,17 @@ fn month_of_timestamp(backend: DbBackend, table: &str, name: &str) -> String {
             column(table, name)
         ),
     }
+}
+
+/// Refuses a table whose rows and columns are the same dimension.
+fn distinct<D: PartialEq>(rows: Option<D>, columns: Option<D>) -> ApiResult<()> {
+    if rows.is_some() && rows == columns {
+        return Err(ApiError::bad_input(
+            "columns",
+            "Rows and columns must be different dimensions.",
+        ));
+    }
+    Ok(())
 }
 
 fn first_of_month(date: NaiveDate) -> NaiveDate {
