@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition,
-    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, UnionType},
 };
 use uuid::Uuid;
 
@@ -50,14 +50,6 @@ fn everything() -> Condition {
     Condition::all()
 }
 
-fn public_project_ids() -> SelectStatement {
-    Query::select()
-        .column(project::Column::Id)
-        .from(project::Entity)
-        .and_where(project::Column::Visibility.eq(Visibility::Public))
-        .to_owned()
-}
-
 fn partner_project_ids(organisation_id: Uuid) -> SelectStatement {
     Query::select()
         .column(project_partner::Column::ProjectId)
@@ -78,13 +70,41 @@ pub fn visible_projects(actor: &Actor) -> Condition {
     }
 }
 
-/// The ids of the projects the actor may read, as a subquery for child tables.
-pub fn visible_project_ids(actor: &Actor) -> SelectStatement {
-    Query::select()
-        .column(project::Column::Id)
-        .from(project::Entity)
-        .cond_where(visible_projects(actor))
-        .to_owned()
+/// Whether the project named by `project_id` (a column of the row being filtered) is one the
+/// actor may read: the condition child tables (partners, areas, regions, events) filter by.
+///
+/// It is a correlated `EXISTS` on the project's primary key, so the database probes one project
+/// per row it reads instead of first collecting every visible project: the cost follows the
+/// page, not the size of the table. A `NULL` project meets it never.
+pub fn in_visible_project(actor: &Actor, project_id: impl IntoColumnRef) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Public | Reach::Organisation(_) => Condition::all().add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(project::Entity)
+                .and_where(Expr::col((project::Entity, project::Column::Id)).equals(project_id))
+                .cond_where(visible_projects(actor))
+                .to_owned(),
+        )),
+    }
+}
+
+/// Whether the organisation named by `organisation_id` (a column of the row being filtered) is
+/// a partner of the project named by `project_id`: a correlated probe of `project_partner`'s
+/// primary key.
+fn is_partner_of(organisation_id: Uuid, project_id: impl IntoColumnRef) -> Condition {
+    Condition::all().add(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(project_partner::Entity)
+            .and_where(
+                Expr::col((project_partner::Entity, project_partner::Column::ProjectId))
+                    .equals(project_id),
+            )
+            .and_where(project_partner::Column::OrganisationId.eq(organisation_id))
+            .to_owned(),
+    ))
 }
 
 /// The ids of the projects in `area` that the actor may read. Filtering events by area goes
@@ -94,7 +114,13 @@ pub fn visible_project_ids_in_area(actor: &Actor, area: ThematicArea) -> SelectS
         .column(project_thematic_area::Column::ProjectId)
         .from(project_thematic_area::Entity)
         .and_where(project_thematic_area::Column::ThematicArea.eq(area))
-        .and_where(project_thematic_area::Column::ProjectId.in_subquery(visible_project_ids(actor)))
+        .cond_where(in_visible_project(
+            actor,
+            (
+                project_thematic_area::Entity,
+                project_thematic_area::Column::ProjectId,
+            ),
+        ))
         .to_owned()
 }
 
@@ -103,7 +129,10 @@ fn published_public_events() -> Condition {
     Condition::all().add(event::Column::Published.eq(true)).add(
         Condition::any()
             .add(event::Column::ProjectId.is_null())
-            .add(event::Column::ProjectId.in_subquery(public_project_ids())),
+            .add(in_visible_project(
+                &Actor::Anonymous,
+                (event::Entity, event::Column::ProjectId),
+            )),
     )
 }
 
@@ -117,7 +146,10 @@ pub fn visible_events(actor: &Actor) -> Condition {
         Reach::Organisation(organisation_id) => Condition::any()
             .add(published_public_events())
             .add(event::Column::OrganiserId.eq(organisation_id))
-            .add(event::Column::ProjectId.in_subquery(partner_project_ids(organisation_id))),
+            .add(is_partner_of(
+                organisation_id,
+                (event::Entity, event::Column::ProjectId),
+            )),
     }
 }
 
@@ -140,25 +172,45 @@ pub fn visible_organisations(actor: &Actor) -> Condition {
     match reach(actor) {
         Reach::Office | Reach::Organisation(_) => everything(),
         Reach::Public => {
+            // Correlated probes of the organisation's own rows (indexed by organisation), so a
+            // page of organisations costs what the page holds, not a pass over every event.
+            let organisation_id = (organisation::Entity, organisation::Column::Id);
             let partners = Query::select()
-                .column(project_partner::Column::OrganisationId)
+                .expr(Expr::val(1))
                 .from(project_partner::Entity)
-                .and_where(project_partner::Column::ProjectId.in_subquery(public_project_ids()))
+                .and_where(
+                    Expr::col((
+                        project_partner::Entity,
+                        project_partner::Column::OrganisationId,
+                    ))
+                    .equals(organisation_id),
+                )
+                .cond_where(in_visible_project(
+                    actor,
+                    (project_partner::Entity, project_partner::Column::ProjectId),
+                ))
                 .to_owned();
             let organisers = Query::select()
-                .column(event::Column::OrganiserId)
+                .expr(Expr::val(1))
                 .from(event::Entity)
+                .and_where(
+                    Expr::col((event::Entity, event::Column::OrganiserId)).equals(organisation_id),
+                )
                 .cond_where(published_public_events())
                 .to_owned();
             let operators = Query::select()
-                .column(resource_centre::Column::OperatorId)
+                .expr(Expr::val(1))
                 .from(resource_centre::Entity)
+                .and_where(
+                    Expr::col((resource_centre::Entity, resource_centre::Column::OperatorId))
+                        .equals(organisation_id),
+                )
                 .and_where(resource_centre::Column::Active.eq(true))
                 .to_owned();
             Condition::any()
-                .add(organisation::Column::Id.in_subquery(partners))
-                .add(organisation::Column::Id.in_subquery(organisers))
-                .add(organisation::Column::Id.in_subquery(operators))
+                .add(Expr::exists(partners))
+                .add(Expr::exists(organisers))
+                .add(Expr::exists(operators))
         }
     }
 }
@@ -412,19 +464,35 @@ pub fn visible_centre_reports(actor: &Actor) -> Condition {
 pub fn visible_cases(actor: &Actor) -> Condition {
     match reach(actor) {
         Reach::Office => everything(),
-        Reach::Organisation(organisation_id) => {
-            let received_before = Query::select()
-                .column(referral_transition::Column::CaseId)
-                .from(referral_transition::Entity)
-                .and_where(referral_transition::Column::ReceivingOrganisationId.eq(organisation_id))
-                .to_owned();
-            Condition::any()
-                .add(referral_case::Column::ReferringOrganisationId.eq(organisation_id))
-                .add(referral_case::Column::ReceivingOrganisationId.eq(organisation_id))
-                .add(referral_case::Column::Id.in_subquery(received_before))
-        }
+        Reach::Organisation(organisation_id) => Condition::all()
+            .add(referral_case::Column::Id.in_subquery(cases_of_organisation(organisation_id))),
         Reach::Public => nothing(),
     }
+}
+
+/// The ids of the cases `organisation_id` refers, receives, or received before an onward
+/// referral, as a union of three indexed lookups. (The same rule written as an `OR` of three
+/// conditions makes the database read every case to test each one.)
+fn cases_of_organisation(organisation_id: Uuid) -> SelectStatement {
+    let of_column = |column: referral_case::Column| {
+        Query::select()
+            .column(referral_case::Column::Id)
+            .from(referral_case::Entity)
+            .and_where(column.eq(organisation_id))
+            .to_owned()
+    };
+    let received_before = Query::select()
+        .column(referral_transition::Column::CaseId)
+        .from(referral_transition::Entity)
+        .and_where(referral_transition::Column::ReceivingOrganisationId.eq(organisation_id))
+        .to_owned();
+    of_column(referral_case::Column::ReferringOrganisationId)
+        .union(
+            UnionType::Distinct,
+            of_column(referral_case::Column::ReceivingOrganisationId),
+        )
+        .union(UnionType::Distinct, received_before)
+        .to_owned()
 }
 
 /// Whether the actor may read the survivor-identifying fields of `case`: members of the

@@ -16,6 +16,7 @@ mod m20261122_000003_centres;
 mod m20261122_000004_referrals;
 mod m20261122_000005_audit;
 mod m20261123_000006_account_totp_step;
+mod m20261123_000007_referral_transition_receiver_index;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_referrals::Migration),
             Box::new(m20261122_000005_audit::Migration),
             Box::new(m20261123_000006_account_totp_step::Migration),
+            Box::new(m20261123_000007_referral_transition_receiver_index::Migration),
         ]
     }
 }

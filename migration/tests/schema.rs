@@ -33,7 +33,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 35] = [
+const EXPECTED_INDEXES: [&str; 36] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -65,6 +65,7 @@ const EXPECTED_INDEXES: [&str; 35] = [
     "idx_referral_case_response_due_at",
     "idx_referral_case_receiving_centre_id",
     "idx_referral_transition_case_id_at",
+    "idx_referral_transition_receiving_organisation_id_case_id",
     "idx_audit_entry_at_id",
     "idx_audit_entry_actor_account_id_at",
     "idx_audit_entry_entity_type_entity_id",

@@ -11,9 +11,9 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    IntoActiveModel, Order, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
     TransactionTrait,
-    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, WindowStatement},
+    sea_query::{Alias, Asterisk, Query, SelectStatement, UnionType},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -138,8 +138,14 @@ impl Events<'_> {
     }
 
     /// The first page of visible events of each project in `project_ids`, newest first, in one
-    /// statement (a `ROW_NUMBER()` window per project), so that a list of projects with their
-    /// events costs the same whatever its length.
+    /// statement, so that a list of projects with their events costs the same whatever its
+    /// length.
+    ///
+    /// The statement is a `UNION ALL` of one `ORDER BY … LIMIT first + 1` per project, each
+    /// served by `idx_event_project_id_starts_on_id`: the database reads the page's rows and no
+    /// more, however many events a project has. (A `ROW_NUMBER()` window over the projects'
+    /// events would read and sort all of them to keep the first few; `LATERAL` would do the
+    /// same as this union, but SQLite has none.)
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for an invalid cursor; database errors.
@@ -150,43 +156,56 @@ impl Events<'_> {
         page: &PageArgs,
     ) -> ApiResult<HashMap<Uuid, Page<event::Model>>> {
         let keyset = EventOrder::StartsOnDesc.keyset();
-        let mut inner = event::Entity::find()
-            .filter(event::Column::ProjectId.is_in(project_ids.iter().copied()))
-            .filter(policy::visible_events(actor));
-        if let Some(cursor) = &page.after {
-            if cursor.order != keyset.name {
+        let after = match &page.after {
+            Some(cursor) if cursor.order != keyset.name => {
                 return Err(ApiError::bad_input("after", "This cursor is not valid."));
             }
-            inner = inner.filter(keyset.after_condition(cursor)?);
+            Some(cursor) => Some(keyset.after_condition(cursor)?),
+            None => None,
+        };
+        let mut union: Option<SelectStatement> = None;
+        for (index, project_id) in project_ids.iter().enumerate() {
+            let mut one = event::Entity::find()
+                .filter(event::Column::ProjectId.eq(*project_id))
+                .filter(policy::visible_events(actor));
+            if let Some(after) = &after {
+                one = one.filter(after.clone());
+            }
+            let one = one
+                .order_by_desc(event::Column::StartsOn)
+                .order_by_desc(event::Column::Id)
+                .limit(page.first + 1)
+                .into_query();
+            // Each part is a subquery in FROM: SQLite takes no ORDER BY or LIMIT on a bare
+            // member of a compound SELECT.
+            let part = Query::select()
+                .column(Asterisk)
+                .from_subquery(one, Alias::new(format!("project_{index}")))
+                .to_owned();
+            union = Some(match union {
+                None => part,
+                Some(mut union) => union.union(UnionType::All, part).to_owned(),
+            });
         }
-        let row_number = Alias::new("row_number");
-        let mut inner = inner.into_query();
-        inner.expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            WindowStatement::partition_by(event::Column::ProjectId)
-                .order_by(event::Column::StartsOn, Order::Desc)
-                .order_by(event::Column::Id, Order::Desc)
-                .to_owned(),
-            row_number.clone(),
-        );
-        let ranked = Alias::new("ranked");
-        let outer = Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, ranked)
-            .and_where(Expr::col(row_number.clone()).lte(page.first + 1))
-            .order_by(event::Column::ProjectId, Order::Asc)
-            .order_by(row_number, Order::Asc)
-            .to_owned();
-        let statement = self.db.get_database_backend().build(&outer);
-        let rows = event::Model::find_by_statement(statement)
-            .all(self.db)
-            .await?;
+        let rows = match union {
+            Some(union) => {
+                let statement = self.db.get_database_backend().build(&union);
+                event::Model::find_by_statement(statement)
+                    .all(self.db)
+                    .await?
+            }
+            None => Vec::new(),
+        };
 
         let mut grouped: HashMap<Uuid, Vec<event::Model>> = HashMap::new();
         for row in rows {
             if let Some(project_id) = row.project_id {
                 grouped.entry(project_id).or_default().push(row);
             }
+        }
+        // A union promises no order; each project's rows are put back in the page's.
+        for rows in grouped.values_mut() {
+            rows.sort_by(|a, b| (b.starts_on, b.id).cmp(&(a.starts_on, a.id)));
         }
         Ok(project_ids
             .iter()

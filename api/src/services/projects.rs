@@ -193,9 +193,10 @@ impl Projects<'_> {
         let rows = project_partner::Entity::find()
             .find_also_related(organisation::Entity)
             .filter(project_partner::Column::ProjectId.is_in(project_ids.iter().copied()))
-            .filter(
-                project_partner::Column::ProjectId.in_subquery(policy::visible_project_ids(actor)),
-            )
+            .filter(policy::in_visible_project(
+                actor,
+                (project_partner::Entity, project_partner::Column::ProjectId),
+            ))
             .filter(policy::visible_organisations(actor))
             .order_by_asc(project_partner::Column::Role)
             .order_by_asc(organisation::Column::SortName)
@@ -224,10 +225,13 @@ impl Projects<'_> {
     ) -> ApiResult<Vec<project_thematic_area::Model>> {
         Ok(project_thematic_area::Entity::find()
             .filter(project_thematic_area::Column::ProjectId.is_in(project_ids.iter().copied()))
-            .filter(
-                project_thematic_area::Column::ProjectId
-                    .in_subquery(policy::visible_project_ids(actor)),
-            )
+            .filter(policy::in_visible_project(
+                actor,
+                (
+                    project_thematic_area::Entity,
+                    project_thematic_area::Column::ProjectId,
+                ),
+            ))
             .order_by_asc(project_thematic_area::Column::ThematicArea)
             .all(self.db)
             .await?)
@@ -244,9 +248,10 @@ impl Projects<'_> {
     ) -> ApiResult<Vec<project_region::Model>> {
         Ok(project_region::Entity::find()
             .filter(project_region::Column::ProjectId.is_in(project_ids.iter().copied()))
-            .filter(
-                project_region::Column::ProjectId.in_subquery(policy::visible_project_ids(actor)),
-            )
+            .filter(policy::in_visible_project(
+                actor,
+                (project_region::Entity, project_region::Column::ProjectId),
+            ))
             .order_by_asc(project_region::Column::Region)
             .all(self.db)
             .await?)

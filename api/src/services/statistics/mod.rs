@@ -22,7 +22,7 @@ use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, Iterable, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait,
     Select,
-    sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
+    sea_query::{Alias, Expr, Query, SimpleExpr},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -244,16 +244,16 @@ impl Statistics<'_> {
                 // Only the areas of projects the reader may see: a partner organising an event
                 // under an internal project of others must not learn that project's areas (the
                 // event counts under `NONE` for it, as its list shows no project).
-                let visible = policy::visible_project_ids(actor);
+                let actor = actor.clone();
                 grouped = grouped.join(
                     JoinType::LeftJoin,
                     event::Entity::belongs_to(project_thematic_area::Entity)
                         .from(event::Column::ProjectId)
                         .to(project_thematic_area::Column::ProjectId)
                         .on_condition(move |_, areas| {
-                            Condition::all().add(
-                                Expr::col((areas, project_thematic_area::Column::ProjectId))
-                                    .in_subquery(visible.clone()),
+                            policy::in_visible_project(
+                                &actor,
+                                (areas, project_thematic_area::Column::ProjectId),
                             )
                         })
                         .into(),
