@@ -77,30 +77,36 @@ pub fn visible_projects(actor: &Actor) -> Condition {
 /// per row it reads instead of first collecting every visible project: the cost follows the
 /// page, not the size of the table. A `NULL` project meets it never.
 pub fn in_visible_project(actor: &Actor, project_id: impl IntoColumnRef) -> Condition {
+    project_is_visible(actor, Expr::col(project_id))
+}
+
+/// Whether the project `project_id` (a column, or a known id) is one the actor may read. With a
+/// known id the `EXISTS` names no column of the outer row, so the database tests it once per
+/// statement instead of once per row.
+fn project_is_visible(actor: &Actor, project_id: Expr) -> Condition {
     match reach(actor) {
         Reach::Office => everything(),
         Reach::Public | Reach::Organisation(_) => Condition::all().add(Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
                 .from(project::Entity)
-                .and_where(Expr::col((project::Entity, project::Column::Id)).equals(project_id))
+                .and_where(Expr::col((project::Entity, project::Column::Id)).eq(project_id))
                 .cond_where(visible_projects(actor))
                 .to_owned(),
         )),
     }
 }
 
-/// Whether the organisation named by `organisation_id` (a column of the row being filtered) is
-/// a partner of the project named by `project_id`: a correlated probe of `project_partner`'s
-/// primary key.
-fn is_partner_of(organisation_id: Uuid, project_id: impl IntoColumnRef) -> Condition {
+/// Whether `organisation_id` is a partner of the project `project_id` (a column of the row
+/// being filtered, or a known id): a probe of `project_partner`'s primary key.
+fn is_partner_of(organisation_id: Uuid, project_id: Expr) -> Condition {
     Condition::all().add(Expr::exists(
         Query::select()
             .expr(Expr::val(1))
             .from(project_partner::Entity)
             .and_where(
                 Expr::col((project_partner::Entity, project_partner::Column::ProjectId))
-                    .equals(project_id),
+                    .eq(project_id),
             )
             .and_where(project_partner::Column::OrganisationId.eq(organisation_id))
             .to_owned(),
@@ -148,8 +154,31 @@ pub fn visible_events(actor: &Actor) -> Condition {
             .add(event::Column::OrganiserId.eq(organisation_id))
             .add(is_partner_of(
                 organisation_id,
-                (event::Entity, event::Column::ProjectId),
+                Expr::col((event::Entity, event::Column::ProjectId)),
             )),
+    }
+}
+
+/// The events of the project `project_id` that the actor may read: the rule of
+/// [`visible_events`] for the rows of one known project. The project's own tests (is it public,
+/// is the reader's organisation a partner) name no column of the event, so the database makes
+/// them once for the project instead of once per event.
+pub fn visible_events_of_project(actor: &Actor, project_id: Uuid) -> Condition {
+    let of_project = Condition::all().add(event::Column::ProjectId.eq(project_id));
+    let published_public = || {
+        Condition::all()
+            .add(event::Column::Published.eq(true))
+            .add(project_is_visible(&Actor::Anonymous, Expr::val(project_id)))
+    };
+    match reach(actor) {
+        Reach::Office => of_project,
+        Reach::Public => of_project.add(published_public()),
+        Reach::Organisation(organisation_id) => of_project.add(
+            Condition::any()
+                .add(published_public())
+                .add(event::Column::OrganiserId.eq(organisation_id))
+                .add(is_partner_of(organisation_id, Expr::val(project_id))),
+        ),
     }
 }
 

@@ -449,12 +449,17 @@ async fn measure(
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let oha_path = oha::ensure_installed()?;
     let root = oha::repo_root();
-    println!("building the release server (cargo build --release -p api)");
+    // The same packages as the README's build command: building `api` alone would unify the
+    // dependencies' features differently and rebuild half of them.
+    println!("building the release server (cargo build --release -p api -p bench)");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-        .args(["build", "--release", "--locked", "-p", "api"])
+        .args(["build", "--release", "--locked", "-p", "api", "-p", "bench"])
         .current_dir(&root)
         .status()?;
-    anyhow::ensure!(status.success(), "cargo build --release -p api failed");
+    anyhow::ensure!(
+        status.success(),
+        "cargo build --release -p api -p bench failed"
+    );
     let binary = root.join("target/release/portal");
     let postgres = args.db.starts_with("postgres");
     let backend = if postgres { "PostgreSQL" } else { "SQLite" };

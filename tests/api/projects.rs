@@ -3,7 +3,11 @@
 
 use api::{
     auth::{Actor, Member},
-    services::{pagination::PageArgs, projects::ProjectFilter},
+    services::{
+        events::{EventFilter, EventOrder},
+        pagination::PageArgs,
+        projects::ProjectFilter,
+    },
 };
 use entity::{
     Localized,
@@ -501,6 +505,79 @@ async fn nested_events_are_the_visible_ones_newest_first() {
         .filter_map(|node| node["title"].as_str())
         .collect();
     assert_eq!(titles, ["Old training"]);
+}
+
+/// The events a project shows nested (one `LIMIT` per project, with the project's own tests
+/// made once) are, for every principal, exactly those the event list shows for that project:
+/// the two are written differently in `policy.rs`, and must not disagree.
+#[tokio::test]
+async fn nested_events_agree_with_the_event_list_for_every_principal() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let projects = [world.public_a.id, world.internal_a.id, world.internal_b.id];
+    let mut day = 0;
+    for project_id in projects {
+        for organiser in [world.ngo_a.id, world.ngo_b.id] {
+            for published in [true, false] {
+                day += 1;
+                let starts = format!("2025-03-{day:02}");
+                fixtures::event(
+                    &app.db,
+                    NewEvent {
+                        title: "A meeting",
+                        project_id: Some(project_id),
+                        organiser_id: organiser,
+                        starts: &starts,
+                        published,
+                        ..NewEvent::default()
+                    },
+                )
+                .await;
+            }
+        }
+    }
+    let services = app.services();
+    let events = services.events();
+    let page = PageArgs::new(Some(100), None, false).expect("page");
+    // Of the 12 events: the public sees the 2 published ones of the public project; NGO Alpha,
+    // a partner of the public project and of internal A, their 8 and the 2 it organises under
+    // internal B; NGO Beta, a partner of internal B, its 4, the 2 published ones of the public
+    // project and the 2 it organises under the others; staff all.
+    let principals = [
+        ("the public", Actor::Anonymous, 2),
+        ("a partner of NGO Alpha", partner_of(world.ngo_a.id), 10),
+        ("a partner of NGO Beta", partner_of(world.ngo_b.id), 9),
+        ("staff", staff(), 12),
+    ];
+    for (who, actor, expected) in &principals {
+        let nested = events
+            .first_per_project(actor, &projects, &page)
+            .await
+            .expect("nested events");
+        let mut shown_in_all = 0;
+        for project_id in projects {
+            let filter = EventFilter {
+                project_id: Some(project_id),
+                ..EventFilter::default()
+            };
+            let listed: Vec<Uuid> = events
+                .list(actor, &filter, EventOrder::StartsOnDesc, &page)
+                .await
+                .expect("event list")
+                .items
+                .into_iter()
+                .map(|(_, event)| event.id)
+                .collect();
+            let shown: Vec<Uuid> = nested[&project_id]
+                .items
+                .iter()
+                .map(|(_, event)| event.id)
+                .collect();
+            assert_eq!(shown, listed, "{who}, project {project_id}");
+            shown_in_all += shown.len();
+        }
+        assert_eq!(shown_in_all, *expected, "{who}");
+    }
 }
 
 const NESTED: &str = r"

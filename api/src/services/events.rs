@@ -165,9 +165,8 @@ impl Events<'_> {
         };
         let mut union: Option<SelectStatement> = None;
         for (index, project_id) in project_ids.iter().enumerate() {
-            let mut one = event::Entity::find()
-                .filter(event::Column::ProjectId.eq(*project_id))
-                .filter(policy::visible_events(actor));
+            let mut one =
+                event::Entity::find().filter(policy::visible_events_of_project(actor, *project_id));
             if let Some(after) = &after {
                 one = one.filter(after.clone());
             }
@@ -182,10 +181,12 @@ impl Events<'_> {
                 .column(Asterisk)
                 .from_subquery(one, Alias::new(format!("project_{index}")))
                 .to_owned();
-            union = Some(match union {
-                None => part,
-                Some(mut union) => union.union(UnionType::All, part).to_owned(),
-            });
+            match &mut union {
+                None => union = Some(part),
+                Some(union) => {
+                    union.union(UnionType::All, part);
+                }
+            }
         }
         let rows = match union {
             Some(union) => {
