@@ -206,7 +206,7 @@ impl Events<'_> {
         }
         // A union promises no order; each project's rows are put back in the page's.
         for rows in grouped.values_mut() {
-            rows.sort_by(|a, b| (b.starts_on, b.id).cmp(&(a.starts_on, a.id)));
+            rows.sort_by_key(|row| std::cmp::Reverse((row.starts_on, row.id)));
         }
         Ok(project_ids
             .iter()
