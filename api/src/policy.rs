@@ -160,15 +160,17 @@ pub fn visible_events(actor: &Actor) -> Condition {
 }
 
 /// The events of the project `project_id` that the actor may read: the rule of
-/// [`visible_events`] for the rows of one known project. The project's own tests (is it public,
-/// is the reader's organisation a partner) name no column of the event, so the database makes
-/// them once for the project instead of once per event.
-pub fn visible_events_of_project(actor: &Actor, project_id: Uuid) -> Condition {
-    let of_project = Condition::all().add(event::Column::ProjectId.eq(project_id));
+/// [`visible_events`] for the rows of one project, named by a known id or by a column of the row
+/// the events are joined to. The project's own tests (is it public, is the reader's
+/// organisation a partner) name no column of the event, so the database makes them once for
+/// the project instead of once per event.
+pub fn visible_events_of_project(actor: &Actor, project_id: Expr) -> Condition {
+    let of_project = Condition::all()
+        .add(Expr::col((event::Entity, event::Column::ProjectId)).eq(project_id.clone()));
     let published_public = || {
         Condition::all()
             .add(event::Column::Published.eq(true))
-            .add(project_is_visible(&Actor::Anonymous, Expr::val(project_id)))
+            .add(project_is_visible(&Actor::Anonymous, project_id.clone()))
     };
     match reach(actor) {
         Reach::Office => of_project,
@@ -177,7 +179,7 @@ pub fn visible_events_of_project(actor: &Actor, project_id: Uuid) -> Condition {
             Condition::any()
                 .add(published_public())
                 .add(event::Column::OrganiserId.eq(organisation_id))
-                .add(is_partner_of(organisation_id, Expr::val(project_id))),
+                .add(is_partner_of(organisation_id, project_id.clone())),
         ),
     }
 }

@@ -10,10 +10,10 @@ use entity::{
     event, organisation, project,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
     TransactionTrait,
-    sea_query::{Alias, Asterisk, Query, SelectStatement, UnionType},
+    sea_query::{Alias, Asterisk, Expr, JoinType, Query, SelectStatement, UnionType},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -141,11 +141,12 @@ impl Events<'_> {
     /// statement, so that a list of projects with their events costs the same whatever its
     /// length.
     ///
-    /// The statement is a `UNION ALL` of one `ORDER BY … LIMIT first + 1` per project, each
-    /// served by `idx_event_project_id_starts_on_id`: the database reads the page's rows and no
-    /// more, however many events a project has. (A `ROW_NUMBER()` window over the projects'
-    /// events would read and sort all of them to keep the first few; `LATERAL` would do the
-    /// same as this union, but SQLite has none.)
+    /// Each project's events are one `ORDER BY starts_on DESC, id DESC LIMIT first + 1` served by
+    /// `idx_event_project_id_starts_on_id`: the database reads the page's rows and no more,
+    /// however many events a project has (a `ROW_NUMBER()` window would read and sort them all).
+    /// On PostgreSQL that subquery is joined `LATERAL` to the list of project ids, so it is
+    /// planned once; SQLite has no `LATERAL`, and there the statement is a `UNION ALL` of one
+    /// subquery per project (which PostgreSQL would plan part by part: ~17 ms for 50).
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for an invalid cursor; database errors.
@@ -163,35 +164,64 @@ impl Events<'_> {
             Some(cursor) => Some(keyset.after_condition(cursor)?),
             None => None,
         };
-        let mut union: Option<SelectStatement> = None;
-        for (index, project_id) in project_ids.iter().enumerate() {
-            let mut one =
-                event::Entity::find().filter(policy::visible_events_of_project(actor, *project_id));
+        // The first page of the events of the project `project_id` (a known id, or a column of
+        // the row it is joined to).
+        let first_page_of = |project_id: Expr| {
+            let mut select =
+                event::Entity::find().filter(policy::visible_events_of_project(actor, project_id));
             if let Some(after) = &after {
-                one = one.filter(after.clone());
+                select = select.filter(after.clone());
             }
-            let one = one
+            select
                 .order_by_desc(event::Column::StartsOn)
                 .order_by_desc(event::Column::Id)
                 .limit(page.first + 1)
-                .into_query();
-            // Each part is a subquery in FROM: SQLite takes no ORDER BY or LIMIT on a bare
-            // member of a compound SELECT.
-            let part = Query::select()
-                .column(Asterisk)
-                .from_subquery(one, Alias::new(format!("project_{index}")))
-                .to_owned();
-            match &mut union {
-                None => union = Some(part),
-                Some(union) => {
-                    union.union(UnionType::All, part);
+                .into_query()
+        };
+        let backend = self.db.get_database_backend();
+        let statement = if project_ids.is_empty() {
+            None
+        } else if backend == DbBackend::Postgres {
+            // PostgreSQL names the one column of a VALUES list `column1`.
+            let listed = Alias::new("listed");
+            let ranked = Alias::new("ranked");
+            let project_id = Expr::col((listed.clone(), Alias::new("column1")));
+            Some(
+                Query::select()
+                    .column((ranked.clone(), Asterisk))
+                    .from_values(project_ids.iter().copied(), listed)
+                    .join_lateral(
+                        JoinType::InnerJoin,
+                        first_page_of(project_id),
+                        ranked,
+                        Expr::cust("TRUE"),
+                    )
+                    .to_owned(),
+            )
+        } else {
+            let mut union: Option<SelectStatement> = None;
+            for (index, project_id) in project_ids.iter().enumerate() {
+                // Each part is a subquery in FROM: SQLite takes no ORDER BY or LIMIT on a bare
+                // member of a compound SELECT.
+                let part = Query::select()
+                    .column(Asterisk)
+                    .from_subquery(
+                        first_page_of(Expr::val(*project_id)),
+                        Alias::new(format!("project_{index}")),
+                    )
+                    .to_owned();
+                match &mut union {
+                    None => union = Some(part),
+                    Some(union) => {
+                        union.union(UnionType::All, part);
+                    }
                 }
             }
-        }
-        let rows = match union {
-            Some(union) => {
-                let statement = self.db.get_database_backend().build(&union);
-                event::Model::find_by_statement(statement)
+            union
+        };
+        let rows = match statement {
+            Some(statement) => {
+                event::Model::find_by_statement(backend.build(&statement))
                     .all(self.db)
                     .await?
             }
