@@ -504,6 +504,26 @@ mod tests {
     // The hashing tests each cost a few Argon2 runs; keep them few.
 
     #[tokio::test]
+    async fn hashes_asked_at_once_queue_for_the_hashing_threads_and_all_finish() {
+        let passwords = ["first passphrase", "second passphrase", "third passphrase"];
+        let hashes = futures_util::future::join_all(
+            passwords.map(|password| hash_trusted(secret(password))),
+        )
+        .await;
+        for (password, hash) in passwords.into_iter().zip(hashes) {
+            let hash = hash.expect("hashed");
+            let verified = verify(secret(password), Some(hash.clone()))
+                .await
+                .expect("verified");
+            assert!(verified.matches, "{password}");
+            let other = verify(secret("another passphrase"), Some(hash))
+                .await
+                .expect("verified");
+            assert!(!other.matches, "{password}");
+        }
+    }
+
+    #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
         let password = NewPassword::parse(PASSPHRASE, EMAIL, NAME).expect("strong");
         let stored = hash(&password).await.expect("hashes");

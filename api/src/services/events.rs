@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
     TransactionTrait,
-    sea_query::{Alias, Asterisk, Expr, JoinType, Query, SelectStatement, UnionType},
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -182,10 +182,11 @@ impl Events<'_> {
         let statement = if project_ids.is_empty() {
             None
         } else if backend == DbBackend::Postgres {
-            // PostgreSQL names the one column of a VALUES list `column1`.
+            // PostgreSQL names the one column of a VALUES list `column1`; the cast keeps the
+            // comparison typed when the ids come as text (a replay with literals, as pgbench's).
             let listed = Alias::new("listed");
             let ranked = Alias::new("ranked");
-            let project_id = Expr::col((listed.clone(), Alias::new("column1")));
+            let project_id = Expr::col((listed.clone(), Alias::new("column1"))).cast_as("uuid");
             Some(
                 Query::select()
                     .column((ranked.clone(), Asterisk))
