@@ -130,57 +130,40 @@ pub fn visible_project_ids_in_area(actor: &Actor, area: ThematicArea) -> SelectS
         .to_owned()
 }
 
-/// Published events that are not part of an internal project: what the public sees.
-fn published_public_events() -> Condition {
-    Condition::all().add(event::Column::Published.eq(true)).add(
-        Condition::any()
-            .add(event::Column::ProjectId.is_null())
-            .add(in_visible_project(
-                &Actor::Anonymous,
-                (event::Entity, event::Column::ProjectId),
-            )),
-    )
-}
-
 /// Events the actor may read: published events of public projects (or of none); for partners
 /// also every event of their organisation's projects and every event it organises, published
 /// or not; for the Programme Office all.
 pub fn visible_events(actor: &Actor) -> Condition {
-    match reach(actor) {
-        Reach::Office => everything(),
-        Reach::Public => published_public_events(),
-        Reach::Organisation(organisation_id) => Condition::any()
-            .add(published_public_events())
-            .add(event::Column::OrganiserId.eq(organisation_id))
-            .add(is_partner_of(
-                organisation_id,
-                Expr::col((event::Entity, event::Column::ProjectId)),
-            )),
-    }
+    events_rule(actor, Expr::col((event::Entity, event::Column::ProjectId)))
 }
 
 /// The events of the project `project_id` that the actor may read: the rule of
 /// [`visible_events`] for the rows of one project, named by a known id or by a column of the row
 /// the events are joined to. The project's own tests (is it public, is the reader's
-/// organisation a partner) name no column of the event, so the database makes them once for
-/// the project instead of once per event.
+/// organisation a partner) then name no column of the event, so the database makes them once
+/// for the project instead of once per event.
 pub fn visible_events_of_project(actor: &Actor, project_id: Expr) -> Condition {
-    let of_project = Condition::all()
-        .add(Expr::col((event::Entity, event::Column::ProjectId)).eq(project_id.clone()));
-    let published_public = || {
-        Condition::all()
-            .add(event::Column::Published.eq(true))
-            .add(project_is_visible(&Actor::Anonymous, project_id.clone()))
-    };
+    Condition::all()
+        .add(Expr::col((event::Entity, event::Column::ProjectId)).eq(project_id.clone()))
+        .add(events_rule(actor, project_id))
+}
+
+/// The one rule of event visibility, with the event's project named by `project_id`: the
+/// event's own column, or the project the caller has already chosen.
+fn events_rule(actor: &Actor, project_id: Expr) -> Condition {
+    // Published, and not part of an internal project: what the public sees.
+    let published_public = Condition::all().add(event::Column::Published.eq(true)).add(
+        Condition::any()
+            .add(project_id.clone().is_null())
+            .add(project_is_visible(&Actor::Anonymous, project_id.clone())),
+    );
     match reach(actor) {
-        Reach::Office => of_project,
-        Reach::Public => of_project.add(published_public()),
-        Reach::Organisation(organisation_id) => of_project.add(
-            Condition::any()
-                .add(published_public())
-                .add(event::Column::OrganiserId.eq(organisation_id))
-                .add(is_partner_of(organisation_id, project_id.clone())),
-        ),
+        Reach::Office => everything(),
+        Reach::Public => published_public,
+        Reach::Organisation(organisation_id) => Condition::any()
+            .add(published_public)
+            .add(event::Column::OrganiserId.eq(organisation_id))
+            .add(is_partner_of(organisation_id, project_id)),
     }
 }
 
@@ -227,7 +210,7 @@ pub fn visible_organisations(actor: &Actor) -> Condition {
                 .and_where(
                     Expr::col((event::Entity, event::Column::OrganiserId)).equals(organisation_id),
                 )
-                .cond_where(published_public_events())
+                .cond_where(visible_events(&Actor::Anonymous))
                 .to_owned();
             let operators = Query::select()
                 .expr(Expr::val(1))
