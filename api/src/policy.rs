@@ -50,14 +50,6 @@ fn everything() -> Condition {
     Condition::all()
 }
 
-fn partner_project_ids(organisation_id: Uuid) -> SelectStatement {
-    Query::select()
-        .column(project_partner::Column::ProjectId)
-        .from(project_partner::Entity)
-        .and_where(project_partner::Column::OrganisationId.eq(organisation_id))
-        .to_owned()
-}
-
 /// Projects the actor may read: public ones; for partners also those their organisation is a
 /// partner of; for the Programme Office all.
 pub fn visible_projects(actor: &Actor) -> Condition {
@@ -66,7 +58,10 @@ pub fn visible_projects(actor: &Actor) -> Condition {
         Reach::Public => Condition::all().add(project::Column::Visibility.eq(Visibility::Public)),
         Reach::Organisation(organisation_id) => Condition::any()
             .add(project::Column::Visibility.eq(Visibility::Public))
-            .add(project::Column::Id.in_subquery(partner_project_ids(organisation_id))),
+            .add(is_partner_of(
+                organisation_id,
+                Expr::col((project::Entity, project::Column::Id)),
+            )),
     }
 }
 
@@ -360,8 +355,10 @@ pub fn can_manage_projects(actor: &Actor) -> bool {
 pub fn projects_open_for_events(actor: &Actor) -> Condition {
     match reach(actor) {
         Reach::Office => everything(),
-        Reach::Organisation(organisation_id) => Condition::all()
-            .add(project::Column::Id.in_subquery(partner_project_ids(organisation_id))),
+        Reach::Organisation(organisation_id) => is_partner_of(
+            organisation_id,
+            Expr::col((project::Entity, project::Column::Id)),
+        ),
         Reach::Public => nothing(),
     }
 }
