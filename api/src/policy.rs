@@ -12,8 +12,8 @@ use entity::{
     referral_transition, resource_centre,
 };
 use sea_orm::{
-    ColumnTrait, Condition,
-    sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, UnionType},
+    ColumnTrait, Condition, DbBackend,
+    sea_query::{Expr, ExprTrait, Func, IntoColumnRef, PgFunc, Query, SelectStatement, UnionType},
 };
 use uuid::Uuid;
 
@@ -472,11 +472,25 @@ pub fn visible_centre_reports(actor: &Actor) -> Condition {
 /// the cases their organisation refers or receives now, or received before an onward referral;
 /// for the Programme Office all; for the public none. A draft is its referrer's alone (it has no
 /// receiver yet).
-pub fn visible_cases(actor: &Actor) -> Condition {
+///
+/// The rule is the same on both databases; only its writing differs. PostgreSQL, given
+/// `id IN (…)`, estimates a look-up of each of the organisation's cases by key to cost more than
+/// reading every case, and reads the whole table (390 ms for 4,100 cases among the large
+/// benchmark's 500,000). Given the ids gathered once into an array, `id = ANY(ARRAY(…))`, it looks
+/// each up by key (30 ms). SQLite has no arrays, and looks up `IN (…)` by key itself.
+pub fn visible_cases(actor: &Actor, backend: DbBackend) -> Condition {
     match reach(actor) {
         Reach::Office => everything(),
-        Reach::Organisation(organisation_id) => Condition::all()
-            .add(referral_case::Column::Id.in_subquery(cases_of_organisation(organisation_id))),
+        Reach::Organisation(organisation_id) => {
+            let ids = cases_of_organisation(organisation_id);
+            let id = referral_case::Column::Id;
+            Condition::all().add(if backend == DbBackend::Postgres {
+                let gathered = Func::cust("ARRAY").arg(Expr::SubQuery(None, Box::new(ids.into())));
+                Expr::col(id).eq(PgFunc::any(gathered))
+            } else {
+                id.in_subquery(ids)
+            })
+        }
         Reach::Public => nothing(),
     }
 }

@@ -454,7 +454,7 @@ impl Cases<'_> {
             ));
         }
         referral_case::Entity::find_by_id(id)
-            .filter(policy::visible_cases(actor))
+            .filter(policy::visible_cases(actor, self.db.get_database_backend()))
             .one(self.db)
             .await?
             .ok_or(ApiError::NotFound {
@@ -478,7 +478,8 @@ impl Cases<'_> {
                 crate::error::unauthenticated::SIGN_IN,
             ));
         }
-        let mut select = referral_case::Entity::find().filter(policy::visible_cases(actor));
+        let mut select = referral_case::Entity::find()
+            .filter(policy::visible_cases(actor, self.db.get_database_backend()));
         if let Some(direction) = filter.direction {
             let organisation_id = policy::can_open_cases(actor).ok_or_else(|| {
                 ApiError::bad_input(
@@ -541,7 +542,7 @@ impl Cases<'_> {
         let visible = Query::select()
             .column(referral_case::Column::Id)
             .from(referral_case::Entity)
-            .cond_where(policy::visible_cases(actor))
+            .cond_where(policy::visible_cases(actor, self.db.get_database_backend()))
             .to_owned();
         Ok(referral_transition::Entity::find()
             .filter(referral_transition::Column::CaseId.is_in(case_ids.iter().copied()))
