@@ -7,13 +7,10 @@
 //! The limiter and the caller come with the request's data (HTTP) or the connection's
 //! (WebSocket); a schema used without them (the SDL export, unit tests) charges nothing.
 
-use std::{any::TypeId, sync::Arc};
+use std::any::TypeId;
 
 use async_graphql::{
-    Request, ServerError, ServerResult, ValidationResult,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
-    },
+    Request, ServerError, ServerResult, ValidationResult, extensions::ExtensionContext,
 };
 
 use super::common::RequestContext;
@@ -21,18 +18,6 @@ use crate::{
     error::ApiError,
     rate_limit::{CostLimiter, OverBudget},
 };
-
-/// Factory of [`CostChargeExtension`].
-pub struct CostCharge;
-
-impl ExtensionFactory for CostCharge {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostChargeExtension)
-    }
-}
-
-/// See the module documentation.
-pub struct CostChargeExtension;
 
 /// The refusal: about the whole request, so without a location in the document.
 fn refusal(over: OverBudget) -> ServerError {
@@ -60,38 +45,33 @@ fn charge(
         .map_err(refusal)
 }
 
-#[async_trait::async_trait]
-impl Extension for CostChargeExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        // The request's own data is not attached to `ctx` yet at this stage.
-        fn of<'a, T: Send + Sync + 'static>(
-            request: &'a Request,
-            ctx: &ExtensionContext<'a>,
-        ) -> Option<&'a T> {
-            request
-                .data
-                .get(&TypeId::of::<T>())
-                .and_then(|data| data.downcast_ref::<T>())
-                .or_else(|| ctx.data_opt::<T>())
-        }
-        charge(of(&request, ctx), of(&request, ctx), 1, 0)?;
-        next.run(ctx, request).await
+/// Charges 1 for an operation as it arrives (before it is parsed).
+///
+/// # Errors
+/// `RATE_LIMITED` when a budget is spent.
+pub(super) fn on_arrival(ctx: &ExtensionContext<'_>, request: &Request) -> ServerResult<()> {
+    // The request's own data is not attached to `ctx` yet at this stage.
+    fn of<'a, T: Send + Sync + 'static>(
+        request: &'a Request,
+        ctx: &ExtensionContext<'a>,
+    ) -> Option<&'a T> {
+        request
+            .data
+            .get(&TypeId::of::<T>())
+            .and_then(|data| data.downcast_ref::<T>())
+            .or_else(|| ctx.data_opt::<T>())
     }
+    charge(of(request, ctx), of(request, ctx), 1, 0)
+}
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        // 1 was charged on arrival.
-        let rest = result.complexity.max(1) - 1;
-        charge(ctx.data_opt(), ctx.data_opt(), rest, 1).map_err(|error| vec![error])?;
-        Ok(result)
-    }
+/// Charges the rest of a validated operation's complexity (1 was charged on arrival).
+///
+/// # Errors
+/// `RATE_LIMITED` when a budget is spent.
+pub(super) fn on_validated(
+    ctx: &ExtensionContext<'_>,
+    result: &ValidationResult,
+) -> Result<(), Vec<ServerError>> {
+    let rest = result.complexity.max(1) - 1;
+    charge(ctx.data_opt(), ctx.data_opt(), rest, 1).map_err(|error| vec![error])
 }

@@ -6,30 +6,13 @@
 //! `INTERNAL` error carries the request id that the server's log line carries. Every error
 //! answered is counted by its code for `/metrics`.
 
-use std::sync::Arc;
-
-use async_graphql::{
-    Response, ServerError,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextRequest},
-};
+use async_graphql::{Response, ServerError, extensions::ExtensionContext};
 
 use super::common::RequestContext;
 use crate::{
     error::{INTERNAL_MESSAGE, code},
     metrics::Metrics,
 };
-
-/// Factory of [`ErrorMaskingExtension`].
-pub struct ErrorMasking;
-
-impl ExtensionFactory for ErrorMasking {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorMaskingExtension)
-    }
-}
-
-/// See the module documentation.
-pub struct ErrorMaskingExtension;
 
 /// The `extensions.code` of an error, if it has one.
 pub fn code_of(error: &ServerError) -> Option<String> {
@@ -63,79 +46,71 @@ fn is_input_coercion_error(error: &ServerError) -> bool {
 /// async-graphql's refusal of a subscription sent over HTTP, where only WebSocket serves one.
 const SUBSCRIPTION_OVER_HTTP: &str = "Subscriptions are not supported on this transport.";
 
-#[async_trait::async_trait]
-impl Extension for ErrorMaskingExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            if code_of(error).is_none() {
+/// Gives every error of an executed operation its final code: masks unforeseen ones as
+/// `INTERNAL` with the request id, and marks the client's input mistakes `BAD_USER_INPUT`.
+pub(super) fn on_executed(ctx: &ExtensionContext<'_>, response: &mut Response) {
+    let request_id = request_id(ctx);
+    for error in &mut response.errors {
+        let code = code_of(error);
+        let internal = match code.as_deref() {
+            None if error.source.is_none() && error.message == SUBSCRIPTION_OVER_HTTP => {
+                // The client's mistake of transport: say where subscriptions are served.
+                error.message = "Subscriptions are served over WebSocket \
+                                 (graphql-transport-ws) at /graphql/ws."
+                    .to_owned();
                 error
                     .extensions
                     .get_or_insert_with(Default::default)
                     .set("code", code::BAD_USER_INPUT);
+                false
             }
-        }
-        // Every error has its final code now: count them for `/metrics`. The metrics are in
-        // the session data of a WebSocket connection; this hook does not see a request's own
-        // data, so the HTTP handler counts the errors of its answers itself.
-        if let Some(metrics) = ctx.data_opt::<Metrics>() {
-            for error in &response.errors {
-                metrics.graphql_error(code_of(error).as_deref().unwrap_or(code::INTERNAL));
+            None if is_input_coercion_error(error) => {
+                // An argument or variable of the wrong type, reported by async-graphql
+                // while it reads the arguments: the client's mistake, and its text names
+                // only the client's own input.
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", code::BAD_USER_INPUT);
+                false
             }
+            None => {
+                tracing::error!(
+                    request_id,
+                    error = error.message,
+                    path = ?error.path,
+                    "unexpected error in a resolver"
+                );
+                error.message = INTERNAL_MESSAGE.to_owned();
+                true
+            }
+            Some(code) => code == code::INTERNAL,
+        };
+        if internal {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            extensions.set("code", code::INTERNAL);
+            extensions.set("requestId", request_id.as_str());
         }
-        response
     }
+}
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        let request_id = request_id(ctx);
-        for error in &mut response.errors {
-            let code = code_of(error);
-            let internal = match code.as_deref() {
-                None if error.source.is_none() && error.message == SUBSCRIPTION_OVER_HTTP => {
-                    // The client's mistake of transport: say where subscriptions are served.
-                    error.message = "Subscriptions are served over WebSocket \
-                                     (graphql-transport-ws) at /graphql/ws."
-                        .to_owned();
-                    error
-                        .extensions
-                        .get_or_insert_with(Default::default)
-                        .set("code", code::BAD_USER_INPUT);
-                    false
-                }
-                None if is_input_coercion_error(error) => {
-                    // An argument or variable of the wrong type, reported by async-graphql
-                    // while it reads the arguments: the client's mistake, and its text names
-                    // only the client's own input.
-                    error
-                        .extensions
-                        .get_or_insert_with(Default::default)
-                        .set("code", code::BAD_USER_INPUT);
-                    false
-                }
-                None => {
-                    tracing::error!(
-                        request_id,
-                        error = error.message,
-                        path = ?error.path,
-                        "unexpected error in a resolver"
-                    );
-                    error.message = INTERNAL_MESSAGE.to_owned();
-                    true
-                }
-                Some(code) => code == code::INTERNAL,
-            };
-            if internal {
-                let extensions = error.extensions.get_or_insert_with(Default::default);
-                extensions.set("code", code::INTERNAL);
-                extensions.set("requestId", request_id.as_str());
-            }
+/// Gives the errors that no operation produced (parse, validation, limits) `BAD_USER_INPUT`,
+/// then counts every error of the answer by its code.
+pub(super) fn on_answered(ctx: &ExtensionContext<'_>, response: &mut Response) {
+    for error in &mut response.errors {
+        if code_of(error).is_none() {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code::BAD_USER_INPUT);
         }
-        response
+    }
+    // Every error has its final code now: count them for `/metrics`. The metrics are in
+    // the session data of a WebSocket connection; this hook does not see a request's own
+    // data, so the HTTP handler counts the errors of its answers itself.
+    if let Some(metrics) = ctx.data_opt::<Metrics>() {
+        for error in &response.errors {
+            metrics.graphql_error(code_of(error).as_deref().unwrap_or(code::INTERNAL));
+        }
     }
 }

@@ -1,51 +1,34 @@
 //! Holds an account with a pending restriction (a one-time password to change, two-factor
 //! enrolment due) to the root fields that let it meet it. The decision is the policy's
-//! (`policy::allowed_while_restricted`); this extension only applies it to every root field.
-
-use std::sync::Arc;
+//! (`policy::allowed_while_restricted`); this module only applies it to every root field.
 
 use async_graphql::{
-    ServerResult, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo},
+    ServerResult,
+    extensions::{ExtensionContext, ResolveInfo},
 };
 
 use super::common::RequestContext;
 use crate::{auth::Restriction, error::ApiError, policy};
 
-/// Factory of [`RestrictionGateExtension`].
-pub struct RestrictionGate;
-
-impl ExtensionFactory for RestrictionGate {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RestrictionGateExtension)
+/// Refuses a root field to an account with a pending restriction, unless the policy lets it
+/// through. Any other field passes at once: this runs for every field of every response.
+///
+/// # Errors
+/// `ACTION_REQUIRED`, saying what to do first.
+pub(super) fn check(ctx: &ExtensionContext<'_>, info: &ResolveInfo<'_>) -> ServerResult<()> {
+    if info.path_node.parent.is_some() || info.is_for_introspection {
+        return Ok(());
     }
-}
-
-/// See the module documentation.
-pub struct RestrictionGateExtension;
-
-#[async_trait::async_trait]
-impl Extension for RestrictionGateExtension {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let root = info.path_node.parent.is_none();
-        let restriction = ctx
-            .data_opt::<RequestContext>()
-            .and_then(|request| request.caller.actor.member())
-            .and_then(|member| member.restriction);
-        if root
-            && !info.is_for_introspection
-            && let Some(restriction) = restriction
-            && !policy::allowed_while_restricted(restriction, info.name)
-        {
+    let restriction = ctx
+        .data_opt::<RequestContext>()
+        .and_then(|request| request.caller.actor.member())
+        .and_then(|member| member.restriction);
+    match restriction {
+        Some(restriction) if !policy::allowed_while_restricted(restriction, info.name) => {
             let error = async_graphql::Error::from(restriction_error(restriction));
-            return Err(error.into_server_error(async_graphql::Pos::default()));
+            Err(error.into_server_error(async_graphql::Pos::default()))
         }
-        next.run(ctx, info).await
+        _ => Ok(()),
     }
 }
 

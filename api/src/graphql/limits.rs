@@ -8,16 +8,10 @@
 //! Every refusal is `BAD_USER_INPUT` with a message that names the limit, and, for aliases, the
 //! field.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::{
-    Request, ServerError, ServerResult, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-    },
+    ServerError, ServerResult, Variables,
     parser::{
         Positioned,
         types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
@@ -43,18 +37,6 @@ pub const MAX_ALIASES: usize = 20;
 /// The most directives on one field, fragment spread or inline fragment. Clients use at most
 /// one `@include` or `@skip`.
 pub const MAX_DIRECTIVES: usize = 4;
-
-/// Factory of [`QueryLimitsExtension`].
-pub struct QueryLimits;
-
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryLimitsExtension)
-    }
-}
-
-/// See the module documentation.
-pub struct QueryLimitsExtension;
 
 fn refusal(message: String, pos: Option<async_graphql::Pos>) -> ServerError {
     let mut error = ServerError::new(message, pos);
@@ -208,30 +190,16 @@ pub fn check_document(document: &ExecutableDocument) -> ServerResult<()> {
     Ok(())
 }
 
-#[async_trait::async_trait]
-impl Extension for QueryLimitsExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        check_length(&request.query)?;
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        refuse_nul(variables, async_graphql::Pos::default())?;
-        check_document(&document)?;
-        Ok(document)
-    }
+/// The checks of a parsed document and its variables.
+///
+/// # Errors
+/// `BAD_USER_INPUT` naming the limit the document goes over, or the NUL in a variable.
+pub(super) fn check_parsed(
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> ServerResult<()> {
+    refuse_nul(variables, async_graphql::Pos::default())?;
+    check_document(document)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! actor, so every batch applies the same policy as the top-level query and nothing is cached
 //! across requests (or across principals).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{enums, event, organisation, project};
@@ -227,6 +227,12 @@ impl Loader<CentreServicesKey> for PortalLoader {
 }
 
 /// A page of a project's events. Keys with the same page arguments are loaded together.
+///
+/// The page comes shared (`Arc`): a loader hands each caller a clone of its value, and a deep
+/// clone of 20 events per project (every title, summary and district) showed in the profile of
+/// the nested projects request. Its one
+/// caller takes the page back with `Arc::unwrap_or_clone`, which clones nothing once the loader
+/// has let go of its copy, as it has by the time a caller on the same thread runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProjectEventsKey {
     pub project_id: Uuid,
@@ -234,7 +240,7 @@ pub struct ProjectEventsKey {
 }
 
 impl Loader<ProjectEventsKey> for PortalLoader {
-    type Value = Page<event::Model>;
+    type Value = Arc<Page<event::Model>>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ProjectEventsKey]) -> LoadResult<ProjectEventsKey, Self::Value> {
@@ -254,7 +260,7 @@ impl Loader<ProjectEventsKey> for PortalLoader {
                     project_id,
                     page: page.clone(),
                 };
-                loaded.insert(key, events);
+                loaded.insert(key, Arc::new(events));
             }
         }
         Ok(loaded)

@@ -1,5 +1,5 @@
 //! The GraphQL schema: one module per domain (types, inputs, resolvers that call services),
-//! merged here, with the limits and the error-masking extension.
+//! merged here, with the limits and the schema's extension.
 
 pub mod accounts;
 pub mod audit;
@@ -11,6 +11,7 @@ pub mod cost;
 pub mod enums;
 pub mod errors;
 pub mod events;
+pub mod extension;
 pub mod guard;
 pub mod limits;
 pub mod loaders;
@@ -86,10 +87,7 @@ fn builder(exposure: Exposure) -> SchemaBuilder<Query, Mutation, Subscription> {
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
         .limit_directives(MAX_DIRECTIVES)
-        .extension(cost::CostCharge)
-        .extension(limits::QueryLimits)
-        .extension(errors::ErrorMasking)
-        .extension(guard::RestrictionGate);
+        .extension(extension::Portal);
     match exposure {
         Exposure::Development => builder,
         Exposure::Production => builder.disable_introspection().disable_suggestions(),

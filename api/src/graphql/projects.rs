@@ -183,7 +183,7 @@ impl Project {
                 Ok(None)
             }
         })?;
-        let mut page = page.unwrap_or_else(Page::empty);
+        let mut page = page.map_or_else(Page::empty, std::sync::Arc::unwrap_or_clone);
         page.total_count = total;
         Ok(connection(page, &args, Event))
     }

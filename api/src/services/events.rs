@@ -11,8 +11,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
+    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select, Set, TransactionTrait,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType},
 };
 use serde_json::json;
@@ -70,6 +70,19 @@ impl EventOrder {
     }
 }
 
+/// Events as the API reads them: every column but `search_text`, which is derived on write and
+/// only ever matched in `WHERE`, so a row read here carries it empty. It is the widest column
+/// (about 320 of a row's 700 bytes in the benchmark's data), and decoding it for every row of a
+/// page was wasted work.
+fn read() -> Select<event::Entity> {
+    event::Entity::find()
+        .select_only()
+        .columns(
+            event::Column::iter().filter(|column| !matches!(column, event::Column::SearchText)),
+        )
+        .column_as(Expr::val(""), event::Column::SearchText)
+}
+
 /// Event rules.
 pub struct Events<'a> {
     pub(super) db: &'a DatabaseConnection,
@@ -81,7 +94,8 @@ impl Events<'_> {
     /// # Errors
     /// `NOT_FOUND` when it does not exist or is hidden from the actor.
     pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<event::Model> {
-        event::Entity::find_by_id(id)
+        read()
+            .filter(event::Column::Id.eq(id))
             .filter(policy::visible_events(actor))
             .one(self.db)
             .await?
@@ -99,7 +113,7 @@ impl Events<'_> {
         order: EventOrder,
         page: &PageArgs,
     ) -> ApiResult<Page<event::Model>> {
-        let mut select = event::Entity::find().filter(policy::visible_events(actor));
+        let mut select = read().filter(policy::visible_events(actor));
         if let Some(search) = search_condition(
             event::Column::SearchText.into_expr(),
             filter.search.as_deref(),
@@ -167,8 +181,7 @@ impl Events<'_> {
         // The first page of the events of the project `project_id` (a known id, or a column of
         // the row it is joined to).
         let first_page_of = |project_id: Expr| {
-            let mut select =
-                event::Entity::find().filter(policy::visible_events_of_project(actor, project_id));
+            let mut select = read().filter(policy::visible_events_of_project(actor, project_id));
             if let Some(after) = &after {
                 select = select.filter(after.clone());
             }
