@@ -259,6 +259,49 @@ fn reset_peak(pid: u32) {
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
 
+/// The busy and the total jiffies of all CPUs, from the first line of `/proc/stat`.
+fn cpu_jiffies() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3)? + fields.get(4)?;
+    Some((total - idle, total))
+}
+
+/// Waits until the machine is idle (under 10 % of its CPUs busy over a quarter of a second),
+/// for at most `limit`, and says how long it waited. A scenario's requests can outlive its
+/// timed run: oha stops at the deadline, but statements already sent go on in the database
+/// (a case-statistics statement runs for seconds on the large dataset), and without this wait
+/// they were measured as the next scenario's slowness.
+async fn settle(limit: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        let Some((busy_before, total_before)) = cpu_jiffies() else {
+            return;
+        };
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let Some((busy_after, total_after)) = cpu_jiffies() else {
+            return;
+        };
+        let total = total_after.saturating_sub(total_before).max(1);
+        if (busy_after.saturating_sub(busy_before)) * 10 < total {
+            break;
+        }
+    }
+    let waited = start.elapsed();
+    if waited >= Duration::from_secs(1) {
+        println!(
+            "  (waited {:.1} s for the machine to be idle)",
+            waited.as_secs_f64()
+        );
+    }
+}
+
 fn clock_ticks() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
@@ -404,6 +447,9 @@ async fn scrape_statements(client: &reqwest::Client, base: &str) -> Option<f64> 
         .and_then(|value| value.parse().ok())
 }
 
+/// The longest wait for the machine to be idle before a measurement.
+const SETTLE_LIMIT: Duration = Duration::from_secs(60);
+
 /// Measures one scenario: oha for the duration, CPU and peak memory of the server around it.
 async fn measure(
     oha_path: &Path,
@@ -414,6 +460,7 @@ async fn measure(
     ticks: f64,
 ) -> anyhow::Result<ScenarioFigures> {
     let pid = server.pid();
+    settle(SETTLE_LIMIT).await;
     reset_peak(pid);
     let statements_before = scrape_statements(client, &server.base).await;
     let cpu_before = cpu_seconds(pid, ticks)?;
@@ -553,6 +600,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             prepared.iter().find(|p| p.scenario.name == "nested"),
             prepared.iter().find(|p| p.scenario.name == "login"),
         ) {
+            settle(SETTLE_LIMIT).await;
             let duration = Duration::from_secs(args.seconds);
             let storm = oha::spawn(
                 &oha_path,
@@ -587,6 +635,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
         // The database floor, in the same run.
         if let Some(script) = &floor_script {
+            settle(SETTLE_LIMIT).await;
             let tps = floor::pgbench(
                 &args.db,
                 script,
