@@ -230,9 +230,9 @@ impl Loader<CentreServicesKey> for PortalLoader {
 ///
 /// The page comes shared (`Arc`): a loader hands each caller a clone of its value, and a deep
 /// clone of 20 events per project (every title, summary and district) showed in the profile of
-/// the nested projects request. Its one
-/// caller takes the page back with `Arc::unwrap_or_clone`, which clones nothing once the loader
-/// has let go of its copy, as it has by the time a caller on the same thread runs.
+/// the nested projects request. Its one caller takes the page back with `Arc::unwrap_or_clone`,
+/// which clones nothing once the loader has let go of its copy, as it has by the time a caller
+/// on the same thread runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProjectEventsKey {
     pub project_id: Uuid,
