@@ -477,7 +477,7 @@ pub fn visible_centre_reports(actor: &Actor) -> Condition {
 /// `id IN (…)`, estimates a look-up of each of the organisation's cases by key to cost more than
 /// reading every case, and reads the whole table (390 ms for 4,100 cases among the large
 /// benchmark's 500,000). Given the ids gathered once into an array, `id = ANY(ARRAY(…))`, it looks
-/// each up by key (30 ms). SQLite has no arrays, and looks up `IN (…)` by key itself.
+/// each up by key (30–40 ms). SQLite has no arrays, and looks up `IN (…)` by key itself.
 pub fn visible_cases(actor: &Actor, backend: DbBackend) -> Condition {
     match reach(actor) {
         Reach::Office => everything(),
