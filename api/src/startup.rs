@@ -412,6 +412,8 @@ enum BodyRefusal {
     Unreadable,
     /// A JSON array: batches are not served (`400`).
     Batch,
+    /// Objects and arrays nested deeper than `graphql::limits::MAX_NESTING` (`400`).
+    TooDeep,
     /// Not a GraphQL request (`400`), with the parser's reason.
     Malformed(String),
 }
@@ -439,6 +441,14 @@ impl BodyRefusal {
             Self::Batch => (
                 StatusCode::BAD_REQUEST,
                 "Batched requests are not served: send one operation per request.".to_owned(),
+            ),
+            Self::TooDeep => (
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "The request body nests too deeply: at most {} levels of objects and \
+                     arrays are accepted.",
+                    graphql::limits::MAX_NESTING
+                ),
             ),
             Self::Malformed(reason) => (
                 StatusCode::BAD_REQUEST,
@@ -507,6 +517,9 @@ async fn read_request(
 fn parse_request(body: &[u8]) -> Result<async_graphql::Request, BodyRefusal> {
     if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
         return Err(BodyRefusal::Batch);
+    }
+    if graphql::limits::json_nests_too_deeply(body) {
+        return Err(BodyRefusal::TooDeep);
     }
     serde_json::from_slice(body).map_err(|error| BodyRefusal::Malformed(error.to_string()))
 }

@@ -3,7 +3,8 @@
 //! property-based fuzz of the query roots never meets an `INTERNAL` error.
 
 use api::graphql::{
-    MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES, MAX_DOCUMENT_CHARS, MAX_RECURSIVE_DEPTH, MAX_SELECTIONS,
+    MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES, MAX_DOCUMENT_CHARS, MAX_NESTING, MAX_RECURSIVE_DEPTH,
+    MAX_SELECTIONS,
 };
 use entity::enums::Role;
 use proptest::{
@@ -125,7 +126,7 @@ async fn deep_nesting_is_refused() {
         format!(r#"{{ project(id: "00000000-0000-7000-8000-000000000000") {query} }}"#)
     };
 
-    // 20 levels: 81 nested selection sets, refused by the parser itself.
+    // 20 levels: 81 nested selection sets, refused before the parser reads it.
     let twenty = app.graphql(&nest(20), json!({})).await;
     // 6 levels: 25 nested selection sets, refused before validation.
     let six = app.graphql(&nest(6), json!({})).await;
@@ -142,7 +143,12 @@ async fn deep_nesting_is_refused() {
         )
         .await;
 
-    assert_refused(&app, &twenty, &["recursion"]).await;
+    assert_refused(
+        &app,
+        &twenty,
+        &["nests too deeply", &MAX_NESTING.to_string()],
+    )
+    .await;
     assert_refused(
         &app,
         &six,
@@ -152,6 +158,213 @@ async fn deep_nesting_is_refused() {
     const { assert!(MAX_DEPTH < 17, "4 levels are 17 fields deep") };
     assert_refused(&app, &four, &["nested too deep"]).await;
     assert_eq!(error_codes(&cycle), ["BAD_USER_INPUT"], "{cycle:#}");
+}
+
+/// Documents nested as deep as the document limit allows, one per way of nesting, each refused
+/// before the parser recurses into it (a 5 KB document nested 1,300 levels deep used to overflow
+/// the stack and abort the process for everyone).
+fn deep_documents() -> Vec<(&'static str, String)> {
+    // Fills the document up to its length limit with `levels` copies of `open` … `close`.
+    fn nested(before: &str, open: &str, middle: &str, close: &str, after: &str) -> String {
+        let room = MAX_DOCUMENT_CHARS - before.len() - middle.len() - after.len();
+        let levels = room / (open.len() + close.len());
+        format!(
+            "{before}{}{middle}{}{after}",
+            open.repeat(levels),
+            close.repeat(levels)
+        )
+    }
+    let events = |open: &str, middle: &str, close: &str| {
+        nested(
+            "{ events(filter: ",
+            open,
+            middle,
+            close,
+            ") { totalCount } }",
+        )
+    };
+    let fragments = {
+        let mut chain = String::from("{ ...F0 }");
+        let mut index = 0;
+        while chain.len() < MAX_DOCUMENT_CHARS - 100 {
+            chain.push_str(&format!(
+                " fragment F{index} on Query {{ ...F{} }}",
+                index + 1
+            ));
+            index += 1;
+        }
+        chain.push_str(&format!(" fragment F{index} on Query {{ __typename }}"));
+        chain
+    };
+    vec![
+        ("inline objects", events("{a:", "1", "}")),
+        ("inline lists", events("[", "1", "]")),
+        ("objects in lists", events("{a:[", "1", "]}")),
+        ("selection sets", nested("{ ", "a { ", "b", " }", " }")),
+        (
+            "inline fragments",
+            nested("{ ", "... { ", "__typename", " }", " }"),
+        ),
+        (
+            "a directive's argument",
+            nested(
+                "{ projects @include(if: ",
+                "[",
+                "true",
+                "]",
+                ") { totalCount } }",
+            ),
+        ),
+        (
+            "a variable's default",
+            nested("query($v: Int = ", "[", "1", "]", ") { __typename }"),
+        ),
+        ("a chain of fragments", fragments),
+        // Deep nesting hidden from a naive count: brackets inside strings, block strings and
+        // comments do not count, the real ones after them do.
+        (
+            "after strings and comments",
+            nested(
+                "{ events(filter: { search: \"}}}]]]\\\"\", district: \"\"\"}}}\\\"\"\"}\"\"\" }) { totalCount } # }}}\n a ",
+                "{ a ",
+                "b",
+                " }",
+                " }",
+            ),
+        ),
+    ]
+}
+
+/// JSON values nested as deep as the body limit allows, as text: serde_json refuses to build a
+/// value past 128 levels, so the body is assembled by hand.
+fn deep_json() -> Vec<(&'static str, String)> {
+    let room = 256 * 1024 - 200;
+    let nested = |open: &str, close: &str| {
+        let levels = room / (open.len() + close.len());
+        format!("{}1{}", open.repeat(levels), close.repeat(levels))
+    };
+    vec![
+        ("nested objects", nested("{\"a\":", "}")),
+        ("nested lists", nested("[", "]")),
+    ]
+}
+
+#[tokio::test]
+async fn values_nested_as_deep_as_the_limits_allow_are_refused_and_the_server_stays_up() {
+    for (mode, app) in [
+        ("development", spawn_app().await),
+        ("production", crate::helpers::spawn_production_app().await),
+    ] {
+        for (kind, document) in deep_documents() {
+            assert!(document.chars().count() <= MAX_DOCUMENT_CHARS, "{kind}");
+            let response = app.graphql(&document, json!({})).await;
+            assert_eq!(
+                error_codes(&response),
+                ["BAD_USER_INPUT"],
+                "{mode}, {kind}: {response:#}"
+            );
+            let message = response["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                message.len() < 200 && !message.contains("{a:") && !message.contains("[[["),
+                "{mode}, {kind}: a short message that does not echo the document: {message}"
+            );
+            assert!(
+                response.get("data").is_none_or(Value::is_null),
+                "{response:#}"
+            );
+            // The server answers the next request.
+            app.data(HEALTHY, json!({})).await;
+        }
+        for (kind, variables) in deep_json() {
+            for (name, body) in [
+                (
+                    "variables",
+                    format!(
+                        r#"{{"query":"query($f: EventFilter) {{ events(filter: $f) {{ totalCount }} }}","variables":{{"f":{variables}}}}}"#
+                    ),
+                ),
+                (
+                    "extensions",
+                    format!(r#"{{"query":"{{ __typename }}","extensions":{{"x":{variables}}}}}"#),
+                ),
+            ] {
+                let response = app
+                    .client
+                    .post(format!("{}/graphql", app.address))
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(response.status(), 400, "{mode}, {kind} in {name}");
+                let response: Value = response.json().await.expect("JSON");
+                assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response:#}");
+                let message = response["errors"][0]["message"]
+                    .as_str()
+                    .unwrap_or_default();
+                assert!(
+                    message.contains("The request body nests too deeply"),
+                    "{message}"
+                );
+                app.data(HEALTHY, json!({})).await;
+            }
+        }
+        // At the limit itself, each way of nesting is parsed and answered (here refused by
+        // validation for the names the test makes up), on a worker thread's stack.
+        let within = MAX_NESTING - 4;
+        for document in [
+            format!(
+                "{{ events(filter: {}1{}) {{ totalCount }} }}",
+                "{a:".repeat(within),
+                "}".repeat(within)
+            ),
+            format!(
+                "{{ events(filter: {}1{}) {{ totalCount }} }}",
+                "[".repeat(within),
+                "]".repeat(within)
+            ),
+        ] {
+            let response = app.graphql(&document, json!({})).await;
+            assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response:#}");
+            let message = response["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(!message.contains("too deeply"), "{message}");
+        }
+        let variables = (0..MAX_NESTING - 4).fold(json!(1), |value, _| json!([value]));
+        let within = app
+            .graphql("query($v: [Int]) { __typename }", json!({ "v": variables }))
+            .await;
+        assert!(!within.to_string().contains("too deeply"), "{within:#}");
+        app.data(HEALTHY, json!({})).await;
+    }
+}
+
+/// Over WebSocket the subscription's document and variables meet the same limits.
+#[tokio::test]
+async fn a_deep_subscription_is_refused_and_the_connection_stays_up() {
+    let app = spawn_app().await;
+    let mut client = app.ws_init(json!({})).await.expect("connected");
+    let levels = 2_000;
+    let deep = format!(
+        "subscription {{ referralEvents(caseId: {}1{}) {{ kind }} }}",
+        "{a:".repeat(levels),
+        "}".repeat(levels)
+    );
+    client
+        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": deep } }))
+        .await;
+    assert_eq!(client.errors_then_complete("1").await, ["BAD_USER_INPUT"]);
+    client
+        .send(json!({ "id": "2", "type": "subscribe", "payload": {
+            "query": "subscription($v: ID!) { referralEvents(caseId: $v) { kind } }",
+            "variables": { "v": (0..100).fold(json!(1), |value, _| json!([value])) },
+        } }))
+        .await;
+    assert_eq!(client.errors_then_complete("2").await, ["BAD_USER_INPUT"]);
+    app.data(HEALTHY, json!({})).await;
 }
 
 #[tokio::test]

@@ -53,6 +53,9 @@ impl Extension for PortalExtension {
         // Charged first: a refused document costs its sender too.
         cost::on_arrival(ctx, &request)?;
         limits::check_length(&request.query)?;
+        limits::check_nesting(&request.query)?;
+        limits::check_value_nesting(request.variables.values(), "The variables nest")?;
+        limits::check_value_nesting(request.extensions.values(), "The extensions nest")?;
         next.run(ctx, request).await
     }
 

@@ -5,8 +5,15 @@
 //! field in one selection set, and the number of directives on any selection (async-graphql's
 //! own `limit_directives` looks at fields only, not at fragments).
 //!
+//! It also bounds nesting before anything recursive touches a request: async-graphql's parser,
+//! its value coercion and serde all recurse once per level of an input object or list, and a
+//! 5 KB document nested 1,300 levels deep overflowed the stack and aborted the process. The
+//! document's text is scanned for open braces, brackets and parentheses (selection sets, input
+//! objects, lists, arguments and directives' arguments alike) before it is parsed, and the
+//! variables and extensions are walked without recursion before they are coerced.
+//!
 //! Every refusal is `BAD_USER_INPUT` with a message that names the limit, and, for aliases, the
-//! field.
+//! field; none repeats the document.
 
 use std::collections::{HashMap, HashSet};
 
@@ -34,6 +41,13 @@ pub const MAX_SELECTIONS: usize = 300;
 /// selection set. The portal's clients use at most 2 (`events` and `firstOnly: events`).
 pub const MAX_ALIASES: usize = 20;
 
+/// The most braces, brackets and parentheses open at once in a query document, and the most
+/// objects and lists nested in a JSON value (the request body, its variables and extensions).
+/// The portal's deepest query opens 10; GraphiQL's introspection query 12; a selection at the
+/// depth limit with an input object in its arguments about 20. Parsing a document at this limit
+/// uses a few hundred KiB of stack in a debug build, far from a worker thread's 2 MiB.
+pub const MAX_NESTING: usize = 40;
+
 /// The most directives on one field, fragment spread or inline fragment. Clients use at most
 /// one `@include` or `@skip`.
 pub const MAX_DIRECTIVES: usize = 4;
@@ -60,6 +74,136 @@ pub fn check_length(query: &str) -> ServerResult<()> {
             ),
             None,
         ));
+    }
+    Ok(())
+}
+
+/// Refuses a document whose braces, brackets and parentheses nest deeper than [`MAX_NESTING`],
+/// by a scan of its text that skips strings, block strings and comments as the GraphQL lexer
+/// does. It runs before the parser, whose recursion it bounds; an unbalanced or unterminated
+/// text is left to the parser to refuse.
+///
+/// # Errors
+/// `BAD_USER_INPUT` when the document nests too deeply.
+pub fn check_nesting(query: &str) -> ServerResult<()> {
+    let text = query.as_bytes();
+    let mut depth = 0_usize;
+    let mut at = 0;
+    while let Some(&byte) = text.get(at) {
+        at += 1;
+        match byte {
+            b'#' => {
+                while text
+                    .get(at)
+                    .is_some_and(|byte| !matches!(byte, b'\n' | b'\r'))
+                {
+                    at += 1;
+                }
+            }
+            b'"' if text[at..].starts_with(b"\"\"") => {
+                at += 2;
+                // A block string ends at the first `"""` not escaped as `\"""`.
+                while at < text.len() && !text[at..].starts_with(b"\"\"\"") {
+                    at += if text[at..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                at += 3;
+            }
+            b'"' => {
+                // A string ends at an unescaped quote; it cannot span lines.
+                while let Some(&byte) = text.get(at) {
+                    match byte {
+                        b'\\' => at += 2,
+                        b'"' => {
+                            at += 1;
+                            break;
+                        }
+                        b'\n' | b'\r' => break,
+                        _ => at += 1,
+                    }
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(too_deep("The query document nests"));
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of `subject` (`"The query document nests"`) for nesting too deeply.
+fn too_deep(subject: &str) -> ServerError {
+    refusal(
+        format!(
+            "{subject} too deeply: at most {MAX_NESTING} levels of braces, brackets \
+             and parentheses are accepted."
+        ),
+        None,
+    )
+}
+
+/// Whether the JSON text `body` nests objects and arrays deeper than [`MAX_NESTING`]: a scan
+/// that skips strings, run before the body is parsed (serde_json would refuse past 128
+/// levels, with a message about its own recursion).
+pub fn json_nests_too_deeply(body: &[u8]) -> bool {
+    let mut depth = 0_usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in body {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Refuses variables or extensions whose objects and lists nest deeper than [`MAX_NESTING`],
+/// walked with a stack of our own rather than recursion (they may come over WebSocket, where
+/// the body scan of the HTTP handler does not see them).
+///
+/// # Errors
+/// `BAD_USER_INPUT` naming `subject` (`"The variables nest"`).
+pub fn check_value_nesting<'a>(
+    values: impl IntoIterator<Item = &'a async_graphql::Value>,
+    subject: &str,
+) -> ServerResult<()> {
+    use async_graphql::Value;
+    let mut pending: Vec<(&Value, usize)> = values.into_iter().map(|value| (value, 1)).collect();
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::List(items) => Box::new(items.iter()),
+            Value::Object(fields) => Box::new(fields.values()),
+            _ => continue,
+        };
+        if depth > MAX_NESTING {
+            return Err(too_deep(subject));
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
     }
     Ok(())
 }
@@ -215,6 +359,60 @@ mod tests {
 
     fn message(query: &str) -> String {
         check(query).expect_err("refused").message
+    }
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments_only() {
+        let deep = |open: &str, close: &str, levels: usize| {
+            format!(
+                "{{ a(x: {}1{}) }}",
+                open.repeat(levels),
+                close.repeat(levels)
+            )
+        };
+        // The field's own braces and the argument's parentheses are two levels.
+        assert!(check_nesting(&deep("{a:", "}", MAX_NESTING - 2)).is_ok());
+        assert!(check_nesting(&deep("{a:", "}", MAX_NESTING - 1)).is_err());
+        assert!(check_nesting(&deep("[", "]", MAX_NESTING - 1)).is_err());
+        assert!(check_nesting(&deep("{a:[", "]}", MAX_NESTING / 2)).is_err());
+
+        let brackets = "{[(".repeat(MAX_NESTING);
+        for quoted in [
+            format!("{{ a(x: \"{brackets}\") }}"),
+            format!("{{ a(x: \"\\\"{brackets}\") }}"),
+            format!("{{ a(x: \"\"\"{brackets}\\\"\"\"{brackets}\"\"\") }}"),
+            format!("{{ a # {brackets}\n }}"),
+        ] {
+            assert!(check_nesting(&quoted).is_ok(), "{quoted}");
+        }
+        // Real brackets after a string or comment that looks like it closes them still count.
+        for hidden in [
+            format!("{{ a(x: \"}}}}\\\"\") {} }}", "{".repeat(MAX_NESTING)),
+            format!(
+                "{{ a(x: \"\"\"}}\\\"\"\"}}\"\"\") {} }}",
+                "{".repeat(MAX_NESTING)
+            ),
+            format!("# }}}}\r{}", "[".repeat(MAX_NESTING + 1)),
+        ] {
+            assert!(check_nesting(&hidden).is_err(), "{hidden}");
+        }
+    }
+
+    #[test]
+    fn json_nesting_is_counted_outside_strings() {
+        let deep = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(!json_nests_too_deeply(deep(MAX_NESTING).as_bytes()));
+        assert!(json_nests_too_deeply(deep(MAX_NESTING + 1).as_bytes()));
+        let quoted = format!("{{\"a\": \"\\\"{}\"}}", "[".repeat(100));
+        assert!(!json_nests_too_deeply(quoted.as_bytes()));
+
+        let value = (0..MAX_NESTING).fold(async_graphql::Value::from(1), |value, _| {
+            async_graphql::Value::List(vec![value])
+        });
+        assert!(check_value_nesting([&value], "The variables nest").is_ok());
+        let deeper = async_graphql::Value::List(vec![value]);
+        let refused = check_value_nesting([&deeper], "The variables nest").expect_err("too deep");
+        assert!(refused.message.contains("The variables nest too deeply"));
     }
 
     #[test]

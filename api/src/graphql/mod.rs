@@ -72,7 +72,7 @@ pub const MAX_COMPLEXITY: usize = 25_000;
 /// cheaply; [`MAX_DEPTH`] is the limit clients meet first.
 pub const MAX_RECURSIVE_DEPTH: usize = 24;
 
-pub use limits::{MAX_ALIASES, MAX_DIRECTIVES, MAX_DOCUMENT_CHARS, MAX_SELECTIONS};
+pub use limits::{MAX_ALIASES, MAX_DIRECTIVES, MAX_DOCUMENT_CHARS, MAX_NESTING, MAX_SELECTIONS};
 
 /// Whether the schema is built for development (introspection on) or production (off).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

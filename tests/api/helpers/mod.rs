@@ -379,3 +379,19 @@ impl TestApp {
         entries
     }
 }
+
+/// Starts the server as production runs it (`PORTAL_ENV=production`: no introspection, no
+/// suggestions, no GraphiQL), on a database migrated beforehand as `portal migrate` would.
+pub async fn spawn_production_app() -> TestApp {
+    let (config, dir) = fresh_config(&[
+        ("PORTAL_ENV", "production"),
+        (
+            "PORTAL_DATA_KEYS",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+    ])
+    .await;
+    let (db, _) = db::connect(&config).await.expect("connect");
+    Migrator::up(&db, None).await.expect("migrate");
+    spawn_built_app(&config, dir).await
+}
