@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod exports;
 pub mod graphql;
+pub mod http;
 pub mod metrics;
 pub mod policy;
 pub mod proxies;

@@ -11,7 +11,7 @@ use std::{
 
 use actix_cors::Cors;
 use actix_web::{
-    App, HttpRequest, HttpResponse, HttpServer, Responder,
+    App, HttpRequest, HttpResponse, HttpServer,
     body::MessageBody,
     dev::{Server, ServiceRequest, ServiceResponse},
     guard,
@@ -19,8 +19,8 @@ use actix_web::{
     middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
-use async_graphql::{Data, ErrorExtensions, http::GraphiQLSource};
-use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
+use async_graphql::{Data, ErrorExtensions, ServerError, http::GraphiQLSource};
+use async_graphql_actix_web::GraphQLSubscription;
 use entity::enums::Language;
 use futures_util::StreamExt;
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -38,6 +38,7 @@ use crate::{
         self, Exposure, PortalSchema, common::RequestContext, loaders,
         subscriptions::ConnectionSession,
     },
+    http::response::{self, MediaType},
     metrics::{self, Metrics},
     proxies::TrustedProxies,
     rate_limit::CostLimiter,
@@ -241,14 +242,53 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .guard(guard::fn_guard(|ctx| {
                     ctx.app_data::<web::Data<AppState>>()
                         .is_some_and(|state| state.development)
+                        && accepts_html(ctx.head())
                 }))
                 .to(graphiql),
         )
+        .route("/graphql", web::route().to(method_not_allowed))
         .route("/graphql/ws", web::get().to(subscriptions_endpoint))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
         .route("/metrics", web::get().to(metrics_endpoint))
         .configure(crate::exports::routes);
+}
+
+/// Whether a request is a browser's asking for a page (`Accept` names `text/html`): only such a
+/// `GET /graphql` gets GraphiQL; a client's `GET` with a query gets `405` in JSON.
+fn accepts_html(head: &actix_web::dev::RequestHead) -> bool {
+    head.headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/html"))
+}
+
+/// Any other method on `/graphql` (`PUT`, `DELETE`, and `GET` in production): `405` with
+/// `Allow` and a GraphQL-shaped body, rather than an empty `404`.
+async fn method_not_allowed(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse {
+    let allowed = if state.development {
+        "GET, POST"
+    } else {
+        "POST"
+    };
+    let mut answer = response::refusal(
+        MediaType::of(&http),
+        StatusCode::METHOD_NOT_ALLOWED,
+        code::BAD_USER_INPUT,
+        &format!(
+            "{} is not served on /graphql: send queries and mutations with POST{}.",
+            http.method(),
+            if state.development {
+                " (GET serves GraphiQL)"
+            } else {
+                ""
+            }
+        ),
+    );
+    answer
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allowed));
+    answer
 }
 
 /// Counts every answer in `/metrics` by its route pattern (never the raw path, which may
@@ -291,7 +331,8 @@ async fn metrics_endpoint(state: web::Data<AppState>, http: HttpRequest) -> Http
             // Comparing digests takes the same time wherever the texts first differ.
             let digest = |text: &str| Sha256::digest(text.as_bytes());
             if digest(given) != digest(expected.expose_secret()) {
-                return http_error(
+                return response::refusal(
+                    MediaType::Json,
                     StatusCode::UNAUTHORIZED,
                     code::UNAUTHENTICATED,
                     "/metrics needs the metrics token (PORTAL_METRICS_TOKEN) as \
@@ -300,7 +341,8 @@ async fn metrics_endpoint(state: web::Data<AppState>, http: HttpRequest) -> Http
             }
         }
         None if !state.development => {
-            return http_error(
+            return response::refusal(
+                MediaType::Json,
                 StatusCode::FORBIDDEN,
                 code::FORBIDDEN,
                 "/metrics is off: set PORTAL_METRICS_TOKEN to scrape it with that token.",
@@ -360,6 +402,7 @@ fn cors(origins: &[String]) -> Cors {
 /// statement timeout of `db::connect` also bounds each statement.
 async fn within(
     limit: Duration,
+    media: MediaType,
     request_id: &str,
     metrics: &Metrics,
     answer: impl Future<Output = HttpResponse>,
@@ -373,7 +416,8 @@ async fn within(
         seconds = limit.as_secs_f64(),
         "request timed out"
     );
-    let mut response = http_error(
+    let mut response = response::refusal(
+        media,
         StatusCode::SERVICE_UNAVAILABLE,
         code::TIMEOUT,
         &format!(
@@ -388,14 +432,6 @@ async fn within(
         header::HeaderValue::from_static("close"),
     );
     response
-}
-
-/// An answer refused outside GraphQL execution, shaped as a GraphQL error:
-/// `{"errors":[{"message":…,"extensions":{"code":…}}]}`.
-fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    }))
 }
 
 /// Why a `POST /graphql` body was not read into a request.
@@ -419,7 +455,7 @@ enum BodyRefusal {
 }
 
 impl BodyRefusal {
-    fn response(&self) -> HttpResponse {
+    fn response(&self, media: MediaType) -> HttpResponse {
         let (status, message) = match self {
             Self::MediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -458,7 +494,7 @@ impl BodyRefusal {
                 ),
             ),
         };
-        http_error(status, code::BAD_USER_INPUT, &message)
+        response::refusal(media, status, code::BAD_USER_INPUT, &message)
     }
 }
 
@@ -521,7 +557,15 @@ fn parse_request(body: &[u8]) -> Result<async_graphql::Request, BodyRefusal> {
     if graphql::limits::json_nests_too_deeply(body) {
         return Err(BodyRefusal::TooDeep);
     }
-    serde_json::from_slice(body).map_err(|error| BodyRefusal::Malformed(error.to_string()))
+    let request: async_graphql::Request =
+        serde_json::from_slice(body).map_err(|error| BodyRefusal::Malformed(error.to_string()))?;
+    // A body naming a persisted query's hash may leave the query out; any other must send one.
+    if request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery") {
+        return Err(BodyRefusal::Malformed(
+            "it has no `query` (a string holding the GraphQL document)".to_owned(),
+        ));
+    }
+    Ok(request)
 }
 
 /// `POST /graphql`: one operation of a JSON body, within the time limit.
@@ -534,6 +578,7 @@ async fn graphql_endpoint(
     let request_id = request_id.to_string();
     within(
         state.request_timeout,
+        MediaType::of(&http),
         &request_id,
         &state.metrics,
         serve_graphql(&state, &http, request_id.clone(), payload),
@@ -547,18 +592,19 @@ async fn serve_graphql(
     request_id: String,
     payload: web::Payload,
 ) -> HttpResponse {
+    let media = MediaType::of(http);
     let request = match read_request(http, payload, state.max_body_bytes).await {
         Ok(request) => request,
         Err(refusal) => {
             state.metrics.graphql_error(code::BAD_USER_INPUT);
-            return refusal.response();
+            return refusal.response(media);
         }
     };
     let actor = match state.actor_of(http).await {
         Ok(actor) => actor,
         Err(error) => {
             state.metrics.graphql_error(error.code());
-            return refusal(error, &request_id).respond_to(http);
+            return response::graphql(media, &refusal(error, &request_id));
         }
     };
     let language = request_language(http, &actor);
@@ -584,20 +630,16 @@ async fn serve_graphql(
             .metrics
             .graphql_error(code.as_deref().unwrap_or(code::INTERNAL));
     }
-    let retry_after = refused_for_rate(&answer);
-    let mut response = GraphQLResponse::from(answer).respond_to(http);
-    if let Some(seconds) = retry_after {
-        // Nothing was executed: say so in HTTP terms too, for proxies and generic clients.
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    // An answer depends on who asks: never stored, whatever the schema's cache hints say
+    // (`response::graphql` sends `no-store`).
+    let mut response = response::graphql(media, &answer);
+    if let Some(seconds) = refused_for_rate(&answer) {
+        // Nothing was executed (the answer is 429): say when to come back, for proxies and
+        // generic clients.
         if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
     }
-    // An answer depends on who asks: never stored, whatever the schema's cache hints say.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
     response
 }
 
@@ -819,15 +861,17 @@ pub(crate) fn bearer_token(http: &HttpRequest) -> Result<Option<&str>, ApiError>
         .ok_or(ApiError::Unauthenticated(unauthenticated::INVALID_TOKEN))
 }
 
-/// The whole request refused before execution (a bad token): one error, no data.
-fn refusal(error: ApiError, request_id: &str) -> GraphQLResponse {
-    let mut error =
-        async_graphql::Error::from(error).into_server_error(async_graphql::Pos::default());
-    error
+/// The whole request refused before execution (a bad token): one error with no location
+/// (it is about no place in the document), no data.
+fn refusal(error: ApiError, request_id: &str) -> async_graphql::Response {
+    let error = async_graphql::Error::from(error);
+    let mut server_error = ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    server_error
         .extensions
         .get_or_insert_with(Default::default)
         .set("requestId", request_id);
-    async_graphql::Response::from_errors(vec![error]).into()
+    async_graphql::Response::from_errors(vec![server_error])
 }
 
 /// The language of the answer: the best `Accept-Language` entry the portal speaks, else the
@@ -946,14 +990,27 @@ mod tests {
             Err(BodyRefusal::Malformed(_))
         ));
         assert!(parse_request(b"{\"query\": \"{ a }\"}").is_ok());
+        assert!(matches!(
+            parse_request(b"{\"qeury\": \"{ a }\"}"),
+            Err(BodyRefusal::Malformed(_))
+        ));
+        assert!(
+            parse_request(
+                b"{\"extensions\": {\"persistedQuery\": {\"version\": 1, \"sha256Hash\": \"ab\"}}}"
+            )
+            .is_ok()
+        );
     }
 
     #[tokio::test]
     async fn a_slow_answer_is_stopped_with_timeout() {
         let limit = Duration::from_millis(50);
         let metrics = Metrics::new(&StatementCounter::default()).expect("metrics");
-        let fast = within(limit, "r1", &metrics, async { HttpResponse::Ok().finish() }).await;
-        let slow = within(limit, "r2", &metrics, async {
+        let fast = within(limit, MediaType::Json, "r1", &metrics, async {
+            HttpResponse::Ok().finish()
+        })
+        .await;
+        let slow = within(limit, MediaType::Json, "r2", &metrics, async {
             tokio::time::sleep(Duration::from_secs(5)).await;
             HttpResponse::Ok().finish()
         })

@@ -160,20 +160,22 @@ async fn deep_nesting_is_refused() {
     assert_eq!(error_codes(&cycle), ["BAD_USER_INPUT"], "{cycle:#}");
 }
 
-/// Documents nested as deep as the document limit allows, one per way of nesting, each refused
-/// before the parser recurses into it (a 5 KB document nested 1,300 levels deep used to overflow
-/// the stack and abort the process for everyone).
-fn deep_documents() -> Vec<(&'static str, String)> {
-    // Fills the document up to its length limit with `levels` copies of `open` … `close`.
-    fn nested(before: &str, open: &str, middle: &str, close: &str, after: &str) -> String {
+/// Documents nested `levels` deep (or as deep as the document limit allows, when that is less),
+/// one per way of nesting, each refused before the parser recurses into it. A 5 KB document
+/// nested 1,300 levels deep used to overflow the stack and abort the process for everyone;
+/// deeper ones were stopped by the parser's stack guard with a message that repeated the whole
+/// document.
+fn deep_documents(levels: usize) -> Vec<(&'static str, String)> {
+    // `before`, then `open` … `middle` … `close` nested `levels` deep, then `after`.
+    let nested = |before: &str, open: &str, middle: &str, close: &str, after: &str| {
         let room = MAX_DOCUMENT_CHARS - before.len() - middle.len() - after.len();
-        let levels = room / (open.len() + close.len());
+        let levels = levels.min(room / (open.len() + close.len()));
         format!(
             "{before}{}{middle}{}{after}",
             open.repeat(levels),
             close.repeat(levels)
         )
-    }
+    };
     let events = |open: &str, middle: &str, close: &str| {
         nested(
             "{ events(filter: ",
@@ -186,7 +188,7 @@ fn deep_documents() -> Vec<(&'static str, String)> {
     let fragments = {
         let mut chain = String::from("{ ...F0 }");
         let mut index = 0;
-        while chain.len() < MAX_DOCUMENT_CHARS - 100 {
+        while index < levels && chain.len() < MAX_DOCUMENT_CHARS - 100 {
             chain.push_str(&format!(
                 " fragment F{index} on Query {{ ...F{} }}",
                 index + 1
@@ -220,8 +222,8 @@ fn deep_documents() -> Vec<(&'static str, String)> {
             nested("query($v: Int = ", "[", "1", "]", ") { __typename }"),
         ),
         ("a chain of fragments", fragments),
-        // Deep nesting hidden from a naive count: brackets inside strings, block strings and
-        // comments do not count, the real ones after them do.
+        // Brackets inside strings, block strings and comments do not count; the real ones
+        // after them do.
         (
             "after strings and comments",
             nested(
@@ -255,20 +257,28 @@ async fn values_nested_as_deep_as_the_limits_allow_are_refused_and_the_server_st
         ("development", spawn_app().await),
         ("production", crate::helpers::spawn_production_app().await),
     ] {
-        for (kind, document) in deep_documents() {
+        let documents = [100, 1_300, 3_000, MAX_DOCUMENT_CHARS]
+            .into_iter()
+            .flat_map(|levels| {
+                deep_documents(levels)
+                    .into_iter()
+                    .map(move |(kind, document)| (levels, kind, document))
+            });
+        for (levels, kind, document) in documents {
             assert!(document.chars().count() <= MAX_DOCUMENT_CHARS, "{kind}");
             let response = app.graphql(&document, json!({})).await;
             assert_eq!(
                 error_codes(&response),
                 ["BAD_USER_INPUT"],
-                "{mode}, {kind}: {response:#}"
+                "{mode}, {kind} {levels} deep: {response:#}"
             );
             let message = response["errors"][0]["message"]
                 .as_str()
                 .unwrap_or_default();
             assert!(
                 message.len() < 200 && !message.contains("{a:") && !message.contains("[[["),
-                "{mode}, {kind}: a short message that does not echo the document: {message}"
+                "{mode}, {kind} {levels} deep: a short message that does not echo the document: \
+                 {message}"
             );
             assert!(
                 response.get("data").is_none_or(Value::is_null),

@@ -276,14 +276,14 @@ impl ReferralCase {
     }
 
     /// The survivor-identifying data: the referring and the current receiving organisation
-    /// only (`FORBIDDEN` for everyone else, the Programme Office included). Every read is
-    /// recorded in `accessLog`.
-    async fn identifying(&self, ctx: &Context<'_>) -> Result<IdentifyingData> {
+    /// only (`null` with `FORBIDDEN` for everyone else, the Programme Office included). Every
+    /// read is recorded in `accessLog`.
+    async fn identifying(&self, ctx: &Context<'_>) -> Result<Option<IdentifyingData>> {
         let data = services(ctx)?
             .cases()
             .read_identifying(caller(ctx)?, self.0.id)
             .await?;
-        Ok(data.into())
+        Ok(Some(data.into()))
     }
 
     /// The case's history, oldest first.
@@ -296,13 +296,14 @@ impl ReferralCase {
         Ok(rows.into_iter().map(CaseTransition).collect())
     }
 
-    /// Who read the identifying data, latest first: for the current parties.
-    async fn access_log(&self, ctx: &Context<'_>) -> Result<Vec<AccessLogEntry>> {
+    /// Who read the identifying data, latest first: for the current parties (`null` with
+    /// `FORBIDDEN` for everyone else).
+    async fn access_log(&self, ctx: &Context<'_>) -> Result<Option<Vec<AccessLogEntry>>> {
         let rows = services(ctx)?
             .cases()
             .access_log(caller(ctx)?, self.0.id)
             .await?;
-        Ok(rows.into_iter().map(AccessLogEntry).collect())
+        Ok(Some(rows.into_iter().map(AccessLogEntry).collect()))
     }
 }
 

@@ -123,13 +123,13 @@ impl ResourceCentre {
         self.0.last_verified_at
     }
 
-    /// Whether the centre is open. The operator and the Programme Office only (`FORBIDDEN`
-    /// otherwise); the public directory lists active centres only.
-    async fn active(&self, ctx: &Context<'_>) -> Result<bool> {
+    /// Whether the centre is open. The operator and the Programme Office only (`null` with
+    /// `FORBIDDEN` otherwise); the public directory lists active centres only.
+    async fn active(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
         if !policy::can_read_centre_administration(actor(ctx)?, &self.0) {
             return Err(ApiError::Forbidden.into());
         }
-        Ok(self.0.active)
+        Ok(Some(self.0.active))
     }
 }
 

@@ -8,7 +8,7 @@
 
 use async_graphql::{Response, ServerError, extensions::ExtensionContext};
 
-use super::common::RequestContext;
+use super::{Exposure, common::RequestContext};
 use crate::{
     error::{INTERNAL_MESSAGE, code},
     metrics::Metrics,
@@ -67,7 +67,11 @@ pub(super) fn on_executed(ctx: &ExtensionContext<'_>, response: &mut Response) {
             None if is_input_coercion_error(error) => {
                 // An argument or variable of the wrong type, reported by async-graphql
                 // while it reads the arguments: the client's mistake, and its text names
-                // only the client's own input.
+                // only the client's own input, but for the names of the schema's input
+                // types, which production does not give away.
+                if ctx.data_opt::<Exposure>() == Some(&Exposure::Production) {
+                    error.message = "An argument's value does not fit its type.".to_owned();
+                }
                 error
                     .extensions
                     .get_or_insert_with(Default::default)
@@ -92,6 +96,50 @@ pub(super) fn on_executed(ctx: &ExtensionContext<'_>, response: &mut Response) {
             extensions.set("requestId", request_id.as_str());
         }
     }
+    report_once(&mut response.errors);
+}
+
+/// Keeps the first of errors that say the same thing about the same place in the document:
+/// an argument refused inside a list of 20 projects is one mistake, not 20 (the `null`s it
+/// caused are all in the data; the first error's path names one of them).
+fn report_once(errors: &mut Vec<ServerError>) {
+    let mut seen: Vec<(String, Option<String>, Vec<async_graphql::Pos>)> = Vec::new();
+    errors.retain(|error| {
+        if error.locations.is_empty() {
+            return true;
+        }
+        let key = (
+            error.message.clone(),
+            code_of(error),
+            error.locations.clone(),
+        );
+        let first = !seen.contains(&key);
+        if first {
+            seen.push(key);
+        }
+        first
+    });
+}
+
+/// The validation errors of a document, as the client sees them. In production one error
+/// with no location and no names: async-graphql's messages name the schema's fields and
+/// types (`Unknown field "x" on type "Query"`, `Field "projects" of type
+/// "ProjectConnection!" must have a selection of subfields`), and which of two guesses is
+/// refused where tells a prober which exists, so every invalid document gets the same answer.
+pub(super) fn on_invalid(exposure: Exposure, refusals: Vec<ServerError>) -> Vec<ServerError> {
+    if exposure == Exposure::Development || refusals.iter().any(|error| code_of(error).is_some()) {
+        return refusals;
+    }
+    let mut error = ServerError::new(
+        "The document does not fit this API's schema (production servers do not say where; \
+         check it against schema.graphql).",
+        None,
+    );
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code::BAD_USER_INPUT);
+    vec![error]
 }
 
 /// Gives the errors that no operation produced (parse, validation, limits) `BAD_USER_INPUT`,

@@ -11,7 +11,7 @@
 //! field: four extensions made four per field (about 7,500 fields for 50 projects with their
 //! partners and 20 events each), though only the guard has anything to do there.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
@@ -22,19 +22,31 @@ use async_graphql::{
     parser::types::ExecutableDocument,
 };
 
-use super::{cost, errors, guard, limits};
+use super::{Exposure, cost, errors, guard, limits, nulls};
+
+/// Whether the schema serves production (no introspection, nothing about the schema in
+/// messages); the exported SDL's schema has no exposure and counts as development.
+fn exposure(ctx: &ExtensionContext<'_>) -> Exposure {
+    ctx.data_opt::<Exposure>()
+        .copied()
+        .unwrap_or(Exposure::Development)
+}
 
 /// Factory of [`PortalExtension`].
 pub struct Portal;
 
 impl ExtensionFactory for Portal {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PortalExtension)
+        Arc::new(PortalExtension::default())
     }
 }
 
-/// See the module documentation.
-pub struct PortalExtension;
+/// See the module documentation. One per request.
+#[derive(Default)]
+pub struct PortalExtension {
+    /// The request's document, kept from parsing for [`nulls::propagate`] after execution.
+    document: Mutex<Option<ExecutableDocument>>,
+}
 
 #[async_trait::async_trait]
 impl Extension for PortalExtension {
@@ -67,7 +79,10 @@ impl Extension for PortalExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        limits::check_parsed(&document, variables)?;
+        limits::check_parsed(&document, variables, exposure(ctx))?;
+        if let Ok(mut kept) = self.document.lock() {
+            *kept = Some(document.clone());
+        }
         Ok(document)
     }
 
@@ -76,7 +91,10 @@ impl Extension for PortalExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
+        let result = next
+            .run(ctx)
+            .await
+            .map_err(|refusals| errors::on_invalid(exposure(ctx), refusals))?;
         cost::on_validated(ctx, &result)?;
         Ok(result)
     }
@@ -88,6 +106,17 @@ impl Extension for PortalExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
+        if response.errors.iter().any(|error| !error.path.is_empty())
+            && let Ok(document) = self.document.lock()
+            && let Some(document) = document.as_ref()
+        {
+            nulls::propagate(
+                &ctx.schema_env.registry,
+                document,
+                operation_name,
+                &mut response,
+            );
+        }
         errors::on_executed(ctx, &mut response);
         response
     }

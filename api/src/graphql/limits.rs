@@ -212,6 +212,8 @@ pub fn check_value_nesting<'a>(
 struct Walker<'a> {
     document: &'a ExecutableDocument,
     fields: usize,
+    /// Whether `__schema` or `__type` is selected anywhere.
+    introspection: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -247,6 +249,7 @@ impl<'a> Walker<'a> {
                         ));
                     }
                     let name = field.node.name.node.as_str();
+                    self.introspection |= matches!(name, "__schema" | "__type");
                     let response_keys = keys.entry(name).or_default();
                     response_keys.insert(field.node.response_key().node.as_str());
                     if response_keys.len() > MAX_ALIASES {
@@ -311,10 +314,16 @@ pub fn refuse_nul(value: &impl serde::Serialize, pos: async_graphql::Pos) -> Ser
 /// # Errors
 /// `BAD_USER_INPUT` naming the limit the document goes over.
 pub fn check_document(document: &ExecutableDocument) -> ServerResult<()> {
+    check_operations(document).map(|_| ())
+}
+
+/// Walks every operation of `document`; whether any selects introspection.
+fn check_operations(document: &ExecutableDocument) -> ServerResult<bool> {
     let operations: Vec<_> = match &document.operations {
         DocumentOperations::Single(operation) => vec![operation],
         DocumentOperations::Multiple(operations) => operations.values().collect(),
     };
+    let mut introspection = false;
     for operation in operations {
         if operation.node.directives.len() > MAX_DIRECTIVES {
             return Err(refusal(
@@ -328,22 +337,36 @@ pub fn check_document(document: &ExecutableDocument) -> ServerResult<()> {
         let mut walker = Walker {
             document,
             fields: 0,
+            introspection: false,
         };
         walker.walk(&operation.node.selection_set, &mut HashMap::new())?;
+        introspection |= walker.introspection;
     }
-    Ok(())
+    Ok(introspection)
 }
 
-/// The checks of a parsed document and its variables.
+/// The checks of a parsed document and its variables; in production, introspection is
+/// refused with an error (async-graphql's own switch answers `__schema: null`, which tells a
+/// prober nothing but does not tell a client why either).
 ///
 /// # Errors
-/// `BAD_USER_INPUT` naming the limit the document goes over, or the NUL in a variable.
+/// `BAD_USER_INPUT` naming the limit the document goes over, or the NUL in a variable;
+/// `FORBIDDEN` for introspection in production.
 pub(super) fn check_parsed(
     document: &ExecutableDocument,
     variables: &Variables,
+    exposure: super::Exposure,
 ) -> ServerResult<()> {
     refuse_nul(variables, async_graphql::Pos::default())?;
-    check_document(document)
+    if check_operations(document)? && exposure == super::Exposure::Production {
+        let mut error = ServerError::new("Introspection is off on this server.", None);
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code::FORBIDDEN);
+        return Err(error);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

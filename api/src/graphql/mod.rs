@@ -15,6 +15,7 @@ pub mod extension;
 pub mod guard;
 pub mod limits;
 pub mod loaders;
+mod nulls;
 pub mod organisations;
 pub mod projects;
 pub mod reports;
@@ -96,7 +97,7 @@ fn builder(exposure: Exposure) -> SchemaBuilder<Query, Mutation, Subscription> {
 
 /// The schema served by the HTTP layer.
 pub fn build(services: Services, exposure: Exposure) -> PortalSchema {
-    builder(exposure).data(services).finish()
+    builder(exposure).data(services).data(exposure).finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.

@@ -56,9 +56,10 @@ impl Organisation {
     }
 
     /// Whether the organisation is still active. Signed-in users only.
-    async fn active(&self, ctx: &Context<'_>) -> Result<bool> {
+    /// (Nullable: `null`, with a `FORBIDDEN` error, for those who may not read it.)
+    async fn active(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
         self.details(ctx)?;
-        Ok(self.0.active)
+        Ok(Some(self.0.active))
     }
 }
 

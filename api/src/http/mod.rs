@@ -1,0 +1,3 @@
+//! HTTP concerns shared by the handlers. The handlers themselves are still in `startup.rs`.
+
+pub mod response;
