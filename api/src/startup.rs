@@ -254,13 +254,17 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .configure(crate::exports::routes);
 }
 
-/// Whether a request is a browser's asking for a page (`Accept` names `text/html`): only such a
-/// `GET /graphql` gets GraphiQL; a client's `GET` with a query gets `405` in JSON.
+/// Whether a `GET /graphql` asks for the GraphiQL page: a browser's (`Accept` naming
+/// `text/html`) or one that names no JSON type; a client asking for JSON (a query in the
+/// query string) gets `405` in JSON instead, as queries are served over `POST` only.
 fn accepts_html(head: &actix_web::dev::RequestHead) -> bool {
-    head.headers()
+    let accept = head
+        .headers()
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/html"))
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    accept.contains("text/html") || !accept.contains("json")
 }
 
 /// Any other method on `/graphql` (`PUT`, `DELETE`, and `GET` in production): `405` with

@@ -23,5 +23,6 @@ mod rate_limits;
 mod reports;
 mod schema;
 mod server;
+mod spec;
 mod statistics;
 mod subscriptions;

@@ -147,11 +147,11 @@ impl AccountQuery {
 
     /// One account: admins see all, partner managers their organisation's, everyone their own.
     /// `NOT_FOUND` otherwise.
-    async fn account(&self, ctx: &Context<'_>, id: ID) -> Result<Account> {
+    async fn account(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Account>> {
         let id = parse_id(&id, "id")?;
-        Ok(Account(
+        Ok(Some(Account(
             services(ctx)?.accounts().get(caller(ctx)?, id).await?,
-        ))
+        )))
     }
 
     /// Accounts by email: all for admins, their organisation's for partner managers;

@@ -366,11 +366,11 @@ pub struct CaseQuery;
 impl CaseQuery {
     /// One case: for the organisations party to it (and a previous receiver, without the
     /// identifying data) and the Programme Office (non-identifying fields).
-    async fn referral_case(&self, ctx: &Context<'_>, id: ID) -> Result<ReferralCase> {
+    async fn referral_case(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ReferralCase>> {
         let id = parse_id(&id, "id")?;
-        Ok(ReferralCase(
+        Ok(Some(ReferralCase(
             services(ctx)?.cases().get(actor(ctx)?, id).await?,
-        ))
+        )))
     }
 
     /// Cases you may see, latest opened first.

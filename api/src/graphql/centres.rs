@@ -164,11 +164,11 @@ pub struct CentreQuery;
 #[Object]
 impl CentreQuery {
     /// One resource centre. `NOT_FOUND` when it does not exist or you may not see it.
-    async fn resource_centre(&self, ctx: &Context<'_>, id: ID) -> Result<ResourceCentre> {
+    async fn resource_centre(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ResourceCentre>> {
         let id = parse_id(&id, "id")?;
-        Ok(ResourceCentre(
+        Ok(Some(ResourceCentre(
             services(ctx)?.centres().get(actor(ctx)?, id).await?,
-        ))
+        )))
     }
 
     /// The directory of resource centres: the public sees active centres.

@@ -163,9 +163,11 @@ pub struct EventQuery;
 #[Object]
 impl EventQuery {
     /// One event. `NOT_FOUND` when it does not exist or you may not see it.
-    async fn event(&self, ctx: &Context<'_>, id: ID) -> Result<Event> {
+    async fn event(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Event>> {
         let id = parse_id(&id, "id")?;
-        Ok(Event(services(ctx)?.events().get(actor(ctx)?, id).await?))
+        Ok(Some(Event(
+            services(ctx)?.events().get(actor(ctx)?, id).await?,
+        )))
     }
 
     /// Events you may see: the public sees published events of public projects.

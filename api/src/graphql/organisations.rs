@@ -95,10 +95,10 @@ pub struct OrganisationQuery;
 #[Object]
 impl OrganisationQuery {
     /// One organisation. `NOT_FOUND` when it does not exist or you may not see it.
-    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Organisation> {
+    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Organisation>> {
         let id = parse_id(&id, "id")?;
         let row = services(ctx)?.organisations().get(actor(ctx)?, id).await?;
-        Ok(Organisation(row))
+        Ok(Some(Organisation(row)))
     }
 
     /// Organisations you may see. The public sees those that take part in public content.

@@ -220,11 +220,11 @@ pub struct ProjectQuery;
 #[Object]
 impl ProjectQuery {
     /// One project. `NOT_FOUND` when it does not exist or you may not see it.
-    async fn project(&self, ctx: &Context<'_>, id: ID) -> Result<Project> {
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Project>> {
         let id = parse_id(&id, "id")?;
-        Ok(Project(
+        Ok(Some(Project(
             services(ctx)?.projects().get(actor(ctx)?, id).await?,
-        ))
+        )))
     }
 
     /// Projects you may see: the public sees `PUBLIC` projects.
