@@ -192,7 +192,10 @@ fn staff() -> Actor {
 }
 
 async fn visible_codes(app: &TestApp, actor: &Actor) -> Vec<String> {
-    let page = PageArgs::new(Some(100), None, true).expect("page");
+    let page = PageArgs {
+        with_total: true,
+        ..PageArgs::forward(100, None)
+    };
     let page = app
         .services()
         .projects()
@@ -538,7 +541,7 @@ async fn nested_events_agree_with_the_event_list_for_every_principal() {
     }
     let services = app.services();
     let events = services.events();
-    let page = PageArgs::new(Some(100), None, false).expect("page");
+    let page = PageArgs::forward(100, None);
     // Of the 12 events: the public sees the 2 published ones of the public project; NGO Alpha,
     // a partner of the public project and of internal A, their 8 and the 2 it organises under
     // internal B; NGO Beta, a partner of internal B, its 4, the 2 published ones of the public
@@ -551,7 +554,7 @@ async fn nested_events_agree_with_the_event_list_for_every_principal() {
     ];
     for (who, actor, expected) in &principals {
         let nested = events
-            .first_per_project(actor, &projects, &page)
+            .page_per_project(actor, &projects, &page)
             .await
             .expect("nested events");
         let mut shown_in_all = 0;
