@@ -405,6 +405,10 @@ impl CaseQuery {
 
     /// Cases you may see, latest opened first unless `orderBy` says otherwise.
     #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn referral_cases(
         &self,
         ctx: &Context<'_>,

@@ -173,6 +173,10 @@ impl CentreQuery {
 
     /// The directory of resource centres: the public sees active centres.
     #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn resource_centres(
         &self,
         ctx: &Context<'_>,

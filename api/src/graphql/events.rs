@@ -170,6 +170,10 @@ impl EventQuery {
 
     /// Events you may see: the public sees published events of public projects.
     #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn events(
         &self,
         ctx: &Context<'_>,

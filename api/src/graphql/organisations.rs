@@ -102,6 +102,10 @@ impl OrganisationQuery {
 
     /// Organisations you may see. The public sees those that take part in public content.
     #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn organisations(
         &self,
         ctx: &Context<'_>,

@@ -245,6 +245,10 @@ impl ProjectQuery {
 
     /// Projects you may see: the public sees `PUBLIC` projects.
     #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn projects(
         &self,
         ctx: &Context<'_>,
