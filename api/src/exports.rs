@@ -272,11 +272,7 @@ where
 }
 
 fn page_args(after: Option<Cursor>) -> PageArgs {
-    PageArgs {
-        first: PAGE_ROWS,
-        after,
-        with_total: false,
-    }
+    PageArgs::forward(PAGE_ROWS, after)
 }
 
 /// Records the download in the audit log (what and with which filters; never the rows).

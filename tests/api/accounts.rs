@@ -473,3 +473,19 @@ async fn names_are_checked_on_every_change() {
         );
     }
 }
+
+#[tokio::test]
+async fn accounts_page_backward_as_they_page_forward() {
+    let app = crate::helpers::spawn_app_with_demo().await;
+    let admin = app.user(Role::Admin, None).await;
+    for _ in 0..3 {
+        app.user(Role::Staff, None).await;
+    }
+    crate::helpers::paging::Listing {
+        token: Some(&admin.access_token),
+        template: "accounts(PAGE) SELECTION",
+        path: &["accounts"],
+    }
+    .assert_pages_both_ways(&app, 2)
+    .await;
+}

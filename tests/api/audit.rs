@@ -190,3 +190,22 @@ async fn bad_audit_log_filters_name_the_field() {
         assert_eq!(error_fields(&response), [field], "{response:#}");
     }
 }
+
+#[tokio::test]
+async fn the_audit_log_pages_backward_as_it_pages_forward() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin, None).await;
+    // Sign-ins, failed and not, each write an entry.
+    let partner = app.user(Role::Staff, None).await;
+    for _ in 0..4 {
+        app.login(&partner.account.email, "not the password", None)
+            .await;
+    }
+    crate::helpers::paging::Listing {
+        token: Some(&admin.access_token),
+        template: "auditLog(PAGE) SELECTION",
+        path: &["auditLog"],
+    }
+    .assert_pages_both_ways(&app, 2)
+    .await;
+}

@@ -1002,3 +1002,111 @@ async fn the_audit_log_follows_a_case_and_never_shows_the_survivor() {
         assert!(!everything.contains(secret), "{secret} is in the audit log");
     }
 }
+
+/// The ids of `cases` in the order `order` promises: on non-identifying columns, the id
+/// breaking ties, cases without a deadline last in both deadline orders.
+fn in_order(mut cases: Vec<referral_case::Model>, order: &str) -> Vec<String> {
+    use std::cmp::Reverse;
+    match order {
+        "OPENED_DESC" => cases.sort_by_key(|case| Reverse((case.created_at, case.id))),
+        "OPENED_ASC" => cases.sort_by_key(|case| (case.created_at, case.id)),
+        "RESPONSE_DUE_ASC" => {
+            cases.sort_by_key(|case| {
+                (
+                    case.response_due_at.is_none(),
+                    case.response_due_at,
+                    case.id,
+                )
+            });
+        }
+        "RESPONSE_DUE_DESC" => cases.sort_by_key(|case| {
+            (
+                case.response_due_at.is_none(),
+                Reverse((case.response_due_at, case.id)),
+            )
+        }),
+        "CODE_ASC" => cases.sort_by_key(|case| case.code.clone()),
+        "CODE_DESC" => cases.sort_by_key(|case| Reverse(case.code.clone())),
+        other => panic!("no order {other}"),
+    }
+    cases.into_iter().map(|case| case.id.to_string()).collect()
+}
+
+#[tokio::test]
+async fn cases_are_listed_in_each_order_both_ways_for_staff_and_for_a_partner() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = crate::helpers::spawn_app_with_demo().await;
+    let staff = app.user(Role::Staff, None).await;
+    let all = referral_case::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("cases");
+    assert!(
+        all.iter().any(|case| case.response_due_at.is_none()),
+        "a draft"
+    );
+    // The organisation that referred the most cases, and what its partners may see: the cases
+    // it refers, receives or received before an onward referral.
+    let mut referrers: Vec<Uuid> = all
+        .iter()
+        .map(|case| case.referring_organisation_id)
+        .collect();
+    referrers.sort();
+    let busiest = referrers
+        .chunk_by(|a, b| a == b)
+        .max_by_key(|run| run.len())
+        .map(|run| run[0])
+        .expect("a referrer");
+    let received_before: Vec<Uuid> = entity::referral_transition::Entity::find()
+        .filter(entity::referral_transition::Column::ReceivingOrganisationId.eq(busiest))
+        .all(&app.db)
+        .await
+        .expect("transitions")
+        .into_iter()
+        .map(|step| step.case_id)
+        .collect();
+    let theirs: Vec<referral_case::Model> = all
+        .iter()
+        .filter(|case| {
+            case.referring_organisation_id == busiest
+                || case.receiving_organisation_id == Some(busiest)
+                || received_before.contains(&case.id)
+        })
+        .cloned()
+        .collect();
+    assert!(theirs.len() < all.len());
+    let partner = app.user(Role::Partner, Some(busiest)).await;
+
+    for order in [
+        "OPENED_DESC",
+        "OPENED_ASC",
+        "RESPONSE_DUE_ASC",
+        "RESPONSE_DUE_DESC",
+        "CODE_ASC",
+        "CODE_DESC",
+    ] {
+        let template = format!("referralCases(orderBy: {order}, PAGE) SELECTION");
+        for (who, token, cases) in [
+            ("staff", &staff.access_token, &all),
+            ("a partner", &partner.access_token, &theirs),
+        ] {
+            let listed = crate::helpers::paging::Listing {
+                token: Some(token),
+                template: &template,
+                path: &["referralCases"],
+            }
+            .assert_pages_both_ways(&app, 3)
+            .await;
+            assert_eq!(listed, in_order(cases.clone(), order), "{who}, {order}");
+        }
+    }
+    // No order by default is the latest opened first, as before `orderBy` existed.
+    let default = crate::helpers::paging::Listing {
+        token: Some(&staff.access_token),
+        template: "referralCases(PAGE) SELECTION",
+        path: &["referralCases"],
+    }
+    .page(&app, json!({ "first": 100 }))
+    .await;
+    assert_eq!(default.ids, in_order(all, "OPENED_DESC"));
+}

@@ -717,3 +717,20 @@ async fn centre_mutations_name_a_malformed_or_unknown_centre() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn centres_page_backward_as_they_page_forward() {
+    let app = spawn_app_with_demo().await;
+    let staff = app.user(Role::Staff, None).await;
+    for token in [None, Some(staff.access_token.as_str())] {
+        for order in ["NAME_ASC", "DISTRICT_ASC"] {
+            crate::helpers::paging::Listing {
+                token,
+                template: &format!("resourceCentres(orderBy: {order}, PAGE) SELECTION"),
+                path: &["resourceCentres"],
+            }
+            .assert_pages_both_ways(&app, 2)
+            .await;
+        }
+    }
+}

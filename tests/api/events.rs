@@ -883,3 +883,20 @@ async fn a_deleted_event_is_gone_for_everyone() {
     app.assert_bad_input(token, DELETE, json!({ "id": "event-1" }), &["id"])
         .await;
 }
+
+#[tokio::test]
+async fn events_page_backward_as_they_page_forward() {
+    let app = spawn_app_with_demo().await;
+    let staff = app.user(Role::Staff, None).await;
+    for token in [None, Some(staff.access_token.as_str())] {
+        for order in ["STARTS_ON_DESC", "STARTS_ON_ASC"] {
+            crate::helpers::paging::Listing {
+                token,
+                template: &format!("events(orderBy: {order}, PAGE) SELECTION"),
+                path: &["events"],
+            }
+            .assert_pages_both_ways(&app, 3)
+            .await;
+        }
+    }
+}

@@ -262,3 +262,18 @@ async fn organisation_fields_are_checked() {
         .await;
     assert_eq!(error_codes(&unknown), ["NOT_FOUND"]);
 }
+
+#[tokio::test]
+async fn organisations_page_backward_as_they_page_forward() {
+    let app = crate::helpers::spawn_app_with_demo().await;
+    let staff = app.user(entity::enums::Role::Staff, None).await;
+    for token in [None, Some(staff.access_token.as_str())] {
+        crate::helpers::paging::Listing {
+            token,
+            template: "organisations(orderBy: NAME_ASC, PAGE) SELECTION",
+            path: &["organisations"],
+        }
+        .assert_pages_both_ways(&app, 2)
+        .await;
+    }
+}

@@ -192,7 +192,10 @@ fn staff() -> Actor {
 }
 
 async fn visible_codes(app: &TestApp, actor: &Actor) -> Vec<String> {
-    let page = PageArgs::new(Some(100), None, true).expect("page");
+    let page = PageArgs {
+        with_total: true,
+        ..PageArgs::forward(100, None)
+    };
     let page = app
         .services()
         .projects()
@@ -538,7 +541,7 @@ async fn nested_events_agree_with_the_event_list_for_every_principal() {
     }
     let services = app.services();
     let events = services.events();
-    let page = PageArgs::new(Some(100), None, false).expect("page");
+    let page = PageArgs::forward(100, None);
     // Of the 12 events: the public sees the 2 published ones of the public project; NGO Alpha,
     // a partner of the public project and of internal A, their 8 and the 2 it organises under
     // internal B; NGO Beta, a partner of internal B, its 4, the 2 published ones of the public
@@ -551,7 +554,7 @@ async fn nested_events_agree_with_the_event_list_for_every_principal() {
     ];
     for (who, actor, expected) in &principals {
         let nested = events
-            .first_per_project(actor, &projects, &page)
+            .page_per_project(actor, &projects, &page)
             .await
             .expect("nested events");
         let mut shown_in_all = 0;
@@ -1405,4 +1408,85 @@ async fn every_change_to_a_project_is_in_the_audit_log() {
     );
     assert_eq!(entries[2].detail, Some(json!({ "partners": 1 })));
     assert_eq!(entries[3].detail, Some(json!({ "code": "PO-2026-GE-07" })));
+}
+
+#[tokio::test]
+async fn projects_page_backward_as_they_page_forward() {
+    let app = spawn_app_with_demo().await;
+    let staff = app.user(Role::Staff, None).await;
+    for token in [None, Some(staff.access_token.as_str())] {
+        for order in ["START_DATE_DESC", "START_DATE_ASC", "CODE_ASC"] {
+            crate::helpers::paging::Listing {
+                token,
+                template: &format!("projects(orderBy: {order}, PAGE) SELECTION"),
+                path: &["projects"],
+            }
+            .assert_pages_both_ways(&app, 2)
+            .await;
+        }
+    }
+}
+
+/// A project's events page backward too, each project on its own page of the one batched
+/// statement: a list of projects with `events(last: n)` holds what each project alone shows.
+#[tokio::test]
+async fn a_projects_events_page_backward_alone_and_in_a_list() {
+    let app = spawn_app_with_demo().await;
+    let staff = app.user(Role::Staff, None).await;
+    let token = staff.access_token.as_str();
+    // The project with the most events, to page through.
+    let busiest = event_counts(&app, token)
+        .await
+        .into_iter()
+        .max_by_key(|(_, count)| *count)
+        .map(|(id, _)| id)
+        .expect("a demo project");
+    let template = format!(r#"project(id: "{busiest}") {{ events(PAGE) SELECTION }}"#);
+    crate::helpers::paging::Listing {
+        token: Some(token),
+        template: &template,
+        path: &["project", "events"],
+    }
+    .assert_pages_both_ways(&app, 2)
+    .await;
+
+    let list = app
+        .data_as(
+            token,
+            "{ projects(first: 100) { edges { node { id events(last: 2) { pageInfo { hasPreviousPage hasNextPage } edges { node { id } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let projects = nodes(&list["projects"]);
+    assert!(projects.len() > 2);
+    for project in projects {
+        let alone = app
+            .data_as(
+                token,
+                "query($id: ID!) { project(id: $id) { events(last: 2) { pageInfo { hasPreviousPage hasNextPage } edges { node { id } } } } }",
+                json!({ "id": project["id"] }),
+            )
+            .await;
+        assert_eq!(project["events"], alone["project"]["events"], "{project:#}");
+    }
+}
+
+/// Each visible project's id and number of visible events.
+async fn event_counts(app: &TestApp, token: &str) -> Vec<(String, u64)> {
+    let data = app
+        .data_as(
+            token,
+            "{ projects(first: 100) { edges { node { id events { totalCount } } } } }",
+            json!({}),
+        )
+        .await;
+    nodes(&data["projects"])
+        .iter()
+        .map(|node| {
+            (
+                node["id"].as_str().unwrap_or_default().to_owned(),
+                node["events"]["totalCount"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
 }

@@ -505,3 +505,16 @@ async fn a_deactivated_centre_still_reports_to_the_programme_office() {
         .await;
     assert_eq!(read["centreReports"]["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn centre_reports_page_backward_as_they_page_forward() {
+    let app = crate::helpers::spawn_app_with_demo().await;
+    let staff = app.user(Role::Staff, None).await;
+    crate::helpers::paging::Listing {
+        token: Some(&staff.access_token),
+        template: "centreReports(PAGE) SELECTION",
+        path: &["centreReports"],
+    }
+    .assert_pages_both_ways(&app, 3)
+    .await;
+}

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use entity::account;
 
 use super::{
-    common::{PortalConnection, caller, connection, page_args, parse_id, services, to_id},
+    common::{
+        PageRequest, PortalConnection, caller, connection, page_args, parse_id, services, to_id,
+    },
     enums::{AccountStatus, Language, Role},
     loaders::{Loaders, OrganisationKey},
     organisations::Organisation,
@@ -156,15 +158,31 @@ impl AccountQuery {
 
     /// Accounts by email: all for admins, their organisation's for partner managers;
     /// `FORBIDDEN` for others.
-    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Page size from the start, 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Items after this cursor: the `endCursor` of the page before.")]
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100 (paging backward); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Items before this cursor: the `startCursor` of the page after.")]
+        before: Option<String>,
         filter: Option<AccountFilterInput>,
     ) -> Result<PortalConnection<Account>> {
-        let args = page_args(ctx, first, after.as_deref())?;
+        let args = page_args(
+            ctx,
+            PageRequest {
+                first,
+                after: after.as_deref(),
+                last,
+                before: before.as_deref(),
+            },
+        )?;
         let input = filter.unwrap_or_default();
         let filter = AccountFilter {
             search: input.search,
@@ -179,7 +197,7 @@ impl AccountQuery {
             .accounts()
             .list(caller(ctx)?, &filter, &args)
             .await?;
-        Ok(connection(page, &args, Account))
+        Ok(connection(page, Account))
     }
 }
 

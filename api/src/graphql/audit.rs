@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use entity::audit_entry;
 
 use super::{
-    common::{PortalConnection, actor, connection, optional_id, page_args, services, to_id},
+    common::{
+        PageRequest, PortalConnection, actor, connection, optional_id, page_args, services, to_id,
+    },
     enums::{AuditOutcome, Role},
 };
 use crate::services::audit::AuditFilter;
@@ -90,15 +92,31 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The audit log, latest first. Admins only.
-    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Page size from the start, 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Items after this cursor: the `endCursor` of the page before.")]
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100 (paging backward); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Items before this cursor: the `startCursor` of the page after.")]
+        before: Option<String>,
         filter: Option<AuditFilterInput>,
     ) -> Result<PortalConnection<AuditEntry>> {
-        let args = page_args(ctx, first, after.as_deref())?;
+        let args = page_args(
+            ctx,
+            PageRequest {
+                first,
+                after: after.as_deref(),
+                last,
+                before: before.as_deref(),
+            },
+        )?;
         let input = filter.unwrap_or_default();
         let filter = AuditFilter {
             actor_account_id: optional_id(input.actor_account_id, "filter.actorAccountId")?,
@@ -114,6 +132,6 @@ impl AuditQuery {
             .audit_log()
             .list(actor(ctx)?, &filter, &args)
             .await?;
-        Ok(connection(page, &args, AuditEntry))
+        Ok(connection(page, AuditEntry))
     }
 }

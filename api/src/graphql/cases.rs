@@ -8,8 +8,8 @@ use entity::{referral_case, referral_transition};
 use super::{
     centres::ResourceCentre,
     common::{
-        DateRangeInput, PortalConnection, actor, caller, connection, optional_id, page_args,
-        parse_id, services, to_id,
+        DateRangeInput, PageRequest, PortalConnection, actor, caller, connection, optional_id,
+        page_args, parse_id, services, to_id,
     },
     enums::{
         AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason, Region,
@@ -18,7 +18,9 @@ use super::{
     loaders::{CaseHistoryKey, CentreKey, Loaders, OrganisationKey},
     organisations::Organisation,
 };
-use crate::services::cases::{self as case_rules, CaseFilter, Direction, Identifying, NewCase};
+use crate::services::cases::{
+    self as case_rules, CaseFilter, CaseOrder, Direction, Identifying, NewCase,
+};
 
 /// A referral of a survivor from one partner organisation to another.
 pub struct ReferralCase(pub referral_case::Model);
@@ -359,6 +361,35 @@ pub struct CreateCaseInput {
     pub consent_scope: Option<String>,
 }
 
+/// Orderings of `referralCases`.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaseOrderBy {
+    /// Latest opened first.
+    #[default]
+    OpenedDesc,
+    OpenedAsc,
+    /// The earliest answer deadline first (a deadline is set when a case is referred);
+    /// cases without one (drafts) last.
+    ResponseDueAsc,
+    /// The latest answer deadline first; cases without one (drafts) last.
+    ResponseDueDesc,
+    CodeAsc,
+    CodeDesc,
+}
+
+impl From<CaseOrderBy> for CaseOrder {
+    fn from(order: CaseOrderBy) -> Self {
+        match order {
+            CaseOrderBy::OpenedDesc => Self::OpenedDesc,
+            CaseOrderBy::OpenedAsc => Self::OpenedAsc,
+            CaseOrderBy::ResponseDueAsc => Self::ResponseDueAsc,
+            CaseOrderBy::ResponseDueDesc => Self::ResponseDueDesc,
+            CaseOrderBy::CodeAsc => Self::CodeAsc,
+            CaseOrderBy::CodeDesc => Self::CodeDesc,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct CaseQuery;
 
@@ -373,16 +404,37 @@ impl CaseQuery {
         )))
     }
 
-    /// Cases you may see, latest opened first.
-    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
+    /// Cases you may see, latest opened first unless `orderBy` says otherwise.
+    #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn referral_cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Page size from the start, 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Items after this cursor: the `endCursor` of the page before.")]
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100 (paging backward); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Items before this cursor: the `startCursor` of the page after.")]
+        before: Option<String>,
         filter: Option<CaseFilterInput>,
+        order_by: Option<CaseOrderBy>,
     ) -> Result<PortalConnection<ReferralCase>> {
-        let args = page_args(ctx, first, after.as_deref())?;
+        let args = page_args(
+            ctx,
+            PageRequest {
+                first,
+                after: after.as_deref(),
+                last,
+                before: before.as_deref(),
+            },
+        )?;
         let input = filter.unwrap_or_default();
         let filter = CaseFilter {
             direction: input.direction.map(|direction| match direction {
@@ -398,9 +450,14 @@ impl CaseQuery {
         };
         let page = services(ctx)?
             .cases()
-            .list(actor(ctx)?, &filter, &args)
+            .list(
+                actor(ctx)?,
+                &filter,
+                order_by.unwrap_or_default().into(),
+                &args,
+            )
             .await?;
-        Ok(connection(page, &args, ReferralCase))
+        Ok(connection(page, ReferralCase))
     }
 }
 

@@ -18,6 +18,8 @@ use crate::{
     },
 };
 
+pub use crate::services::pagination::PageRequest;
+
 /// Who asks (with the request id and address the audit log records), in which language.
 /// Built once per HTTP request.
 #[derive(Clone, Debug)]
@@ -170,7 +172,7 @@ impl CursorType for Cursor {
     type Error = InvalidCursor;
 
     fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
-        Cursor::decode(text).map_err(|_| InvalidCursor)
+        Cursor::decode(text, "after").map_err(|_| InvalidCursor)
     }
 
     fn encode_cursor(&self) -> String {
@@ -188,26 +190,18 @@ pub struct ConnectionTotals {
 /// A Relay connection of `Node`s.
 pub type PortalConnection<Node> = Connection<Cursor, Node, ConnectionTotals>;
 
-/// Page arguments of a connection field; asks for the total only when the query selects
-/// `totalCount`, which costs one more statement.
+/// Page arguments of a connection field (`first`/`after` forward, `last`/`before` backward);
+/// asks for the total only when the query selects `totalCount`, which costs one more statement.
 ///
 /// # Errors
-/// `BAD_USER_INPUT` for `first` out of range or an invalid `after`.
-pub fn page_args(
-    ctx: &Context<'_>,
-    first: Option<i32>,
-    after: Option<&str>,
-) -> ApiResult<PageArgs> {
+/// `BAD_USER_INPUT` for `first` or `last` out of range, both given, or an invalid cursor.
+pub fn page_args(ctx: &Context<'_>, request: PageRequest<'_>) -> ApiResult<PageArgs> {
     let with_total = ctx.look_ahead().field("totalCount").exists();
-    PageArgs::new(first, after, with_total)
+    PageArgs::new(request, with_total)
 }
 
 /// Turns a page of rows into a connection of nodes.
-pub fn connection<Row, Node>(
-    page: Page<Row>,
-    args: &PageArgs,
-    node: impl Fn(Row) -> Node,
-) -> PortalConnection<Node>
+pub fn connection<Row, Node>(page: Page<Row>, node: impl Fn(Row) -> Node) -> PortalConnection<Node>
 where
     Node: async_graphql::OutputType,
 {
@@ -216,7 +210,7 @@ where
         total_count: page.total_count.unwrap_or_default(),
     };
     let mut connection =
-        Connection::with_additional_fields(args.after.is_some(), page.has_next_page, totals);
+        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, totals);
     connection.edges = page
         .items
         .into_iter()
@@ -225,15 +219,23 @@ where
     connection
 }
 
-/// The cost of a connection field: its page size times the cost of one node, so that a nested
-/// list's cost is multiplied by the size of the list around it (a GitHub-style node budget).
-pub fn connection_complexity(first: Option<i32>, child_complexity: usize) -> usize {
-    let first = first.map_or(crate::services::pagination::DEFAULT_PAGE_SIZE, |first| {
-        u64::try_from(first).unwrap_or(1)
-    });
-    let first = usize::try_from(first).unwrap_or(usize::MAX);
-    first
-        .max(1)
+/// The cost of a connection field: its page size (`first` or `last`) times the cost of one
+/// node, so that a nested list's cost is multiplied by the size of the list around it (a
+/// GitHub-style node budget). Both given is refused before anything is read, but is charged
+/// the larger.
+pub fn connection_complexity(
+    first: Option<i32>,
+    last: Option<i32>,
+    child_complexity: usize,
+) -> usize {
+    let size = match (first, last) {
+        (None, None) => crate::services::pagination::DEFAULT_PAGE_SIZE,
+        (first, last) => first
+            .max(last)
+            .map_or(1, |size| u64::try_from(size).unwrap_or(1)),
+    };
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    size.max(1)
         .saturating_mul(child_complexity)
         .saturating_add(1)
 }

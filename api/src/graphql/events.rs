@@ -6,8 +6,8 @@ use entity::event;
 
 use super::{
     common::{
-        DateRangeInput, PortalConnection, Translations, TranslationsInput, actor, caller,
-        connection, optional_id, page_args, parse_id, services, to_id, translated,
+        DateRangeInput, PageRequest, PortalConnection, Translations, TranslationsInput, actor,
+        caller, connection, optional_id, page_args, parse_id, services, to_id, translated,
     },
     enums::{EventKind, Region, ThematicArea},
     loaders::{Loaders, OrganisationKey, ProjectKey},
@@ -171,16 +171,36 @@ impl EventQuery {
     }
 
     /// Events you may see: the public sees published events of public projects.
-    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Page size from the start, 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Items after this cursor: the `endCursor` of the page before.")]
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100 (paging backward); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Items before this cursor: the `startCursor` of the page after.")]
+        before: Option<String>,
         filter: Option<EventFilterInput>,
         order_by: Option<EventOrderBy>,
     ) -> Result<PortalConnection<Event>> {
-        let args = page_args(ctx, first, after.as_deref())?;
+        let args = page_args(
+            ctx,
+            PageRequest {
+                first,
+                after: after.as_deref(),
+                last,
+                before: before.as_deref(),
+            },
+        )?;
         let input = filter.unwrap_or_default();
         let filter = EventFilter {
             search: input.search,
@@ -206,7 +226,7 @@ impl EventQuery {
             .events()
             .list(actor(ctx)?, &filter, order, &args)
             .await?;
-        Ok(connection(page, &args, Event))
+        Ok(connection(page, Event))
     }
 }
 

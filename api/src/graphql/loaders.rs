@@ -253,7 +253,7 @@ impl Loader<ProjectEventsKey> for PortalLoader {
             let pages = self
                 .services
                 .events()
-                .first_per_project(&self.actor, &unique(project_ids), page)
+                .page_per_project(&self.actor, &unique(project_ids), page)
                 .await?;
             for (project_id, events) in pages {
                 let key = ProjectEventsKey {

@@ -62,8 +62,8 @@ pub type PortalSchema = Schema<Query, Mutation, Subscription>;
 /// its type references nest that deep. Complexity bounds the cost either way.
 pub const MAX_DEPTH: usize = 15;
 
-/// The most expensive query accepted, counting each field 1 and each connection `first ×` its
-/// node (see [`common::connection_complexity`]). 50 projects with partners and their first 20
+/// The most expensive query accepted, counting each field 1 and each connection `first ×` (or
+/// `last ×`) its node (see [`common::connection_complexity`]). 50 projects with partners and their first 20
 /// events cost about 6,500; 100 projects with 100 events each are refused.
 pub const MAX_COMPLEXITY: usize = 25_000;
 

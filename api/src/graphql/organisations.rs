@@ -5,8 +5,8 @@ use entity::organisation;
 
 use super::{
     common::{
-        PortalConnection, Translations, TranslationsInput, actor, caller, connection, page_args,
-        parse_id, services, to_id, translated,
+        PageRequest, PortalConnection, Translations, TranslationsInput, actor, caller, connection,
+        page_args, parse_id, services, to_id, translated,
     },
     enums::OrganisationKind,
 };
@@ -102,16 +102,36 @@ impl OrganisationQuery {
     }
 
     /// Organisations you may see. The public sees those that take part in public content.
-    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Page size from the start, 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Items after this cursor: the `endCursor` of the page before.")]
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100 (paging backward); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Items before this cursor: the `startCursor` of the page after.")]
+        before: Option<String>,
         filter: Option<OrganisationFilterInput>,
         order_by: Option<OrganisationOrderBy>,
     ) -> Result<PortalConnection<Organisation>> {
-        let args = page_args(ctx, first, after.as_deref())?;
+        let args = page_args(
+            ctx,
+            PageRequest {
+                first,
+                after: after.as_deref(),
+                last,
+                before: before.as_deref(),
+            },
+        )?;
         let filter = filter.unwrap_or_default();
         let filter = OrganisationFilter {
             search: filter.search,
@@ -124,7 +144,7 @@ impl OrganisationQuery {
             .organisations()
             .list(actor(ctx)?, &filter, order, &args)
             .await?;
-        Ok(connection(page, &args, Organisation))
+        Ok(connection(page, Organisation))
     }
 }
 

@@ -6,8 +6,8 @@ use entity::project;
 
 use super::{
     common::{
-        DateRangeInput, PortalConnection, Translations, TranslationsInput, actor, caller,
-        connection, page_args, parse_id, services, to_id, translated,
+        DateRangeInput, PageRequest, PortalConnection, Translations, TranslationsInput, actor,
+        caller, connection, page_args, parse_id, services, to_id, translated,
     },
     enums::{PartnerRole, ProjectStatus, Region, ThematicArea, Visibility},
     events::Event,
@@ -163,14 +163,30 @@ impl Project {
     }
 
     /// The project's events you may see, newest first.
-    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Page size from the start, 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Items after this cursor: the `endCursor` of the page before.")]
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100 (paging backward); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Items before this cursor: the `startCursor` of the page after.")]
+        before: Option<String>,
     ) -> Result<PortalConnection<Event>> {
-        let args = page_args(ctx, first, after.as_deref())?;
+        let args = page_args(
+            ctx,
+            PageRequest {
+                first,
+                after: after.as_deref(),
+                last,
+                before: before.as_deref(),
+            },
+        )?;
         let loaders = ctx.data::<Loaders>()?;
         let page_key = ProjectEventsKey {
             project_id: self.0.id,
@@ -185,7 +201,7 @@ impl Project {
         })?;
         let mut page = page.map_or_else(Page::empty, std::sync::Arc::unwrap_or_clone);
         page.total_count = total;
-        Ok(connection(page, &args, Event))
+        Ok(connection(page, Event))
     }
 }
 
@@ -228,16 +244,36 @@ impl ProjectQuery {
     }
 
     /// Projects you may see: the public sees `PUBLIC` projects.
-    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each parameter is an argument of the field: Relay's four, the filter and the order"
+    )]
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Page size from the start, 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Items after this cursor: the `endCursor` of the page before.")]
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100 (paging backward); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Items before this cursor: the `startCursor` of the page after.")]
+        before: Option<String>,
         filter: Option<ProjectFilterInput>,
         order_by: Option<ProjectOrderBy>,
     ) -> Result<PortalConnection<Project>> {
-        let args = page_args(ctx, first, after.as_deref())?;
+        let args = page_args(
+            ctx,
+            PageRequest {
+                first,
+                after: after.as_deref(),
+                last,
+                before: before.as_deref(),
+            },
+        )?;
         let input = filter.unwrap_or_default();
         let filter = ProjectFilter {
             search: input.search,
@@ -260,7 +296,7 @@ impl ProjectQuery {
             .projects()
             .list(actor(ctx)?, &filter, order, &args)
             .await?;
-        Ok(connection(page, &args, Project))
+        Ok(connection(page, Project))
     }
 }
 

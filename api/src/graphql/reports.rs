@@ -5,7 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     centres::ResourceCentre,
-    common::{PortalConnection, actor, caller, connection, page_args, parse_id, services, to_id},
+    common::{
+        PageRequest, PortalConnection, actor, caller, connection, page_args, parse_id, services,
+        to_id,
+    },
     enums::CentreService,
     loaders::{CentreKey, Loaders},
 };
@@ -113,15 +116,31 @@ pub struct ReportQuery;
 impl ReportQuery {
     /// Centre reports, latest month first: all for the Programme Office, those of the centres
     /// their organisation operates for partners; `UNAUTHENTICATED` for the public.
-    #[graphql(complexity = "super::common::connection_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::common::connection_complexity(first, last, child_complexity)")]
     async fn centre_reports(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100; 20 when not given.")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Page size from the start, 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Items after this cursor: the `endCursor` of the page before.")]
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100 (paging backward); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Items before this cursor: the `startCursor` of the page after.")]
+        before: Option<String>,
         filter: Option<CentreReportFilterInput>,
     ) -> Result<PortalConnection<CentreReport>> {
-        let args = page_args(ctx, first, after.as_deref())?;
+        let args = page_args(
+            ctx,
+            PageRequest {
+                first,
+                after: after.as_deref(),
+                last,
+                before: before.as_deref(),
+            },
+        )?;
         let input = filter.unwrap_or_default();
         let filter = ReportFilter {
             centre_id: input
@@ -134,7 +153,7 @@ impl ReportQuery {
             .reports()
             .list(actor(ctx)?, &filter, &args)
             .await?;
-        Ok(connection(page, &args, CentreReport))
+        Ok(connection(page, CentreReport))
     }
 }
 

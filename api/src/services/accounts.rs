@@ -124,8 +124,9 @@ fn keyset() -> KeysetOrder<account::Entity> {
         column: account::Column::Email,
         kind: KeyKind::Text,
         descending: false,
+        nullable: false,
         id_column: account::Column::Id,
-        key_of: |row| row.email.clone(),
+        key_of: |row| Some(row.email.clone()),
         id_of: |row| row.id,
     }
 }

@@ -152,8 +152,9 @@ fn keyset() -> KeysetOrder<audit_entry::Entity> {
         column: audit_entry::Column::At,
         kind: KeyKind::Timestamp,
         descending: true,
+        nullable: false,
         id_column: audit_entry::Column::Id,
-        key_of: |row| row.at.to_rfc3339(),
+        key_of: |row| Some(row.at.to_rfc3339()),
         id_of: |row| row.id,
     }
 }

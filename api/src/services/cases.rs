@@ -133,15 +133,62 @@ pub fn is_overdue(case: &referral_case::Model, now: DateTime<Utc>) -> bool {
     case.status == CaseStatus::Referred && case.response_due_at.is_some_and(|due| due < now)
 }
 
-fn keyset() -> KeysetOrder<referral_case::Entity> {
-    KeysetOrder {
-        name: "OPENED_DESC",
-        column: referral_case::Column::CreatedAt,
-        kind: KeyKind::Timestamp,
-        descending: true,
-        id_column: referral_case::Column::Id,
-        key_of: |row| row.created_at.to_rfc3339(),
-        id_of: |row| row.id,
+/// Orderings of the case list, on non-identifying columns only (never a survivor's data,
+/// which is ciphertext anyway and must not leak through an order).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// Latest opened first.
+    #[default]
+    OpenedDesc,
+    OpenedAsc,
+    /// The earliest answer deadline first; cases without one (drafts) last.
+    ResponseDueAsc,
+    /// The latest answer deadline first; cases without one (drafts) last.
+    ResponseDueDesc,
+    CodeAsc,
+    CodeDesc,
+}
+
+impl CaseOrder {
+    fn keyset(self) -> KeysetOrder<referral_case::Entity> {
+        let (name, descending) = match self {
+            Self::OpenedDesc => ("OPENED_DESC", true),
+            Self::OpenedAsc => ("OPENED_ASC", false),
+            Self::ResponseDueAsc => ("RESPONSE_DUE_ASC", false),
+            Self::ResponseDueDesc => ("RESPONSE_DUE_DESC", true),
+            Self::CodeAsc => ("CODE_ASC", false),
+            Self::CodeDesc => ("CODE_DESC", true),
+        };
+        let (column, kind, nullable, key_of): (_, _, _, fn(&referral_case::Model) -> _) = match self
+        {
+            Self::OpenedDesc | Self::OpenedAsc => (
+                referral_case::Column::CreatedAt,
+                KeyKind::Timestamp,
+                false,
+                |row| Some(row.created_at.to_rfc3339()),
+            ),
+            Self::ResponseDueAsc | Self::ResponseDueDesc => (
+                referral_case::Column::ResponseDueAt,
+                KeyKind::Timestamp,
+                true,
+                |row| row.response_due_at.map(|due| due.to_rfc3339()),
+            ),
+            Self::CodeAsc | Self::CodeDesc => {
+                (referral_case::Column::Code, KeyKind::Text, false, |row| {
+                    Some(row.code.clone())
+                })
+            }
+        };
+        KeysetOrder {
+            name,
+            column,
+            kind,
+            descending,
+            nullable,
+            id_column: referral_case::Column::Id,
+            key_of,
+            id_of: |row| row.id,
+        }
     }
 }
 
@@ -462,7 +509,7 @@ impl Cases<'_> {
             })
     }
 
-    /// A page of the cases the actor may see, latest opened first.
+    /// A page of the cases the actor may see, in `order`.
     ///
     /// # Errors
     /// `UNAUTHENTICATED` for the public; `BAD_USER_INPUT` for an invalid cursor or a direction
@@ -471,6 +518,7 @@ impl Cases<'_> {
         &self,
         actor: &Actor,
         filter: &CaseFilter,
+        order: CaseOrder,
         page: &PageArgs,
     ) -> ApiResult<Page<referral_case::Model>> {
         if actor.member().is_none() {
@@ -526,7 +574,7 @@ impl Cases<'_> {
                 .and_utc();
             select = select.filter(referral_case::Column::CreatedAt.lt(end));
         }
-        keyset().fetch(self.db, select, page).await
+        order.keyset().fetch(self.db, select, page).await
     }
 
     /// The histories of the visible cases among `case_ids`, oldest step first, in one

@@ -56,8 +56,9 @@ impl CentreOrder {
                 column: resource_centre::Column::SortName,
                 kind: KeyKind::Text,
                 descending: false,
+                nullable: false,
                 id_column: resource_centre::Column::Id,
-                key_of: |row| row.sort_name.clone(),
+                key_of: |row| Some(row.sort_name.clone()),
                 id_of: |row| row.id,
             },
             Self::DistrictAsc => KeysetOrder {
@@ -65,8 +66,9 @@ impl CentreOrder {
                 column: resource_centre::Column::District,
                 kind: KeyKind::Text,
                 descending: false,
+                nullable: false,
                 id_column: resource_centre::Column::Id,
-                key_of: |row| row.district.clone(),
+                key_of: |row| Some(row.district.clone()),
                 id_of: |row| row.id,
             },
         }

@@ -11,8 +11,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select, Set, TransactionTrait,
+    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Select, Set,
+    TransactionTrait,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType},
 };
 use serde_json::json;
@@ -63,8 +63,9 @@ impl EventOrder {
             column: event::Column::StartsOn,
             kind: KeyKind::Date,
             descending,
+            nullable: false,
             id_column: event::Column::Id,
-            key_of: |row| row.starts_on.to_string(),
+            key_of: |row| Some(row.starts_on.to_string()),
             id_of: |row| row.id,
         }
     }
@@ -151,45 +152,35 @@ impl Events<'_> {
         order.keyset().fetch(self.db, select, page).await
     }
 
-    /// The first page of visible events of each project in `project_ids`, newest first, in one
-    /// statement, so that a list of projects with their events costs the same whatever its
-    /// length.
+    /// The same page (`first`/`after` or `last`/`before`) of visible events of each project in
+    /// `project_ids`, newest first, in one statement, so that a list of projects with their
+    /// events costs the same whatever its length.
     ///
-    /// Each project's events are one `ORDER BY starts_on DESC, id DESC LIMIT first + 1` served by
-    /// `idx_event_project_id_starts_on_id`: the database reads the page's rows and no more,
-    /// however many events a project has (a `ROW_NUMBER()` window would read and sort them all).
+    /// Each project's events are one `ORDER BY starts_on DESC, id DESC LIMIT first + 1` (both
+    /// reversed for `last`) served by `idx_event_project_id_starts_on_id`: the database reads
+    /// the page's rows and no more, from either end, however many events a project has (a `ROW_NUMBER()` window would read and sort them all).
     /// On PostgreSQL that subquery is joined `LATERAL` to the list of project ids, so it is
     /// planned once; SQLite has no `LATERAL`, and there the statement is a `UNION ALL` of one
     /// subquery per project (which PostgreSQL would plan part by part: ~17 ms for 50).
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for an invalid cursor; database errors.
-    pub async fn first_per_project(
+    pub async fn page_per_project(
         &self,
         actor: &Actor,
         project_ids: &[Uuid],
         page: &PageArgs,
     ) -> ApiResult<HashMap<Uuid, Page<event::Model>>> {
         let keyset = EventOrder::StartsOnDesc.keyset();
-        let after = match &page.after {
-            Some(cursor) if cursor.order != keyset.name => {
-                return Err(ApiError::bad_input("after", "This cursor is not valid."));
-            }
-            Some(cursor) => Some(keyset.after_condition(cursor)?),
-            None => None,
-        };
-        // The first page of the events of the project `project_id` (a known id, or a column of
-        // the row it is joined to).
-        let first_page_of = |project_id: Expr| {
-            let mut select = read().filter(policy::visible_events_of_project(actor, project_id));
-            if let Some(after) = &after {
-                select = select.filter(after.clone());
-            }
-            select
-                .order_by_desc(event::Column::StartsOn)
-                .order_by_desc(event::Column::Id)
-                .limit(page.first + 1)
-                .into_query()
+        // The page of the events of the project `project_id` (a known id, or a column of the
+        // row it is joined to), read from its end for `last`.
+        let page_of = |project_id: Expr| {
+            keyset
+                .apply(
+                    read().filter(policy::visible_events_of_project(actor, project_id)),
+                    page,
+                )
+                .map(QueryTrait::into_query)
         };
         let backend = self.db.get_database_backend();
         let statement = if project_ids.is_empty() {
@@ -206,7 +197,7 @@ impl Events<'_> {
                     .from_values(project_ids.iter().copied(), listed)
                     .join_lateral(
                         JoinType::InnerJoin,
-                        first_page_of(project_id),
+                        page_of(project_id)?,
                         ranked,
                         Expr::cust("TRUE"),
                     )
@@ -220,7 +211,7 @@ impl Events<'_> {
                 let part = Query::select()
                     .column(Asterisk)
                     .from_subquery(
-                        first_page_of(Expr::val(*project_id)),
+                        page_of(Expr::val(*project_id))?,
                         Alias::new(format!("project_{index}")),
                     )
                     .to_owned();
@@ -248,15 +239,19 @@ impl Events<'_> {
                 grouped.entry(project_id).or_default().push(row);
             }
         }
-        // A union promises no order; each project's rows are put back in the page's.
+        // A union promises no order; each project's rows are put back in the order they were
+        // read in (oldest first for `last`), which `Page::from_rows` expects.
         for rows in grouped.values_mut() {
-            rows.sort_by_key(|row| std::cmp::Reverse((row.starts_on, row.id)));
+            rows.sort_by_key(|row| (row.starts_on, row.id));
+            if !page.from_end {
+                rows.reverse();
+            }
         }
         Ok(project_ids
             .iter()
             .map(|project_id| {
                 let rows = grouped.remove(project_id).unwrap_or_default();
-                let page = Page::from_rows(rows, page.first, |row| keyset.cursor(row));
+                let page = Page::from_rows(rows, page, |row| keyset.cursor(row));
                 (*project_id, page)
             })
             .collect())

@@ -40,8 +40,9 @@ impl OrganisationOrder {
                 column: organisation::Column::SortName,
                 kind: KeyKind::Text,
                 descending: false,
+                nullable: false,
                 id_column: organisation::Column::Id,
-                key_of: |row| row.sort_name.clone(),
+                key_of: |row| Some(row.sort_name.clone()),
                 id_of: |row| row.id,
             },
         }

@@ -55,8 +55,9 @@ impl ProjectOrder {
             column: project::Column::StartDate,
             kind: KeyKind::Date,
             descending,
+            nullable: false,
             id_column: project::Column::Id,
-            key_of: |row: &project::Model| row.start_date.to_string(),
+            key_of: |row: &project::Model| Some(row.start_date.to_string()),
             id_of: |row: &project::Model| row.id,
         };
         match self {
@@ -67,8 +68,9 @@ impl ProjectOrder {
                 column: project::Column::Code,
                 kind: KeyKind::Text,
                 descending: false,
+                nullable: false,
                 id_column: project::Column::Id,
-                key_of: |row| row.code.clone(),
+                key_of: |row| Some(row.code.clone()),
                 id_of: |row| row.id,
             },
         }

@@ -58,8 +58,9 @@ fn keyset() -> KeysetOrder<centre_report::Entity> {
         column: centre_report::Column::Month,
         kind: KeyKind::Date,
         descending: true,
+        nullable: false,
         id_column: centre_report::Column::Id,
-        key_of: |row| row.month.to_string(),
+        key_of: |row| Some(row.month.to_string()),
         id_of: |row| row.id,
     }
 }
@@ -296,18 +297,10 @@ impl Reports<'_> {
         {
             lines.entry(line.report_id).or_default().push(line);
         }
-        Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(|(cursor, report)| {
-                    let lines = lines.remove(&report.id).unwrap_or_default();
-                    (cursor, Report { report, lines })
-                })
-                .collect(),
-            has_next_page: page.has_next_page,
-            total_count: page.total_count,
-        })
+        Ok(page.map(|report| {
+            let lines = lines.remove(&report.id).unwrap_or_default();
+            Report { report, lines }
+        }))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod fixtures;
+pub mod paging;
 pub mod ws;
 
 use std::net::TcpListener;
