@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod exports;
+pub mod graphiql;
 pub mod graphql;
 pub mod metrics;
 pub mod policy;

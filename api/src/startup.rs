@@ -14,12 +14,11 @@ use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer, Responder,
     body::MessageBody,
     dev::{Server, ServiceRequest, ServiceResponse},
-    guard,
     http::{Method, StatusCode, header},
     middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
-use async_graphql::{Data, ErrorExtensions, http::GraphiQLSource};
+use async_graphql::{Data, ErrorExtensions};
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 use entity::enums::Language;
 use futures_util::StreamExt;
@@ -235,15 +234,7 @@ impl Application {
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/graphql", web::post().to(graphql_endpoint))
-        .route(
-            "/graphql",
-            web::get()
-                .guard(guard::fn_guard(|ctx| {
-                    ctx.app_data::<web::Data<AppState>>()
-                        .is_some_and(|state| state.development)
-                }))
-                .to(graphiql),
-        )
+        .configure(crate::graphiql::routes)
         .route("/graphql/ws", web::get().to(subscriptions_endpoint))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
@@ -314,7 +305,7 @@ async fn metrics_endpoint(state: web::Data<AppState>, http: HttpRequest) -> Http
 }
 
 /// The headers every answer carries. The API answers JSON only, so its policy forbids
-/// everything; the GraphiQL page sets its own (see [`graphiql`]).
+/// everything; the GraphiQL page sets its own (see [`crate::graphiql`]).
 fn security_headers(production: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -335,13 +326,6 @@ fn security_headers(production: bool) -> DefaultHeaders {
 /// The content security policy of every answer but the GraphiQL page.
 pub const API_CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-/// The content security policy of the development GraphiQL page: its scripts and styles come
-/// from unpkg.com and it talks to this server only.
-const GRAPHIQL_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
-     script-src 'unsafe-inline' https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; \
-     font-src https://unpkg.com data:; img-src https: data:; connect-src 'self' ws: wss:; \
-     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// Cross-origin access for the pages of `origins` (`PORTAL_CORS_ORIGINS`) only: `GET`,
 /// `POST` and preflights, with the `Authorization` and `Content-Type` headers. No credentials:
@@ -392,7 +376,7 @@ async fn within(
 
 /// An answer refused outside GraphQL execution, shaped as a GraphQL error:
 /// `{"errors":[{"message":…,"extensions":{"code":…}}]}`.
-fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+pub(crate) fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     }))
@@ -861,23 +845,6 @@ pub fn parse_accept_language(header: &str) -> Option<Language> {
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     ranked.first().map(|(_, _, language)| *language)
-}
-
-/// `GET /graphql` in development: the GraphiQL page (whatever the query string says: a query
-/// is never executed over `GET`).
-async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            GRAPHIQL_CONTENT_SECURITY_POLICY,
-        ))
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .finish(),
-        )
 }
 
 async fn health() -> HttpResponse {
