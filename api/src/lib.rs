@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod connections;
+pub mod cors;
 pub mod crypto;
 pub mod db;
 pub mod error;

@@ -9,12 +9,11 @@ use std::{
     time::Duration,
 };
 
-use actix_cors::Cors;
 use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer, Responder,
     body::MessageBody,
     dev::{Server, ServiceRequest, ServiceResponse},
-    http::{Method, StatusCode, header},
+    http::{StatusCode, header},
     middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
@@ -190,11 +189,18 @@ impl Application {
         };
         let production = !config.is_development();
         let cors_origins = config.cors_origins.clone();
+        let cors_headers = config.cors_allowed_headers.clone();
         let server = HttpServer::new(move || {
             // The last `wrap` is the outermost: the log and the metrics see every answer and
             // the security headers go on every answer, refusals of CORS included.
             App::new()
-                .wrap(cors(&cors_origins))
+                .wrap(crate::cors::middleware(&cors_origins, &cors_headers))
+                .wrap({
+                    let allowed = cors_headers.clone();
+                    from_fn(move |request, next| {
+                        crate::cors::explain_refusal(allowed.clone(), request, next)
+                    })
+                })
                 .wrap(security_headers(production))
                 .wrap(TracingLogger::default())
                 .wrap(from_fn(record_request))
@@ -326,18 +332,6 @@ fn security_headers(production: bool) -> DefaultHeaders {
 /// The content security policy of every answer but the GraphiQL page.
 pub const API_CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-/// Cross-origin access for the pages of `origins` (`PORTAL_CORS_ORIGINS`) only: `GET`,
-/// `POST` and preflights, with the `Authorization` and `Content-Type` headers. No credentials:
-/// the API is signed in by a bearer token, never a cookie.
-fn cors(origins: &[String]) -> Cors {
-    origins
-        .iter()
-        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .max_age(600)
-}
 
 /// `answer`, unless it takes longer than `limit`: then `503` with `TIMEOUT`. Dropping the
 /// unfinished answer cancels its work (an open transaction rolls back); on PostgreSQL the
