@@ -59,6 +59,9 @@ pub struct Config {
     pub database_statement_timeout: Option<Duration>,
     /// Origins (`https://host[:port]`) whose pages may call the API from a browser.
     pub cors_origins: Vec<String>,
+    /// The request headers those pages may send (`PORTAL_CORS_ALLOWED_HEADERS` adds to the
+    /// defaults).
+    pub cors_allowed_headers: crate::cors::AllowedHeaders,
     /// The bearer token `/metrics` asks for (`PORTAL_METRICS_TOKEN`). Without one, `/metrics`
     /// is open in development and off in production.
     pub metrics_token: Option<SecretString>,
@@ -291,6 +294,10 @@ impl Config {
             Some(list) => parse_origins(&list)?,
             None => Vec::new(),
         };
+        let cors_allowed_headers = match lookup("PORTAL_CORS_ALLOWED_HEADERS") {
+            Some(list) => crate::cors::AllowedHeaders::parse(&list)?,
+            None => crate::cors::AllowedHeaders::default(),
+        };
         let metrics_token = match lookup("PORTAL_METRICS_TOKEN") {
             Some(token) if token.len() < 16 => {
                 bail!("PORTAL_METRICS_TOKEN must be at least 16 characters long")
@@ -349,6 +356,7 @@ impl Config {
             ws_init_timeout,
             database_statement_timeout,
             cors_origins,
+            cors_allowed_headers,
             environment,
             database_url,
             database_max_connections,
@@ -521,6 +529,7 @@ mod tests {
             ("PORTAL_METRICS_TOKEN", "short"),
             ("PORTAL_WS_MAX_CONNECTIONS", "0"),
             ("PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT", "some"),
+            ("PORTAL_CORS_ALLOWED_HEADERS", "x-build, not a header"),
         ] {
             assert!(config(&[(name, value)]).is_err(), "{name}={value}");
         }

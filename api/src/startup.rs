@@ -9,17 +9,15 @@ use std::{
     time::Duration,
 };
 
-use actix_cors::Cors;
 use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer,
     body::MessageBody,
     dev::{Server, ServiceRequest, ServiceResponse},
-    guard,
-    http::{Method, StatusCode, header},
+    http::{StatusCode, header},
     middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
-use async_graphql::{Data, ErrorExtensions, ServerError, http::GraphiQLSource};
+use async_graphql::{Data, ErrorExtensions, ServerError};
 use async_graphql_actix_web::GraphQLSubscription;
 use entity::enums::Language;
 use futures_util::StreamExt;
@@ -192,11 +190,18 @@ impl Application {
         };
         let production = !config.is_development();
         let cors_origins = config.cors_origins.clone();
+        let cors_headers = config.cors_allowed_headers.clone();
         let server = HttpServer::new(move || {
             // The last `wrap` is the outermost: the log and the metrics see every answer and
             // the security headers go on every answer, refusals of CORS included.
             App::new()
-                .wrap(cors(&cors_origins))
+                .wrap(crate::cors::middleware(&cors_origins, &cors_headers))
+                .wrap({
+                    let allowed = cors_headers.clone();
+                    from_fn(move |request, next| {
+                        crate::cors::explain_refusal(allowed.clone(), request, next)
+                    })
+                })
                 .wrap(security_headers(production))
                 .wrap(TracingLogger::default())
                 .wrap(from_fn(record_request))
@@ -236,35 +241,13 @@ impl Application {
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/graphql", web::post().to(graphql_endpoint))
-        .route(
-            "/graphql",
-            web::get()
-                .guard(guard::fn_guard(|ctx| {
-                    ctx.app_data::<web::Data<AppState>>()
-                        .is_some_and(|state| state.development)
-                        && accepts_html(ctx.head())
-                }))
-                .to(graphiql),
-        )
+        .configure(crate::graphiql::routes)
         .route("/graphql", web::route().to(method_not_allowed))
         .route("/graphql/ws", web::get().to(subscriptions_endpoint))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
         .route("/metrics", web::get().to(metrics_endpoint))
         .configure(crate::exports::routes);
-}
-
-/// Whether a `GET /graphql` asks for the GraphiQL page: a browser's (`Accept` naming
-/// `text/html`) or one that names no JSON type; a client asking for JSON (a query in the
-/// query string) gets `405` in JSON instead, as queries are served over `POST` only.
-fn accepts_html(head: &actix_web::dev::RequestHead) -> bool {
-    let accept = head
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    accept.contains("text/html") || !accept.contains("json")
 }
 
 /// Any other method on `/graphql` (`PUT`, `DELETE`, and `GET` in production): `405` with
@@ -360,7 +343,7 @@ async fn metrics_endpoint(state: web::Data<AppState>, http: HttpRequest) -> Http
 }
 
 /// The headers every answer carries. The API answers JSON only, so its policy forbids
-/// everything; the GraphiQL page sets its own (see [`graphiql`]).
+/// everything; the GraphiQL page sets its own (see [`crate::graphiql`]).
 fn security_headers(production: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -381,25 +364,6 @@ fn security_headers(production: bool) -> DefaultHeaders {
 /// The content security policy of every answer but the GraphiQL page.
 pub const API_CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-/// The content security policy of the development GraphiQL page: its scripts and styles come
-/// from unpkg.com and it talks to this server only.
-const GRAPHIQL_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
-     script-src 'unsafe-inline' https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; \
-     font-src https://unpkg.com data:; img-src https: data:; connect-src 'self' ws: wss:; \
-     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-/// Cross-origin access for the pages of `origins` (`PORTAL_CORS_ORIGINS`) only: `GET`,
-/// `POST` and preflights, with the `Authorization` and `Content-Type` headers. No credentials:
-/// the API is signed in by a bearer token, never a cookie.
-fn cors(origins: &[String]) -> Cors {
-    origins
-        .iter()
-        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .max_age(600)
-}
 
 /// `answer`, unless it takes longer than `limit`: then `503` with `TIMEOUT`. Dropping the
 /// unfinished answer cancels its work (an open transaction rolls back); on PostgreSQL the
@@ -922,23 +886,6 @@ pub fn parse_accept_language(header: &str) -> Option<Language> {
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     ranked.first().map(|(_, _, language)| *language)
-}
-
-/// `GET /graphql` in development: the GraphiQL page (whatever the query string says: a query
-/// is never executed over `GET`).
-async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            GRAPHIQL_CONTENT_SECURITY_POLICY,
-        ))
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .finish(),
-        )
 }
 
 async fn health() -> HttpResponse {

@@ -264,10 +264,14 @@ async fn every_answer_carries_the_security_headers() {
         .to_str()
         .unwrap_or_default()
         .to_owned();
-    assert!(
-        policy.contains("script-src 'unsafe-inline' https://unpkg.com"),
-        "{policy}"
-    );
+    // Its files come from this server only; no inline script, no inline style but GraphiQL's
+    // own, which carries the answer's nonce.
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(policy.contains("style-src 'self' 'nonce-"), "{policy}");
+    assert!(policy.contains("connect-src 'self' ws://"), "{policy}");
+    for loose in ["unsafe", "https:", "unpkg", "*"] {
+        assert!(!policy.contains(loose), "{policy}");
+    }
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     assert_eq!(page.headers()["x-frame-options"], "DENY");
 }
@@ -312,22 +316,10 @@ async fn production_sends_hsts_and_serves_nothing_over_get() {
 async fn cors_allows_the_configured_origins_only() {
     let allowed = "https://portal.example.org";
     let app = spawn_app_with(&[("PORTAL_CORS_ORIGINS", allowed)]).await;
-    let preflight = |origin: &str| {
-        app.client
-            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
-            .header("Origin", origin)
-            .header("Access-Control-Request-Method", "POST")
-            .header(
-                "Access-Control-Request-Headers",
-                "authorization, content-type",
-            )
-            .send()
-    };
+    let headers = "authorization, content-type";
 
-    let yes = preflight(allowed).await.expect("request");
-    let no = preflight("https://evil.example.com")
-        .await
-        .expect("request");
+    let yes = preflight(&app, allowed, "POST", headers).await;
+    let no = preflight(&app, "https://evil.example.com", "POST", headers).await;
     let post_from = |origin: &'static str| {
         post(&app)
             .header("Origin", origin)
@@ -358,8 +350,12 @@ async fn cors_allows_the_configured_origins_only() {
         "{headers}"
     );
 
-    assert!(!no.status().is_success(), "{}", no.status());
     assert!(no.headers().get("access-control-allow-origin").is_none());
+    let no = refused_preflight(no).await;
+    assert!(
+        no.contains("`https://evil.example.com`") && no.contains("PORTAL_CORS_ORIGINS"),
+        "{no}"
+    );
     assert_eq!(
         allowed_post.headers()["access-control-allow-origin"],
         allowed
@@ -373,24 +369,88 @@ async fn cors_allows_the_configured_origins_only() {
 
     // Without a list, no origin is allowed.
     let closed = spawn_app().await;
-    let refused = closed
-        .client
-        .request(
-            reqwest::Method::OPTIONS,
-            format!("{}/graphql", closed.address),
-        )
-        .header("Origin", allowed)
-        .header("Access-Control-Request-Method", "POST")
+    let refused = preflight(&closed, allowed, "POST", "content-type").await;
+    let refused = refused_preflight(refused).await;
+    assert!(refused.contains("PORTAL_CORS_ORIGINS"), "{refused}");
+}
+
+/// A CORS preflight of `POST /graphql` from `origin`, asking to send `headers`.
+async fn preflight(app: &TestApp, origin: &str, method: &str, headers: &str) -> reqwest::Response {
+    app.client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", method)
+        .header("Access-Control-Request-Headers", headers)
         .send()
         .await
-        .expect("request");
-    assert!(!refused.status().is_success(), "{}", refused.status());
+        .expect("request")
+}
+
+/// The message of a refused preflight, after checking that it is a GraphQL-shaped `FORBIDDEN`
+/// in JSON that allows nothing.
+async fn refused_preflight(response: reqwest::Response) -> String {
+    assert_eq!(response.headers()["content-type"], "application/json");
     assert!(
-        refused
+        response
             .headers()
             .get("access-control-allow-origin")
             .is_none()
     );
+    let body = refused(response, 403).await;
+    assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body}");
+    body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn cors_allows_tracing_and_client_headers_and_the_configured_ones() {
+    let origin = "https://portal.example.org";
+    let browser_headers = "authorization, content-type, traceparent, tracestate, baggage, \
+                           sentry-trace, apollographql-client-name, \
+                           apollographql-client-version, accept-language, idempotency-key, \
+                           x-request-id";
+    let app = spawn_app_with(&[
+        ("PORTAL_CORS_ORIGINS", origin),
+        ("PORTAL_CORS_ALLOWED_HEADERS", "X-Client-Build"),
+    ])
+    .await;
+    let by_default = spawn_app_with(&[("PORTAL_CORS_ORIGINS", origin)]).await;
+
+    let browser = preflight(&by_default, origin, "POST", browser_headers).await;
+    let configured = preflight(&app, origin, "POST", "x-client-build, traceparent").await;
+    let unconfigured = preflight(&by_default, origin, "POST", "traceparent, x-client-build").await;
+    let unknown = preflight(&app, origin, "POST", "x-secret-sauce").await;
+    let method = preflight(&app, origin, "DELETE", "content-type").await;
+
+    assert_eq!(browser.status(), 200);
+    assert_eq!(browser.headers()["access-control-allow-origin"], origin);
+    let allowed = browser.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for name in browser_headers.split(',').map(str::trim) {
+        assert!(allowed.contains(name), "{name} in {allowed}");
+    }
+    assert_eq!(configured.status(), 200);
+    assert!(
+        configured.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap_or_default()
+            .contains("x-client-build")
+    );
+    for (refusal, named) in [
+        (unconfigured, "`x-client-build`"),
+        (unknown, "`x-secret-sauce`"),
+    ] {
+        let message = refused_preflight(refusal).await;
+        assert!(message.contains(named), "{message}");
+        assert!(!message.contains("traceparent"), "{message}");
+        assert!(message.contains("PORTAL_CORS_ALLOWED_HEADERS"), "{message}");
+    }
+    let method = refused_preflight(method).await;
+    assert!(method.contains("`DELETE`"), "{method}");
 }
 
 /// Sends `request` as raw bytes (for bodies `reqwest` will not send: unfinished, chunked

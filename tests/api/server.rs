@@ -30,14 +30,122 @@ async fn readiness_fails_when_the_database_is_gone() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served_in_development() {
+async fn graphiql_is_served_in_development_with_every_file_from_the_server_itself() {
     let app = spawn_app().await;
 
     let page = app.get("/graphql").await;
 
     assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
     let html = page.text().await.expect("body");
     assert!(html.contains("graphiql"), "GraphiQL page expected");
+    // The one inline style allowed carries this answer's nonce.
+    let nonce = html
+        .split_once(r#"name="graphiql-style-nonce" content=""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(nonce, _)| nonce)
+        .expect("a style nonce");
+    assert!(nonce.len() >= 22, "{nonce}");
+    assert!(
+        policy.contains(&format!("style-src 'self' 'nonce-{nonce}';")),
+        "{policy}"
+    );
+    // Nothing comes from elsewhere: no absolute or scheme-relative address anywhere.
+    for elsewhere in ["http:", "https:", "//"] {
+        assert!(!html.contains(elsewhere), "{elsewhere} in {html}");
+    }
+    let references = quoted_attributes(&html, "src=").chain(quoted_attributes(&html, "href="));
+    let references: Vec<&str> = references.collect();
+    assert_eq!(
+        references.len(),
+        html.matches("src=").count() + html.matches("href=").count(),
+        "every reference is quoted: {html}"
+    );
+    let page_url = reqwest::Url::parse(&format!("{}/graphql", app.address)).expect("URL");
+    let mut scripts = Vec::new();
+    let mut style_sheets = 0;
+    for reference in &references {
+        let url = page_url.join(reference).expect("a relative URL");
+        assert_eq!(url.origin(), page_url.origin(), "{reference}");
+        let file = app.get(url.path()).await;
+        assert_eq!(file.status(), 200, "{reference}");
+        let content_type = file.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
+        let body = file.text().await.expect("body");
+        assert!(body.len() > 1000, "{reference}: {} bytes", body.len());
+        if reference.ends_with(".js") {
+            assert_eq!(
+                content_type, "text/javascript; charset=utf-8",
+                "{reference}"
+            );
+            scripts.push(body);
+        } else {
+            assert!(reference.ends_with(".css"), "{reference}");
+            assert_eq!(content_type, "text/css; charset=utf-8", "{reference}");
+            style_sheets += 1;
+        }
+    }
+    // React, ReactDOM, GraphiQL and the script that starts it; GraphiQL's style sheet.
+    assert_eq!(scripts.len(), 4, "{references:?}");
+    assert_eq!(style_sheets, 1, "{references:?}");
+    // Subscriptions are wired to this server's graphql-ws endpoint, through the client that
+    // GraphiQL's bundle carries, which speaks the server's protocol.
+    assert!(
+        scripts
+            .iter()
+            .any(|script| script.contains("'graphql/ws'") && script.contains("subscriptionUrl")),
+        "a script names the subscription endpoint"
+    );
+    assert!(
+        scripts
+            .iter()
+            .any(|script| script.contains("graphql-transport-ws")),
+        "GraphiQL's bundle carries a graphql-ws client"
+    );
+}
+
+/// The values of `attribute="…"` in `html`.
+fn quoted_attributes<'a>(html: &'a str, attribute: &'a str) -> impl Iterator<Item = &'a str> {
+    html.split(attribute).skip(1).filter_map(|rest| {
+        rest.strip_prefix('"')
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(value, _)| value)
+    })
+}
+
+#[tokio::test]
+async fn graphiql_files_are_cached_by_version_and_revalidated_by_etag() {
+    let app = spawn_app().await;
+
+    let bundle = app.get("/graphql/assets/graphiql-4.1.2.min.js").await;
+    let start = app.get("/graphql/assets/start-graphiql.js").await;
+    let unknown = app.get("/graphql/assets/secrets.js").await;
+
+    assert_eq!(
+        bundle.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    // Our own script keeps its name when it changes: browsers ask again each time.
+    assert_eq!(start.headers()["cache-control"], "no-cache");
+    assert_eq!(unknown.status(), 404);
+    let etag = start.headers()["etag"].clone();
+    let again = app
+        .client
+        .get(format!("{}/graphql/assets/start-graphiql.js", app.address))
+        .header("If-None-Match", etag.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"], etag);
+    assert!(again.bytes().await.expect("body").is_empty());
+    assert_ne!(bundle.headers()["etag"], etag);
 }
 
 #[tokio::test]
@@ -163,6 +271,10 @@ async fn production_serves_no_graphiql_and_no_introspection() {
     assert!(!typo_message.contains("Did you mean"), "{typo_message}");
     assert_eq!(works["projects"]["totalCount"], 0);
     assert!(nodes(&works["projects"]).is_empty());
+    for file in ["graphiql-4.1.2.min.js", "start-graphiql.js"] {
+        let asset = app.get(&format!("/graphql/assets/{file}")).await;
+        assert_eq!(asset.status(), 404, "{file}");
+    }
 }
 
 #[tokio::test]
