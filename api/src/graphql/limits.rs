@@ -212,7 +212,7 @@ pub fn check_value_nesting<'a>(
 struct Walker<'a> {
     document: &'a ExecutableDocument,
     fields: usize,
-    /// Whether `__schema` or `__type` is selected anywhere.
+    /// Whether `__schema` is selected anywhere.
     introspection: bool,
 }
 
@@ -249,7 +249,7 @@ impl<'a> Walker<'a> {
                         ));
                     }
                     let name = field.node.name.node.as_str();
-                    self.introspection |= matches!(name, "__schema" | "__type");
+                    self.introspection |= name == "__schema";
                     let response_keys = keys.entry(name).or_default();
                     response_keys.insert(field.node.response_key().node.as_str());
                     if response_keys.len() > MAX_ALIASES {
@@ -317,7 +317,7 @@ pub fn check_document(document: &ExecutableDocument) -> ServerResult<()> {
     check_operations(document).map(|_| ())
 }
 
-/// Walks every operation of `document`; whether any selects introspection.
+/// Walks every operation of `document`; whether any selects `__schema`.
 fn check_operations(document: &ExecutableDocument) -> ServerResult<bool> {
     let operations: Vec<_> = match &document.operations {
         DocumentOperations::Single(operation) => vec![operation],
@@ -345,9 +345,10 @@ fn check_operations(document: &ExecutableDocument) -> ServerResult<bool> {
     Ok(introspection)
 }
 
-/// The checks of a parsed document and its variables; in production, introspection is
-/// refused with an error (async-graphql's own switch answers `__schema: null`, which tells a
-/// prober nothing but does not tell a client why either).
+/// The checks of a parsed document and its variables; in production, `__schema` is refused
+/// with an error (async-graphql's own switch answers `__schema: null`, which does not tell a
+/// client why). `__type(name:)` stays `null` for every name, known or not, which tells a prober
+/// nothing and lets generic clients (the `graphql-http` audit among them) ask it.
 ///
 /// # Errors
 /// `BAD_USER_INPUT` naming the limit the document goes over, or the NUL in a variable;
