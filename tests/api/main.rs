@@ -18,6 +18,7 @@ mod matrix;
 mod metrics;
 mod migrations;
 mod organisations;
+mod persisted_queries;
 mod projects;
 mod rate_limits;
 mod reports;

@@ -16,6 +16,7 @@ pub mod guard;
 pub mod limits;
 pub mod loaders;
 pub mod organisations;
+pub mod persisted_queries;
 pub mod projects;
 pub mod reports;
 pub mod statistics;
