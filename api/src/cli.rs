@@ -38,6 +38,24 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+    /// Manage the persisted queries: the operations `PORTAL_PERSISTED_QUERIES_ONLY` allows.
+    PersistedQueries {
+        #[command(subcommand)]
+        action: PersistedQueryAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PersistedQueryAction {
+    /// Put operations on the allow-list and print the hash of each. A `.json` file is an
+    /// Apollo persisted-query manifest (`npx generate-persisted-query-manifest`); any other
+    /// file is one GraphQL document, kept as its exact text (its hash is the SHA-256 of the
+    /// file). Every document is checked against the schema first; if any fails, none is added.
+    Add {
+        /// Manifests (`.json`) or GraphQL documents.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -114,7 +132,90 @@ pub async fn run() -> anyhow::Result<()> {
                 Err(error) => anyhow::bail!("{}", error.message()),
             }
         }
+        Command::PersistedQueries {
+            action: PersistedQueryAction::Add { files },
+        } => {
+            let (db, _) = db::connect(&config).await?;
+            let services = Services::new(db, &config.auth);
+            let exposure = if config.is_development() {
+                graphql::Exposure::Development
+            } else {
+                graphql::Exposure::Production
+            };
+            let schema = graphql::build(services.clone(), exposure);
+            let mut documents = Vec::new();
+            let mut problems = Vec::new();
+            for file in &files {
+                match persisted_query_documents(file) {
+                    Ok(found) => documents.extend(found),
+                    Err(error) => problems.push(format!("{}: {error:#}", file.display())),
+                }
+            }
+            for (name, document) in &documents {
+                if let Err(errors) = graphql::persisted_queries::check(&schema, document).await {
+                    problems.push(format!("{name}: {}", errors.join(" ")));
+                }
+            }
+            if !problems.is_empty() {
+                anyhow::bail!("nothing was added:\n{}", problems.join("\n"));
+            }
+            let mut stdout = std::io::stdout().lock();
+            for (name, document) in &documents {
+                let hash = services
+                    .persisted_queries()
+                    .add_listed(document)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{name}: {}", error.message()))?;
+                writeln!(stdout, "{}\t{name}", hash.as_str())?;
+            }
+        }
         Command::ExportSchema => {}
     }
     Ok(())
+}
+
+/// The documents of a file for `persisted-queries add`, each with a name to report it by: the
+/// operations of an Apollo persisted-query manifest (`.json`), or the file's text.
+fn persisted_query_documents(file: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        format: String,
+        version: u32,
+        operations: Vec<ManifestOperation>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ManifestOperation {
+        id: String,
+        name: String,
+        body: String,
+    }
+
+    let text = std::fs::read_to_string(file)?;
+    if file.extension().is_none_or(|extension| extension != "json") {
+        return Ok(vec![(file.display().to_string(), text)]);
+    }
+    let manifest: Manifest = serde_json::from_str(&text)?;
+    if manifest.format != "apollo-persisted-query-manifest" || manifest.version != 1 {
+        anyhow::bail!(
+            "not an Apollo persisted-query manifest (format `apollo-persisted-query-manifest`, \
+             version 1)"
+        );
+    }
+    manifest
+        .operations
+        .into_iter()
+        .map(|operation| {
+            // Apollo's link sends the manifest's id as the hash; the store keys documents by
+            // their SHA-256, the manifest generator's default id.
+            let hash = crate::services::persisted_queries::QueryHash::of(&operation.body);
+            if !operation.id.eq_ignore_ascii_case(hash.as_str()) {
+                anyhow::bail!(
+                    "operation {}: its id is not the SHA-256 of its body (generate the \
+                     manifest with the default createOperationId)",
+                    operation.name
+                );
+            }
+            Ok((operation.name, operation.body))
+        })
+        .collect()
 }

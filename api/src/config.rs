@@ -73,6 +73,9 @@ pub struct Config {
     pub ws_max_connections: usize,
     /// Subscription connections one account may hold (`PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT`).
     pub ws_max_connections_per_account: usize,
+    /// Automatic persisted queries, or the operator's list only
+    /// (`PORTAL_PERSISTED_QUERIES_ONLY`, `PORTAL_PERSISTED_QUERIES_MAX`).
+    pub persisted_queries: crate::services::persisted_queries::PersistedQuerySettings,
 }
 
 /// Secrets and rules of signing in.
@@ -342,7 +345,25 @@ impl Config {
         let ws_max_connections = connections("PORTAL_WS_MAX_CONNECTIONS", 1000)?;
         let ws_max_connections_per_account =
             connections("PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT", 10)?;
+        let persisted_queries = crate::services::persisted_queries::PersistedQuerySettings {
+            only_listed: match lookup("PORTAL_PERSISTED_QUERIES_ONLY").as_deref() {
+                Some("true") => true,
+                Some("false") | None => false,
+                Some(other) => {
+                    bail!("PORTAL_PERSISTED_QUERIES_ONLY must be `true` or `false`, not `{other}`")
+                }
+            },
+            max_registered: match lookup("PORTAL_PERSISTED_QUERIES_MAX") {
+                Some(value) => value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|count| (1..=1_000_000).contains(count))
+                    .context("PORTAL_PERSISTED_QUERIES_MAX must be a number, 1 to 1000000")?,
+                None => crate::services::persisted_queries::DEFAULT_MAX_REGISTERED,
+            },
+        };
         Ok(Self {
+            persisted_queries,
             ws_max_connections,
             ws_max_connections_per_account,
             metrics_token,
@@ -485,6 +506,8 @@ mod tests {
         assert!(config(&[("PORTAL_MAX_BODY_BYTES", "10")]).is_err());
         assert!(config(&[("PORTAL_REQUEST_TIMEOUT_SECS", "0")]).is_err());
         assert!(config(&[("PORTAL_DB_STATEMENT_TIMEOUT_SECS", "soon")]).is_err());
+        assert!(config(&[("PORTAL_PERSISTED_QUERIES_ONLY", "yes")]).is_err());
+        assert!(config(&[("PORTAL_PERSISTED_QUERIES_MAX", "0")]).is_err());
         for origin in [
             "*",
             "portal.example.org",

@@ -18,6 +18,14 @@ pub mod code {
     /// The request took longer than `PORTAL_REQUEST_TIMEOUT_SECS` and was stopped (HTTP 503).
     pub const TIMEOUT: &str = "TIMEOUT";
     pub const INTERNAL: &str = "INTERNAL";
+    /// Automatic persisted queries (Apollo's code, which its client retries on): the hash is
+    /// not known yet; send it again with the query text.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// `PORTAL_PERSISTED_QUERIES_ONLY`: the hash is not on the operator's list (Apollo
+    /// Router's code).
+    pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
+    /// `PORTAL_PERSISTED_QUERIES_ONLY`: a query text without a hash (Apollo Router's code).
+    pub const PERSISTED_QUERY_ID_REQUIRED: &str = "PERSISTED_QUERY_ID_REQUIRED";
 }
 
 /// The message every internal error is replaced with.
@@ -74,6 +82,20 @@ pub enum ApiError {
     Internal(anyhow::Error),
     /// The database cannot be reached (an `INTERNAL` error with a message that says so).
     Unavailable,
+    /// A request of the automatic persisted query protocol that cannot be served as it is.
+    PersistedQuery(PersistedQueryRefusal),
+}
+
+/// Why a persisted query was not run. The codes and the first message are those Apollo's
+/// clients act on: `PersistedQueryNotFound` makes its link send the query text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersistedQueryRefusal {
+    /// The hash is not stored (yet).
+    NotFound,
+    /// Only listed operations are served, and this hash is not on the list.
+    NotInList,
+    /// Only listed operations are served, and the request names none.
+    IdRequired,
 }
 
 impl From<anyhow::Error> for ApiError {
@@ -114,6 +136,20 @@ impl ApiError {
             Self::Unavailable => {
                 "The database cannot be reached at the moment; try again shortly.".to_owned()
             }
+            Self::PersistedQuery(PersistedQueryRefusal::NotFound) => {
+                "PersistedQueryNotFound".to_owned()
+            }
+            Self::PersistedQuery(PersistedQueryRefusal::NotInList) => {
+                "This server runs only the operations on its list \
+                 (PORTAL_PERSISTED_QUERIES_ONLY), and this hash is not on it."
+                    .to_owned()
+            }
+            Self::PersistedQuery(PersistedQueryRefusal::IdRequired) => {
+                "This server runs only the operations on its list \
+                 (PORTAL_PERSISTED_QUERIES_ONLY): send the operation's SHA-256 as \
+                 extensions.persistedQuery.sha256Hash instead of its text."
+                    .to_owned()
+            }
         }
     }
 
@@ -127,6 +163,15 @@ impl ApiError {
             Self::Conflict(_) => code::CONFLICT,
             Self::RateLimited { .. } => code::RATE_LIMITED,
             Self::Internal(_) | Self::Unavailable => code::INTERNAL,
+            Self::PersistedQuery(PersistedQueryRefusal::NotFound) => {
+                code::PERSISTED_QUERY_NOT_FOUND
+            }
+            Self::PersistedQuery(PersistedQueryRefusal::NotInList) => {
+                code::PERSISTED_QUERY_NOT_IN_LIST
+            }
+            Self::PersistedQuery(PersistedQueryRefusal::IdRequired) => {
+                code::PERSISTED_QUERY_ID_REQUIRED
+            }
         }
     }
 }

@@ -33,7 +33,10 @@ use crate::{
     db::{self, StatementCounter},
     error::{ApiError, ApiResult, code, unauthenticated},
     graphql::{
-        self, Exposure, PortalSchema, common::RequestContext, loaders,
+        self, Exposure, PortalSchema,
+        common::RequestContext,
+        loaders,
+        persisted_queries::{self, Transport},
         subscriptions::ConnectionSession,
     },
     http::response::{self, MediaType},
@@ -165,7 +168,8 @@ impl Application {
         let services = Services::new(db, &config.auth)
             .with_case_events(case_events.clone())
             .with_case_deadlines(config.case_deadlines)
-            .with_suppression_threshold(config.suppression_threshold);
+            .with_suppression_threshold(config.suppression_threshold)
+            .with_persisted_queries(config.persisted_queries);
         let exposure = if config.is_development() {
             Exposure::Development
         } else {
@@ -561,13 +565,21 @@ async fn serve_graphql(
     payload: web::Payload,
 ) -> HttpResponse {
     let media = MediaType::of(http);
-    let request = match read_request(http, payload, state.max_body_bytes).await {
+    let mut request = match read_request(http, payload, state.max_body_bytes).await {
         Ok(request) => request,
         Err(refusal) => {
             state.metrics.graphql_error(code::BAD_USER_INPUT);
             return refusal.response(media);
         }
     };
+    if let Err(error) =
+        persisted_queries::resolve(&state.services, &mut request, Transport::Http).await
+    {
+        // Apollo's clients read these answers as GraphQL results (200, see
+        // `http::response`), and retry on PERSISTED_QUERY_NOT_FOUND with the query text.
+        state.metrics.graphql_error(error.code());
+        return response::graphql(media, &refusal(error, &request_id));
+    }
     let actor = match state.actor_of(http).await {
         Ok(actor) => actor,
         Err(error) => {

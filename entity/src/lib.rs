@@ -14,6 +14,7 @@ pub mod enums;
 pub mod event;
 pub mod localized;
 pub mod organisation;
+pub mod persisted_query;
 pub mod project;
 pub mod project_partner;
 pub mod project_region;

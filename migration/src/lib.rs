@@ -17,6 +17,7 @@ mod m20261122_000004_referrals;
 mod m20261122_000005_audit;
 mod m20261123_000006_account_totp_step;
 mod m20261123_000007_referral_transition_receiver_index;
+mod m20261202_000008_persisted_queries;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_audit::Migration),
             Box::new(m20261123_000006_account_totp_step::Migration),
             Box::new(m20261123_000007_referral_transition_receiver_index::Migration),
+            Box::new(m20261202_000008_persisted_queries::Migration),
         ]
     }
 }

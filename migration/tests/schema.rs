@@ -19,8 +19,8 @@ use entity::{
     },
     event,
     localized::CodeList,
-    organisation, project, project_partner, project_region, project_thematic_area, referral_case,
-    referral_transition, resource_centre, session,
+    organisation, persisted_query, project, project_partner, project_region, project_thematic_area,
+    referral_case, referral_transition, resource_centre, session,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -33,7 +33,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 36] = [
+const EXPECTED_INDEXES: [&str; 37] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -70,6 +70,7 @@ const EXPECTED_INDEXES: [&str; 36] = [
     "idx_audit_entry_actor_account_id_at",
     "idx_audit_entry_entity_type_entity_id",
     "idx_audit_entry_action_at",
+    "idx_persisted_query_listed_last_used_at",
 ];
 
 #[tokio::test]
@@ -179,6 +180,7 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         referral_case,
         referral_transition,
         audit_entry,
+        persisted_query,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -740,8 +742,24 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
     )
     .await?;
 
+    round_trip::<persisted_query::Entity>(
+        db,
+        persisted_query::Model {
+            hash: PERSISTED_HASH.to_owned(),
+            document: "query Me { me { id } }".to_owned(),
+            listed: true,
+            created_at: at(16, 0)?,
+            last_used_at: at(17, 5)?,
+        },
+    )
+    .await?;
+
     Ok(ids)
 }
+
+/// A hash for the round trip: the table checks its spelling (64 lower-case hex digits), and the
+/// service that it is the document's SHA-256.
+const PERSISTED_HASH: &str = "7c9d4b0a3f1e2d5c6b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c";
 
 /// SQLite has no column types, only storage classes per value; these are what SeaORM writes.
 async fn check_sqlite_storage(db: &DatabaseConnection) -> TestResult {
@@ -872,6 +890,8 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         "UPDATE centre_report_line SET male = -1",
         "UPDATE referral_case SET version = 0",
         "UPDATE case_code_counter SET last_value = -1",
+        "UPDATE persisted_query SET hash = upper(hash)",
+        "UPDATE persisted_query SET hash = substr(hash, 1, 63)",
     ] {
         rejected(sql, db.execute_unprepared(sql).await);
     }
@@ -941,6 +961,22 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         session::Model {
             id: Uuid::now_v7(),
             ..session
+        }
+        .into_active_model()
+        .reset_all()
+        .insert(db)
+        .await,
+    );
+
+    let persisted = persisted_query::Entity::find_by_id(PERSISTED_HASH)
+        .one(db)
+        .await?
+        .ok_or("persisted query missing")?;
+    rejected(
+        "a second document under the same hash",
+        persisted_query::Model {
+            document: "{ me { id } }".to_owned(),
+            ..persisted
         }
         .into_active_model()
         .reset_all()

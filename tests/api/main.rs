@@ -19,6 +19,7 @@ mod metrics;
 mod migrations;
 mod organisations;
 mod pagination;
+mod persisted_queries;
 mod projects;
 mod rate_limits;
 mod reports;

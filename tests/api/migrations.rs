@@ -48,6 +48,7 @@ async fn migrations_go_down_completely_and_up_again() {
         "referral_transition",
         "case_code_counter",
         "audit_entry",
+        "persisted_query",
     ] {
         assert!(
             tables.iter().any(|t| t == table),

@@ -1,12 +1,15 @@
-//! The schema's one extension, which carries four concerns, each decided in its own module:
+//! The schema's one extension, which carries five concerns, each decided in its own module:
 //!
 //! - [`cost`](super::cost): charge the operation to the rate-limit budgets, 1 on arrival and
 //!   the rest of its complexity once it is validated;
 //! - [`limits`](super::limits): the document's length before it is parsed, its shape after;
 //! - [`errors`](super::errors): every error's final code, and nothing internal shown;
-//! - [`guard`](super::guard): a restricted account held to the root fields that lift it.
+//! - [`guard`](super::guard): a restricted account held to the root fields that lift it;
+//! - [`persisted_queries`](super::persisted_queries): a persisted query of a request that did
+//!   not come through `POST /graphql` (a subscription), and the store of a new document once
+//!   it has validated.
 //!
-//! They are one extension, not four, because async-graphql sends every field of every
+//! They are one extension, not five, because async-graphql sends every field of every
 //! response through the `resolve` hook of each extension, a boxed future per extension per
 //! field: four extensions made four per field (about 7,500 fields for 50 projects with their
 //! partners and 20 events each), though only the guard has anything to do there.
@@ -22,7 +25,7 @@ use async_graphql::{
     parser::types::ExecutableDocument,
 };
 
-use super::{Exposure, cost, errors, guard, limits, nulls};
+use super::{Exposure, cost, errors, guard, limits, nulls, persisted_queries};
 
 /// Whether the schema serves production (no introspection, nothing about the schema in
 /// messages); the exported SDL's schema has no exposure and counts as development.
@@ -59,11 +62,12 @@ impl Extension for PortalExtension {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        request: Request,
+        mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         // Charged first: a refused document costs its sender too.
         cost::on_arrival(ctx, &request)?;
+        persisted_queries::on_arrival(ctx, &mut request).await?;
         limits::check_length(&request.query)?;
         limits::check_nesting(&request.query)?;
         limits::check_value_nesting(request.variables.values(), "The variables nest")?;
@@ -96,6 +100,7 @@ impl Extension for PortalExtension {
             .await
             .map_err(|refusals| errors::on_invalid(exposure(ctx), refusals))?;
         cost::on_validated(ctx, &result)?;
+        persisted_queries::on_validated(ctx).await;
         Ok(result)
     }
 
@@ -105,6 +110,12 @@ impl Extension for PortalExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        if ctx
+            .data_opt::<persisted_queries::ValidationOnly>()
+            .is_some()
+        {
+            return Response::new(Value::Null);
+        }
         let mut response = next.run(ctx, operation_name).await;
         if response.errors.iter().any(|error| !error.path.is_empty())
             && let Ok(document) = self.document.lock()

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod loaders;
 mod nulls;
 pub mod organisations;
+pub mod persisted_queries;
 pub mod projects;
 pub mod reports;
 pub mod statistics;

@@ -116,6 +116,13 @@ fn request_error_status(answer: &async_graphql::Response) -> StatusCode {
         Some(code::RATE_LIMITED) => StatusCode::TOO_MANY_REQUESTS,
         Some(code::UNAUTHENTICATED) => StatusCode::UNAUTHORIZED,
         Some(code::FORBIDDEN) => StatusCode::FORBIDDEN,
+        // Apollo's persisted-query link reads these as GraphQL results and retries with the
+        // query text (or gives up) only when they come as 200, as Apollo Server sends them.
+        Some(
+            code::PERSISTED_QUERY_NOT_FOUND
+            | code::PERSISTED_QUERY_NOT_IN_LIST
+            | code::PERSISTED_QUERY_ID_REQUIRED,
+        ) => StatusCode::OK,
         _ => StatusCode::BAD_REQUEST,
     }
 }

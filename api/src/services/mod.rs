@@ -13,6 +13,7 @@ pub mod demo;
 pub mod events;
 pub mod organisations;
 pub mod pagination;
+pub mod persisted_queries;
 pub mod projects;
 pub mod reports;
 pub mod statistics;
@@ -34,6 +35,7 @@ pub struct Services {
     case_events: case_events::CaseEventBus,
     case_deadlines: cases::CaseDeadlines,
     suppression_threshold: i64,
+    persisted_queries: Arc<persisted_queries::PersistedQueryState>,
 }
 
 impl Services {
@@ -46,6 +48,27 @@ impl Services {
             case_events: case_events::CaseEventBus::local(),
             case_deadlines: cases::CaseDeadlines::default(),
             suppression_threshold: statistics::DEFAULT_THRESHOLD,
+            persisted_queries: Arc::default(),
+        }
+    }
+
+    /// The same services serving persisted queries by `settings` (with a cache of their own).
+    #[must_use]
+    pub fn with_persisted_queries(
+        self,
+        settings: persisted_queries::PersistedQuerySettings,
+    ) -> Self {
+        Self {
+            persisted_queries: Arc::new(persisted_queries::PersistedQueryState::new(settings)),
+            ..self
+        }
+    }
+
+    /// Persisted query documents: automatic persisted queries and the operator's list.
+    pub fn persisted_queries(&self) -> persisted_queries::PersistedQueries<'_> {
+        persisted_queries::PersistedQueries {
+            db: &self.db,
+            state: &self.persisted_queries,
         }
     }
 
