@@ -388,7 +388,7 @@ async fn within(
 
 /// An answer refused outside GraphQL execution, shaped as a GraphQL error:
 /// `{"errors":[{"message":…,"extensions":{"code":…}}]}`.
-fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+pub(crate) fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     }))
