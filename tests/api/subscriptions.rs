@@ -591,6 +591,70 @@ async fn wait_for_no_subscribers(app: &TestApp) {
 }
 
 #[tokio::test]
+async fn a_document_the_server_will_not_run_gets_an_error_message_with_codes() {
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    let mut client = app.ws_as(&partner.access_token).await;
+    let aliases = (0..30)
+        .map(|n| format!("a{n}: code"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let refused = [
+        "subscription { referralEvents { nope } }".to_owned(),
+        "subscription { referralEvents(first: 1) { code } }".to_owned(),
+        "subscription { nope }".to_owned(),
+        "subscription { referralEvents { code }".to_owned(),
+        "subscription { referralEvents { ... on Nope { code } } }".to_owned(),
+        format!("subscription {{ referralEvents {{ {aliases} }} }}"),
+        "{ nope }".to_owned(),
+    ];
+    let counted_before = bad_input_errors_counted(&app).await;
+    let mut received = 0;
+    for (n, query) in refused.iter().enumerate() {
+        let id = n.to_string();
+        client.subscribe(&id, query).await;
+        let errors = client.refused_operation(&id).await;
+        let codes: Vec<_> = errors
+            .as_array()
+            .unwrap_or_else(|| panic!("{query}: {errors}"))
+            .iter()
+            .map(|error| error["extensions"]["code"].as_str())
+            .collect();
+        assert!(
+            !codes.is_empty() && codes.iter().all(|code| *code == Some("BAD_USER_INPUT")),
+            "{query}: {errors}"
+        );
+        received += codes.len();
+    }
+    // Counted in `/metrics` as an HTTP answer's errors are.
+    assert_eq!(
+        bad_input_errors_counted(&app).await - counted_before,
+        received as f64
+    );
+    // The connection lives on.
+    client.subscribe("live", REFERRAL_EVENTS).await;
+    app.wait_for_subscribers(1).await;
+}
+
+/// The `BAD_USER_INPUT` errors `/metrics` has counted.
+async fn bad_input_errors_counted(app: &TestApp) -> f64 {
+    let text = app
+        .get("/metrics")
+        .await
+        .text()
+        .await
+        .expect("the metrics text");
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("portal_graphql_errors_total{code=\"BAD_USER_INPUT\"} ")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
 async fn the_older_graphql_ws_protocol_still_delivers() {
     let app = spawn_app().await;
     let ngo = fixtures::organisation(&app.db, "NGO").await;

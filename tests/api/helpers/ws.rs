@@ -215,6 +215,20 @@ impl WsClient {
         codes(&errors)
     }
 
+    /// The errors of the `error` message that refuses operation `id` (a document the server
+    /// would not run): asserts that no `complete` follows, as the protocol says.
+    pub async fn refused_operation(&mut self, id: &str) -> Value {
+        let errors = match self.receive(DELIVERY_TIMEOUT).await {
+            Some(Received::Message(message)) if message["type"] == "error" => {
+                assert_eq!(message["id"], id, "{message}");
+                message["payload"].clone()
+            }
+            other => panic!("expected `error` for {id}, got {other:?}"),
+        };
+        self.assert_silent().await;
+        errors
+    }
+
     /// The code and reason the server closes the connection with next; fails on any message
     /// before the close.
     pub async fn closed(&mut self) -> (u16, String) {
