@@ -23,3 +23,4 @@ pub mod rate_limit;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod ws;

@@ -13,7 +13,10 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, IntoActiveModel, Set,
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, fixtures, spawn_app, ws::REFERRAL_EVENTS};
+use crate::helpers::{
+    TestApp, fixtures, spawn_app,
+    ws::{DELIVERY_TIMEOUT, REFERRAL_EVENTS, Received},
+};
 
 /// A committed change of a case whose parties are `parties`.
 fn event(parties: &[Uuid]) -> CaseEvent {
@@ -92,6 +95,7 @@ async fn a_bad_token_or_a_disabled_account_is_refused_at_connection_init() {
     let partner = app.user(Role::Partner, Some(ngo.id)).await;
     disable(&app, &partner.account).await;
 
+    let mut reasons = Vec::new();
     for payload in [
         json!({ "Authorization": "Bearer not-a-token" }),
         json!({ "token": "not-a-token" }),
@@ -99,15 +103,19 @@ async fn a_bad_token_or_a_disabled_account_is_refused_at_connection_init() {
         json!({ "Authorization": format!("Bearer {}", partner.access_token) }),
     ] {
         match app.ws_init(payload.clone()).await {
-            // async-graphql closes with 1002 and the error's message; the protocol suggests
-            // 4403.
-            Err(refused) => assert!(
-                matches!(refused.code, 1002 | 4403) && refused.reason.contains("sign in again"),
-                "{refused:?}"
-            ),
+            Err(refused) => {
+                assert_eq!(refused.code, 4403, "{payload}: {refused:?}");
+                reasons.push(refused.reason);
+            }
             Ok(_) => panic!("{payload} was accepted"),
         }
     }
+    // A disabled account is refused as a forged token is: the reason says nothing of it.
+    reasons.dedup();
+    assert_eq!(
+        reasons,
+        ["Forbidden: the token is not valid; sign in again"]
+    );
 }
 
 #[tokio::test]
@@ -409,40 +417,277 @@ async fn an_account_over_its_connection_cap_is_refused_at_connection_init() {
     let _colleagues = app.ws_as(&colleague.access_token).await;
 
     match third {
-        // async-graphql's actix transport closes a refused init with 1002 and the message.
-        Err(refused) => assert!(
-            refused.code == 1002 && refused.reason.contains("live connections"),
-            "{refused:?}"
+        Err(refused) => assert_eq!(
+            (refused.code, refused.reason.as_str()),
+            (
+                4403,
+                "Forbidden: this account holds 2 live connections, the most allowed"
+            )
         ),
         Ok(_) => panic!("a third connection of the account was accepted"),
     }
 }
 
 #[tokio::test]
-async fn a_connection_without_connection_init_is_cut_and_a_signed_in_one_stays() {
-    use futures_util::StreamExt;
-    use tokio_tungstenite::tungstenite::Message;
+async fn an_upgrade_without_a_subprotocol_the_server_speaks_is_refused() {
+    use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
 
+    let app = spawn_app().await;
+    for offered in [None, Some("graphql-over-carrier-pigeons")] {
+        let mut request = app
+            .ws_address()
+            .into_client_request()
+            .expect("a WebSocket request");
+        if let Some(offered) = offered {
+            request
+                .headers_mut()
+                .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(offered));
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Err(tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 400);
+                let body: serde_json::Value = response
+                    .body()
+                    .as_deref()
+                    .and_then(|body| serde_json::from_slice(body).ok())
+                    .unwrap_or_default();
+                assert_eq!(
+                    body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                    "{body}"
+                );
+            }
+            other => panic!("{offered:?}: expected a refusal, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_connection_without_connection_init_in_time_is_closed_with_4408() {
     let app = crate::helpers::spawn_app_with(&[("PORTAL_WS_INIT_TIMEOUT_SECS", "1")]).await;
     let mut initialised = app.ws_init(json!({})).await.expect("connection_ack");
-    let (status, socket) = upgrade_status(&app).await;
-    assert_eq!(status, 101);
-    let mut silent = socket.expect("an open socket");
+    let mut silent = app.ws_connect("graphql-transport-ws").await;
+    let mut pinging = app.ws_connect("graphql-transport-ws").await;
 
-    // Never sends connection_init: the server ends the connection (a generous bound, only so
-    // that a failure does not hang the suite).
-    let ended = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(frame) = silent.next().await {
-            if matches!(frame, Err(_) | Ok(Message::Close(_))) {
-                break;
-            }
-        }
-    })
-    .await;
-    assert!(
-        ended.is_ok(),
-        "a connection without connection_init stayed open"
+    // Pinging is answered, but does not stand for `connection_init`.
+    pinging.send(json!({ "type": "ping" })).await;
+    assert_eq!(
+        pinging.receive(DELIVERY_TIMEOUT).await,
+        Some(Received::Message(json!({ "type": "pong" })))
     );
+    for client in [&mut silent, &mut pinging] {
+        assert_eq!(
+            client.closed().await,
+            (4408, "Connection initialisation timeout".to_owned())
+        );
+    }
     // The connection that did sign in outlived the same deadline and is still open.
     assert_eq!(initialised.receive(Duration::from_millis(300)).await, None);
+}
+
+#[tokio::test]
+async fn a_subscribe_before_connection_ack_is_closed_with_4401() {
+    let app = spawn_app().await;
+    let mut client = app.ws_connect("graphql-transport-ws").await;
+
+    client.subscribe("1", REFERRAL_EVENTS).await;
+
+    assert_eq!(client.closed().await, (4401, "Unauthorized".to_owned()));
+}
+
+#[tokio::test]
+async fn a_second_connection_init_is_closed_with_4429() {
+    let app = spawn_app().await;
+    let mut client = app.ws_init(json!({})).await.expect("connection_ack");
+
+    client
+        .send(json!({ "type": "connection_init", "payload": {} }))
+        .await;
+
+    assert_eq!(
+        client.closed().await,
+        (4429, "Too many initialisation requests".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_message_outside_the_protocol_is_closed_with_4400_and_a_short_reason() {
+    let app = spawn_app().await;
+    let not_an_object = "Invalid message: not a JSON object";
+    let unknown = "Invalid message: unknown type";
+    let bad_subscribe = "Invalid message: subscribe needs an id and a payload with a query";
+    let cases: [(&str, &str); 10] = [
+        ("hello", not_an_object),
+        ("{\"type\": \"subscribe\", ", not_an_object),
+        ("[1, 2]", not_an_object),
+        ("{\"id\": \"1\"}", unknown),
+        ("{\"type\": 7}", unknown),
+        (
+            "{\"type\": \"start\", \"id\": \"1\", \"payload\": {\"query\": \"{ a }\"}}",
+            unknown,
+        ),
+        (
+            "{\"type\": \"next\", \"id\": \"1\", \"payload\": {}}",
+            unknown,
+        ),
+        (
+            "{\"type\": \"subscribe\", \"payload\": {\"query\": \"{ a }\"}}",
+            bad_subscribe,
+        ),
+        (
+            "{\"type\": \"subscribe\", \"id\": \"1\", \"payload\": {\"query\": 42}}",
+            bad_subscribe,
+        ),
+        (
+            "{\"type\": \"complete\"}",
+            "Invalid message: complete needs an id",
+        ),
+    ];
+    for (text, reason) in cases {
+        let mut client = app.ws_init(json!({})).await.expect("connection_ack");
+        client.send_text(text).await;
+        assert_eq!(client.closed().await, (4400, reason.to_owned()), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_second_subscriber_for_a_live_id_is_closed_with_4409() {
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+
+    // An id may be used again once its operation is over: here, completed by the client.
+    let mut feed = app.referral_events_as(&partner.access_token, "1").await;
+    feed.send(json!({ "type": "complete", "id": "1" })).await;
+    wait_for_no_subscribers(&app).await;
+    feed.subscribe("1", REFERRAL_EVENTS).await;
+    app.wait_for_subscribers(1).await;
+
+    feed.subscribe("1", REFERRAL_EVENTS).await;
+    assert_eq!(
+        feed.closed().await,
+        (4409, "Subscriber for 1 already exists".to_owned())
+    );
+
+    // A long id is not echoed into a reason that a close frame cannot carry.
+    let long = "x".repeat(300);
+    let mut feed = app.referral_events_as(&partner.access_token, &long).await;
+    feed.subscribe(&long, REFERRAL_EVENTS).await;
+    assert_eq!(
+        feed.closed().await,
+        (4409, "Subscriber for this id already exists".to_owned())
+    );
+}
+
+/// Waits until the server holds no subscription.
+async fn wait_for_no_subscribers(app: &TestApp) {
+    let started = tokio::time::Instant::now();
+    while app.case_events.subscriber_count() > 0 {
+        assert!(
+            started.elapsed() < DELIVERY_TIMEOUT,
+            "the subscription did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_document_the_server_will_not_run_gets_an_error_message_with_codes() {
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    let mut client = app.ws_as(&partner.access_token).await;
+    let aliases = (0..30)
+        .map(|n| format!("a{n}: code"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let refused = [
+        "subscription { referralEvents { nope } }".to_owned(),
+        "subscription { referralEvents(first: 1) { code } }".to_owned(),
+        "subscription { nope }".to_owned(),
+        "subscription { referralEvents { code }".to_owned(),
+        "subscription { referralEvents { ... on Nope { code } } }".to_owned(),
+        format!("subscription {{ referralEvents {{ {aliases} }} }}"),
+        "{ nope }".to_owned(),
+    ];
+    let counted_before = bad_input_errors_counted(&app).await;
+    let mut received = 0;
+    for (n, query) in refused.iter().enumerate() {
+        let id = n.to_string();
+        client.subscribe(&id, query).await;
+        let errors = client.refused_operation(&id).await;
+        let codes: Vec<_> = errors
+            .as_array()
+            .unwrap_or_else(|| panic!("{query}: {errors}"))
+            .iter()
+            .map(|error| error["extensions"]["code"].as_str())
+            .collect();
+        assert!(
+            !codes.is_empty() && codes.iter().all(|code| *code == Some("BAD_USER_INPUT")),
+            "{query}: {errors}"
+        );
+        received += codes.len();
+    }
+    // Counted in `/metrics` as an HTTP answer's errors are.
+    assert_eq!(
+        bad_input_errors_counted(&app).await - counted_before,
+        received as f64
+    );
+    // The connection lives on.
+    client.subscribe("live", REFERRAL_EVENTS).await;
+    app.wait_for_subscribers(1).await;
+}
+
+/// The `BAD_USER_INPUT` errors `/metrics` has counted.
+async fn bad_input_errors_counted(app: &TestApp) -> f64 {
+    let text = app
+        .get("/metrics")
+        .await
+        .text()
+        .await
+        .expect("the metrics text");
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("portal_graphql_errors_total{code=\"BAD_USER_INPUT\"} ")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn the_older_graphql_ws_protocol_still_delivers() {
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "NGO").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    let mut legacy = app.ws_connect("graphql-ws").await;
+
+    legacy
+        .send(json!({
+            "type": "connection_init",
+            "payload": { "Authorization": format!("Bearer {}", partner.access_token) },
+        }))
+        .await;
+    assert_eq!(
+        legacy.receive(DELIVERY_TIMEOUT).await,
+        Some(Received::Message(json!({ "type": "connection_ack" })))
+    );
+    legacy
+        .send(json!({ "id": "1", "type": "start", "payload": { "query": REFERRAL_EVENTS } }))
+        .await;
+    app.wait_for_subscribers(1).await;
+    let referral = event(&[ngo.id]);
+    publish(&app, &referral).await;
+
+    match legacy.receive(DELIVERY_TIMEOUT).await {
+        Some(Received::Message(message)) if message["type"] == "data" => {
+            assert_eq!(message["id"], "1");
+            assert_delivered(&message["payload"]["data"]["referralEvents"], &referral);
+        }
+        other => panic!("expected `data`, got {other:?}"),
+    }
+    legacy.send(json!({ "id": "1", "type": "stop" })).await;
+    assert_eq!(
+        legacy.receive(DELIVERY_TIMEOUT).await,
+        Some(Received::Message(json!({ "id": "1", "type": "complete" })))
+    );
 }

@@ -49,7 +49,12 @@ const SUBSCRIPTION_OVER_HTTP: &str = "Subscriptions are not supported on this tr
 /// Gives every error of an executed operation its final code: masks unforeseen ones as
 /// `INTERNAL` with the request id, and marks the client's input mistakes `BAD_USER_INPUT`.
 pub(super) fn on_executed(ctx: &ExtensionContext<'_>, response: &mut Response) {
-    let request_id = request_id(ctx);
+    let production = ctx.data_opt::<Exposure>() == Some(&Exposure::Production);
+    settle_executed(&request_id(ctx), production, response);
+}
+
+/// [`on_executed`]'s work; an error that has its code keeps it.
+fn settle_executed(request_id: &str, production: bool, response: &mut Response) {
     for error in &mut response.errors {
         let code = code_of(error);
         let internal = match code.as_deref() {
@@ -69,7 +74,7 @@ pub(super) fn on_executed(ctx: &ExtensionContext<'_>, response: &mut Response) {
                 // while it reads the arguments: the client's mistake, and its text names
                 // only the client's own input, but for the names of the schema's input
                 // types, which production does not give away.
-                if ctx.data_opt::<Exposure>() == Some(&Exposure::Production) {
+                if production {
                     error.message = "An argument's value does not fit its type.".to_owned();
                 }
                 error
@@ -93,7 +98,7 @@ pub(super) fn on_executed(ctx: &ExtensionContext<'_>, response: &mut Response) {
         if internal {
             let extensions = error.extensions.get_or_insert_with(Default::default);
             extensions.set("code", code::INTERNAL);
-            extensions.set("requestId", request_id.as_str());
+            extensions.set("requestId", request_id);
         }
     }
     report_once(&mut response.errors);
@@ -146,19 +151,50 @@ pub(super) fn on_invalid(exposure: Exposure, refusals: Vec<ServerError>) -> Vec<
 /// then counts every error of the answer by its code.
 pub(super) fn on_answered(ctx: &ExtensionContext<'_>, response: &mut Response) {
     for error in &mut response.errors {
-        if code_of(error).is_none() {
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", code::BAD_USER_INPUT);
-        }
+        settle_unexecuted(error);
     }
-    // Every error has its final code now: count them for `/metrics`. The metrics are in
-    // the session data of a WebSocket connection; this hook does not see a request's own
-    // data, so the HTTP handler counts the errors of its answers itself.
-    if let Some(metrics) = ctx.data_opt::<Metrics>() {
+    // Every error has its final code now: count them for `/metrics`. This hook does not see
+    // a request's own data, so the HTTP handler counts the errors of its answers itself.
+    count(ctx.data_opt::<Metrics>(), response);
+}
+
+/// `BAD_USER_INPUT` for an error that no operation produced, unless it has its code.
+fn settle_unexecuted(error: &mut ServerError) {
+    if code_of(error).is_none() {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code::BAD_USER_INPUT);
+    }
+}
+
+fn count(metrics: Option<&Metrics>, response: &Response) {
+    if let Some(metrics) = metrics {
         for error in &response.errors {
             metrics.graphql_error(code_of(error).as_deref().unwrap_or(code::INTERNAL));
         }
+    }
+}
+
+/// [`on_answered`]'s work for each response of a WebSocket operation, which async-graphql
+/// sends through no `request` hook (its parse and validation errors included). The errors of
+/// a subscription's start pass no `execute` hook either: one with a path is a resolver's and
+/// is settled as [`on_executed`] settles it (an unforeseen one masked); one without is the
+/// document's or its arguments'. The metrics are in the connection's data.
+pub(super) fn for_stream(
+    ctx: &ExtensionContext<'_>,
+) -> impl FnMut(Response) -> Response + Send + use<> {
+    let request_id = request_id(ctx);
+    let production = ctx.data_opt::<Exposure>() == Some(&Exposure::Production);
+    let metrics = ctx.data_opt::<Metrics>().cloned();
+    move |mut response| {
+        for error in &mut response.errors {
+            if error.path.is_empty() {
+                settle_unexecuted(error);
+            }
+        }
+        settle_executed(&request_id, production, &mut response);
+        count(metrics.as_ref(), &response);
+        response
     }
 }

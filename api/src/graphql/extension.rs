@@ -20,10 +20,11 @@ use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-        NextPrepareRequest, NextRequest, NextResolve, NextValidation, ResolveInfo,
+        NextPrepareRequest, NextRequest, NextResolve, NextSubscribe, NextValidation, ResolveInfo,
     },
     parser::types::ExecutableDocument,
 };
+use futures_util::{StreamExt, stream::BoxStream};
 
 use super::{Exposure, cost, errors, guard, limits, nulls, persisted_queries};
 
@@ -57,6 +58,16 @@ impl Extension for PortalExtension {
         let mut response = next.run(ctx).await;
         errors::on_answered(ctx, &mut response);
         response
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        // A WebSocket operation's responses pass no `request` hook.
+        next.run(ctx, stream).map(errors::for_stream(ctx)).boxed()
     }
 
     async fn prepare_request(

@@ -51,24 +51,29 @@ impl TestApp {
         format!("{}/graphql/ws", self.address.replacen("http", "ws", 1))
     }
 
-    /// Connects with `graphql-transport-ws` and sends `connection_init` with `payload`; the
-    /// open connection once the server acknowledged it.
-    pub async fn ws_init(&self, payload: Value) -> Result<WsClient, Refused> {
+    /// Connects with the subprotocol `protocol` (`graphql-transport-ws`, or the older
+    /// `graphql-ws`), which the server must accept; nothing sent yet.
+    pub async fn ws_connect(&self, protocol: &'static str) -> WsClient {
         let mut request = self
             .ws_address()
             .into_client_request()
             .expect("a WebSocket request");
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));
         let (socket, response) = connect_async(request).await.expect("WebSocket handshake");
         assert_eq!(
             response.headers().get("Sec-WebSocket-Protocol"),
-            Some(&HeaderValue::from_static("graphql-transport-ws")),
-            "the server speaks graphql-transport-ws"
+            Some(&HeaderValue::from_static(protocol)),
+            "the server speaks {protocol}"
         );
-        let mut client = WsClient { socket };
+        WsClient { socket }
+    }
+
+    /// Connects with `graphql-transport-ws` and sends `connection_init` with `payload`; the
+    /// open connection once the server acknowledged it.
+    pub async fn ws_init(&self, payload: Value) -> Result<WsClient, Refused> {
+        let mut client = self.ws_connect("graphql-transport-ws").await;
         client
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;
@@ -115,6 +120,14 @@ impl WsClient {
     pub async fn send(&mut self, message: Value) {
         self.socket
             .send(Message::text(message.to_string()))
+            .await
+            .expect("send a WebSocket message");
+    }
+
+    /// Sends one text frame as it is (for messages that are not JSON).
+    pub async fn send_text(&mut self, text: &str) {
+        self.socket
+            .send(Message::text(text))
             .await
             .expect("send a WebSocket message");
     }
@@ -200,6 +213,29 @@ impl WsClient {
             "the subscription ends after its error"
         );
         codes(&errors)
+    }
+
+    /// The errors of the `error` message that refuses operation `id` (a document the server
+    /// would not run): asserts that no `complete` follows, as the protocol says.
+    pub async fn refused_operation(&mut self, id: &str) -> Value {
+        let errors = match self.receive(DELIVERY_TIMEOUT).await {
+            Some(Received::Message(message)) if message["type"] == "error" => {
+                assert_eq!(message["id"], id, "{message}");
+                message["payload"].clone()
+            }
+            other => panic!("expected `error` for {id}, got {other:?}"),
+        };
+        self.assert_silent().await;
+        errors
+    }
+
+    /// The code and reason the server closes the connection with next; fails on any message
+    /// before the close.
+    pub async fn closed(&mut self) -> (u16, String) {
+        match self.receive(DELIVERY_TIMEOUT).await {
+            Some(Received::Closed(code, reason)) => (code, reason),
+            other => panic!("expected the server to close the connection, got {other:?}"),
+        }
     }
 
     /// Asserts that nothing comes for a while.
