@@ -21,9 +21,9 @@ use uuid::Uuid;
 use crate::helpers::{
     TestApp,
     accounts::User,
-    error_codes, error_fields,
+    answers, error_codes, error_fields,
     fixtures::{self, NewCentre, NewEvent, NewProject},
-    nodes, spawn_app_with, with_changes,
+    nodes, spawn_app_with, spawn_app_with_demo, with_changes,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -2394,12 +2394,29 @@ async fn prepare(
 // ---------------------------------------------------------------------------------------------
 // Running the rows.
 
-/// Posts a request with `token`, or without one.
-async fn ask(app: &TestApp, token: Option<&str>, document: &str, variables: Value) -> Value {
-    match token {
-        Some(token) => app.graphql_as(token, document, variables).await,
-        None => app.graphql(document, variables).await,
-    }
+/// Posts a request as `principal` (with `token`, or without one) and checks the answer
+/// against the schema's types (every selected field present, `null` only where the schema
+/// allows it, every error's path at a `null`); a violation fails the test at once, naming
+/// the principal, the request and the path.
+async fn ask(
+    app: &TestApp,
+    principal: Principal,
+    token: Option<&str>,
+    document: &str,
+    variables: Value,
+) -> Value {
+    let response = match token {
+        Some(token) => app.graphql_as(token, document, variables.clone()).await,
+        None => app.graphql(document, variables.clone()).await,
+    };
+    let violations = answers::violations(document, &response);
+    assert!(
+        violations.is_empty(),
+        "the answer to {} breaks the schema's types:\n  {}\nrequest: {document}\nvariables: {variables}\nanswer: {response}",
+        principal.name(),
+        violations.join("\n  "),
+    );
+    response
 }
 
 /// Runs every case for every principal; what differed from the table, one line each.
@@ -2410,7 +2427,7 @@ async fn run(app: &TestApp, world: &mut World, cases: &[Case]) -> Vec<String> {
             let (extra, token) = prepare(app, world, principal, &case.setup).await;
             let token = token.or_else(|| world.token(principal));
             let variables = with_changes(case.variables.clone(), extra);
-            let response = ask(app, token.as_deref(), case.document, variables).await;
+            let response = ask(app, principal, token.as_deref(), case.document, variables).await;
             let response = world.labelled(&response);
             if let Some(got) = mismatch(expected, &response, case.pick) {
                 mismatches.push(format!(
@@ -2983,7 +3000,14 @@ async fn nothing_hidden_from_a_principal_appears_in_any_of_its_answers() {
         let token = world.token(principal);
         let mut answers = String::new();
         for (document, variables) in &battery {
-            let response = ask(&app, token.as_deref(), document, variables.clone()).await;
+            let response = ask(
+                &app,
+                principal,
+                token.as_deref(),
+                document,
+                variables.clone(),
+            )
+            .await;
             let text = response.to_string();
             let asked = || format!("{document} with {}", world.labelled(variables));
             for (marker, label) in &hidden {
@@ -3051,4 +3075,44 @@ async fn nothing_hidden_from_a_principal_appears_in_any_of_its_answers() {
         "{}",
         report("hidden objects in answers", &problems)
     );
+}
+
+/// Found by the check of the matrix's answers against the schema: async-graphql answers an
+/// object whose every selected field is refused with `null`, so the public's
+/// `organisation(id) { contactEmail contactPhone }` lost the whole (non-null) organisation
+/// and nulled `data`. The refused fields are `null`, the object stays.
+#[tokio::test]
+async fn an_object_whose_every_field_is_refused_keeps_its_place() {
+    let app = spawn_app_with_demo().await;
+    let listed = app
+        .data(
+            "{ organisations(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let organisation = nodes(&listed["organisations"])[0]["id"].clone();
+
+    let document = "query($id: ID!) { organisation(id: $id) { contactEmail contactPhone } }";
+    let alone = app.graphql(document, json!({ "id": organisation })).await;
+    let nested_document = "{ events(first: 1) { edges { node { organiser { contactEmail } } } } }";
+    let nested = app.graphql(nested_document, json!({})).await;
+
+    assert_eq!(
+        alone["data"],
+        json!({ "organisation": { "contactEmail": null, "contactPhone": null } }),
+        "{alone:#}"
+    );
+    assert_eq!(error_codes(&alone), ["FORBIDDEN", "FORBIDDEN"]);
+    assert_eq!(
+        nested["data"]["events"]["edges"][0]["node"]["organiser"],
+        json!({ "contactEmail": null }),
+        "{nested:#}"
+    );
+    assert_eq!(error_codes(&nested), ["FORBIDDEN"]);
+    for (document, response) in [(document, &alone), (nested_document, &nested)] {
+        assert_eq!(
+            answers::violations(document, response),
+            Vec::<String>::new()
+        );
+    }
 }

@@ -5,9 +5,9 @@
 //! async-graphql 7 does neither: a field whose resolver fails is *left out* of its object
 //! (`resolver_utils::container::do_resolve_container`), so an answer could lack a field the
 //! schema promises is never missing, and a non-null field was never seen as `null`'s cause
-//! further up. This pass mends the answer after execution from the errors' paths, the
-//! operation's selection sets (response keys to fields, through fragments) and the schema's
-//! types.
+//! further up; and an object all of whose fields failed is answered `null`, whatever its
+//! type. This pass mends the answer after execution from the errors' paths, the operation's
+//! selection sets (response keys to fields, through fragments) and the schema's types.
 
 use async_graphql::{
     PathSegment, Response, Value,
@@ -154,6 +154,30 @@ fn slot<'v>(data: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Value> 
     Some(current)
 }
 
+/// Makes an object again of each `null` strictly above a failed field. async-graphql answers
+/// an object whose every selected field failed with `null` (`do_resolve_container`: no
+/// results, no object), whatever the object's type: an anonymous `organisation(id) {
+/// contactEmail }` lost the whole (non-null) organisation. No other `null` can stand above an
+/// error before [`propagate`] runs: a field that resolved to `null` has no fields to fail.
+fn restore_emptied(data: &mut Value, path: &[PathSegment]) {
+    let mut current = data;
+    for segment in path {
+        if matches!(current, Value::Null) {
+            *current = Value::Object(Default::default());
+        }
+        let next = match (segment, current) {
+            (PathSegment::Field(key), Value::Object(fields)) => fields.get_mut(key.as_str()),
+            (PathSegment::Index(index), Value::List(items)) => items.get_mut(*index),
+            _ => None,
+        };
+        // The failed field itself was left out: nothing further down to restore.
+        let Some(next) = next else {
+            return;
+        };
+        current = next;
+    }
+}
+
 /// Sets `null` where each field error's `null` lands, as the specification says.
 pub(super) fn propagate(
     registry: &Registry,
@@ -167,6 +191,11 @@ pub(super) fn propagate(
         .filter(|error| !error.path.is_empty())
         .map(|error| error.path.clone())
         .collect();
+    // Every object is restored before any `null` is propagated: a propagated `null` above an
+    // error is right, and must not be taken for one of async-graphql's.
+    for path in &paths {
+        restore_emptied(&mut response.data, path);
+    }
     for path in paths {
         let Some(nullable) = nullability(registry, document, operation_name, &path) else {
             continue;
