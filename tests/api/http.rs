@@ -514,22 +514,26 @@ fn complete(answer: &[u8]) -> bool {
 async fn postgres_cancels_a_statement_over_the_statement_timeout() {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-    let app = spawn_app_with(&[("PORTAL_DB_STATEMENT_TIMEOUT_SECS", "1")]).await;
+    let app = spawn_app().await;
     if app.db.get_database_backend() != DbBackend::Postgres {
         // SQLite has no statement timeout; its busy timeout bounds waiting for a lock.
         return;
     }
+    // A pool of its own with a 1 s timeout: the app's migrations ran under the default (on a
+    // loaded machine one of them took over a second).
+    let mut config = app.config.clone();
+    config.database_statement_timeout = Some(Duration::from_secs(1));
+    let (db, _) = api::db::connect(&config).await.expect("connect");
     let statement = |sql: &str| Statement::from_string(DbBackend::Postgres, sql);
 
-    let setting = app
-        .db
+    let setting = db
         .query_one_raw(statement("SHOW statement_timeout"))
         .await
         .expect("show")
         .expect("a row")
         .try_get_by_index::<String>(0)
         .expect("a text");
-    let slow = app.db.execute_raw(statement("SELECT pg_sleep(3)")).await;
+    let slow = db.execute_raw(statement("SELECT pg_sleep(3)")).await;
 
     assert_eq!(setting, "1s");
     let error = slow.expect_err("cancelled by the statement timeout");
