@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cases;
 mod centres;
+mod cli;
 mod demo;
 mod events;
 mod exports;

@@ -1,6 +1,7 @@
 //! The test app: a server on a fresh database, and a client for it.
 
 pub mod accounts;
+pub mod binary;
 pub mod fixtures;
 pub mod ws;
 
