@@ -3,7 +3,9 @@
 use migration::MigratorTrait;
 use serde_json::json;
 
-use crate::helpers::{binary, error_codes, fresh_config, nodes, spawn_app, spawn_built_app};
+use crate::helpers::{
+    TestDatabase, binary, error_codes, fresh_config, nodes, spawn_app, spawn_built_app,
+};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -51,7 +53,7 @@ async fn readiness_fails_while_the_schema_is_behind() {
 }
 
 /// The production settings of a fresh, unmigrated database.
-async fn production_config() -> (api::config::Config, Option<tempfile::TempDir>) {
+async fn production_config() -> (api::config::Config, Option<TestDatabase>) {
     fresh_config(&[
         ("PORTAL_ENV", "production"),
         (
