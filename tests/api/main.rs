@@ -21,6 +21,7 @@ mod migrations;
 mod organisations;
 mod projects;
 mod rate_limits;
+mod readme;
 mod reports;
 mod schema;
 mod server;
