@@ -246,30 +246,40 @@ impl Application {
 /// Resolves at the first SIGINT (Ctrl-C) or SIGTERM. Given to the server as its shutdown
 /// signal, it makes both stop gracefully: actix on its own treats SIGINT as a forced stop that
 /// cuts the requests in flight, while an operator's Ctrl-C means what SIGTERM means.
-async fn shutdown_signal() {
+///
+/// The handlers are installed here, when the server is built, not when the future is first
+/// polled: the server answers before it polls its signal, and a signal in between would meet
+/// the default action and kill the process.
+fn shutdown_signal() -> futures_util::future::BoxFuture<'static, ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received; draining"),
-                    _ = terminate.recv() => tracing::info!("SIGTERM received; draining"),
-                }
-                return;
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                return Box::pin(async move {
+                    tokio::select! {
+                        _ = interrupt.recv() => tracing::info!("SIGINT received; draining"),
+                        _ = terminate.recv() => tracing::info!("SIGTERM received; draining"),
+                    }
+                });
             }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "cannot listen for SIGINT and SIGTERM; trying Ctrl-C");
+            }
+        }
+    }
+    Box::pin(async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => tracing::info!("SIGINT received; draining"),
             Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                tracing::warn!(%error, "cannot listen for Ctrl-C: stop the server with SIGKILL");
+                std::future::pending::<()>().await;
             }
         }
-    }
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => tracing::info!("SIGINT received; draining"),
-        Err(error) => {
-            tracing::warn!(%error, "cannot listen for Ctrl-C either");
-            std::future::pending::<()>().await;
-        }
-    }
+    })
 }
 
 /// The routes; shared by every way of building the app.

@@ -310,20 +310,26 @@ async fn drains_the_request_in_flight_then_exits(signal: &str) {
         &binary::free_address(),
     );
     let mut connection = server.connection().await;
-    // A request in flight: its headers and half its body sent.
+    // A request in flight: its headers read by the server (it answers `100 Continue`; before
+    // that the connection is an idle keep-alive one, which a graceful stop may close), and
+    // half its body sent.
     let body = br#"{"query":"{ __typename }"}"#;
     let (first_half, second_half) = body.split_at(body.len() / 2);
     connection
         .write_all(
             format!(
                 "POST /graphql HTTP/1.1\r\nHost: portal\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                 Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
                 body.len()
             )
             .as_bytes(),
         )
         .await
         .expect("send the headers");
+    let interim = timeout(binary::PATIENCE, binary::read_head(&mut connection))
+        .await
+        .expect("100 Continue in time");
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim}");
     connection
         .write_all(first_half)
         .await

@@ -145,6 +145,19 @@ impl Drop for Server {
     }
 }
 
+/// Reads the head of an answer from `stream`, up to and with its blank line, and nothing
+/// more (an interim `100 Continue` is a head alone).
+pub async fn read_head(stream: &mut TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let byte = stream.read_u8().await.expect("read the head");
+        head.push(byte);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
 /// Reads one HTTP/1.1 answer with a `Content-Length` from `stream`: its status and body.
 pub async fn read_answer(stream: &mut TcpStream) -> (u16, String) {
     use tokio::io::AsyncReadExt;
