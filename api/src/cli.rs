@@ -1,6 +1,6 @@
 //! The `portal` command line.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
@@ -94,17 +94,7 @@ pub async fn run() -> anyhow::Result<()> {
             application.run_until_stopped().await?;
         }
         Command::Migrate { action } => {
-            let (db, _) = db::connect(&config).await?;
-            match action.unwrap_or(MigrateAction::Up) {
-                MigrateAction::Up => Migrator::up(&db, None).await?,
-                MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
-                MigrateAction::Status => {
-                    let mut stdout = std::io::stdout().lock();
-                    for migration in Migrator::get_migration_with_status(&db).await? {
-                        writeln!(stdout, "{:?}\t{}", migration.status(), migration.name())?;
-                    }
-                }
-            }
+            migrate(&config, action.unwrap_or(MigrateAction::Up)).await?
         }
         Command::SeedDemo => {
             let (db, _) = db::connect(&config).await?;
@@ -115,11 +105,12 @@ pub async fn run() -> anyhow::Result<()> {
             writeln!(stdout, "demo data present: {summary:?}")?;
         }
         Command::CreateAdmin { email, name } => {
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
             let (db, _) = db::connect(&config).await?;
             let services = Services::new(db, &config.auth);
+            // Before the password is typed: an unmigrated database would refuse it anyway.
+            services.ensure_migrated().await?;
+            let password = read_password()?;
+            let password = password.trim_end_matches(['\r', '\n']);
             match services
                 .accounts()
                 .create_admin(&email, &name, password)
@@ -218,4 +209,56 @@ fn persisted_query_documents(file: &std::path::Path) -> anyhow::Result<Vec<(Stri
             Ok((operation.name, operation.body))
         })
         .collect()
+}
+
+/// `portal migrate [up|down|status]`, each saying what it did or found.
+async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
+    if let (MigrateAction::Status | MigrateAction::Down, Some(file)) =
+        (action, db::sqlite_file(&config.database_url))
+        && !file.exists()
+    {
+        // Connecting with `mode=rwc` would create an empty file and report on it.
+        anyhow::bail!(
+            "There is no database at {} (DATABASE_URL); `portal migrate` creates it.",
+            file.display()
+        );
+    }
+    let (db, _) = db::connect(config).await?;
+    let mut stdout = std::io::stdout().lock();
+    match action {
+        MigrateAction::Up => {
+            let applied = db::migrate_up(&db).await?;
+            if applied.is_empty() {
+                writeln!(stdout, "nothing to apply: the database is up to date")?;
+            }
+            for name in applied {
+                writeln!(stdout, "applied {name}")?;
+            }
+        }
+        MigrateAction::Down => {
+            let last = Migrator::get_applied_migrations_read_only(&db).await?.pop();
+            Migrator::down(&db, Some(1)).await?;
+            match last {
+                Some(migration) => writeln!(stdout, "reverted {}", migration.name())?,
+                None => writeln!(stdout, "nothing to revert: no migration is applied")?,
+            }
+        }
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status_read_only(&db).await? {
+                writeln!(stdout, "{:?}\t{}", migration.status(), migration.name())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The new admin's password: typed without echo on a terminal, else the first line of
+/// standard input (a pipe, as scripts and the tests give it).
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password("Password of the new admin: ")?);
+    }
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    Ok(password)
 }

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
+use migration::{Migrator, MigratorTrait};
 use prometheus::IntCounter;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::config::Config;
 
@@ -109,7 +110,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
 ///
 /// # Errors
 /// When it does not.
-pub async fn ping(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let statement = sea_orm::Statement::from_string(backend, "SELECT 1");
     db.execute_raw(statement).await.map(|_| ())
@@ -118,4 +119,82 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
 /// Whether the connection is to SQLite (some statements differ).
 pub fn is_sqlite(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
+}
+
+/// The names of the migrations this build knows that `db` has not applied, oldest first. Only
+/// reads: a database that was never migrated has no migration table, and keeps none.
+///
+/// # Errors
+/// When the database cannot be read.
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    Ok(Migrator::get_pending_migrations_read_only(db)
+        .await?
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect())
+}
+
+/// What to tell an operator whose database lacks the migrations `pending`.
+pub fn schema_behind_message(pending: &[String]) -> String {
+    format!(
+        "The database is not migrated: {} of this version's migrations {} not applied ({}). \
+         Run `portal migrate` first.",
+        pending.len(),
+        if pending.len() == 1 { "is" } else { "are" },
+        pending.join(", ")
+    )
+}
+
+/// Refuses a database whose schema is behind this build's.
+///
+/// # Errors
+/// The message of [`schema_behind_message`] when migrations are pending; database errors.
+pub async fn ensure_migrated(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let pending = pending_migrations(db).await?;
+    if pending.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{}", schema_behind_message(&pending))
+    }
+}
+
+/// Applies every pending migration; the names of those it applied, oldest first.
+///
+/// # Errors
+/// When a migration fails; it is rolled back where the database allows.
+pub async fn migrate_up(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let pending = pending_migrations(db).await?;
+    Migrator::up(db, None).await?;
+    Ok(pending)
+}
+
+/// The file of a SQLite `url` (`sqlite://portal.db?mode=rwc` is `portal.db`); `None` for
+/// another database or an in-memory one.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sqlite_url_names_its_file() {
+        let file = |url| sqlite_file(url).map(|path| path.display().to_string());
+        assert_eq!(
+            file("sqlite://portal.db?mode=rwc").as_deref(),
+            Some("portal.db")
+        );
+        assert_eq!(
+            file("sqlite:///var/lib/p.db").as_deref(),
+            Some("/var/lib/p.db")
+        );
+        assert_eq!(file("sqlite:p.db").as_deref(), Some("p.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://u@h/db"), None);
+    }
 }

@@ -124,6 +124,10 @@ impl Application {
         crate::auth::password::warm_up().await?;
         if config.is_development() {
             services.migrate_up().await?;
+        } else {
+            // Production never changes the schema by itself (`portal migrate` does, on
+            // purpose); serving an older schema would fail request by request instead.
+            services.ensure_migrated().await?;
         }
         if config.demo_data == DemoData::FirstStart {
             if let Some(summary) = services.load_demo_if_missing().await? {
@@ -138,7 +142,13 @@ impl Application {
                 );
             }
         }
-        let listener = TcpListener::bind(config.listen)?;
+        let listener = TcpListener::bind(config.listen).map_err(|error| {
+            anyhow::anyhow!(
+                "cannot listen on {} (PORTAL_LISTEN): {error}; is another server running there? \
+                 Stop it or set PORTAL_LISTEN to another address.",
+                config.listen
+            )
+        })?;
         Self::from_parts(config, db, statements, listener).await
     }
 
@@ -206,6 +216,7 @@ impl Application {
                 .app_data(web::Data::new(state.clone()))
                 .configure(routes)
         })
+        .shutdown_signal(shutdown_signal())
         .listen(listener)?
         .run();
         Ok(Self {
@@ -226,13 +237,53 @@ impl Application {
         &self.case_events
     }
 
-    /// Serves until the server is stopped (SIGINT or SIGTERM drain requests in flight).
+    /// Serves until the server is stopped: SIGINT (Ctrl-C) and SIGTERM alike close the
+    /// listener and let the requests in flight finish (see [`shutdown_signal`]).
     ///
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Resolves at the first SIGINT (Ctrl-C) or SIGTERM. Given to the server as its shutdown
+/// signal, it makes both stop gracefully: actix on its own treats SIGINT as a forced stop that
+/// cuts the requests in flight, while an operator's Ctrl-C means what SIGTERM means.
+///
+/// The handlers are installed here, when the server is built, not when the future is first
+/// polled: the server answers before it polls its signal, and a signal in between would meet
+/// the default action and kill the process.
+fn shutdown_signal() -> futures_util::future::BoxFuture<'static, ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                return Box::pin(async move {
+                    tokio::select! {
+                        _ = interrupt.recv() => tracing::info!("SIGINT received; draining"),
+                        _ = terminate.recv() => tracing::info!("SIGTERM received; draining"),
+                    }
+                });
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "cannot listen for SIGINT and SIGTERM; trying Ctrl-C");
+            }
+        }
+    }
+    Box::pin(async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => tracing::info!("SIGINT received; draining"),
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for Ctrl-C: stop the server with SIGKILL");
+                std::future::pending::<()>().await;
+            }
+        }
+    })
 }
 
 /// The routes; shared by every way of building the app.
@@ -280,7 +331,11 @@ async fn method_not_allowed(state: web::Data<AppState>, http: HttpRequest) -> Ht
 }
 
 /// Counts every answer in `/metrics` by its route pattern (never the raw path, which may
-/// carry ids), method and status, and times it to its headers.
+/// carry ids), method and status, times it to its headers, and writes its access-log line.
+///
+/// The line is the one event per request (tracing-actix-web makes a span, which no format
+/// prints as a line). It is written outside that span, so it carries the route pattern and
+/// never the span's raw target (path and query string); no header or body goes in it.
 async fn record_request(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -291,23 +346,35 @@ async fn record_request(
         .map(|state| state.metrics.clone());
     let method = metrics::method_label(request.method());
     let answer = next.call(request).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let (route, status, request_id) = match &answer {
+        Ok(response) => (
+            response.request().match_pattern(),
+            response.status().as_u16(),
+            actix_web::HttpMessage::extensions(response.request())
+                .get::<RequestId>()
+                .map(ToString::to_string),
+        ),
+        Err(error) => (None, error.as_response_error().status_code().as_u16(), None),
+    };
+    let route = route.as_deref().unwrap_or("unmatched");
     if let Some(metrics) = metrics {
-        let (route, status) = match &answer {
-            Ok(response) => (
-                response.request().match_pattern(),
-                response.status().as_u16(),
-            ),
-            Err(error) => (None, error.as_response_error().status_code().as_u16()),
-        };
-        metrics.observe_http(
-            route.as_deref().unwrap_or("unmatched"),
-            method,
-            status,
-            started.elapsed().as_secs_f64(),
-        );
+        metrics.observe_http(route, method, status, seconds);
     }
+    tracing::info!(
+        target: ACCESS_LOG,
+        method,
+        route,
+        status,
+        duration_ms = (seconds * 1000.0 * 10.0).round() / 10.0,
+        request_id = request_id.as_deref().unwrap_or("none"),
+        "request"
+    );
     answer
 }
+
+/// The target of the access-log lines (`RUST_LOG=portal::access=warn` silences them).
+pub const ACCESS_LOG: &str = "portal::access";
 
 /// `GET /metrics`: the Prometheus text. With `PORTAL_METRICS_TOKEN` set it asks for that
 /// token as `Authorization: Bearer …`; without it, it is open in development and off in
@@ -715,13 +782,33 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
+/// `GET /ready`: whether the database answers and its schema is the one this build expects
+/// (one small read of the migration table: a schema reverted or left behind by a deployment
+/// would otherwise fail request by request while the balancer sends traffic).
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.services.ping().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
+    let unavailable = |database: &str, reason: String| {
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({
+            "status": "unavailable", "database": database, "reason": reason,
+        }))
+    };
+    if let Err(error) = state.services.ping().await {
+        tracing::warn!(error = %error, "readiness check failed");
+        return unavailable("unreachable", "The database does not answer.".to_owned());
+    }
+    match state.services.pending_migrations().await {
+        Ok(pending) if pending.is_empty() => {
+            HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }))
+        }
+        Ok(pending) => {
+            tracing::warn!(?pending, "readiness check failed: migrations are pending");
+            unavailable("behind", db::schema_behind_message(&pending))
+        }
         Err(error) => {
             tracing::warn!(error = %error, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "unavailable", "database": "unreachable" }))
+            unavailable(
+                "unreadable",
+                "The migration table cannot be read.".to_owned(),
+            )
         }
     }
 }

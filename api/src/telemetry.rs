@@ -1,6 +1,8 @@
 //! Logging: one line per event, JSON in production, readable in development; `RUST_LOG` sets
 //! the levels. Nothing in here logs request bodies, tokens or case data.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::config::LogFormat;
@@ -19,6 +21,14 @@ pub fn init(format: LogFormat) {
                     .with_current_span(true),
             )
             .try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+        // Colours only for a person at a terminal: in a file or a log collector the escape
+        // codes are noise in every line.
+        LogFormat::Pretty => registry
+            .with(
+                fmt::layer()
+                    .compact()
+                    .with_ansi(std::io::stdout().is_terminal()),
+            )
+            .try_init(),
     };
 }

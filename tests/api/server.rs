@@ -3,7 +3,9 @@
 use migration::MigratorTrait;
 use serde_json::json;
 
-use crate::helpers::{error_codes, fresh_config, nodes, spawn_app, spawn_built_app};
+use crate::helpers::{
+    TestDatabase, binary, error_codes, fresh_config, nodes, spawn_app, spawn_built_app,
+};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -27,6 +29,73 @@ async fn readiness_fails_when_the_database_is_gone() {
     assert_eq!(ready.status(), 503);
     let body: serde_json::Value = ready.json().await.expect("JSON");
     assert_eq!(body["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn readiness_fails_while_the_schema_is_behind() {
+    let app = spawn_app().await;
+    migration::Migrator::down(&app.db, Some(1))
+        .await
+        .expect("revert the last migration");
+
+    let ready = app.get("/ready").await;
+
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.expect("JSON");
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["database"], "behind");
+    assert!(
+        body["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("`portal migrate`")),
+        "{body:#}"
+    );
+}
+
+/// The production settings of a fresh, unmigrated database.
+async fn production_config() -> (api::config::Config, Option<TestDatabase>) {
+    fresh_config(&[
+        ("PORTAL_ENV", "production"),
+        (
+            "PORTAL_DATA_KEYS",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn production_refuses_to_serve_an_unmigrated_database_naming_portal_migrate() {
+    let (config, _dir) = production_config().await;
+
+    let refused = api::startup::Application::build(&config).await;
+
+    let message = refused
+        .err()
+        .map(|error| format!("{error:#}"))
+        .unwrap_or_default();
+    assert!(
+        message.contains("not migrated") && message.contains("`portal migrate`"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_busy_port_names_the_address_and_portal_listen() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = busy.local_addr().expect("address").to_string();
+    let (config, _dir) = fresh_config(&[("PORTAL_LISTEN", &address)]).await;
+
+    let refused = api::startup::Application::build(&config).await;
+
+    let message = refused
+        .err()
+        .map(|error| format!("{error:#}"))
+        .unwrap_or_default();
+    assert!(
+        message.contains(&address) && message.contains("PORTAL_LISTEN"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -241,14 +310,7 @@ async fn serving_in_development_migrates_and_loads_the_demo_data_once() {
 
 #[tokio::test]
 async fn production_serves_no_graphiql_and_no_introspection() {
-    let (config, dir) = fresh_config(&[
-        ("PORTAL_ENV", "production"),
-        (
-            "PORTAL_DATA_KEYS",
-            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        ),
-    ])
-    .await;
+    let (config, dir) = production_config().await;
     // Production does not migrate by itself (`portal migrate` does).
     let (db, _) = api::db::connect(&config).await.expect("connect");
     migration::Migrator::up(&db, None).await.expect("migrate");
@@ -349,156 +411,87 @@ async fn graphiql_can_load_the_schema_in_development() {
     assert_eq!(data["__schema"]["subscriptionType"]["name"], "Subscription");
 }
 
-/// Reads one HTTP/1.1 answer with a `Content-Length` from `stream`: its status and body.
-async fn read_answer(stream: &mut tokio::net::TcpStream) -> (u16, String) {
-    use tokio::io::AsyncReadExt;
-
-    let mut received = Vec::new();
-    let mut buffer = [0_u8; 4096];
-    loop {
-        let text = String::from_utf8_lossy(&received).into_owned();
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length = head
-                .lines()
-                .find_map(|line| {
-                    let (name, value) = line.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())?
-                })
-                .expect("a Content-Length");
-            if body.len() >= length {
-                let status = head
-                    .split(' ')
-                    .nth(1)
-                    .and_then(|status| status.parse().ok())
-                    .expect("a status line");
-                return (status, body[..length].to_owned());
-            }
-        }
-        let read = stream.read(&mut buffer).await.expect("read the answer");
-        assert!(read > 0, "the connection closed mid-answer: {text}");
-        received.extend_from_slice(&buffer[..read]);
-    }
-}
-
-/// SIGTERM stops taking connections at once, lets the request in flight finish with a whole
-/// answer, then exits with success.
-#[tokio::test]
-async fn sigterm_drains_the_request_in_flight_then_exits() {
-    use std::time::Duration;
+/// `signal` stops the server taking connections at once, lets the request in flight finish
+/// with a whole answer (written to the access log), then the server exits with success.
+async fn drains_the_request_in_flight_then_exits(signal: &str) {
     use tokio::{io::AsyncWriteExt, net::TcpStream, time::timeout};
 
-    let patience = Duration::from_secs(60);
     let dir = tempfile::tempdir().expect("temporary directory");
-    let database = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("portal.db").display()
+    let server = binary::serve(
+        binary::portal(&binary::sqlite_url(&dir)),
+        &binary::free_address(),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    let address = format!("127.0.0.1:{port}");
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
-        .arg("serve")
-        .env("DATABASE_URL", &database)
-        .env("PORTAL_LISTEN", &address)
-        .env("PORTAL_DEMO_DATA", "never")
-        .env("PORTAL_ENV", "development")
-        .env("PORTAL_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start portal serve");
-
-    // A connection the server has taken: it answered a first request on it.
-    let started = tokio::time::Instant::now();
-    let mut connection = loop {
-        if let Ok(mut stream) = TcpStream::connect(&address).await {
-            stream
-                .write_all(b"GET /health HTTP/1.1\r\nHost: portal\r\n\r\n")
-                .await
-                .expect("send");
-            if timeout(patience, read_answer(&mut stream))
-                .await
-                .expect("health")
-                .0
-                == 200
-            {
-                break stream;
-            }
-        }
-        assert!(
-            started.elapsed() < patience,
-            "the server did not start in time"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    // A request in flight: its headers and half its body sent.
+    let mut connection = server.connection().await;
+    // A request in flight: its headers read by the server (it answers `100 Continue`; before
+    // that the connection is an idle keep-alive one, which a graceful stop may close), and
+    // half its body sent.
     let body = br#"{"query":"{ __typename }"}"#;
     let (first_half, second_half) = body.split_at(body.len() / 2);
     connection
         .write_all(
             format!(
                 "POST /graphql HTTP/1.1\r\nHost: portal\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                 Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
                 body.len()
             )
             .as_bytes(),
         )
         .await
         .expect("send the headers");
+    let interim = timeout(binary::PATIENCE, binary::read_head(&mut connection))
+        .await
+        .expect("100 Continue in time");
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim}");
     connection
         .write_all(first_half)
         .await
         .expect("send half the body");
 
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(killed.success());
+    server.signal(signal);
 
     // New connections are refused once the signal is handled.
     let started = tokio::time::Instant::now();
-    while TcpStream::connect(&address).await.is_ok() {
+    while TcpStream::connect(&server.address).await.is_ok() {
         assert!(
-            started.elapsed() < patience,
-            "the server still takes new connections after SIGTERM"
+            started.elapsed() < binary::PATIENCE,
+            "the server still takes new connections after SIG{signal}"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // The request in flight is finished and answered in full.
     connection
         .write_all(second_half)
         .await
         .expect("send the rest of the body");
-    let (status, answer) = timeout(patience, read_answer(&mut connection))
+    let (status, answer) = timeout(binary::PATIENCE, binary::read_answer(&mut connection))
         .await
         .expect("the answer in time");
     drop(connection);
-    let exited = tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        loop {
-            if let Some(status) = server.try_wait().expect("the server's status") {
-                return Some(status);
-            }
-            if started.elapsed() > patience {
-                let _ = server.kill();
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    })
-    .await
-    .expect("wait for the server");
+    let (exited, log) = server.exit().await;
 
     assert_eq!(status, 200, "{answer}");
     let answer: serde_json::Value = serde_json::from_str(&answer).expect("a whole JSON answer");
     assert_eq!(answer["data"]["__typename"], "Query");
     assert!(
         exited.is_some_and(|status| status.success()),
-        "the server exits with success after draining: {exited:?}"
+        "the server exits with success after draining: {exited:?}\n{log}"
     );
+    // Its standard output is a pipe: plain lines, no terminal colours.
+    assert!(!log.contains('\u{1b}'), "colour codes in the log: {log:?}");
+    assert!(
+        log.lines()
+            .any(|line| line.contains("route=\"/graphql\"") && line.contains("status=200")),
+        "the drained request is in the access log: {log}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_drains_the_request_in_flight_then_exits() {
+    drains_the_request_in_flight_then_exits("TERM").await;
+}
+
+/// Ctrl-C means what SIGTERM means (actix alone would cut the requests in flight).
+#[tokio::test]
+async fn sigint_drains_the_request_in_flight_then_exits() {
+    drains_the_request_in_flight_then_exits("INT").await;
 }

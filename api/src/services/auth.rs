@@ -146,7 +146,7 @@ impl Auth<'_> {
     /// `UNAUTHENTICATED` for any defect of the token, a disabled account or an ended login.
     pub async fn authenticate(&self, token: &str) -> ApiResult<Actor> {
         let claims = self.state.keys.verify(token).map_err(|error| {
-            tracing::info!(reason = %error.0, "access token refused");
+            tracing::warn!(reason = %error.0, "access token refused");
             ApiError::Unauthenticated(unauthenticated::INVALID_TOKEN)
         })?;
         let live_login = Query::select()

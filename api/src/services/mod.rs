@@ -201,6 +201,22 @@ impl Services {
         Migrator::up(&self.db, None).await
     }
 
+    /// The migrations this build knows that the database lacks (for `/ready`).
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, sea_orm::DbErr> {
+        db::pending_migrations(&self.db).await
+    }
+
+    /// Refuses a database whose schema is behind this build's, naming `portal migrate`.
+    ///
+    /// # Errors
+    /// When migrations are pending, or the database cannot be read.
+    pub async fn ensure_migrated(&self) -> anyhow::Result<()> {
+        db::ensure_migrated(&self.db).await
+    }
+
     /// Loads the demo data unless it is already there; returns what it loaded.
     ///
     /// # Errors

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod answers;
+pub mod binary;
 pub mod fixtures;
 pub mod paging;
 pub mod ws;
@@ -29,13 +30,60 @@ pub struct TestApp {
     pub statements: StatementCounter,
     /// The bus the server's subscriptions listen on.
     pub case_events: CaseEventBus,
-    /// Keeps the SQLite file alive for the test's duration.
-    _dir: Option<tempfile::TempDir>,
+    /// Removes the test's database when the test ends.
+    _database: Option<TestDatabase>,
+}
+
+/// A test's own database, removed when this is dropped: the SQLite file's directory, or the
+/// PostgreSQL database (dropped `WITH (FORCE)`, since the test's server still holds
+/// connections to it when the test ends, and also when it panics).
+pub enum TestDatabase {
+    /// Removes its directory when dropped.
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Self::Postgres { admin_url, name } = self else {
+            return;
+        };
+        let statement = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        let admin_url = admin_url.clone();
+        // `drop` cannot await, and the test's runtime is the current thread's: the statement
+        // runs on a thread of its own with a small runtime, and this waits for it.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|error| error.to_string())?;
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                let result = admin.execute_unprepared(&statement).await;
+                let _ = admin.close().await;
+                result.map(|_| ()).map_err(|error| error.to_string())
+            })
+        })
+        .join();
+        // Never panic here: a second panic while a failing test unwinds would abort the run.
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!("could not drop the test database {name}: {error}"),
+            Err(_) => eprintln!("could not drop the test database {name}: the thread panicked"),
+        }
+    }
 }
 
 /// A fresh database URL: a new SQLite file, or a new PostgreSQL database when
-/// `TEST_DATABASE_URL` names a server.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+/// `TEST_DATABASE_URL` names a server; the guard removes it.
+async fn fresh_database() -> (String, TestDatabase) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) => {
             let name = format!("portal_test_{}", Uuid::now_v7().simple());
@@ -53,7 +101,8 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
             let (base, _) = admin_url
                 .rsplit_once('/')
                 .expect("TEST_DATABASE_URL ends with a database name");
-            (format!("{base}/{name}"), None)
+            let url = format!("{base}/{name}");
+            (url, TestDatabase::Postgres { admin_url, name })
         }
         Err(_) => {
             let dir = tempfile::tempdir().expect("temporary directory");
@@ -61,7 +110,7 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
                 "sqlite://{}?mode=rwc",
                 dir.path().join("portal.db").display()
             );
-            (url, Some(dir))
+            (url, TestDatabase::Sqlite { _dir: dir })
         }
     }
 }
@@ -71,8 +120,9 @@ pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789abcdef0123456789";
 
 /// A fresh, empty database (not migrated) and the configuration for it, with `overrides` of
 /// environment variables on top of the test defaults (no demo data, port 0, a small pool).
-pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<tempfile::TempDir>) {
-    let (database_url, dir) = fresh_database().await;
+/// Keep the guard for as long as the database is used.
+pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<TestDatabase>) {
+    let (database_url, database) = fresh_database().await;
     let overrides: Vec<(String, String)> = overrides
         .iter()
         .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
@@ -91,7 +141,7 @@ pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<tempfil
         }
     })
     .expect("test configuration");
-    (config, dir)
+    (config, Some(database))
 }
 
 /// Runs `application` in the background and hands out a client for it.
@@ -99,7 +149,7 @@ fn run(
     config: &Config,
     application: Application,
     db: DatabaseConnection,
-    dir: Option<tempfile::TempDir>,
+    database: Option<TestDatabase>,
 ) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let statements = application.statements.clone();
@@ -112,17 +162,17 @@ fn run(
         db,
         statements,
         case_events,
-        _dir: dir,
+        _database: database,
     }
 }
 
 /// Starts the server the way `portal serve` does, with `Application::build`.
-pub async fn spawn_built_app(config: &Config, dir: Option<tempfile::TempDir>) -> TestApp {
+pub async fn spawn_built_app(config: &Config, database: Option<TestDatabase>) -> TestApp {
     let application = Application::build(config)
         .await
         .expect("build the application");
     let (db, _) = db::connect(config).await.expect("connect");
-    run(config, application, db, dir)
+    run(config, application, db, database)
 }
 
 /// Starts the server on a fresh, migrated, empty database.
@@ -136,14 +186,14 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         api::telemetry::init(api::config::LogFormat::Pretty);
     }
-    let (config, dir) = fresh_config(overrides).await;
+    let (config, database) = fresh_config(overrides).await;
     let (db, statements) = db::connect(&config).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrations");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let application = Application::from_parts(&config, db.clone(), statements, listener)
         .await
         .expect("app");
-    run(&config, application, db, dir)
+    run(&config, application, db, database)
 }
 
 /// Starts the server on a fresh database holding the demo data.
