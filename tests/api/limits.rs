@@ -1622,11 +1622,20 @@ async fn fuzzed_mutations_never_fail_internally() {
         "only {} of {cases} fuzzed mutations were executed",
         executed.get()
     );
-    // Still healthy, for every principal.
+    // Still healthy, for every principal: each signs in afresh (a last fuzzed `logout` may
+    // have ended its session) and reads.
     app.data(HEALTHY, json!({})).await;
-    for who in SIGNED_IN {
-        let token = token(who).unwrap_or_default();
-        app.data_as(&token, HEALTHY, json!({})).await;
+    let credentials: Vec<(String, String)> = users
+        .borrow()
+        .iter()
+        .map(|user| (user.account.email.clone(), user.password.clone()))
+        .collect();
+    for (email, password) in credentials {
+        let login = app.login(&email, &password, None).await;
+        let token = login["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("sign-in after the fuzz: {login:#}"));
+        app.data_as(token, HEALTHY, json!({})).await;
     }
 }
 
