@@ -471,11 +471,16 @@ mod tests {
     #[test]
     fn a_valid_answer_has_no_violation() {
         assert_eq!(violations(DOCUMENT, &valid()), Vec::<String>::new());
-        // `project` is non-null: its error nulls `data`.
+        // A null `data` that comes with an error is valid (here `project` is nullable, so
+        // the server would answer `{"project": null}`; both are checked).
         let refused = json!({ "data": null, "errors": [
             { "message": "not found", "path": ["project"], "extensions": { "code": "NOT_FOUND" } }
         ] });
         assert_eq!(violations(DOCUMENT, &refused), Vec::<String>::new());
+        let nulled = json!({ "data": { "project": null }, "errors": [
+            { "message": "not found", "path": ["project"], "extensions": { "code": "NOT_FOUND" } }
+        ] });
+        assert_eq!(violations(DOCUMENT, &nulled), Vec::<String>::new());
         // A nullable field nulled by its error.
         let hidden = json!({ "data": { "organisation": { "active": null } }, "errors": [
             { "message": "no", "path": ["organisation", "active"], "extensions": { "code": "FORBIDDEN" } }
@@ -487,14 +492,16 @@ mod tests {
     }
 
     #[test]
-    fn a_null_root_field_that_is_non_null_is_a_violation() {
-        let response = json!({ "data": { "project": null }, "errors": [
-            { "message": "not found", "path": ["project"], "extensions": { "code": "NOT_FOUND" } }
-        ] });
+    fn a_null_field_that_is_non_null_is_a_violation() {
+        let mut response = valid();
+        response["data"]["project"]["code"] = Value::Null;
+        response["errors"] = json!([
+            { "message": "no", "path": ["project", "code"], "extensions": { "code": "FORBIDDEN" } }
+        ]);
 
         assert_eq!(
             violations(DOCUMENT, &response),
-            ["project: null where the schema says `Project!`"]
+            ["project.code: null where the schema says `String!`"]
         );
     }
 
