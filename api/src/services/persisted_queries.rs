@@ -204,19 +204,6 @@ impl PersistedQueries<'_> {
         Ok(hash)
     }
 
-    /// How many documents are stored: `(listed, registered by clients)`.
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn count(&self) -> ApiResult<(u64, u64)> {
-        let count = |listed: bool| {
-            persisted_query::Entity::find()
-                .filter(persisted_query::Column::Listed.eq(listed))
-                .count(self.db)
-        };
-        Ok((count(true).await?, count(false).await?))
-    }
-
     /// Inserts the row; a row already under `hash` holds the same text and stays, listed if
     /// `listed` asks.
     async fn insert(&self, hash: &QueryHash, document: &str, listed: bool) -> ApiResult<()> {
