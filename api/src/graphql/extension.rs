@@ -9,6 +9,9 @@
 //!   not come through `POST /graphql` (a subscription), and the store of a new document once
 //!   it has validated.
 //!
+//! It also keeps the request's document for [`nulls`](super::nulls), which puts a failed
+//! field's `null` where the specification says once the operation has run.
+//!
 //! They are one extension, not five, because async-graphql sends every field of every
 //! response through the `resolve` hook of each extension, a boxed future per extension per
 //! field: four extensions made four per field (about 7,500 fields for 50 projects with their
