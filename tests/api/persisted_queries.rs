@@ -180,14 +180,31 @@ async fn only_a_document_that_parses_and_validates_is_stored() {
 
     // A valid document is stored even when executing it fails: the failure is the answer's,
     // not the document's.
-    let missing = "query { organisation(id: \"0190b6a4-0000-7000-8000-000000000000\") { id } }";
-    let answer = with_text(&app, missing).await;
-    assert_eq!(error_codes(&answer.1), ["NOT_FOUND"], "{:#}", answer.1);
+    let refused = "query { organisations(first: 500) { totalCount } }";
+    let answer = with_text(&app, refused).await;
+    assert_eq!(error_codes(&answer.1), ["BAD_USER_INPUT"], "{:#}", answer.1);
     assert_eq!(
-        error_codes(&by_hash(&app, missing).await.1),
-        ["NOT_FOUND"],
+        error_codes(&by_hash(&app, refused).await.1),
+        ["BAD_USER_INPUT"],
         "served from the store"
     );
+    assert_eq!(app.rows::<persisted_query::Entity>().await, 1);
+}
+
+/// A string literal may be what a person typed (a survivor's name written inline): such a
+/// document is answered but never kept, so the store holds nothing that consent withdrawal
+/// could not erase.
+#[tokio::test]
+async fn a_document_with_a_string_literal_is_run_but_never_stored() {
+    let app = spawn_app().await;
+    let inline = "query { organisations(first: 5, filter: { search: \"Gulnora Rahimova\" }) \
+                  { totalCount } }";
+
+    let answer = with_text(&app, inline).await;
+
+    assert_served(&answer);
+    assert_refused(&by_hash(&app, inline).await, "PERSISTED_QUERY_NOT_FOUND");
+    assert_eq!(app.rows::<persisted_query::Entity>().await, 0);
 }
 
 #[tokio::test]

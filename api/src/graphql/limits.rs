@@ -78,20 +78,26 @@ pub fn check_length(query: &str) -> ServerResult<()> {
     Ok(())
 }
 
-/// Refuses a document whose braces, brackets and parentheses nest deeper than [`MAX_NESTING`],
-/// by a scan of its text that skips strings, block strings and comments as the GraphQL lexer
-/// does. It runs before the parser, whose recursion it bounds; an unbalanced or unterminated
-/// text is left to the parser to refuse.
-///
-/// # Errors
-/// `BAD_USER_INPUT` when the document nests too deeply.
-pub fn check_nesting(query: &str) -> ServerResult<()> {
+/// What [`lex`] meets in a document's text, outside strings and comments.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Token {
+    /// `{`, `[` or `(`.
+    Open,
+    /// `}`, `]` or `)`.
+    Close,
+    /// A string or block string (its text is not looked at).
+    Text,
+}
+
+/// Walks `query` as the GraphQL lexer would, skipping strings, block strings and comments,
+/// and hands each bracket and each string to `visit` until it answers `false`. An unbalanced
+/// or unterminated text is left to the parser to refuse.
+fn lex(query: &str, mut visit: impl FnMut(Token) -> bool) {
     let text = query.as_bytes();
-    let mut depth = 0_usize;
     let mut at = 0;
     while let Some(&byte) = text.get(at) {
         at += 1;
-        match byte {
+        let token = match byte {
             b'#' => {
                 while text
                     .get(at)
@@ -99,6 +105,7 @@ pub fn check_nesting(query: &str) -> ServerResult<()> {
                 {
                     at += 1;
                 }
+                continue;
             }
             b'"' if text[at..].starts_with(b"\"\"") => {
                 at += 2;
@@ -111,6 +118,7 @@ pub fn check_nesting(query: &str) -> ServerResult<()> {
                     };
                 }
                 at += 3;
+                Token::Text
             }
             b'"' => {
                 // A string ends at an unescaped quote; it cannot span lines.
@@ -125,18 +133,49 @@ pub fn check_nesting(query: &str) -> ServerResult<()> {
                         _ => at += 1,
                     }
                 }
+                Token::Text
             }
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(too_deep("The query document nests"));
-                }
-            }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
+            b'{' | b'[' | b'(' => Token::Open,
+            b'}' | b']' | b')' => Token::Close,
+            _ => continue,
+        };
+        if !visit(token) {
+            return;
         }
     }
+}
+
+/// Refuses a document whose braces, brackets and parentheses nest deeper than [`MAX_NESTING`],
+/// by a scan of its text ([`lex`]) before the parser, whose recursion it bounds.
+///
+/// # Errors
+/// `BAD_USER_INPUT` when the document nests too deeply.
+pub fn check_nesting(query: &str) -> ServerResult<()> {
+    let mut depth = 0_usize;
+    lex(query, |token| {
+        match token {
+            Token::Open => depth += 1,
+            Token::Close => depth = depth.saturating_sub(1),
+            Token::Text => {}
+        }
+        depth <= MAX_NESTING
+    });
+    if depth > MAX_NESTING {
+        return Err(too_deep("The query document nests"));
+    }
     Ok(())
+}
+
+/// Whether `query` holds a string literal. A document with one may carry what a person typed
+/// (a survivor's name in an inline argument), so it is never kept as a persisted query: such
+/// values belong in variables, which are never stored.
+pub fn holds_string_literal(query: &str) -> bool {
+    let mut found = false;
+    lex(query, |token| {
+        found = token == Token::Text;
+        !found
+    });
+    found
 }
 
 /// The refusal of `subject` (`"The query document nests"`) for nesting too deeply.
@@ -420,6 +459,16 @@ mod tests {
         ] {
             assert!(check_nesting(&hidden).is_err(), "{hidden}");
         }
+    }
+
+    #[test]
+    fn string_literals_are_found_outside_comments() {
+        assert!(holds_string_literal(r#"{ a(x: "Gulnora") }"#));
+        assert!(holds_string_literal("{ a(x: \"\"\"notes\"\"\") }"));
+        assert!(!holds_string_literal(
+            "query($x: String) { a(x: $x) # \"no\"\n }"
+        ));
+        assert!(!holds_string_literal("{ a(x: 1, y: ENUM) { b } }"));
     }
 
     #[test]

@@ -121,7 +121,12 @@ pub async fn resolve(
     if store.only_listed() {
         return Err(ApiError::PersistedQuery(PersistedQueryRefusal::NotInList));
     }
-    request.data.insert(Registration(request.query.clone()));
+    // A string literal may be what a person typed (a survivor's name inline): it is run but
+    // never kept, so the store holds no identifying data that consent withdrawal could not
+    // reach. Apollo's link sends values as variables; such a document is simply not cached.
+    if !super::limits::holds_string_literal(&request.query) {
+        request.data.insert(Registration(request.query.clone()));
+    }
     Ok(())
 }
 
