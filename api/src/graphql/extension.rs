@@ -9,7 +9,7 @@
 //!   not come through `POST /graphql` (a subscription), and the store of a new document once
 //!   it has validated.
 //!
-//! It also keeps the request's document for [`nulls`](super::nulls), which puts a failed
+//! It also keeps the request's query text for [`nulls`](super::nulls), which puts a failed
 //! field's `null` where the specification says once the operation has run.
 //!
 //! They are one extension, not five, because async-graphql sends every field of every
@@ -51,8 +51,10 @@ impl ExtensionFactory for Portal {
 /// See the module documentation. One per request.
 #[derive(Default)]
 pub struct PortalExtension {
-    /// The request's document, kept from parsing for [`nulls::propagate`] after execution.
-    document: Mutex<Option<ExecutableDocument>>,
+    /// The request's query text, kept from parsing for [`nulls::propagate`], which parses it
+    /// again only when a field failed (a copy of the text costs less than one of the parsed
+    /// document on every request).
+    query: Mutex<Option<String>>,
 }
 
 #[async_trait::async_trait]
@@ -98,8 +100,8 @@ impl Extension for PortalExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         limits::check_parsed(&document, variables, exposure(ctx))?;
-        if let Ok(mut kept) = self.document.lock() {
-            *kept = Some(document.clone());
+        if let Ok(mut kept) = self.query.lock() {
+            *kept = Some(query.to_owned());
         }
         Ok(document)
     }
@@ -132,12 +134,12 @@ impl Extension for PortalExtension {
         }
         let mut response = next.run(ctx, operation_name).await;
         if response.errors.iter().any(|error| !error.path.is_empty())
-            && let Ok(document) = self.document.lock()
-            && let Some(document) = document.as_ref()
+            && let Ok(query) = self.query.lock()
+            && let Some(Ok(document)) = query.as_deref().map(async_graphql::parser::parse_query)
         {
             nulls::propagate(
                 &ctx.schema_env.registry,
-                document,
+                &document,
                 operation_name,
                 &mut response,
             );
