@@ -142,6 +142,12 @@ impl Application {
                 );
             }
         }
+        // Stored text from before cases had keys of their own, or written by the demo or
+        // benchmark loaders, is sealed before anything is served.
+        let sealed = services.seal_stored().await?;
+        if sealed != crate::services::cases::SealSummary::default() {
+            tracing::info!(?sealed, "sealed stored case data with each case's own key");
+        }
         let listener = TcpListener::bind(config.listen).map_err(|error| {
             anyhow::anyhow!(
                 "cannot listen on {} (PORTAL_LISTEN): {error}; is another server running there? \

@@ -9,6 +9,7 @@ mod cases;
 mod centres;
 mod cli;
 mod demo;
+mod erasure;
 mod events;
 mod exports;
 mod faults;

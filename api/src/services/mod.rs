@@ -11,6 +11,7 @@ pub mod cases;
 pub mod centres;
 pub mod demo;
 pub mod events;
+pub mod keys;
 pub mod organisations;
 pub mod pagination;
 pub mod persisted_queries;
@@ -225,7 +226,7 @@ impl Services {
         if demo::is_loaded(&self.db).await? {
             return Ok(None);
         }
-        demo::load(&self.db).await.map(Some)
+        demo::load(&self.db, &self.auth.data_keys).await.map(Some)
     }
 
     /// Loads the demo data (idempotent).
@@ -233,6 +234,35 @@ impl Services {
     /// # Errors
     /// Database errors.
     pub async fn load_demo(&self) -> Result<demo::DemoSummary, sea_orm::DbErr> {
-        demo::load(&self.db).await
+        demo::load(&self.db, &self.auth.data_keys).await
+    }
+
+    /// Seals what is stored in plain text or under an older protection, with the configured
+    /// keys (see [`cases::seal_stored`]); the server runs it at start.
+    ///
+    /// # Errors
+    /// Database errors; stored values that the configured keys do not open.
+    pub async fn seal_stored(&self) -> anyhow::Result<cases::SealSummary> {
+        use sea_orm::TransactionTrait;
+        let txn = self.db.begin().await?;
+        let summary = cases::seal_stored(&txn, &self.auth.data_keys).await?;
+        txn.commit().await?;
+        Ok(summary)
+    }
+
+    /// How many stored values each data key seals.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn key_usage(&self) -> anyhow::Result<keys::KeyUse> {
+        keys::usage(&self.db).await
+    }
+
+    /// Re-seals every stored value under the current data key (`portal keys rotate`).
+    ///
+    /// # Errors
+    /// Database errors; a stored value no configured key opens.
+    pub async fn rotate_keys(&self) -> anyhow::Result<keys::Rotation> {
+        keys::rotate(&self.db, &self.auth.data_keys).await
     }
 }
