@@ -12,6 +12,7 @@ mod demo;
 mod events;
 mod exports;
 mod faults;
+mod field_rules;
 mod helpers;
 mod http;
 mod limits;
