@@ -85,7 +85,7 @@ pub(super) async fn views(
     Ok(rows
         .into_iter()
         .map(|row| Organisation {
-            details: details.contains(&row.id).then(|| OrganisationDetails {
+            details: details.contains(&row.id).then_some(OrganisationDetails {
                 contact_email: row.contact_email,
                 contact_phone: row.contact_phone,
                 active: row.active,
