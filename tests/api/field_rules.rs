@@ -379,6 +379,12 @@ fn probes(w: &Ids) -> Vec<Probe> {
         ),
         probe(
             "resourceCentres",
+            "search",
+            json!("ishkoshim"),
+            vec![(id("I"), OFFICE)],
+        ),
+        probe(
+            "resourceCentres",
             "kind",
             json!("LEGAL_AID"),
             vec![(id("I"), OFFICE)],
@@ -422,6 +428,12 @@ fn probes(w: &Ids) -> Vec<Probe> {
         ),
         probe(
             "projects",
+            "search",
+            json!("po-2030-hd"),
+            vec![(id("P"), OF_A)],
+        ),
+        probe(
+            "projects",
             "thematicArea",
             json!("COMBATING_TRAFFICKING"),
             vec![(id("P"), OF_A)],
@@ -459,6 +471,7 @@ fn probes(w: &Ids) -> Vec<Probe> {
             json!("quietmeeting"),
             vec![(id("E1"), OF_B)],
         ),
+        probe("events", "search", json!("rushan"), vec![(id("E1"), OF_B)]),
         probe(
             "events",
             "kind",
