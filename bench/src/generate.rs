@@ -808,9 +808,8 @@ impl World {
             centres.push(resource_centre::Model {
                 id,
                 sort_name: api::services::text::sort_name(&name),
-                search_text: api::services::text::search_text(
-                    name.present().chain(address.present()).chain([district]),
-                ),
+                search_text: api::services::text::search_text(name.present().chain([district])),
+                search_text_restricted: api::services::text::search_text(address.present()),
                 name,
                 kind,
                 operator_id: self.organisations[usize::try_from(operator).unwrap_or(0)].0,

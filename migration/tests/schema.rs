@@ -590,6 +590,7 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             active: true,
             sort_name: "bokhtar wrc".to_owned(),
             search_text: "bokhtar wrc".to_owned(),
+            search_text_restricted: "1 main street".to_owned(),
             created_at: at(11, 0)?,
             updated_at: at(11, 0)?,
         },

@@ -13,6 +13,7 @@ mod erasure;
 mod events;
 mod exports;
 mod faults;
+mod field_rules;
 mod helpers;
 mod http;
 mod limits;

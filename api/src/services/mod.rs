@@ -11,6 +11,7 @@ pub mod cases;
 pub mod centres;
 pub mod demo;
 pub mod events;
+pub mod fields;
 pub mod keys;
 pub mod organisations;
 pub mod pagination;

@@ -205,6 +205,7 @@ pub struct NewCentre<'a> {
     pub operator_id: Uuid,
     pub region: Region,
     pub district: &'a str,
+    pub address: &'a str,
     pub active: bool,
     pub services: &'a [CentreService],
 }
@@ -217,6 +218,7 @@ impl Default for NewCentre<'_> {
             operator_id: Uuid::nil(),
             region: Region::Khatlon,
             district: "Bokhtar",
+            address: "1 Example Street",
             active: true,
             services: &[CentreService::LegalConsultation],
         }
@@ -225,15 +227,12 @@ impl Default for NewCentre<'_> {
 
 pub async fn centre(db: &DatabaseConnection, new: NewCentre<'_>) -> resource_centre::Model {
     let name = Localized::en(new.name);
-    let address = Localized::en("1 Example Street");
+    let address = Localized::en(new.address);
     let model = resource_centre::Model {
         id: Uuid::now_v7(),
         sort_name: sort_name(&name),
-        search_text: search_text(
-            name.present()
-                .chain(address.present())
-                .chain([new.district]),
-        ),
+        search_text: search_text(name.present().chain([new.district])),
+        search_text_restricted: search_text(address.present()),
         name,
         kind: new.kind,
         operator_id: new.operator_id,

@@ -411,11 +411,8 @@ impl Demo {
             self.centres.push(resource_centre::Model {
                 id,
                 sort_name: sort_name(&name),
-                search_text: search_text(
-                    name.present()
-                        .chain(address.present())
-                        .chain([row.district]),
-                ),
+                search_text: search_text(name.present().chain([row.district])),
+                search_text_restricted: search_text(address.present()),
                 name,
                 kind: row.kind,
                 operator_id: lookup(orgs, "organisation", row.operator)?,
