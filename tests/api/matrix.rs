@@ -216,6 +216,15 @@ enum Effect {
         done: Value,
         untouched: Value,
     },
+    /// `document` asked after the mutation with the token the mutation was sent with: its
+    /// `pick` is `done` after an allowed mutation, `untouched` after a refused one. For what
+    /// a caller changes of its own account or session.
+    Own {
+        document: &'static str,
+        pick: fn(&Value) -> Value,
+        done: Value,
+        untouched: Value,
+    },
     /// A count asked before and after the mutation: one more after an allowed creation (whose
     /// payload's new id `document` then finds among them), the same after a refused one.
     Counted {
@@ -291,6 +300,24 @@ impl Case {
             document,
             pick,
             payload,
+            done,
+            untouched,
+        });
+        self
+    }
+
+    /// After an allowed mutation `document`, asked with the caller's token, picks `done`;
+    /// after a refused one `untouched`.
+    fn own(
+        mut self,
+        document: &'static str,
+        pick: fn(&Value) -> Value,
+        done: Value,
+        untouched: Value,
+    ) -> Self {
+        self.effect = Some(Effect::Own {
+            document,
+            pick,
             done,
             untouched,
         });
@@ -426,6 +453,13 @@ enum Stage {
     Withdrawn,
     /// Referred to B; then the survivor withdrew consent (recorded by A): closed and erased.
     ConsentWithdrawn,
+}
+
+const TWO_FACTOR: &str = "{ me { twoFactorEnabled } }";
+
+/// Whether `me` says two-factor authentication is on (`false` when `me` is refused).
+fn two_factor_on(data: &Value) -> Value {
+    json!(data["me"]["twoFactorEnabled"] == true)
 }
 
 const COUNT_ACCOUNTS: &str = "{ accounts(first: 1) { totalCount } }";
@@ -766,7 +800,14 @@ fn matrix(world: &World) -> Vec<Case> {
             ],
         )
         .with(Setup::SecondSession)
-        .picking(|data| data["logout"]["sessionsEnded"].clone()),
+        .picking(|data| data["logout"]["sessionsEnded"].clone())
+        // The ended session's token no longer signs anything in.
+        .own(
+            "{ me { id } }",
+            |data| json!(data["me"].is_object()),
+            json!(false),
+            json!(false),
+        ),
         // After the rows that sign in with the password, which it changes.
         case(
             "changePassword with the current password",
@@ -785,16 +826,34 @@ fn matrix(world: &World) -> Vec<Case> {
             "confirmTotp with a current code",
             "mutation($code: String!) { confirmTotp(code: $code) { twoFactorEnabled } }",
             json!({}),
-            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+            [
+                UNAUTHENTICATED,
+                seen(json!(true)),
+                seen(json!(true)),
+                seen(json!(true)),
+                seen(json!(true)),
+                seen(json!(true)),
+            ],
         )
-        .with(Setup::TotpToConfirm),
+        .with(Setup::TotpToConfirm)
+        .picking(|data| data["confirmTotp"]["twoFactorEnabled"].clone())
+        .own(TWO_FACTOR, two_factor_on, json!(true), json!(false)),
         case(
             "removeTotp with a current code",
             "mutation($code: String!) { removeTotp(code: $code) { twoFactorEnabled } }",
             json!({}),
-            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+            [
+                UNAUTHENTICATED,
+                seen(json!(false)),
+                seen(json!(false)),
+                seen(json!(false)),
+                seen(json!(false)),
+                seen(json!(false)),
+            ],
         )
-        .with(Setup::TotpToRemove),
+        .with(Setup::TotpToRemove)
+        .picking(|data| data["removeTotp"]["twoFactorEnabled"].clone())
+        .own(TWO_FACTOR, two_factor_on, json!(false), json!(false)),
         // Account administration: admins all; managers the partner accounts of their own
         // organisation; an account hidden from the caller is not found.
         case(
@@ -881,7 +940,21 @@ fn matrix(world: &World) -> Vec<Case> {
             "updateMyProfile",
             "mutation { updateMyProfile(input: { displayName: \"Renamed\" }) { displayName } }",
             json!({}),
-            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+            [
+                UNAUTHENTICATED,
+                seen(json!("Renamed")),
+                seen(json!("Renamed")),
+                seen(json!("Renamed")),
+                seen(json!("Renamed")),
+                seen(json!("Renamed")),
+            ],
+        )
+        .picking(|data| data["updateMyProfile"]["displayName"].clone())
+        .own(
+            "{ me { displayName } }",
+            |data| json!(data["me"]["displayName"] == "Renamed"),
+            json!(true),
+            json!(false),
         ),
         // Organisations are the office's to manage.
         case(
@@ -3274,8 +3347,14 @@ async fn run(
                 && let Some(effect) = effect
             {
                 let allowed = matches!(expected, Expect::Ok | Expect::Seen(_));
-                problem =
-                    wrong_effect(app, world, effect, &variables, &response, allowed, before).await;
+                let caller = Caller {
+                    principal,
+                    token: token.as_deref(),
+                };
+                problem = wrong_effect(
+                    app, world, effect, &variables, &response, allowed, before, caller,
+                )
+                .await;
             }
             if let Some(got) = problem {
                 mismatches.push(format!(
@@ -3304,7 +3383,18 @@ async fn observe(
     pick(&world.labelled(&response)["data"])
 }
 
+/// Who sent a mutation, and with which token.
+#[derive(Clone, Copy)]
+struct Caller<'a> {
+    principal: Principal,
+    token: Option<&'a str>,
+}
+
 /// What is wrong with the effect of a mutation (`response` its answer), if anything.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the row's request, its answer and what was counted before it"
+)]
 async fn wrong_effect(
     app: &TestApp,
     world: &World,
@@ -3313,8 +3403,28 @@ async fn wrong_effect(
     response: &Value,
     allowed: bool,
     before: Option<Value>,
+    caller: Caller<'_>,
 ) -> Option<String> {
     match effect {
+        Effect::Own {
+            document,
+            pick,
+            done,
+            untouched,
+        } => {
+            let answer = match caller.token {
+                Some(token) => app.graphql_as(token, document, json!({})).await,
+                None => app.graphql(document, json!({})).await,
+            };
+            let seen = pick(&answer["data"]);
+            let expected = if allowed { done } else { untouched };
+            (seen != *expected).then(|| {
+                format!(
+                    "{document} read back {seen} as {}, not {expected}",
+                    caller.principal.name()
+                )
+            })
+        }
         Effect::Reread {
             document,
             pick,
