@@ -1,7 +1,11 @@
 //! The authorization matrix: every root field of the schema, asked by each kind of principal
 //! against the same data, with the outcome the access rules of DESIGN.md give. A root field
-//! missing from the table fails the test, so no field ships without its row. Further tests
-//! follow nested fields and filters across types, where a leak would not show at the root.
+//! missing from the table fails the test, so no field ships without its row. The subscription
+//! is asked over WebSocket by each principal, as clients use it. A mutation is checked by its
+//! payload and by reading back what it changed (or, refused, that nothing changed). Further
+//! tests follow nested fields and filters across types, where a leak would not show at the
+//! root, and scan every answer for every value its principal may not read (the leak scan,
+//! whose readers of each value follow from the world's relationships, see [`Facts::values`]).
 //!
 //! Every mismatch is collected and reported at once, one line each: field, principal, what the
 //! table says and what came back.
@@ -4083,9 +4087,8 @@ impl Facts {
                 .flat_map(|project| project.partners.clone())
                 .collect::<Vec<_>>()
         };
-        let public_event = |event: &EventFacts| {
-            event.published && event.project.is_none_or(|project| public_project(project))
-        };
+        let public_event =
+            |event: &EventFacts| event.published && event.project.is_none_or(&public_project);
         for project in &self.projects {
             let readers = if project.public {
                 Readers::Everyone
