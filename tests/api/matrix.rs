@@ -229,6 +229,10 @@ enum Effect {
         done: Value,
         untouched: Value,
     },
+    /// The access token the mutation answered signs its account in: `me` with it is the
+    /// principal's own account (a partner of A's for the public, which signs in with its
+    /// credentials).
+    SignsIn,
     /// A count asked before and after the mutation: one more after an allowed creation (whose
     /// payload's new id `document` then finds among them), the same after a refused one.
     Counted {
@@ -325,6 +329,12 @@ impl Case {
             done,
             untouched,
         });
+        self
+    }
+
+    /// An allowed sign-in answers a token of the principal's own account.
+    fn signing_in(mut self) -> Self {
+        self.effect = Some(Effect::SignsIn);
         self
     }
 
@@ -782,14 +792,16 @@ fn matrix(world: &World) -> Vec<Case> {
             json!({}),
             [OK, OK, OK, OK, OK, OK],
         )
-        .with(Setup::Credentials { right: true }),
+        .with(Setup::Credentials { right: true })
+        .signing_in(),
         case(
             "refreshSession with one's own refresh token",
             "mutation($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { accessToken } }",
             json!({}),
             [UNAUTHENTICATED, OK, OK, OK, OK, OK],
         )
-        .with(Setup::OwnRefreshToken),
+        .with(Setup::OwnRefreshToken)
+        .signing_in(),
         case(
             "logout of a second session",
             "mutation { logout { sessionsEnded } }",
@@ -3289,8 +3301,7 @@ async fn ask(
 }
 
 /// Runs every case for each of `principals`; what differed from the table, one line each.
-/// `production`: the app runs under production rules (see [`Case::expected`]); the effects of
-/// mutations are then not read back (the admin, their reader, is held to enrolment there).
+/// `production`: the app runs under production rules (see [`Case::expected`]).
 async fn run(
     app: &TestApp,
     world: &mut World,
@@ -3305,11 +3316,11 @@ async fn run(
             let (extra, token) = prepare(app, world, principal, &case.setup).await;
             let token = token.or_else(|| world.token(principal));
             let variables = with_changes(case.variables.clone(), extra);
-            let effect = if production {
-                None
-            } else {
-                case.effect.as_ref()
-            };
+            // Under production rules only the effects the caller reads back itself: the admin,
+            // who reads back the others, is held to enrolment there.
+            let effect = case.effect.as_ref().filter(|effect| {
+                !production || matches!(effect, Effect::Own { .. } | Effect::SignsIn)
+            });
             let before = match effect {
                 Some(Effect::Counted { document, pick }) => {
                     Some(observe(app, world, document, &variables, *pick).await)
@@ -3410,6 +3421,27 @@ async fn wrong_effect(
     caller: Caller<'_>,
 ) -> Option<String> {
     match effect {
+        Effect::SignsIn => {
+            let token = response["data"]
+                .as_object()
+                .and_then(|root| root.values().next())
+                .and_then(|session| session["accessToken"].as_str());
+            match (allowed, token) {
+                (false, None) => None,
+                (false, Some(_)) => Some("a token with the refusal".to_owned()),
+                (true, None) => Some("no access token".to_owned()),
+                (true, Some(token)) => {
+                    let me = app.graphql_as(token, "{ me { id } }", json!({})).await;
+                    let own = world
+                        .own_or_partner_a(caller.principal)
+                        .account
+                        .id
+                        .to_string();
+                    (me["data"]["me"]["id"] != own.as_str())
+                        .then(|| format!("a token that signs in as {me}, not as its own account"))
+                }
+            }
+        }
         Effect::Own {
             document,
             pick,
