@@ -78,6 +78,7 @@ async fn world(app: &TestApp) -> World {
             areas: &[ThematicArea::BorderManagement],
             regions: &[Region::Gbao],
             partners: &[(ngo_b.id, PartnerRole::Counterpart)],
+            ..NewProject::default()
         },
     )
     .await;

@@ -58,6 +58,8 @@ pub struct NewProject<'a> {
     pub areas: &'a [ThematicArea],
     pub regions: &'a [Region],
     pub partners: &'a [(Uuid, PartnerRole)],
+    /// In euro cents.
+    pub budget_minor: i64,
 }
 
 impl Default for NewProject<'_> {
@@ -72,6 +74,7 @@ impl Default for NewProject<'_> {
             areas: &[ThematicArea::GenderEquality],
             regions: &[Region::Dushanbe],
             partners: &[],
+            budget_minor: 12_500_000,
         }
     }
 }
@@ -91,7 +94,7 @@ pub async fn project(db: &DatabaseConnection, new: NewProject<'_>) -> project::M
         status: new.status,
         start_date: date(new.start),
         end_date: new.end.map(date),
-        budget_amount: Some(12_500_000),
+        budget_amount: Some(new.budget_minor),
         budget_currency: Some("EUR".into()),
         visibility: new.visibility,
         created_at: now(),
@@ -208,6 +211,8 @@ pub struct NewCentre<'a> {
     pub address: &'a str,
     pub active: bool,
     pub services: &'a [CentreService],
+    pub address: &'a str,
+    pub phone: &'a str,
 }
 
 impl Default for NewCentre<'_> {
@@ -221,6 +226,8 @@ impl Default for NewCentre<'_> {
             address: "1 Example Street",
             active: true,
             services: &[CentreService::LegalConsultation],
+            address: "1 Example Street",
+            phone: "+992 37 000 00 01",
         }
     }
 }
@@ -239,7 +246,7 @@ pub async fn centre(db: &DatabaseConnection, new: NewCentre<'_>) -> resource_cen
         region: new.region,
         district: new.district.to_owned(),
         address,
-        phone: Some("+992 37 000 00 01".into()),
+        phone: Some(new.phone.into()),
         opening_hours: Localized::en("Mon-Fri 9:00-17:00"),
         languages: CodeList(vec!["tg".into(), "ru".into()]),
         shelter_capacity: (new.kind == CentreKind::Shelter).then_some(12),
