@@ -148,6 +148,7 @@ async fn world() -> World {
             address: "Pamir Road 4",
             active: false,
             services: &[CentreService::MedicalReferral],
+            ..NewCentre::default()
         },
     )
     .await;
@@ -177,6 +178,7 @@ async fn world() -> World {
             areas: &[ThematicArea::CombatingTrafficking],
             regions: &[Region::Gbao],
             partners: &[(a.id, PartnerRole::Implementing)],
+            ..NewProject::default()
         },
     )
     .await;

@@ -211,7 +211,6 @@ pub struct NewCentre<'a> {
     pub address: &'a str,
     pub active: bool,
     pub services: &'a [CentreService],
-    pub address: &'a str,
     pub phone: &'a str,
 }
 
@@ -226,7 +225,6 @@ impl Default for NewCentre<'_> {
             address: "1 Example Street",
             active: true,
             services: &[CentreService::LegalConsultation],
-            address: "1 Example Street",
             phone: "+992 37 000 00 01",
         }
     }
