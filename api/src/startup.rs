@@ -33,7 +33,10 @@ use crate::{
         loaders,
         persisted_queries::{self, Transport},
     },
-    http::response::{self, MediaType},
+    http::{
+        idempotency,
+        response::{self, MediaType},
+    },
     metrics::{self, Metrics},
     proxies::TrustedProxies,
     rate_limit::CostLimiter,
@@ -652,11 +655,24 @@ async fn serve_graphql(
         }
     };
     let language = request_language(http, &actor);
-    let caller = Caller {
-        actor: actor.clone(),
-        request_id,
-        client_ip: state.client_address(http),
+    let claim = match idempotency::start(
+        &state.services,
+        http,
+        &request,
+        &actor,
+        state.request_timeout,
+    )
+    .await
+    {
+        Ok(claim) => claim,
+        Err(idempotency::Refused::Replay(answer)) => return idempotency::replayed(answer),
+        Err(idempotency::Refused::Error(error)) => {
+            state.metrics.graphql_error(error.code());
+            return response::graphql(media, &refusal(error, &request_id));
+        }
     };
+    let mut caller = Caller::new(actor.clone(), request_id, state.client_address(http));
+    caller.idempotency = claim.clone();
     let loaders = loaders::for_request(state.services.clone(), actor);
     let context = RequestContext { caller, language };
     let answer = state
@@ -676,7 +692,10 @@ async fn serve_graphql(
     }
     // An answer depends on who asks: never stored, whatever the schema's cache hints say
     // (`response::graphql` sends `no-store`).
-    let mut response = response::graphql(media, &answer);
+    let mut response = match &claim {
+        Some(claim) => idempotency::finish(&state.services, claim, media, &answer).await,
+        None => response::graphql(media, &answer),
+    };
     if let Some(seconds) = refused_for_rate(&answer) {
         // Nothing was executed (the answer is 429): say when to come back, for proxies and
         // generic clients.

@@ -737,6 +737,16 @@ impl Cases<'_> {
         change(&mut update, now);
         let txn = self.db.begin().await?;
         let case = save_if_unchanged(&txn, update, version).await?;
+        if case.erased_at.is_some() {
+            // The answers stored for retries may hold what was just erased.
+            super::idempotency::erase_answers_about(
+                &txn,
+                "referral_case",
+                case.id,
+                caller.idempotency.as_ref(),
+            )
+            .await?;
+        }
         referral_transition::Model {
             id: Uuid::now_v7(),
             case_id: case.id,

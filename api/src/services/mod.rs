@@ -11,6 +11,7 @@ pub mod cases;
 pub mod centres;
 pub mod demo;
 pub mod events;
+pub mod idempotency;
 pub mod organisations;
 pub mod pagination;
 pub mod persisted_queries;
@@ -148,6 +149,14 @@ impl Services {
         audit::record(&self.db, caller, record)
             .await
             .map_err(Into::into)
+    }
+
+    /// `Idempotency-Key` claims and first answers of mutations.
+    pub fn idempotency(&self) -> idempotency::Idempotency<'_> {
+        idempotency::Idempotency {
+            db: &self.db,
+            keys: &self.auth.data_keys,
+        }
     }
 
     /// Account administration.
