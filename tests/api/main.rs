@@ -14,6 +14,7 @@ mod exports;
 mod faults;
 mod helpers;
 mod http;
+mod idempotency;
 mod limits;
 mod matrix;
 mod metrics;

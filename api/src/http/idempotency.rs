@@ -34,7 +34,7 @@ pub const REPLAYED: &str = "idempotent-replayed";
 
 /// How much longer than the request timeout a claim stays `IN_FLIGHT` before a retry may take
 /// it over: the timeout stops a request, and this covers its rollback and clocks apart.
-const STALE_MARGIN: Duration = Duration::from_secs(30);
+const STALE_MARGIN: Duration = Duration::from_secs(10);
 
 /// Claims the request's key before it runs: `Ok(None)` runs it without one (no header, not
 /// a mutation), `Ok(Some(claim))` runs it under the claim, `Err` is the answer to send instead

@@ -243,12 +243,9 @@ impl Idempotency<'_> {
             match existing.state {
                 IdempotencyState::Done => return self.replay(&existing).map(Claimed::Replay),
                 IdempotencyState::Committed => {
-                    return Err(ApiError::Conflict(
-                        "The request with this Idempotency-Key was carried out, but its answer \
-                         was lost (the server stopped before storing it). Do not send it again: \
-                         load the result instead."
-                            .into(),
-                    ));
+                    return Err(ApiError::AnswerLost {
+                        result_id: existing.entity_id,
+                    });
                 }
                 IdempotencyState::InFlight => {
                     let stale = existing.claimed_at
