@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
-use api::services::idempotency::CanonicalRequest;
+use api::{
+    auth::Caller,
+    error::ApiError,
+    services::idempotency::{CanonicalRequest, Claimed, IdempotencyKey},
+};
 use chrono::Utc;
 use entity::{
     enums::{IdempotencyState, Role},
@@ -15,7 +19,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, accounts::User, binary, error_codes, fixtures, spawn_app};
+use crate::helpers::{
+    TestApp, accounts::User, binary, error_codes, fixtures, spawn_app, spawn_app_with,
+};
 
 const NAME: &str = "Zarina Idempotova";
 
@@ -297,6 +303,58 @@ async fn a_committed_request_whose_answer_was_lost_is_never_run_again() {
     assert_eq!(app.rows::<referral_case::Entity>().await, 1);
 }
 
+/// The crash window itself, without a crash: a change made under a claim whose answer is
+/// never stored, as when the server dies between the commit and the storing.
+#[tokio::test]
+async fn the_claim_is_marked_by_the_transaction_of_the_change() {
+    let app = spawn_app().await;
+    let (_, a) = partner(&app, "Referring NGO").await;
+    let created = post(&app, &a, "draft", CREATE, &new_case("Bokhtar")).await;
+    let case_id: Uuid = created.json["data"]["createReferralCase"]["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("the case id");
+    let services = app.services();
+    let actor = services
+        .auth()
+        .authenticate(&a.access_token)
+        .await
+        .expect("the actor");
+    let key = IdempotencyKey::parse("direct").expect("a key");
+    let request = CanonicalRequest::new("mutation { recordCaseConsent }", None, &json!({}));
+    let idempotency = services.idempotency();
+    let claim = || idempotency.claim(a.account.id, &key, &request, Duration::from_secs(60));
+    let Ok(Claimed::Fresh(held)) = claim().await else {
+        panic!("a fresh key is claimed");
+    };
+    let mut caller = Caller::new(actor, "request".to_owned(), None);
+    caller.idempotency = Some(held);
+
+    let refused = services
+        .cases()
+        .record_consent(&caller, case_id, Some("x".repeat(100_000)))
+        .await;
+    assert!(matches!(refused, Err(ApiError::BadUserInput(_))), "{refused:?}");
+    let row = key_row(&app, a.account.id, "direct").await.expect("the key");
+    assert_eq!(row.state, IdempotencyState::InFlight, "a failure marks nothing");
+
+    services
+        .cases()
+        .record_consent(&caller, case_id, Some("Shelter".to_owned()))
+        .await
+        .expect("consent recorded");
+    let row = key_row(&app, a.account.id, "direct").await.expect("the key");
+    assert_eq!(row.state, IdempotencyState::Committed);
+    assert_eq!(
+        (row.entity_type.as_deref(), row.entity_id),
+        (Some("referral_case"), Some(case_id))
+    );
+    match claim().await {
+        Err(ApiError::AnswerLost { result_id }) => assert_eq!(result_id, Some(case_id)),
+        other => panic!("a committed change is never run again: {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn stored_answers_are_sealed_and_erased_with_the_consent() {
     let app = spawn_app().await;
@@ -439,6 +497,35 @@ async fn the_header_is_checked_on_mutations_and_ignored_on_queries() {
     assert!(message(&anonymous).contains("signed-in"));
     assert_eq!(app.rows::<referral_case::Entity>().await, 1);
     assert_eq!(app.rows::<idempotency_key::Entity>().await, 1);
+}
+
+#[tokio::test]
+async fn a_page_of_an_allowed_origin_sees_the_replay() {
+    let app = spawn_app_with(&[("PORTAL_CORS_ORIGINS", "https://portal.example")]).await;
+    let (_, a) = partner(&app, "Referring NGO").await;
+    let mut exposed = Vec::new();
+    for _ in 0..2 {
+        let response = reqwest::Client::new()
+            .post(format!("{}/graphql", app.address))
+            .header("Origin", "https://portal.example")
+            .header("Idempotency-Key", "\"page\"")
+            .bearer_auth(&a.access_token)
+            .json(&json!({ "query": CREATE, "variables": new_case("Bokhtar") }))
+            .send()
+            .await
+            .expect("request");
+        exposed.push((
+            response
+                .headers()
+                .get("access-control-expose-headers")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            response.headers().get("idempotent-replayed").is_some(),
+        ));
+    }
+    assert!(exposed[0].0.contains("idempotent-replayed"), "{exposed:?}");
+    assert_eq!((exposed[0].1, exposed[1].1), (false, true));
 }
 
 #[tokio::test]
