@@ -214,6 +214,19 @@ async fn a_workflow_step_retried_is_done_once_and_a_failed_one_may_be_retried() 
 
     // Draft, referred, accepted: each step once.
     assert_eq!(app.rows::<referral_transition::Entity>().await, 3);
+
+    // Once the receiver referred the case onward, it is no party to it: its own earlier
+    // answers about the case are not replayed to it.
+    let (c_id, _) = partner(&app, "Third NGO").await;
+    let onward = "mutation($id: ID!, $to: ID!) { referCaseOnward(id: $id, receivingOrganisationId: $to) { status } }";
+    let referred = post(&app, &b, "onward", onward, &json!({ "id": id, "to": c_id.to_string() })).await;
+    assert!(error_codes(&referred.json).is_empty(), "{}", referred.text);
+    let gone = post(&app, &b, "accept-1", accept, &json!({ "id": id })).await;
+    assert_eq!(gone.status, 409, "{}", gone.text);
+    assert!(message(&gone).contains("no longer takes part"), "{}", gone.text);
+    assert!(!gone.replayed);
+    // The referrer still is.
+    assert!(post(&app, &a, "send-1", send, &variables).await.replayed);
 }
 
 #[tokio::test]
@@ -323,11 +336,11 @@ async fn the_claim_is_marked_by_the_transaction_of_the_change() {
     let key = IdempotencyKey::parse("direct").expect("a key");
     let request = CanonicalRequest::new("mutation { recordCaseConsent }", None, &json!({}));
     let idempotency = services.idempotency();
-    let claim = || idempotency.claim(a.account.id, &key, &request, Duration::from_secs(60));
+    let claim = || idempotency.claim(&actor, &key, &request, Duration::from_secs(60));
     let Ok(Claimed::Fresh(held)) = claim().await else {
         panic!("a fresh key is claimed");
     };
-    let mut caller = Caller::new(actor, "request".to_owned(), None);
+    let mut caller = Caller::new(actor.clone(), "request".to_owned(), None);
     caller.idempotency = Some(held);
 
     let refused = services

@@ -59,9 +59,6 @@ pub async fn start(
     else {
         return Ok(None);
     };
-    let Some(member) = actor.member() else {
-        return Ok(None); // refused by `key_of`
-    };
     let variables = serde_json::to_value(&request.variables)
         .map_err(|error| Refused::Error(ApiError::Internal(error.into())))?;
     let canonical = CanonicalRequest::new(
@@ -72,7 +69,7 @@ pub async fn start(
     match services
         .idempotency()
         .claim(
-            member.account_id,
+            actor,
             &key,
             &canonical,
             request_timeout + STALE_MARGIN,

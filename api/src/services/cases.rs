@@ -741,7 +741,7 @@ impl Cases<'_> {
             // The answers stored for retries may hold what was just erased.
             super::idempotency::erase_answers_about(
                 &txn,
-                "referral_case",
+                super::idempotency::CASE_ENTITY,
                 case.id,
                 caller.idempotency.as_ref(),
             )

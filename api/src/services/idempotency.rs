@@ -21,7 +21,7 @@
 //! pinned, and the same key may be sent again.
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use entity::{enums::IdempotencyState, idempotency_key};
+use entity::{enums::IdempotencyState, idempotency_key, referral_case};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -32,9 +32,14 @@ use uuid::Uuid;
 
 use super::audit::AuditRecord;
 use crate::{
+    auth::Actor,
     crypto::DataKeys,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, unauthenticated},
+    policy,
 };
+
+/// The entity type of a referral case in audit records, and so in the rows of this table.
+pub const CASE_ENTITY: &str = "referral_case";
 
 /// How long a key and its answer are kept.
 pub const RETENTION: ChronoDuration = ChronoDuration::hours(24);
@@ -181,11 +186,14 @@ impl Idempotency<'_> {
     /// errors.
     pub async fn claim(
         &self,
-        account_id: Uuid,
+        actor: &Actor,
         key: &IdempotencyKey,
         request: &CanonicalRequest,
         stale_after: std::time::Duration,
     ) -> ApiResult<Claimed> {
+        let Some(account_id) = actor.member().map(|member| member.account_id) else {
+            return Err(ApiError::Unauthenticated(unauthenticated::SIGN_IN));
+        };
         let now = Utc::now();
         self.purge_expired(now).await?;
         // Two rounds: a row that disappears between the insert and the read (released by a
@@ -241,7 +249,10 @@ impl Idempotency<'_> {
                 ));
             }
             match existing.state {
-                IdempotencyState::Done => return self.replay(&existing).map(Claimed::Replay),
+                IdempotencyState::Done => {
+                    self.check_still_party(actor, &existing).await?;
+                    return self.replay(&existing).map(Claimed::Replay);
+                }
                 IdempotencyState::Committed => {
                     return Err(ApiError::AnswerLost {
                         result_id: existing.entity_id,
@@ -292,6 +303,28 @@ impl Idempotency<'_> {
             id: existing.id,
             attempt,
         }))
+    }
+
+    /// An answer about a case is replayed only while the account's organisation takes part
+    /// in it: one that referred it onward, declined it or was withdrawn from it does not get
+    /// the survivor's data again, even its own earlier answer.
+    async fn check_still_party(
+        &self,
+        actor: &Actor,
+        row: &idempotency_key::Model,
+    ) -> ApiResult<()> {
+        let (Some(CASE_ENTITY), Some(case_id)) = (row.entity_type.as_deref(), row.entity_id) else {
+            return Ok(());
+        };
+        let case = referral_case::Entity::find_by_id(case_id).one(self.db).await?;
+        if case.is_some_and(|case| policy::case_party(actor, &case).is_some()) {
+            return Ok(());
+        }
+        Err(ApiError::Conflict(
+            "The request with this Idempotency-Key was carried out, but its answer is about a \
+             case your organisation no longer takes part in, so it is not shown again."
+                .into(),
+        ))
     }
 
     fn replay(&self, row: &idempotency_key::Model) -> ApiResult<StoredAnswer> {
