@@ -13,9 +13,7 @@ use entity::{
     enums::{IdempotencyState, Role},
     idempotency_key, referral_case, referral_transition,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -113,7 +111,9 @@ async fn key_row(app: &TestApp, account: Uuid, key: &str) -> Option<idempotency_
 }
 
 fn message(answer: &Answer) -> &str {
-    answer.json["errors"][0]["message"].as_str().unwrap_or_default()
+    answer.json["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -155,7 +155,11 @@ async fn a_used_key_with_another_request_is_a_conflict() {
     for answer in [&other_variables, &other_query] {
         assert_eq!(answer.status, 409, "{}", answer.text);
         assert_eq!(error_codes(&answer.json), ["CONFLICT"]);
-        assert!(message(answer).contains("different request"), "{}", answer.text);
+        assert!(
+            message(answer).contains("different request"),
+            "{}",
+            answer.text
+        );
         assert!(answer.json.get("data").is_none());
     }
     assert_eq!(app.rows::<referral_case::Entity>().await, 1);
@@ -219,11 +223,22 @@ async fn a_workflow_step_retried_is_done_once_and_a_failed_one_may_be_retried() 
     // answers about the case are not replayed to it.
     let (c_id, _) = partner(&app, "Third NGO").await;
     let onward = "mutation($id: ID!, $to: ID!) { referCaseOnward(id: $id, receivingOrganisationId: $to) { status } }";
-    let referred = post(&app, &b, "onward", onward, &json!({ "id": id, "to": c_id.to_string() })).await;
+    let referred = post(
+        &app,
+        &b,
+        "onward",
+        onward,
+        &json!({ "id": id, "to": c_id.to_string() }),
+    )
+    .await;
     assert!(error_codes(&referred.json).is_empty(), "{}", referred.text);
     let gone = post(&app, &b, "accept-1", accept, &json!({ "id": id })).await;
     assert_eq!(gone.status, 409, "{}", gone.text);
-    assert!(message(&gone).contains("no longer takes part"), "{}", gone.text);
+    assert!(
+        message(&gone).contains("no longer takes part"),
+        "{}",
+        gone.text
+    );
     assert!(!gone.replayed);
     // The referrer still is.
     assert!(post(&app, &a, "send-1", send, &variables).await.replayed);
@@ -263,7 +278,11 @@ async fn a_key_in_flight_is_a_conflict_until_its_request_is_surely_gone() {
     let busy = post(&app, &a, "busy", CREATE, &variables).await;
     assert_eq!(busy.status, 409, "{}", busy.text);
     assert_eq!(error_codes(&busy.json), ["CONFLICT"]);
-    assert!(message(&busy).contains("still being processed"), "{}", busy.text);
+    assert!(
+        message(&busy).contains("still being processed"),
+        "{}",
+        busy.text
+    );
     assert_eq!(app.rows::<referral_case::Entity>().await, 0);
 
     // Older than the request timeout: its request is over, and committed nothing (a commit
@@ -302,7 +321,11 @@ async fn a_committed_request_whose_answer_was_lost_is_never_run_again() {
 
     assert_eq!(retried.status, 409, "{}", retried.text);
     assert_eq!(error_codes(&retried.json), ["CONFLICT"]);
-    assert!(message(&retried).contains("answer was lost"), "{}", retried.text);
+    assert!(
+        message(&retried).contains("answer was lost"),
+        "{}",
+        retried.text
+    );
     let case = referral_case::Entity::find()
         .one(&app.db)
         .await
@@ -347,16 +370,27 @@ async fn the_claim_is_marked_by_the_transaction_of_the_change() {
         .cases()
         .record_consent(&caller, case_id, Some("x".repeat(100_000)))
         .await;
-    assert!(matches!(refused, Err(ApiError::BadUserInput(_))), "{refused:?}");
-    let row = key_row(&app, a.account.id, "direct").await.expect("the key");
-    assert_eq!(row.state, IdempotencyState::InFlight, "a failure marks nothing");
+    assert!(
+        matches!(refused, Err(ApiError::BadUserInput(_))),
+        "{refused:?}"
+    );
+    let row = key_row(&app, a.account.id, "direct")
+        .await
+        .expect("the key");
+    assert_eq!(
+        row.state,
+        IdempotencyState::InFlight,
+        "a failure marks nothing"
+    );
 
     services
         .cases()
         .record_consent(&caller, case_id, Some("Shelter".to_owned()))
         .await
         .expect("consent recorded");
-    let row = key_row(&app, a.account.id, "direct").await.expect("the key");
+    let row = key_row(&app, a.account.id, "direct")
+        .await
+        .expect("the key");
     assert_eq!(row.state, IdempotencyState::Committed);
     assert_eq!(
         (row.entity_type.as_deref(), row.entity_id),
@@ -383,11 +417,15 @@ async fn stored_answers_are_sealed_and_erased_with_the_consent() {
     let row = key_row(&app, a.account.id, "named").await.expect("the key");
     let sealed = row.answer.expect("a stored answer");
     assert!(
-        !sealed.windows(NAME.len()).any(|window| window == NAME.as_bytes()),
+        !sealed
+            .windows(NAME.len())
+            .any(|window| window == NAME.as_bytes()),
         "the stored answer holds the name in clear"
     );
     assert_eq!(
-        post(&app, &a, "named", CREATE_READING_NAME, &variables).await.text,
+        post(&app, &a, "named", CREATE_READING_NAME, &variables)
+            .await
+            .text,
         created.text
     );
 
@@ -447,13 +485,13 @@ async fn expired_keys_are_purged_and_may_be_used_again() {
 async fn the_header_is_checked_on_mutations_and_ignored_on_queries() {
     let app = spawn_app().await;
     let (_, a) = partner(&app, "Referring NGO").await;
-    let token = Some(a.access_token.as_str());
+    let token = a.access_token.as_str();
     let send = |key: &'static str, query: &'static str| {
         let address = app.address.clone();
         async move {
             let answer = reqwest::Client::new()
                 .post(format!("{address}/graphql"))
-                .bearer_auth(token.unwrap_or_default())
+                .bearer_auth(token)
                 .header("Accept", "application/graphql-response+json")
                 .header("Idempotency-Key", key)
                 .json(&json!({ "query": query, "variables": new_case("Bokhtar") }))
@@ -487,16 +525,26 @@ async fn the_header_is_checked_on_mutations_and_ignored_on_queries() {
     let two = "mutation($input: CreateCaseInput!) { a: createReferralCase(input: $input) { id } b: createReferralCase(input: $input) { id } }";
     let (_, answer) = send("\"two\"", two).await;
     assert_eq!(error_codes(&answer), ["BAD_USER_INPUT"], "{answer}");
-    assert!(answer["errors"][0]["message"].as_str().unwrap_or_default().contains("one mutation field"));
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("one mutation field")
+    );
     let enrol = post_to(
         &app.address,
-        token,
+        Some(token),
         Some("totp"),
         "mutation { enrolTotp { otpauthUri } }",
         &json!({}),
     )
     .await;
-    assert_eq!(error_codes(&enrol.json), ["BAD_USER_INPUT"], "{}", enrol.text);
+    assert_eq!(
+        error_codes(&enrol.json),
+        ["BAD_USER_INPUT"],
+        "{}",
+        enrol.text
+    );
     assert!(message(&enrol).contains("secret"));
     let anonymous = post_to(
         &app.address,
@@ -506,7 +554,12 @@ async fn the_header_is_checked_on_mutations_and_ignored_on_queries() {
         &json!({ "e": a.account.email, "p": a.password }),
     )
     .await;
-    assert_eq!(error_codes(&anonymous.json), ["BAD_USER_INPUT"], "{}", anonymous.text);
+    assert_eq!(
+        error_codes(&anonymous.json),
+        ["BAD_USER_INPUT"],
+        "{}",
+        anonymous.text
+    );
     assert!(message(&anonymous).contains("signed-in"));
     assert_eq!(app.rows::<referral_case::Entity>().await, 1);
     assert_eq!(app.rows::<idempotency_key::Entity>().await, 1);
@@ -539,6 +592,36 @@ async fn a_page_of_an_allowed_origin_sees_the_replay() {
     }
     assert!(exposed[0].0.contains("idempotent-replayed"), "{exposed:?}");
     assert_eq!((exposed[0].1, exposed[1].1), (false, true));
+}
+
+#[tokio::test]
+async fn replays_are_charged_to_the_query_cost_budget() {
+    let app = spawn_app_with(&[("PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE", "100")]).await;
+    let (_, a) = partner(&app, "Referring NGO").await;
+    post(&app, &a, "many", CREATE, &new_case("Bokhtar")).await;
+
+    let mut replays = 0;
+    let refused = loop {
+        let response = reqwest::Client::new()
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&a.access_token)
+            .header("Idempotency-Key", "\"many\"")
+            .json(&json!({ "query": CREATE, "variables": new_case("Bokhtar") }))
+            .send()
+            .await
+            .expect("request");
+        if response.status() == 429 {
+            break response;
+        }
+        assert!(response.headers().contains_key("idempotent-replayed"));
+        replays += 1;
+        assert!(replays <= 100, "replays are never refused");
+    };
+
+    assert!(refused.headers().contains_key("retry-after"));
+    let body: Value = refused.json().await.expect("JSON");
+    assert_eq!(error_codes(&body), ["RATE_LIMITED"]);
+    assert!(replays > 10, "{replays} replays before the refusal");
 }
 
 #[tokio::test]
@@ -587,8 +670,12 @@ async fn a_retry_after_the_server_was_killed_opens_no_second_case() {
                 Some(answer)
             }
             Some(ms) => {
-                let (address, token, key, variables) =
-                    (address.clone(), token.clone(), key.clone(), variables.clone());
+                let (address, token, key, variables) = (
+                    address.clone(),
+                    token.clone(),
+                    key.clone(),
+                    variables.clone(),
+                );
                 let request = tokio::spawn(async move {
                     let _ = reqwest::Client::new()
                         .post(format!("{address}/graphql"))
@@ -615,7 +702,11 @@ async fn a_retry_after_the_server_was_killed_opens_no_second_case() {
             if !message(&answer).contains("still being processed") {
                 break answer;
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "{}", answer.text);
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{}",
+                answer.text
+            );
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
         drop(restarted);
@@ -626,7 +717,10 @@ async fn a_retry_after_the_server_was_killed_opens_no_second_case() {
             .await
             .expect("cases");
         assert_eq!(cases.len(), 1, "round {round}: {}", retried.text);
-        match (&first, retried.json["data"]["createReferralCase"]["id"].as_str()) {
+        match (
+            &first,
+            retried.json["data"]["createReferralCase"]["id"].as_str(),
+        ) {
             (Some(first), _) => {
                 assert!(retried.replayed, "round {round}: {}", retried.text);
                 assert_eq!(retried.text, first.text);

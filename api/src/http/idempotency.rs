@@ -23,6 +23,7 @@ use crate::{
         Services,
         idempotency::{CanonicalRequest, Claim, Claimed, IdempotencyKey, StoredAnswer},
     },
+    startup::AppState,
 };
 
 /// The header's name.
@@ -43,11 +44,10 @@ const STALE_MARGIN: Duration = Duration::from_secs(10);
 /// # Errors
 /// The answer to send rather than running the request.
 pub async fn start(
-    services: &Services,
+    state: &AppState,
     http: &HttpRequest,
     request: &async_graphql::Request,
     actor: &Actor,
-    request_timeout: Duration,
 ) -> Result<Option<Claim>, Refused> {
     let Some(key) = key_of(
         http,
@@ -59,6 +59,16 @@ pub async fn start(
     else {
         return Ok(None);
     };
+    // A claim writes to the database and a replay runs nothing that the query-cost budget
+    // would charge: each costs 1, so that replays cannot be sent without limit.
+    state
+        .cost_limiter
+        .charge(actor, state.client_address(http), 1)
+        .map_err(|over| {
+            Refused::Error(ApiError::RateLimited {
+                retry_after_secs: over.retry_after_secs,
+            })
+        })?;
     let variables = serde_json::to_value(&request.variables)
         .map_err(|error| Refused::Error(ApiError::Internal(error.into())))?;
     let canonical = CanonicalRequest::new(
@@ -66,13 +76,14 @@ pub async fn start(
         request.operation_name.as_deref(),
         &variables,
     );
-    match services
+    match state
+        .services
         .idempotency()
         .claim(
             actor,
             &key,
             &canonical,
-            request_timeout + STALE_MARGIN,
+            state.request_timeout + STALE_MARGIN,
         )
         .await
         .map_err(Refused::Error)?
@@ -128,7 +139,10 @@ pub async fn finish(
             ApiError::Internal(source) => format!("{source:#}"),
             other => other.code().to_owned(),
         };
-        tracing::error!(error = reason, "the answer of an idempotent request was not stored");
+        tracing::error!(
+            error = reason,
+            "the answer of an idempotent request was not stored"
+        );
     }
     response::stored(status, &stored.content_type, stored.body)
 }
@@ -251,7 +265,12 @@ fn mutation_fields(query: &str, operation_name: Option<&str>) -> Option<Vec<Stri
         return None;
     }
     let mut fields = Vec::new();
-    collect_fields(&document, &operation.node.selection_set.node, 0, &mut fields);
+    collect_fields(
+        &document,
+        &operation.node.selection_set.node,
+        0,
+        &mut fields,
+    );
     Some(fields)
 }
 
@@ -276,7 +295,12 @@ fn collect_fields(
             }
             Selection::FragmentSpread(spread) => {
                 if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    collect_fields(document, &fragment.node.selection_set.node, depth + 1, fields);
+                    collect_fields(
+                        document,
+                        &fragment.node.selection_set.node,
+                        depth + 1,
+                        fields,
+                    );
                 }
             }
             Selection::InlineFragment(inline) => {
@@ -293,7 +317,10 @@ mod tests {
     #[test]
     fn sf_strings_and_bare_tokens_are_keys() {
         assert_eq!(unquote("\"abc-1\"").ok().as_deref(), Some("abc-1"));
-        assert_eq!(unquote(" \"a \\\"b\\\\\" ").ok().as_deref(), Some("a \"b\\"));
+        assert_eq!(
+            unquote(" \"a \\\"b\\\\\" ").ok().as_deref(),
+            Some("a \"b\\")
+        );
         assert_eq!(unquote("abc-1").ok().as_deref(), Some("abc-1"));
         for bad in ["\"open", "\"a\"b", "\"bad\\escape\"", "two words", "a\"b"] {
             assert!(unquote(bad).is_err(), "{bad}");

@@ -239,8 +239,7 @@ impl Idempotency<'_> {
                 continue;
             };
             if existing.state != IdempotencyState::Erased
-                && existing.request_hash.as_deref()
-                    != Some(request.hash_for(existing.id).as_str())
+                && existing.request_hash.as_deref() != Some(request.hash_for(existing.id).as_str())
             {
                 return Err(ApiError::Conflict(
                     "This Idempotency-Key was already used for a different request (another \
@@ -316,7 +315,9 @@ impl Idempotency<'_> {
         let (Some(CASE_ENTITY), Some(case_id)) = (row.entity_type.as_deref(), row.entity_id) else {
             return Ok(());
         };
-        let case = referral_case::Entity::find_by_id(case_id).one(self.db).await?;
+        let case = referral_case::Entity::find_by_id(case_id)
+            .one(self.db)
+            .await?;
         if case.is_some_and(|case| policy::case_party(actor, &case).is_some()) {
             return Ok(());
         }
@@ -357,7 +358,12 @@ impl Idempotency<'_> {
     /// # Errors
     /// Database and encryption errors; the answer still goes out, and the row stays
     /// `COMMITTED` (a retry is told the answer was lost) or `IN_FLIGHT` (taken over once stale).
-    pub async fn finish(&self, claim: &Claim, answer: &StoredAnswer, failed: bool) -> ApiResult<()> {
+    pub async fn finish(
+        &self,
+        claim: &Claim,
+        answer: &StoredAnswer,
+        failed: bool,
+    ) -> ApiResult<()> {
         let sealed = self
             .keys
             .encrypt(&answer.body, &answer_context(claim.id))
@@ -495,7 +501,10 @@ pub(super) async fn erase_answers_about(
             idempotency_key::Column::RequestHash,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(idempotency_key::Column::Status, Expr::value(Option::<i16>::None))
+        .col_expr(
+            idempotency_key::Column::Status,
+            Expr::value(Option::<i16>::None),
+        )
         .col_expr(
             idempotency_key::Column::ContentType,
             Expr::value(Option::<String>::None),
@@ -518,10 +527,22 @@ mod tests {
 
     #[test]
     fn keys_are_printable_ascii_of_1_to_255() {
-        for good in ["a", "8e03978e-40d5-43e8-bc93-6894a57f9324", "with space ~", &"k".repeat(255)] {
+        for good in [
+            "a",
+            "8e03978e-40d5-43e8-bc93-6894a57f9324",
+            "with space ~",
+            &"k".repeat(255),
+        ] {
             assert!(IdempotencyKey::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", &"k".repeat(256), "tab\there", "caf\u{e9}", "new\nline", "\u{7f}"] {
+        for bad in [
+            "",
+            &"k".repeat(256),
+            "tab\there",
+            "caf\u{e9}",
+            "new\nline",
+            "\u{7f}",
+        ] {
             assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -530,13 +551,33 @@ mod tests {
     fn the_canonical_request_ignores_key_order_only() {
         let vars = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("json");
         let row = Uuid::now_v7();
-        let a = CanonicalRequest::new("mutation M { x }", Some("M"), &vars(r#"{"a":1,"b":{"c":2,"d":[1,2]}}"#));
-        let b = CanonicalRequest::new("mutation M { x }", Some("M"), &vars(r#"{"b":{"d":[1,2],"c":2},"a":1}"#));
+        let a = CanonicalRequest::new(
+            "mutation M { x }",
+            Some("M"),
+            &vars(r#"{"a":1,"b":{"c":2,"d":[1,2]}}"#),
+        );
+        let b = CanonicalRequest::new(
+            "mutation M { x }",
+            Some("M"),
+            &vars(r#"{"b":{"d":[1,2],"c":2},"a":1}"#),
+        );
         assert_eq!(a.hash_for(row), b.hash_for(row));
         for other in [
-            CanonicalRequest::new("mutation M { y }", Some("M"), &vars(r#"{"a":1,"b":{"c":2,"d":[1,2]}}"#)),
-            CanonicalRequest::new("mutation M { x }", None, &vars(r#"{"a":1,"b":{"c":2,"d":[1,2]}}"#)),
-            CanonicalRequest::new("mutation M { x }", Some("M"), &vars(r#"{"a":1,"b":{"c":2,"d":[2,1]}}"#)),
+            CanonicalRequest::new(
+                "mutation M { y }",
+                Some("M"),
+                &vars(r#"{"a":1,"b":{"c":2,"d":[1,2]}}"#),
+            ),
+            CanonicalRequest::new(
+                "mutation M { x }",
+                None,
+                &vars(r#"{"a":1,"b":{"c":2,"d":[1,2]}}"#),
+            ),
+            CanonicalRequest::new(
+                "mutation M { x }",
+                Some("M"),
+                &vars(r#"{"a":1,"b":{"c":2,"d":[2,1]}}"#),
+            ),
         ] {
             assert_ne!(a.hash_for(row), other.hash_for(row));
         }
