@@ -315,7 +315,19 @@ async fn a_committed_request_whose_answer_was_lost_is_never_run_again() {
     lost.status = Set(None);
     lost.content_type = Set(None);
     lost.answer = Set(None);
-    lost.update(&app.db).await.expect("lose the answer");
+    let lost = lost.update(&app.db).await.expect("lose the answer");
+
+    // Until its request is surely over, it may still be storing the answer.
+    let early = post(&app, &a, "lost", CREATE, &new_case("Bokhtar")).await;
+    assert_eq!(early.status, 409, "{}", early.text);
+    assert!(
+        message(&early).contains("still being processed"),
+        "{}",
+        early.text
+    );
+    let mut old = lost.into_active_model();
+    old.claimed_at = Set(Utc::now() - chrono::Duration::hours(1));
+    old.update(&app.db).await.expect("age the claim");
 
     let retried = post(&app, &a, "lost", CREATE, &new_case("Bokhtar")).await;
 
@@ -359,8 +371,8 @@ async fn the_claim_is_marked_by_the_transaction_of_the_change() {
     let key = IdempotencyKey::parse("direct").expect("a key");
     let request = CanonicalRequest::new("mutation { recordCaseConsent }", None, &json!({}));
     let idempotency = services.idempotency();
-    let claim = || idempotency.claim(&actor, &key, &request, Duration::from_secs(60));
-    let Ok(Claimed::Fresh(held)) = claim().await else {
+    let claim = |stale_after| idempotency.claim(&actor, &key, &request, stale_after);
+    let Ok(Claimed::Fresh(held)) = claim(Duration::from_secs(60)).await else {
         panic!("a fresh key is claimed");
     };
     let mut caller = Caller::new(actor.clone(), "request".to_owned(), None);
@@ -396,7 +408,11 @@ async fn the_claim_is_marked_by_the_transaction_of_the_change() {
         (row.entity_type.as_deref(), row.entity_id),
         (Some("referral_case"), Some(case_id))
     );
-    match claim().await {
+    match claim(Duration::from_secs(60)).await {
+        Err(ApiError::Conflict(message)) => assert!(message.contains("still being processed")),
+        other => panic!("its request may still be storing the answer: {other:?}"),
+    }
+    match claim(Duration::ZERO).await {
         Err(ApiError::AnswerLost { result_id }) => assert_eq!(result_id, Some(case_id)),
         other => panic!("a committed change is never run again: {other:?}"),
     }

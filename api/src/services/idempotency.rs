@@ -178,7 +178,8 @@ impl Idempotency<'_> {
     /// Claims `key` of `account` for `request`: one insert, which the unique index on
     /// (account, key) makes atomic across every server process. Purges expired rows first.
     /// `stale_after` is how long a request may run (the request timeout, with a margin): a
-    /// claim left `IN_FLIGHT` longer belongs to a request that is gone.
+    /// claim left `IN_FLIGHT` longer belongs to a request that is gone, and one left
+    /// `COMMITTED` longer lost its answer (before, its request may still be storing it).
     ///
     /// # Errors
     /// `CONFLICT` when the key was used for another request, its request is still running,
@@ -195,6 +196,9 @@ impl Idempotency<'_> {
             return Err(ApiError::Unauthenticated(unauthenticated::SIGN_IN));
         };
         let now = Utc::now();
+        let is_stale = |row: &idempotency_key::Model| {
+            row.claimed_at + ChronoDuration::from_std(stale_after).unwrap_or(RETENTION) <= now
+        };
         self.purge_expired(now).await?;
         // Two rounds: a row that disappears between the insert and the read (released by a
         // failed request, or purged) is claimed again once.
@@ -252,16 +256,18 @@ impl Idempotency<'_> {
                     self.check_still_party(actor, &existing).await?;
                     return self.replay(&existing).map(Claimed::Replay);
                 }
+                // Its request may still be storing the answer: lost only once that request
+                // is surely over.
+                IdempotencyState::Committed if !is_stale(&existing) => {
+                    return Err(ApiError::Conflict(in_flight_message()));
+                }
                 IdempotencyState::Committed => {
                     return Err(ApiError::AnswerLost {
                         result_id: existing.entity_id,
                     });
                 }
                 IdempotencyState::InFlight => {
-                    let stale = existing.claimed_at
-                        + ChronoDuration::from_std(stale_after).unwrap_or(RETENTION)
-                        <= now;
-                    if !stale {
+                    if !is_stale(&existing) {
                         return Err(ApiError::Conflict(in_flight_message()));
                     }
                     if let Some(claim) = self.take_over(&existing, now).await? {
