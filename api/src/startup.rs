@@ -655,16 +655,16 @@ async fn serve_graphql(
         }
     };
     let language = request_language(http, &actor);
-    let claim = match idempotency::start(state, http, &request, &actor).await {
+    let mut caller = Caller::new(actor.clone(), request_id, state.client_address(http));
+    let claim = match idempotency::start(state, http, &request, &caller).await {
         Ok(claim) => claim,
         Err(idempotency::Refused::Replay(answer)) => return idempotency::replayed(answer),
         Err(idempotency::Refused::Error(error)) => {
             state.metrics.graphql_error(error.code());
-            let answer = refusal(error, &request_id);
+            let answer = refusal(error, &caller.request_id);
             return with_retry_after(response::graphql(media, &answer), &answer);
         }
     };
-    let mut caller = Caller::new(actor.clone(), request_id, state.client_address(http));
     caller.idempotency = claim.clone();
     let loaders = loaders::for_request(state.services.clone(), actor);
     let context = RequestContext { caller, language };

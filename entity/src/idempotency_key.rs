@@ -32,6 +32,9 @@ pub struct Model {
     #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
     pub content_type: Option<String>,
     pub answer: Option<Vec<u8>>,
+    /// The answer holds a case's identifying data (its request read them, audited): a replay
+    /// is audited as a read again.
+    pub identifying_read: bool,
     pub claimed_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
 }

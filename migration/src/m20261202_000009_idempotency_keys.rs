@@ -30,6 +30,7 @@ impl MigrationTrait for Migration {
                     .col(small_integer_null(IdempotencyKey::Status))
                     .col(string_len_null(IdempotencyKey::ContentType, 64))
                     .col(blob_null(IdempotencyKey::Answer))
+                    .col(boolean(IdempotencyKey::IdentifyingRead).default(false))
                     .col(timestamp_with_time_zone(IdempotencyKey::ClaimedAt))
                     .col(timestamp_with_time_zone(IdempotencyKey::ExpiresAt))
                     .foreign_key(
@@ -97,6 +98,7 @@ enum IdempotencyKey {
     Status,
     ContentType,
     Answer,
+    IdentifyingRead,
     ClaimedAt,
     ExpiresAt,
 }

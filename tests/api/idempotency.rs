@@ -265,6 +265,7 @@ async fn a_key_in_flight_is_a_conflict_until_its_request_is_surely_gone() {
             status: None,
             content_type: None,
             answer: None,
+            identifying_read: false,
             claimed_at,
             expires_at: claimed_at + chrono::Duration::hours(24),
         }
@@ -370,13 +371,17 @@ async fn the_claim_is_marked_by_the_transaction_of_the_change() {
         .expect("the actor");
     let key = IdempotencyKey::parse("direct").expect("a key");
     let request = CanonicalRequest::new("mutation { recordCaseConsent }", None, &json!({}));
+    let mut caller = Caller::new(actor, "request".to_owned(), None);
     let idempotency = services.idempotency();
-    let claim = |stale_after| idempotency.claim(&actor, &key, &request, stale_after);
-    let Ok(Claimed::Fresh(held)) = claim(Duration::from_secs(60)).await else {
+    let Ok(Claimed::Fresh(held)) = idempotency
+        .claim(&caller, &key, &request, Duration::from_secs(60))
+        .await
+    else {
         panic!("a fresh key is claimed");
     };
-    let mut caller = Caller::new(actor.clone(), "request".to_owned(), None);
     caller.idempotency = Some(held);
+    let retry = Caller::new(caller.actor.clone(), "retry".to_owned(), None);
+    let claim = |stale_after| idempotency.claim(&retry, &key, &request, stale_after);
 
     let refused = services
         .cases()
@@ -438,12 +443,35 @@ async fn stored_answers_are_sealed_and_erased_with_the_consent() {
             .any(|window| window == NAME.as_bytes()),
         "the stored answer holds the name in clear"
     );
+    let case_id: Uuid = id.as_str().and_then(|id| id.parse().ok()).expect("the id");
+    let reads = |entries: Vec<entity::audit_entry::Model>| {
+        entries
+            .into_iter()
+            .filter(|entry| entry.action == "case.read_identifying")
+            .map(|entry| entry.detail)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(reads(app.audit_of(case_id).await), [None]);
+    // The replay hands the name out again, and the access log says so.
     assert_eq!(
         post(&app, &a, "named", CREATE_READING_NAME, &variables)
             .await
             .text,
         created.text
     );
+    assert_eq!(
+        reads(app.audit_of(case_id).await),
+        [None, Some(json!({ "replay": true }))]
+    );
+    // A replay of an answer without the survivor's data is no read.
+    post(&app, &a, "plain", CREATE, &new_case("Kulob")).await;
+    let plain = post(&app, &a, "plain", CREATE, &new_case("Kulob")).await;
+    assert!(plain.replayed);
+    let plain_id: Uuid = plain.json["data"]["createReferralCase"]["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("the id");
+    assert!(reads(app.audit_of(plain_id).await).is_empty());
 
     let withdraw = "mutation($id: ID!) { withdrawCaseConsent(id: $id) { status } }";
     let withdrawn = post(&app, &a, "withdraw", withdraw, &json!({ "id": id })).await;
@@ -463,7 +491,7 @@ async fn stored_answers_are_sealed_and_erased_with_the_consent() {
     assert_eq!(error_codes(&retried.json), ["CONFLICT"], "{}", retried.text);
     assert!(message(&retried).contains("erased"));
     assert!(!retried.text.contains(NAME));
-    assert_eq!(app.rows::<referral_case::Entity>().await, 1);
+    assert_eq!(app.rows::<referral_case::Entity>().await, 2);
     // The withdrawal's own answer holds nothing identifying and is kept.
     let again = post(&app, &a, "withdraw", withdraw, &json!({ "id": id })).await;
     assert!(again.replayed);

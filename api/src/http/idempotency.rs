@@ -17,7 +17,7 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection,
 
 use super::response::{self, MediaType};
 use crate::{
-    auth::Actor,
+    auth::{Actor, Caller},
     error::{ApiError, ApiResult},
     services::{
         Services,
@@ -47,8 +47,9 @@ pub async fn start(
     state: &AppState,
     http: &HttpRequest,
     request: &async_graphql::Request,
-    actor: &Actor,
+    caller: &Caller,
 ) -> Result<Option<Claim>, Refused> {
+    let actor = &caller.actor;
     let Some(key) = key_of(
         http,
         &request.query,
@@ -63,7 +64,7 @@ pub async fn start(
     // would charge: each costs 1, so that replays cannot be sent without limit.
     state
         .cost_limiter
-        .charge(actor, state.client_address(http), 1)
+        .charge(actor, caller.client_ip, 1)
         .map_err(|over| {
             Refused::Error(ApiError::RateLimited {
                 retry_after_secs: over.retry_after_secs,
@@ -80,7 +81,7 @@ pub async fn start(
         .services
         .idempotency()
         .claim(
-            actor,
+            caller,
             &key,
             &canonical,
             state.request_timeout + STALE_MARGIN,

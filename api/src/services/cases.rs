@@ -613,7 +613,7 @@ impl Cases<'_> {
             audit::record(
                 self.db,
                 caller,
-                AuditRecord::success("case.read_identifying", "referral_case", case.id)
+                AuditRecord::success(READ_IDENTIFYING, "referral_case", case.id)
                     .with_outcome(entity::enums::AuditOutcome::Denied),
             )
             .await?;
@@ -650,7 +650,7 @@ impl Cases<'_> {
         audit::record(
             self.db,
             caller,
-            AuditRecord::success("case.read_identifying", "referral_case", case.id),
+            AuditRecord::success(READ_IDENTIFYING, "referral_case", case.id),
         )
         .await?;
         Ok(identifying)
@@ -671,7 +671,7 @@ impl Cases<'_> {
         }
         Ok(audit_entry::Entity::find()
             .filter(audit_entry::Column::EntityId.eq(case_id))
-            .filter(audit_entry::Column::Action.eq("case.read_identifying"))
+            .filter(audit_entry::Column::Action.eq(READ_IDENTIFYING))
             .filter(audit_entry::Column::Outcome.eq(entity::enums::AuditOutcome::Success))
             .order_by_desc(audit_entry::Column::At)
             .all(self.db)
@@ -1137,6 +1137,9 @@ impl Cases<'_> {
         .await
     }
 }
+
+/// The audit action of a read of a case's identifying data (and of a refused attempt).
+pub const READ_IDENTIFYING: &str = "case.read_identifying";
 
 /// Saves `update` of a case read at `version`, moving it to the next version, unless another
 /// writer changed the case meanwhile: of two concurrent changes, one wins and the other gets

@@ -30,9 +30,12 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::audit::AuditRecord;
+use super::{
+    audit::{self, AuditRecord},
+    cases::READ_IDENTIFYING,
+};
 use crate::{
-    auth::Actor,
+    auth::{Actor, Caller},
     crypto::DataKeys,
     error::{ApiError, ApiResult, unauthenticated},
     policy,
@@ -187,11 +190,12 @@ impl Idempotency<'_> {
     /// errors.
     pub async fn claim(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         key: &IdempotencyKey,
         request: &CanonicalRequest,
         stale_after: std::time::Duration,
     ) -> ApiResult<Claimed> {
+        let actor = &caller.actor;
         let Some(account_id) = actor.member().map(|member| member.account_id) else {
             return Err(ApiError::Unauthenticated(unauthenticated::SIGN_IN));
         };
@@ -217,6 +221,7 @@ impl Idempotency<'_> {
                 status: None,
                 content_type: None,
                 answer: None,
+                identifying_read: false,
                 claimed_at: now,
                 expires_at: now + RETENTION,
             };
@@ -254,7 +259,20 @@ impl Idempotency<'_> {
             match existing.state {
                 IdempotencyState::Done => {
                     self.check_still_party(actor, &existing).await?;
-                    return self.replay(&existing).map(Claimed::Replay);
+                    let answer = self.replay(&existing)?;
+                    if existing.identifying_read
+                        && let Some(case_id) = existing.entity_id
+                    {
+                        // The survivor's data goes out again: the access log says so.
+                        audit::record(
+                            self.db,
+                            caller,
+                            AuditRecord::success(READ_IDENTIFYING, CASE_ENTITY, case_id)
+                                .with_detail(serde_json::json!({ "replay": true })),
+                        )
+                        .await?;
+                    }
+                    return Ok(Claimed::Replay(answer));
                 }
                 // Its request may still be storing the answer: lost only once that request
                 // is surely over.
@@ -466,6 +484,14 @@ pub(super) async fn mark_committed(
                 Expr::value(record.entity_id),
             ])
             .into(),
+        )
+        .col_expr(
+            idempotency_key::Column::IdentifyingRead,
+            if record.action == READ_IDENTIFYING {
+                Expr::value(true)
+            } else {
+                Expr::col(idempotency_key::Column::IdentifyingRead).into()
+            },
         )
         .filter(idempotency_key::Column::Id.eq(claim.id))
         .filter(idempotency_key::Column::Attempt.eq(claim.attempt))
