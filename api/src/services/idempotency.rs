@@ -490,7 +490,7 @@ pub(super) async fn mark_committed(
             if record.action == READ_IDENTIFYING {
                 Expr::value(true)
             } else {
-                Expr::col(idempotency_key::Column::IdentifyingRead).into()
+                Expr::col(idempotency_key::Column::IdentifyingRead)
             },
         )
         .filter(idempotency_key::Column::Id.eq(claim.id))
