@@ -303,6 +303,39 @@ async fn a_key_in_flight_is_a_conflict_until_its_request_is_surely_gone() {
 }
 
 #[tokio::test]
+async fn concurrent_requests_with_one_key_run_once() {
+    let app = spawn_app().await;
+    let other = app.another_server().await;
+    let (_, a) = partner(&app, "Referring NGO").await;
+    let variables = new_case("Bokhtar");
+
+    let answers = futures_util::future::join_all((0..8).map(|index| {
+        let server = if index % 2 == 0 { &app } else { &other };
+        post(server, &a, "race", CREATE, &variables)
+    }))
+    .await;
+
+    assert_eq!(app.rows::<referral_case::Entity>().await, 1);
+    let ran: Vec<&Answer> = answers
+        .iter()
+        .filter(|answer| answer.json["data"]["createReferralCase"]["id"].is_string())
+        .collect();
+    assert!(!ran.is_empty());
+    assert!(ran.iter().all(|answer| answer.text == ran[0].text));
+    assert_eq!(ran.iter().filter(|answer| !answer.replayed).count(), 1);
+    for answer in &answers {
+        if !answer.json["data"]["createReferralCase"]["id"].is_string() {
+            assert_eq!(answer.status, 409, "{}", answer.text);
+            assert!(
+                message(answer).contains("still being processed"),
+                "{}",
+                answer.text
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_committed_request_whose_answer_was_lost_is_never_run_again() {
     let app = spawn_app().await;
     let (_, a) = partner(&app, "Referring NGO").await;
