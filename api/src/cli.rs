@@ -291,8 +291,8 @@ async fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
             let mut stdout = std::io::stdout().lock();
             writeln!(
                 stdout,
-                "re-sealed under {current:?}: {} case keys, {} two-factor secrets",
-                rotation.case_keys, rotation.totp_secrets
+                "re-sealed under {current:?}: {} case keys, {} two-factor secrets, {} kept answers",
+                rotation.case_keys, rotation.totp_secrets, rotation.answers
             )?;
             rotation.after
         }

@@ -16,6 +16,7 @@ mod faults;
 mod field_rules;
 mod helpers;
 mod http;
+mod idempotency;
 mod limits;
 mod matrix;
 mod metrics;

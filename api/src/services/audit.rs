@@ -58,6 +58,10 @@ impl AuditRecord {
 
 /// Appends `record`, made by `caller`, on `conn` (a transaction when it records a change).
 ///
+/// A successful change made under an `Idempotency-Key` also marks the request's claim here,
+/// in the change's transaction: this is what makes a retry after a crash see that the change
+/// committed (see [`super::idempotency`]).
+///
 /// # Errors
 /// Database errors; the caller's transaction then rolls back with the change.
 pub async fn record(
@@ -78,6 +82,11 @@ pub async fn record_as(
     account: Option<(Uuid, entity::enums::Role, Option<Uuid>)>,
     record: AuditRecord,
 ) -> Result<(), DbErr> {
+    if let Some(claim) = &caller.idempotency
+        && record.outcome == AuditOutcome::Success
+    {
+        super::idempotency::mark_committed(conn, claim, &record).await?;
+    }
     let (actor_account_id, actor_role, actor_organisation_id) = match (&caller.actor, account) {
         (Actor::Member(member), _) => (
             Some(member.account_id),

@@ -686,7 +686,7 @@ impl Cases<'_> {
             audit::record(
                 self.db,
                 caller,
-                AuditRecord::success("case.read_identifying", "referral_case", case.id)
+                AuditRecord::success(READ_IDENTIFYING, "referral_case", case.id)
                     .with_outcome(entity::enums::AuditOutcome::Denied),
             )
             .await?;
@@ -714,7 +714,7 @@ impl Cases<'_> {
         audit::record(
             self.db,
             caller,
-            AuditRecord::success("case.read_identifying", "referral_case", case.id),
+            AuditRecord::success(READ_IDENTIFYING, "referral_case", case.id),
         )
         .await?;
         Ok(identifying)
@@ -812,7 +812,7 @@ impl Cases<'_> {
         }
         Ok(audit_entry::Entity::find()
             .filter(audit_entry::Column::EntityId.eq(case_id))
-            .filter(audit_entry::Column::Action.eq("case.read_identifying"))
+            .filter(audit_entry::Column::Action.eq(READ_IDENTIFYING))
             .filter(audit_entry::Column::Outcome.eq(entity::enums::AuditOutcome::Success))
             .order_by_desc(audit_entry::Column::At)
             .all(self.db)
@@ -892,6 +892,14 @@ impl Cases<'_> {
         let case = save_if_unchanged(&txn, update, version).await?;
         if step.erases {
             erase_comments(&txn, case.id).await?;
+            // The answers stored for retries may hold what was just erased.
+            super::idempotency::erase_answers_about(
+                &txn,
+                super::idempotency::CASE_ENTITY,
+                case.id,
+                caller.idempotency.as_ref(),
+            )
+            .await?;
         }
         referral_transition::Model {
             id: transition_id,
@@ -1295,6 +1303,9 @@ impl Cases<'_> {
         .await
     }
 }
+
+/// The audit action of a read of a case's identifying data (and of a refused attempt).
+pub const READ_IDENTIFYING: &str = "case.read_identifying";
 
 /// Saves `update` of a case read at `version`, moving it to the next version, unless another
 /// writer changed the case meanwhile: of two concurrent changes, one wins and the other gets

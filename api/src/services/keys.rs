@@ -2,13 +2,13 @@
 //! (`portal keys rotate`), which re-seals every value and every case key under the current key
 //! so that an operator can then retire the older keys (docs/SECURITY.md says when).
 //!
-//! Values sealed under the data keys directly: each referral case's own key (wrapped) and each
-//! account's TOTP secret. A case's identifying fields and free text are sealed with the case's
+//! Values sealed under the data keys directly: each referral case's own key (wrapped), each
+//! account's TOTP secret and each answer kept for a retried mutation (`Idempotency-Key`). A case's identifying fields and free text are sealed with the case's
 //! own key, which a rotation leaves as it is: re-wrapping that key is enough.
 
 use std::collections::BTreeMap;
 
-use entity::{account, referral_case};
+use entity::{account, idempotency_key, referral_case};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
     TransactionTrait, sea_query::Expr,
@@ -29,6 +29,8 @@ pub struct Rotation {
     pub case_keys: u64,
     /// TOTP secrets re-sealed under the current key.
     pub totp_secrets: u64,
+    /// Answers kept for retried mutations re-sealed under the current key.
+    pub answers: u64,
     /// The values per key afterwards: only the current key, unless a value failed to open.
     pub after: KeyUse,
 }
@@ -89,10 +91,19 @@ pub async fn rotate(db: &DatabaseConnection, keys: &DataKeys) -> anyhow::Result<
                     .exec(db)
                     .await?
             }
+            Kind::Answer => {
+                idempotency_key::Entity::update_many()
+                    .col_expr(idempotency_key::Column::Answer, Expr::value(Some(resealed)))
+                    .filter(idempotency_key::Column::Id.eq(value.id))
+                    .filter(idempotency_key::Column::Answer.eq(value.envelope))
+                    .exec(db)
+                    .await?
+            }
         };
         match value.kind {
             Kind::CaseKey => rotation.case_keys += updated.rows_affected,
             Kind::TotpSecret => rotation.totp_secrets += updated.rows_affected,
+            Kind::Answer => rotation.answers += updated.rows_affected,
         }
     }
     rotation.after = usage(db).await?;
@@ -103,6 +114,7 @@ pub async fn rotate(db: &DatabaseConnection, keys: &DataKeys) -> anyhow::Result<
 enum Kind {
     CaseKey,
     TotpSecret,
+    Answer,
 }
 
 impl Kind {
@@ -110,6 +122,7 @@ impl Kind {
         match self {
             Self::CaseKey => super::cases::wrapped_key_context(id),
             Self::TotpSecret => super::auth::totp_context(id),
+            Self::Answer => super::idempotency::answer_context(id),
         }
     }
 
@@ -117,6 +130,7 @@ impl Kind {
         match self {
             Self::CaseKey => "the key of referral case",
             Self::TotpSecret => "the two-factor secret of account",
+            Self::Answer => "the kept answer of idempotency key",
         }
     }
 }
@@ -145,6 +159,14 @@ async fn sealed_values(conn: &impl ConnectionTrait) -> anyhow::Result<Vec<Sealed
         .into_tuple()
         .all(conn)
         .await?;
+    let answers: Vec<(Uuid, Option<Vec<u8>>)> = idempotency_key::Entity::find()
+        .select_only()
+        .column(idempotency_key::Column::Id)
+        .column(idempotency_key::Column::Answer)
+        .filter(idempotency_key::Column::Answer.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
     let of = |kind: Kind| {
         move |(id, envelope): (Uuid, Option<Vec<u8>>)| {
             envelope.map(|envelope| SealedValue { kind, id, envelope })
@@ -154,5 +176,6 @@ async fn sealed_values(conn: &impl ConnectionTrait) -> anyhow::Result<Vec<Sealed
         .into_iter()
         .filter_map(of(Kind::CaseKey))
         .chain(accounts.into_iter().filter_map(of(Kind::TotpSecret)))
+        .chain(answers.into_iter().filter_map(of(Kind::Answer)))
         .collect())
 }

@@ -12,6 +12,7 @@ pub mod centres;
 pub mod demo;
 pub mod events;
 pub mod fields;
+pub mod idempotency;
 pub mod keys;
 pub mod organisations;
 pub mod pagination;
@@ -150,6 +151,14 @@ impl Services {
         audit::record(&self.db, caller, record)
             .await
             .map_err(Into::into)
+    }
+
+    /// `Idempotency-Key` claims and first answers of mutations.
+    pub fn idempotency(&self) -> idempotency::Idempotency<'_> {
+        idempotency::Idempotency {
+            db: &self.db,
+            keys: &self.auth.data_keys,
+        }
     }
 
     /// Account administration.
