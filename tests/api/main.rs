@@ -29,4 +29,5 @@ mod schema;
 mod server;
 mod spec;
 mod statistics;
+mod statistics_audit;
 mod subscriptions;

@@ -138,10 +138,22 @@ impl Axis {
         }
     }
 
-    /// Keeps key `index`'s values; `index` past the keys is the total, which keeps all.
-    pub(super) fn restrict(&self, selection: &mut Selection, index: usize) {
-        if let (Some(level), Some(values)) = (self.level, self.values.get(index)) {
-            selection.restrict(level, self.size, values.iter().copied());
+    /// The key of a prefix, if any.
+    pub(super) fn key_of(&self) -> impl Fn(&[u32]) -> Option<usize> + use<> {
+        let mut keys: Vec<Option<usize>> = vec![None; self.size];
+        for (key, values) in self.values.iter().enumerate() {
+            for &value in values {
+                if let Some(slot) = keys.get_mut(value as usize) {
+                    *slot = Some(key);
+                }
+            }
+        }
+        let level = self.level;
+        move |prefix: &[u32]| match level {
+            None => Some(0),
+            Some(level) => prefix
+                .get(level)
+                .and_then(|&value| keys.get(value as usize).copied().flatten()),
         }
     }
 }

@@ -647,18 +647,17 @@ impl Statistics<'_> {
         medians: Option<Medians>,
     ) -> Table {
         let width = columns.keys.len() + 1;
-        let mut entries = Vec::with_capacity((rows.keys.len() + 1) * width);
-        let mut hidden = Vec::with_capacity(entries.capacity());
-        for row in 0..=rows.keys.len() {
-            for column in 0..width {
-                let mut selection = base.clone();
-                rows.restrict(&mut selection, row);
-                columns.restrict(&mut selection, column);
-                let reading = protection.read(&selection);
-                entries.push(reading.value);
-                hidden.push(suppressed && !reading.publishable);
-            }
-        }
+        let (row_of, column_of) = (rows.key_of(), columns.key_of());
+        let readings = protection.tabulate(
+            base,
+            (rows.keys.len(), &row_of),
+            (columns.keys.len(), &column_of),
+        );
+        let entries: Vec<i64> = readings.iter().map(|reading| reading.value).collect();
+        let hidden: Vec<bool> = readings
+            .iter()
+            .map(|reading| suppressed && !reading.publishable)
+            .collect();
         let medians = medians.map(|mut medians| {
             for (row, median) in medians.rows.iter_mut().enumerate() {
                 if hidden[row * width + width - 1] {
