@@ -170,13 +170,21 @@ const PEOPLE_DIMENSIONS: [PeopleDimension; 4] = [
     PeopleDimension::Sex,
 ];
 
-fn people_key(world: &PeopleWorld, atom: &PeopleAtom, dimension: PeopleDimension) -> String {
-    match dimension {
-        PeopleDimension::Service => atom.service.clone(),
-        PeopleDimension::Region => world.centres[atom.centre].region.clone(),
-        PeopleDimension::Month => atom.month.format("%Y-%m").to_string(),
-        PeopleDimension::Sex => atom.sex.to_owned(),
-    }
+/// An atom's keys by dimension, in the order of `PEOPLE_DIMENSIONS`.
+fn people_keys(world: &PeopleWorld, atom: &PeopleAtom) -> [String; 4] {
+    [
+        atom.service.clone(),
+        world.centres[atom.centre].region.clone(),
+        atom.month.format("%Y-%m").to_string(),
+        atom.sex.to_owned(),
+    ]
+}
+
+fn dimension_index(dimension: PeopleDimension) -> usize {
+    PEOPLE_DIMENSIONS
+        .iter()
+        .position(|d| *d == dimension)
+        .expect("a dimension")
 }
 
 fn keeps(world: &PeopleWorld, atom: &PeopleAtom, filter: &StatisticsFilter) -> bool {
@@ -201,33 +209,36 @@ fn keeps(world: &PeopleWorld, atom: &PeopleAtom, filter: &StatisticsFilter) -> b
 /// The cells of `table` (totals included) with the atoms each adds up.
 fn people_cells(
     world: &PeopleWorld,
+    keys: &[[String; 4]],
     table: &Table,
     rows: PeopleDimension,
     columns: Option<PeopleDimension>,
     filter: &StatisticsFilter,
 ) -> Vec<Seen> {
-    let kept: Vec<usize> = (0..world.atoms.len())
-        .filter(|&a| keeps(world, &world.atoms[a], filter))
-        .collect();
+    let (row_count, column_count) = (table.row_keys.len(), table.column_keys.len());
+    let width = column_count + 1;
+    let position = |list: &[String], key: &str| list.iter().position(|k| k == key);
+    let mut atoms_of: Vec<Vec<usize>> = vec![Vec::new(); (row_count + 1) * width];
+    for (a, atom) in world.atoms.iter().enumerate() {
+        if !keeps(world, atom, filter) {
+            continue;
+        }
+        let row = position(&table.row_keys, &keys[a][dimension_index(rows)]);
+        let column = match columns {
+            None => Some(0),
+            Some(columns) => position(&table.column_keys, &keys[a][dimension_index(columns)]),
+        };
+        for r in [row, Some(row_count)].into_iter().flatten() {
+            for c in [column, Some(column_count)].into_iter().flatten() {
+                atoms_of[r * width + c].push(a);
+            }
+        }
+    }
     let context = format!("{rows:?} × {columns:?} with {filter:?}");
     let mut seen = Vec::new();
-    for row in 0..=table.row_keys.len() {
-        for column in 0..=table.column_keys.len() {
-            let atoms = kept
-                .iter()
-                .copied()
-                .filter(|&a| {
-                    let atom = &world.atoms[a];
-                    (row == table.row_keys.len()
-                        || people_key(world, atom, rows) == table.row_keys[row])
-                        && (column == table.column_keys.len()
-                            || columns.is_none_or(|columns| {
-                                people_key(world, atom, columns) == table.column_keys[column]
-                            }))
-                })
-                .collect();
-            let Cell(value) = match (row == table.row_keys.len(), column == table.column_keys.len())
-            {
+    for row in 0..=row_count {
+        for column in 0..=column_count {
+            let Cell(value) = match (row == row_count, column == column_count) {
                 (false, false) => table.cell(row, column),
                 (false, true) => table.row_total(row),
                 (true, false) => table.column_total(column),
@@ -240,7 +251,7 @@ fn people_cells(
                 (None, None) => "grand total".to_owned(),
             };
             seen.push(Seen {
-                atoms,
+                atoms: std::mem::take(&mut atoms_of[row * width + column]),
                 value,
                 context: format!("{at} of {context}"),
             });
@@ -323,19 +334,23 @@ async fn people_tables(
     filters: &[StatisticsFilter],
 ) -> Vec<Seen> {
     let services = app.services();
+    // One snapshot of the data for every table, as one request would read them.
     let statistics = services.statistics();
+    let keys: Vec<[String; 4]> = world.atoms.iter().map(|a| people_keys(world, a)).collect();
     let mut seen = Vec::new();
     for filter in filters {
-        for rows in PEOPLE_DIMENSIONS {
+        // Each dimension alone and each pair (one way round: the other publishes the same
+        // cells).
+        for (i, rows) in PEOPLE_DIMENSIONS.into_iter().enumerate() {
             for columns in [None]
                 .into_iter()
-                .chain(PEOPLE_DIMENSIONS.into_iter().filter(|d| *d != rows).map(Some))
+                .chain(PEOPLE_DIMENSIONS[i + 1..].iter().copied().map(Some))
             {
                 let table = statistics
                     .people_served(actor, rows, columns, filter)
                     .await
                     .expect("a table");
-                seen.extend(people_cells(world, &table, rows, columns, filter));
+                seen.extend(people_cells(world, &keys, &table, rows, columns, filter));
             }
         }
     }

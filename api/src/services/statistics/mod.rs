@@ -29,6 +29,7 @@ use sea_orm::{
     sea_query::{Alias, Expr, Query, SimpleExpr},
 };
 use serde::Deserialize;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use self::{
@@ -200,10 +201,14 @@ pub const ALL: &str = "ALL";
 /// The key of rows with no value for the dimension (no area, no outcome).
 pub const NONE: &str = "NONE";
 
-/// Statistics.
+/// Statistics. One value reads one snapshot of the counts it protects: each cube is loaded
+/// and protected once, on first use, and every table asked of the same value is cut from it
+/// (so the tables of one request agree with each other).
 pub struct Statistics<'a> {
-    pub(super) db: &'a DatabaseConnection,
-    pub(super) threshold: i64,
+    db: &'a DatabaseConnection,
+    threshold: i64,
+    people: OnceCell<people::Cube>,
+    cases: OnceCell<cases::Cube>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -222,7 +227,17 @@ struct MedianRow {
     median: Option<f64>,
 }
 
-impl Statistics<'_> {
+impl<'a> Statistics<'a> {
+    /// Statistics over `db`, suppressing counts of people below `threshold`.
+    pub fn new(db: &'a DatabaseConnection, threshold: i64) -> Self {
+        Self {
+            db,
+            threshold,
+            people: OnceCell::new(),
+            cases: OnceCell::new(),
+        }
+    }
+
     /// Events and participants by `dimension`, over the events the actor may see. Exact for
     /// everyone: event participation is public.
     ///
@@ -329,7 +344,7 @@ impl Statistics<'_> {
                 "Centre reports have no thematic area.",
             ));
         }
-        let cube = self.people_cube().await?;
+        let cube = self.people.get_or_try_init(|| self.people_cube()).await?;
         let mut base = Selection::everything(people::LEVELS);
         cube.months.restrict(&mut base, people::MONTH, &filter.period);
         if let Some(region) = filter.region {
@@ -463,7 +478,7 @@ impl Statistics<'_> {
                 ));
             }
         }
-        let cube = self.case_cube().await?;
+        let cube = self.cases.get_or_try_init(|| self.case_cube()).await?;
         let mut base = Selection::everything(cases::LEVELS);
         cube.months.restrict(&mut base, cases::MONTH, &filter.period);
         if let Some(region) = filter.region {
