@@ -509,10 +509,7 @@ async fn audit_people_served(app: &TestApp, months: &[NaiveDate], operators: usi
     let filters = people_filters(&world, months);
     let mut failures = Vec::new();
     let nobody = vec![false; truth.len()];
-    let started = std::time::Instant::now();
     let public = people_tables(app, &world, &Actor::Anonymous, &filters).await;
-    eprintln!("TIMING tables {} filters {} cells {} atoms {:?}", filters.len(), public.len(), truth.len(), started.elapsed());
-    let started = std::time::Instant::now();
     failures.extend(audit(
         &truth,
         &Reader {
@@ -521,7 +518,6 @@ async fn audit_people_served(app: &TestApp, months: &[NaiveDate], operators: usi
         },
         &public,
     ));
-    eprintln!("TIMING audit {:?}", started.elapsed());
     let busiest: Vec<Uuid> = {
         let mut count: BTreeMap<Uuid, usize> = BTreeMap::new();
         for centre in &world.centres {
