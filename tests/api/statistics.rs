@@ -1237,7 +1237,10 @@ async fn case_statistics_count_referred_cases_and_publish_medians_of_enough_answ
         Some(2),
         "KIND in 7–12 January",
     );
-    assert_eq!(in_period.grid, by_kind.grid, "the same month, the same cells");
+    assert_eq!(
+        in_period.grid, by_kind.grid,
+        "the same month, the same cells"
+    );
     assert_close(
         in_period.median,
         median(answered_hours(&PLAN)),

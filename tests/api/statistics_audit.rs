@@ -67,8 +67,12 @@ struct PeopleWorld {
 }
 
 fn first_of_month(date: NaiveDate) -> NaiveDate {
-    NaiveDate::from_ymd_opt(chrono::Datelike::year(&date), chrono::Datelike::month(&date), 1)
-        .expect("a first day")
+    NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&date),
+        chrono::Datelike::month(&date),
+        1,
+    )
+    .expect("a first day")
 }
 
 async fn people_world(app: &TestApp) -> PeopleWorld {
@@ -291,7 +295,7 @@ fn people_filters(world: &PeopleWorld, months: &[NaiveDate]) -> Vec<StatisticsFi
     let mut filters = Vec::new();
     for p in &periods {
         filters.push(StatisticsFilter {
-            period: p.clone(),
+            period: *p,
             ..StatisticsFilter::default()
         });
     }
@@ -309,7 +313,7 @@ fn people_filters(world: &PeopleWorld, months: &[NaiveDate]) -> Vec<StatisticsFi
     {
         for p in singles.iter().chain([&whole]) {
             filters.push(StatisticsFilter {
-                period: p.clone(),
+                period: *p,
                 ..scope.clone()
             });
         }
@@ -318,7 +322,7 @@ fn people_filters(world: &PeopleWorld, months: &[NaiveDate]) -> Vec<StatisticsFi
         for p in &periods {
             filters.push(StatisticsFilter {
                 centre_id: Some(centre.id),
-                period: p.clone(),
+                period: *p,
                 ..StatisticsFilter::default()
             });
         }
@@ -525,7 +529,11 @@ async fn audit_people_served(app: &TestApp, months: &[NaiveDate], operators: usi
         }
         let mut by_size: Vec<(usize, Uuid)> = count.into_iter().map(|(o, n)| (n, o)).collect();
         by_size.sort_by(|a, b| b.cmp(a));
-        by_size.into_iter().map(|(_, o)| o).take(operators).collect()
+        by_size
+            .into_iter()
+            .map(|(_, o)| o)
+            .take(operators)
+            .collect()
     };
     for operator in busiest {
         let known: Vec<bool> = world
@@ -591,7 +599,10 @@ fn people_plans() -> impl Strategy<Value = PeoplePlan> {
         prop_oneof![3 => 0_i32..5, 2 => 0_i32..15, 1 => 15_i32..40],
         prop_oneof![3 => 0_i32..2, 1 => 0_i32..6],
     );
-    (proptest::collection::vec(centre, 2..=5), proptest::collection::vec(count, 45))
+    (
+        proptest::collection::vec(centre, 2..=5),
+        proptest::collection::vec(count, 45),
+    )
         .prop_map(|(centres, counts)| PeoplePlan { centres, counts })
 }
 

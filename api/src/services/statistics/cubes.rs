@@ -363,7 +363,11 @@ pub(super) mod cases {
     }
 
     impl Cube {
-        pub fn new(threshold: i64, referred: Vec<Referred>, receivers: &[(Uuid, Option<Uuid>)]) -> Self {
+        pub fn new(
+            threshold: i64,
+            referred: Vec<Referred>,
+            receivers: &[(Uuid, Option<Uuid>)],
+        ) -> Self {
             let mut earlier: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
             for (case_id, receiver) in receivers {
                 if let Some(receiver) = receiver {
@@ -435,11 +439,14 @@ pub(super) mod cases {
             let mut atoms: HashMap<[u32; 6], Vec<Atom>> = HashMap::new();
             for (key, count) in counts {
                 let [m, r, k, risk, st, out, class] = key;
-                atoms.entry([m, r, k, risk, st, out]).or_default().push(Atom {
-                    leaf: class,
-                    count,
-                    knowers: class as usize,
-                });
+                atoms
+                    .entry([m, r, k, risk, st, out])
+                    .or_default()
+                    .push(Atom {
+                        leaf: class,
+                        count,
+                        knowers: class as usize,
+                    });
             }
             let mut branches = Vec::new();
             for m in 0..months.len() {

@@ -14,13 +14,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, Months, NaiveDate, NaiveTime};
 use entity::{
-    centre_report, centre_report_line,
-    enums::{
-        CaseKind, CaseOutcome, CentreService, EventKind, Region, RiskLevel,
-        ThematicArea,
-    },
-    centre_service, event, project_thematic_area, referral_case, referral_transition,
-    resource_centre,
+    centre_report, centre_report_line, centre_service,
+    enums::{CaseKind, CaseOutcome, CentreService, EventKind, Region, RiskLevel, ThematicArea},
+    event, project_thematic_area, referral_case, referral_transition, resource_centre,
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
@@ -346,7 +342,8 @@ impl<'a> Statistics<'a> {
         }
         let cube = self.people.get_or_try_init(|| self.people_cube()).await?;
         let mut base = Selection::everything(people::LEVELS);
-        cube.months.restrict(&mut base, people::MONTH, &filter.period);
+        cube.months
+            .restrict(&mut base, people::MONTH, &filter.period);
         if let Some(region) = filter.region {
             base.restrict(people::REGION, Region::iter().count(), [index_of(region)]);
         }
@@ -380,14 +377,7 @@ impl<'a> Statistics<'a> {
         };
         let (row_axis, column_axis) = (axis(Some(rows))?, axis(columns)?);
         let exact = self.reads_exact_people_served(actor, filter).await?;
-        Ok(self.cut(
-            &cube.protection,
-            &base,
-            row_axis,
-            column_axis,
-            !exact,
-            None,
-        ))
+        Ok(self.cut(&cube.protection, &base, row_axis, column_axis, !exact, None))
     }
 
     /// Every centre report line as the atoms of one protection: month × region × service × sex
@@ -480,7 +470,8 @@ impl<'a> Statistics<'a> {
         }
         let cube = self.cases.get_or_try_init(|| self.case_cube()).await?;
         let mut base = Selection::everything(cases::LEVELS);
-        cube.months.restrict(&mut base, cases::MONTH, &filter.period);
+        cube.months
+            .restrict(&mut base, cases::MONTH, &filter.period);
         if let Some(region) = filter.region {
             base.restrict(cases::REGION, Region::iter().count(), [index_of(region)]);
         }

@@ -115,6 +115,9 @@ pub struct Protection {
     blocks: usize,
 }
 
+/// The row (or column) of a branch's prefix in a table, `None` for none.
+pub type KeyOf<'a> = dyn Fn(&[u32]) -> Option<usize> + 'a;
+
 /// What a cell holds and whether it may be published.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reading {
@@ -227,8 +230,8 @@ impl Protection {
     pub fn tabulate(
         &self,
         base: &Selection,
-        (rows, row_of): (usize, &dyn Fn(&[u32]) -> Option<usize>),
-        (columns, column_of): (usize, &dyn Fn(&[u32]) -> Option<usize>),
+        (rows, row_of): (usize, &KeyOf<'_>),
+        (columns, column_of): (usize, &KeyOf<'_>),
     ) -> Vec<Reading> {
         const SPREAD: usize = usize::MAX;
         const NOWHERE: usize = usize::MAX - 1;
@@ -583,12 +586,8 @@ mod tests {
     fn zeros_are_atoms_too_and_a_cell_of_nothing_is_not_published() {
         let knowers = vec![vec![org(1)]];
         // Leaf 3 is in the universe without a count: a zero in the rest.
-        let protection = Protection::new(
-            T,
-            &knowers,
-            &LEAVES,
-            vec![branch(0, &[0, 3], &[(0, 7, 0)])],
-        );
+        let protection =
+            Protection::new(T, &knowers, &LEAVES, vec![branch(0, &[0, 3], &[(0, 7, 0)])]);
         assert!(!protection.read(&cell(None, Some(&[3]))).publishable);
         assert!(!protection.read(&cell(None, Some(&[0]))).publishable);
         assert!(protection.read(&cell(None, None)).publishable);
@@ -604,11 +603,7 @@ mod tests {
             T,
             &knowers,
             &LEAVES,
-            vec![branch(
-                0,
-                &[0, 1, 2],
-                &[(0, 8, 0), (1, 3, 1), (2, 12, 2)],
-            )],
+            vec![branch(0, &[0, 1, 2], &[(0, 8, 0), (1, 3, 1), (2, 12, 2)])],
         );
         // 3 needs 8 for size; then 1 needs more it does not know: 12 as well.
         for leaf in 0..3 {
