@@ -4,7 +4,10 @@
 //! within the month; the organisations that know counts exactly come last, so that a block
 //! gathers several centres or several cases' parties before it gathers anything else.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use chrono::NaiveDate;
 use entity::enums::{CaseKind, CaseOutcome, CaseStatus, CentreService, Region, RiskLevel};
@@ -253,14 +256,15 @@ pub(super) mod people {
             for m in 0..months.len() {
                 for r in 0..count::<Region>() {
                     for s in 0..services as u32 {
-                        let domain: Vec<u32> = (0..centres.len())
+                        let domain: Arc<Vec<u32>> = (0..centres.len())
                             .filter(|&c| {
                                 index_of(centres[c].region) == r
                                     && first[c].is_some_and(|f| f <= m)
                                     && serves[c][s as usize]
                             })
                             .map(|c| c as u32)
-                            .collect();
+                            .collect::<Vec<u32>>()
+                            .into();
                         for x in 0..2 {
                             branches.push(Branch {
                                 prefix: vec![m, r, s, x],
@@ -450,10 +454,11 @@ pub(super) mod cases {
             }
             let mut branches = Vec::new();
             for m in 0..months.len() {
-                let domain: Vec<u32> = (0..classes.len())
+                let domain: Arc<Vec<u32>> = (0..classes.len())
                     .filter(|&c| firsts[c] <= m)
                     .map(|c| c as u32)
-                    .collect();
+                    .collect::<Vec<u32>>()
+                    .into();
                 for (st, status) in STATUSES.iter().enumerate() {
                     let st = st as u32;
                     let mut outcomes: BTreeSet<u32> =

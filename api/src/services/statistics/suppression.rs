@@ -28,7 +28,7 @@
 //! same holds for hidden cells of atoms it does not know (see docs/SECURITY.md for the proof
 //! and `tests/api/statistics_audit.rs` for the check by linear programming).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use uuid::Uuid;
 
@@ -47,7 +47,7 @@ pub struct Branch {
     /// One value per level but the last.
     pub prefix: Vec<u32>,
     /// The leaf values that are atoms here (the universe); atoms not listed count zero.
-    pub domain: Vec<u32>,
+    pub domain: Arc<Vec<u32>>,
     /// The atoms with a recorded count (zero allowed), each of a value in `domain`.
     pub atoms: Vec<Atom>,
 }
@@ -108,7 +108,8 @@ pub struct Protection {
     prefixes: Vec<Vec<u32>>,
     /// Per branch: the range of its parts, and the values its rest covers.
     ranges: Vec<(usize, usize)>,
-    rests: Vec<Vec<u32>>,
+    /// Per branch: its domain and its recorded values (the rest is the difference).
+    rests: Vec<(Arc<Vec<u32>>, Vec<u32>)>,
     parts: Vec<Part>,
     /// Per part, its block (or `DEAD`).
     block_of: Vec<u32>,
@@ -136,6 +137,10 @@ impl Protection {
         mut branches: Vec<Branch>,
     ) -> Self {
         let mut knower_sets = knower_sets.to_vec();
+        let mut set_index: HashMap<Vec<Uuid>, usize> = HashMap::new();
+        for (i, set) in knower_sets.iter().enumerate() {
+            set_index.entry(set.clone()).or_insert(i);
+        }
         branches.retain(|branch| !branch.domain.is_empty());
         branches.sort_by(|a, b| a.prefix.cmp(&b.prefix));
         let mut prefixes = Vec::with_capacity(branches.len());
@@ -153,34 +158,35 @@ impl Protection {
                     knowers: Some(atom.knowers),
                 });
             }
-            let rest: Vec<u32> = branch
+            let mut rest = branch
                 .domain
                 .iter()
-                .copied()
                 .filter(|value| !recorded.contains(value))
-                .collect();
-            if !rest.is_empty() {
+                .peekable();
+            if rest.peek().is_some() {
                 // Known to whoever knows every atom of it.
                 let mut common: Option<Vec<Uuid>> = None;
-                for value in &rest {
+                for value in rest {
                     let set = leaf_knowers
                         .get(*value as usize)
                         .and_then(|&i| knower_sets.get(i))
-                        .cloned()
-                        .unwrap_or_default();
-                    common = Some(match common {
-                        None => set,
+                        .map_or(&[][..], Vec::as_slice);
+                    let next: Vec<Uuid> = match common {
+                        None => set.to_vec(),
                         Some(common) => common.into_iter().filter(|o| set.contains(o)).collect(),
-                    });
+                    };
+                    let empty = next.is_empty();
+                    common = Some(next);
+                    if empty {
+                        break;
+                    }
                 }
                 let common = common.unwrap_or_default();
-                let knowers = match knower_sets.iter().position(|set| *set == common) {
-                    Some(index) => index,
-                    None => {
-                        knower_sets.push(common);
-                        knower_sets.len() - 1
-                    }
-                };
+                let next = knower_sets.len();
+                let knowers = *set_index.entry(common.clone()).or_insert(next);
+                if knowers == next {
+                    knower_sets.push(common);
+                }
                 parts.push(Part {
                     leaf: None,
                     count: 0,
@@ -189,7 +195,7 @@ impl Protection {
             }
             prefixes.push(branch.prefix);
             ranges.push((start, parts.len()));
-            rests.push(rest);
+            rests.push((branch.domain, recorded));
         }
         let mut builder = Builder {
             threshold,
@@ -328,16 +334,19 @@ impl Protection {
             }
             None if selection.levels[leaf_level].is_none() => 1,
             None => {
-                let rest = &self.rests[branch];
-                let inside = rest
-                    .iter()
-                    .filter(|&&v| selection.keeps(leaf_level, v))
-                    .count();
-                match inside {
-                    0 => 2,
-                    n if n == rest.len() => 1,
-                    _ => 3,
+                let (domain, recorded) = &self.rests[branch];
+                let (mut inside, mut outside) = (false, false);
+                for &value in domain.iter().filter(|v| !recorded.contains(v)) {
+                    if selection.keeps(leaf_level, value) {
+                        inside = true;
+                    } else {
+                        outside = true;
+                    }
+                    if inside && outside {
+                        break;
+                    }
                 }
+                u8::from(inside) | (u8::from(outside) << 1)
             }
         }
     }
@@ -535,7 +544,7 @@ mod tests {
     fn branch(group: u32, domain: &[u32], atoms: &[(u32, i64, usize)]) -> Branch {
         Branch {
             prefix: vec![group],
-            domain: domain.to_vec(),
+            domain: Arc::new(domain.to_vec()),
             atoms: atoms
                 .iter()
                 .map(|&(leaf, count, knowers)| Atom {
@@ -648,7 +657,7 @@ mod tests {
                     }
                     branches.push(Branch {
                         prefix: vec![group, sub],
-                        domain: (0..4).collect(),
+                        domain: Arc::new((0..4).collect()),
                         atoms,
                     });
                 }
