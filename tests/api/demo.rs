@@ -354,8 +354,8 @@ async fn the_case_statistics_count_every_referred_demo_case() {
     let data = app.data_as(&token, STATISTICS, json!({})).await;
     let table = &data["caseStatistics"];
 
-    // Every demo case has one of the two demo referring organisations as a party, so one of
-    // them knows all of the cases but fewer than the threshold: any published count would
+    // The demo's cases are shared among few organisations: one of them is party to all of
+    // the cases but fewer than the threshold (possibly none), so any published count would
     // tell it how many cases it is not party to (docs/SECURITY.md). The protection hides every
     // cell, and with them the medians.
     assert!(referred > 50, "{referred} referred cases");
