@@ -354,17 +354,14 @@ async fn the_case_statistics_count_every_referred_demo_case() {
     let data = app.data_as(&token, STATISTICS, json!({})).await;
     let table = &data["caseStatistics"];
 
-    assert_eq!(table["total"]["suppressed"], false, "{table:#}");
-    assert_eq!(
-        table["total"]["value"].as_u64(),
-        u64::try_from(referred).ok()
-    );
-    // Every kind is large enough to be shown, and the median time to answer is published.
+    // The demo's cases are shared among few organisations: one of them is party to all of
+    // the cases but fewer than the threshold (possibly none), so any published count would
+    // tell it how many cases it is not party to (docs/SECURITY.md). The protection hides every
+    // cell, and with them the medians.
+    assert!(referred > 50, "{referred} referred cases");
+    assert_eq!(table["total"]["suppressed"], true, "{table:#}");
     for row in table["rows"].as_array().expect("rows") {
-        assert_eq!(row["total"]["suppressed"], false, "{row:#}");
+        assert_eq!(row["total"]["suppressed"], true, "{row:#}");
     }
-    assert!(
-        table["medianHoursToFirstAnswer"].as_f64().is_some(),
-        "{table:#}"
-    );
+    assert!(table["medianHoursToFirstAnswer"].is_null(), "{table:#}");
 }

@@ -32,4 +32,5 @@ mod schema;
 mod server;
 mod spec;
 mod statistics;
+mod statistics_audit;
 mod subscriptions;

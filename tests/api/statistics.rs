@@ -1137,7 +1137,10 @@ async fn case_statistics_count_referred_cases_and_publish_medians_of_enough_answ
     create_cases(&app, &world, &PLAN, 2).await;
     let query = case_statistics_query();
 
-    // By kind every count is at least 2: the whole table is published, drafts not counted.
+    // By kind: drafts are not counted. Every kind has at least 2 cases, but every kind also
+    // has a single open case in some region, and those are settled with other kinds' within
+    // their region (regions are given up after kinds): a kind's total would give the others
+    // away combined with the tables by region, so only the grand total is published.
     let data = app
         .data_as(
             &world.staff.access_token,
@@ -1149,31 +1152,29 @@ async fn case_statistics_count_referred_cases_and_publish_medians_of_enough_answ
     assert_eq!(by_kind.threshold, Some(2));
     assert_eq!(by_kind.columns, ["ALL"]);
     assert_eq!(by_kind.row_keys, CASE_KINDS);
+    check_table(
+        &by_kind,
+        &case_keys(Some("KIND")),
+        &case_keys(None),
+        &case_counts(&PLAN, "KIND", None),
+        Some(2),
+        "KIND",
+    );
     assert_eq!(
-        by_kind.grid,
-        [
-            [Some(4), Some(4)],
-            [Some(2), Some(2)],
-            [Some(3), Some(3)],
-            [Some(2), Some(2)],
-            [Some(11), Some(11)],
-        ],
+        by_kind.grid.last(),
+        Some(&vec![Some(11), Some(11)]),
         "the two drafts are not counted"
     );
-    assert!(!by_kind.any_suppressed);
-    // Medians: DV answered thrice (2, 10, 30 h), TS once (too few), TL twice (4, 7 h), OG
-    // never; overall 2, 4, 7, 10, 30, 50 h.
+    // Medians go with the row totals: a hidden row has none. Overall 2, 4, 7, 10, 30, 50 h.
     for (row, kind) in CASE_KINDS.iter().enumerate() {
         let answered = answered_hours(PLAN.iter().filter(|p| p.kind == *kind));
-        let expected = if answered.len() >= 2 {
+        let expected = if answered.len() >= 2 && by_kind.grid[row][1].is_some() {
             median(answered)
         } else {
             None
         };
         assert_close(by_kind.row_medians[row], expected, kind);
     }
-    assert_close(by_kind.row_medians[0], Some(10.0), "DV by hand");
-    assert_close(by_kind.row_medians[2], Some(5.5), "TL by hand");
     assert_close(by_kind.median, Some(8.5), "overall by hand");
 
     // By status, and by kind × status: checked against the plan, whatever is suppressed.
@@ -1212,12 +1213,14 @@ async fn case_statistics_count_referred_cases_and_publish_medians_of_enough_answ
         .await;
     let by_status = published(&data["caseStatistics"]);
     assert!(by_status.any_suppressed, "zeros are small: {by_status:?}");
-    // Accepted after 2, 4, 10, 50 h; declined after 7, 30 h; open ones have no answer.
+    // Accepted after 2, 4, 10, 50 h; declined after 7, 30 h; open ones have no answer. A
+    // median is published only with its row's total.
+    let shown = |row: usize, median: f64| by_status.grid[row][4].map(|_| median);
     assert_close(by_status.row_medians[0], None, "REFERRED");
-    assert_close(by_status.row_medians[1], Some(7.0), "ACCEPTED");
-    assert_close(by_status.row_medians[2], Some(18.5), "DECLINED");
+    assert_close(by_status.row_medians[1], shown(1, 7.0), "ACCEPTED");
+    assert_close(by_status.row_medians[2], shown(2, 18.5), "DECLINED");
 
-    // A period: cases referred on 7 to 12 January (the third to the eighth planned).
+    // A period counts whole months: 7 to 12 January is all of January, so every planned case.
     let data = app
         .data_as(
             &world.staff.access_token,
@@ -1230,13 +1233,17 @@ async fn case_statistics_count_referred_cases_and_publish_medians_of_enough_answ
         &in_period,
         &case_keys(Some("KIND")),
         &case_keys(None),
-        &case_counts(&PLAN[2..8], "KIND", None),
+        &case_counts(&PLAN, "KIND", None),
         Some(2),
         "KIND in 7–12 January",
     );
+    assert_eq!(
+        in_period.grid, by_kind.grid,
+        "the same month, the same cells"
+    );
     assert_close(
         in_period.median,
-        median(answered_hours(&PLAN[2..8])),
+        median(answered_hours(&PLAN)),
         "median in the period",
     );
 

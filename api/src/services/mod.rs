@@ -95,10 +95,7 @@ impl Services {
 
     /// Statistics (suppressed where they count people who sought help).
     pub fn statistics(&self) -> statistics::Statistics<'_> {
-        statistics::Statistics {
-            db: &self.db,
-            threshold: self.suppression_threshold,
-        }
+        statistics::Statistics::new(&self.db, self.suppression_threshold)
     }
 
     /// Referral cases: the workflow and the protected survivor data.

@@ -1,22 +1,22 @@
-//! Statistics: events and participants, people served by centres, and referral cases, counted
-//! in SQL (grouped aggregates; no row is loaded to be counted) and laid out as tables.
+//! Statistics: events and participants, people served by centres, and referral cases, laid out
+//! as tables. Events are counted in SQL (grouped aggregates); they are public facts and exact.
 //!
-//! Figures about people who sought help (centre reports, referral cases) are suppressed below a
-//! threshold with complementary suppression ([`suppression`]); figures about events are public
-//! facts and exact. Who reads what exactly is decided by [`policy`].
+//! Figures about people who sought help (centre reports, referral cases) are read from their
+//! finest counts ([`cubes`]), loaded whole, and every table is cut from one protection of them
+//! ([`suppression`]): a cell is published only if it is a union of whole protection blocks, so
+//! that no combination of tables gives a small count away. Who reads what exactly is decided by
+//! [`policy`].
 
+mod cubes;
 pub mod suppression;
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, Months, NaiveDate, NaiveTime};
 use entity::{
-    centre_report, centre_report_line,
-    enums::{
-        CaseKind, CaseOutcome, CaseStatus, CentreService, EventKind, Region, RiskLevel,
-        ThematicArea,
-    },
-    event, project_thematic_area, referral_case, resource_centre,
+    centre_report, centre_report_line, centre_service,
+    enums::{CaseKind, CaseOutcome, CentreService, EventKind, Region, RiskLevel, ThematicArea},
+    event, project_thematic_area, referral_case, referral_transition, resource_centre,
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
@@ -25,9 +25,13 @@ use sea_orm::{
     sea_query::{Alias, Expr, Query, SimpleExpr},
 };
 use serde::Deserialize;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use self::suppression::Extended;
+use self::{
+    cubes::{Axis, cases, index_of, people},
+    suppression::{Protection, Selection},
+};
 use crate::{
     auth::Actor,
     error::{ApiError, ApiResult},
@@ -135,7 +139,8 @@ impl Cell {
 pub struct Table {
     pub row_keys: Vec<String>,
     pub column_keys: Vec<String>,
-    entries: Extended,
+    /// `(rows + 1) × (columns + 1)` counts, row-major, the totals last.
+    entries: Vec<i64>,
     /// `None` when the reader gets exact figures.
     hidden: Option<Vec<bool>>,
     /// The threshold applied, `None` when exact.
@@ -154,10 +159,10 @@ pub struct Medians {
 
 impl Table {
     fn cell_at(&self, row: usize, column: usize) -> Cell {
-        let value = self.entries.get(row, column);
+        let index = row * (self.column_keys.len() + 1) + column;
         match &self.hidden {
-            Some(hidden) if hidden[row * (self.column_keys.len() + 1) + column] => Cell(None),
-            _ => Cell(Some(value)),
+            Some(hidden) if hidden[index] => Cell(None),
+            _ => Cell(Some(self.entries[index])),
         }
     }
 
@@ -192,26 +197,23 @@ pub const ALL: &str = "ALL";
 /// The key of rows with no value for the dimension (no area, no outcome).
 pub const NONE: &str = "NONE";
 
-/// Statistics.
+/// Statistics. One value reads one snapshot of the counts it protects: each cube is loaded
+/// and protected once, on first use, and every table asked of the same value is cut from it
+/// (so the tables of one request agree with each other).
 pub struct Statistics<'a> {
-    pub(super) db: &'a DatabaseConnection,
-    pub(super) threshold: i64,
+    db: &'a DatabaseConnection,
+    threshold: i64,
+    people: OnceCell<people::Cube>,
+    cases: OnceCell<cases::Cube>,
 }
 
 #[derive(Debug, FromQueryResult)]
 struct Group {
     row_key: Option<String>,
-    column_key: Option<String>,
     first: i64,
     second: i64,
     third: i64,
     fourth: i64,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct Span {
-    first: Option<String>,
-    last: Option<String>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -221,7 +223,17 @@ struct MedianRow {
     median: Option<f64>,
 }
 
-impl Statistics<'_> {
+impl<'a> Statistics<'a> {
+    /// Statistics over `db`, suppressing counts of people below `threshold`.
+    pub fn new(db: &'a DatabaseConnection, threshold: i64) -> Self {
+        Self {
+            db,
+            threshold,
+            people: OnceCell::new(),
+            cases: OnceCell::new(),
+        }
+    }
+
     /// Events and participants by `dimension`, over the events the actor may see. Exact for
     /// everyone: event participation is public.
     ///
@@ -308,7 +320,8 @@ impl Statistics<'_> {
     }
 
     /// People served by centres, by `rows` and `columns` (by default a table's columns are the
-    /// sexes). Suppressed unless the actor's organisation operates every centre counted.
+    /// sexes). Exact for the organisation operating every centre counted; for everyone else
+    /// cut from the one protection of all reports ([`suppression`]).
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for the same dimension twice, a filter that does not apply, a month
@@ -327,88 +340,80 @@ impl Statistics<'_> {
                 "Centre reports have no thematic area.",
             ));
         }
-        let backend = self.db.get_database_backend();
-        let mut select = centre_report_line::Entity::find()
+        let cube = self.people.get_or_try_init(|| self.people_cube()).await?;
+        let mut base = Selection::everything(people::LEVELS);
+        cube.months
+            .restrict(&mut base, people::MONTH, &filter.period);
+        if let Some(region) = filter.region {
+            base.restrict(people::REGION, Region::iter().count(), [index_of(region)]);
+        }
+        if let Some(organisation_id) = filter.organisation_id {
+            base.restrict(
+                people::CENTRE,
+                cube.centres.len(),
+                cube.centres_where(|centre| centre.operator_id == organisation_id),
+            );
+        }
+        if let Some(centre_id) = filter.centre_id {
+            base.restrict(
+                people::CENTRE,
+                cube.centres.len(),
+                cube.centres_where(|centre| centre.id == centre_id),
+            );
+        }
+        let axis = |dimension: Option<PeopleDimension>| -> ApiResult<Axis> {
+            Ok(match dimension {
+                None => Axis::all(),
+                Some(PeopleDimension::Service) => Axis::codes::<CentreService>(people::SERVICE),
+                Some(PeopleDimension::Region) => Axis::codes::<Region>(people::REGION),
+                Some(PeopleDimension::Sex) => Axis {
+                    level: Some(people::SEX),
+                    size: 2,
+                    keys: people::SEXES.iter().map(|s| (*s).to_owned()).collect(),
+                    values: vec![vec![0], vec![1]],
+                },
+                Some(PeopleDimension::Month) => cube.months.axis(people::MONTH, &filter.period)?,
+            })
+        };
+        let (row_axis, column_axis) = (axis(Some(rows))?, axis(columns)?);
+        let exact = self.reads_exact_people_served(actor, filter).await?;
+        Ok(self.cut(&cube.protection, &base, row_axis, column_axis, !exact, None))
+    }
+
+    /// Every centre report line as the atoms of one protection: month × region × service × sex
+    /// × centre. A centre's atoms start with the month of its first report and cover the
+    /// services it offers or has reported; each is known exactly to the centre's operator.
+    async fn people_cube(&self) -> ApiResult<people::Cube> {
+        let centres: Vec<people::Centre> = resource_centre::Entity::find()
+            .select_only()
+            .column(resource_centre::Column::Id)
+            .column(resource_centre::Column::Region)
+            .column(resource_centre::Column::OperatorId)
+            .into_model()
+            .all(self.db)
+            .await?;
+        let offered: Vec<(Uuid, CentreService)> = centre_service::Entity::find()
+            .select_only()
+            .column(centre_service::Column::CentreId)
+            .column(centre_service::Column::Service)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let lines: Vec<people::Line> = centre_report_line::Entity::find()
             .select_only()
             .join(
                 JoinType::InnerJoin,
                 centre_report_line::Relation::Report.def(),
             )
-            .join(JoinType::InnerJoin, centre_report::Relation::Centre.def())
-            .filter(people_conditions(filter));
-        let key_of = |dimension: PeopleDimension| -> Option<String> {
-            match dimension {
-                PeopleDimension::Service => Some(column("centre_report_line", "service")),
-                PeopleDimension::Region => Some(column("resource_centre", "region")),
-                PeopleDimension::Month => Some(month_of_date(backend, "centre_report", "month")),
-                // Sex is not a column: each line holds one count per sex.
-                PeopleDimension::Sex => None,
-            }
-        };
-        for (alias, dimension) in [("row_key", Some(rows)), ("column_key", columns)] {
-            let expr = dimension.and_then(key_of);
-            match expr {
-                Some(key) => {
-                    select = select
-                        .expr_as(Expr::cust(key.clone()), alias)
-                        .group_by(Expr::cust(key));
-                }
-                None => select = select.expr_as(Expr::cust("CAST(NULL AS TEXT)"), alias),
-            }
-        }
-        let groups = select
-            .expr_as(sum("centre_report_line", "female"), "first")
-            .expr_as(sum("centre_report_line", "male"), "second")
-            .expr_as(Expr::val(0_i64), "third")
-            .expr_as(Expr::val(0_i64), "fourth")
-            .into_model::<Group>()
+            .column(centre_report::Column::CentreId)
+            .column(centre_report::Column::Month)
+            .column(centre_report_line::Column::Service)
+            .column(centre_report_line::Column::Female)
+            .column(centre_report_line::Column::Male)
+            .into_model()
             .all(self.db)
             .await?;
-
-        // Spread the per-sex counts over the requested layout.
-        const SEXES: [&str; 2] = ["FEMALE", "MALE"];
-        let mut counts: HashMap<(String, String), i64> = HashMap::new();
-        for group in &groups {
-            for (sex, value) in SEXES.iter().zip([group.first, group.second]) {
-                let key =
-                    |dimension: Option<PeopleDimension>, stored: &Option<String>| match dimension {
-                        Some(PeopleDimension::Sex) => (*sex).to_owned(),
-                        Some(_) => stored.clone().unwrap_or_else(|| NONE.to_owned()),
-                        None => ALL.to_owned(),
-                    };
-                *counts
-                    .entry((
-                        key(Some(rows), &group.row_key),
-                        key(columns, &group.column_key),
-                    ))
-                    .or_default() += value;
-            }
-        }
-        // Months run over the period, or without one over every month with any report: a
-        // span taken from the filtered rows would tell when one centre began or stopped
-        // reporting, and an empty one that its hidden totals are zero.
-        let span = if rows == PeopleDimension::Month || columns == Some(PeopleDimension::Month) {
-            self.month_span(
-                centre_report::Entity::find().select_only(),
-                &month_of_date(backend, "centre_report", "month"),
-            )
-            .await?
-        } else {
-            Vec::new()
-        };
-        let keys_of = |dimension: Option<PeopleDimension>| {
-            Ok::<_, ApiError>(match dimension {
-                None => vec![ALL.to_owned()],
-                Some(PeopleDimension::Service) => codes::<CentreService>(),
-                Some(PeopleDimension::Region) => codes::<Region>(),
-                Some(PeopleDimension::Month) => months(&filter.period, span.iter())?,
-                Some(PeopleDimension::Sex) => SEXES.iter().map(|s| (*s).to_owned()).collect(),
-            })
-        };
-        let row_keys = keys_of(Some(rows))?;
-        let column_keys = keys_of(columns)?;
-        let exact = self.reads_exact_people_served(actor, filter).await?;
-        Ok(self.table(row_keys, column_keys, &counts, !exact, None))
+        Ok(people::Cube::new(self.threshold, centres, &offered, &lines))
     }
 
     /// Whether the actor's organisation operates every centre the filter counts.
@@ -436,8 +441,10 @@ impl Statistics<'_> {
     }
 
     /// Referral cases (those referred: drafts are not counted) by `rows` and optionally
-    /// `columns`, with the median hours from referral to first answer per row. Suppressed unless
-    /// [`policy::reads_exact_case_statistics`] says otherwise (it says so for nobody).
+    /// `columns`, with the median hours from referral to first answer per row. Cut from the one
+    /// protection of all referred cases unless [`policy::reads_exact_case_statistics`] says
+    /// otherwise (it says so for nobody). Periods count whole months, as cases are atoms by
+    /// the month they were referred in.
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for the same dimension twice, a filter that does not apply, a month
@@ -461,102 +468,103 @@ impl Statistics<'_> {
                 ));
             }
         }
+        let cube = self.cases.get_or_try_init(|| self.case_cube()).await?;
+        let mut base = Selection::everything(cases::LEVELS);
+        cube.months
+            .restrict(&mut base, cases::MONTH, &filter.period);
+        if let Some(region) = filter.region {
+            base.restrict(cases::REGION, Region::iter().count(), [index_of(region)]);
+        }
+        if let Some(organisation_id) = filter.organisation_id {
+            base.restrict(
+                cases::CLASS,
+                cube.classes.len(),
+                cube.classes_of(organisation_id),
+            );
+        }
+        let axis = |dimension: Option<CaseDimension>| -> ApiResult<Axis> {
+            Ok(match dimension {
+                None => Axis::all(),
+                Some(CaseDimension::Kind) => Axis::codes::<CaseKind>(cases::KIND),
+                Some(CaseDimension::Risk) => Axis::codes::<RiskLevel>(cases::RISK),
+                Some(CaseDimension::Region) => Axis::codes::<Region>(cases::REGION),
+                Some(CaseDimension::Status) => {
+                    let keys: Vec<String> = cases::STATUSES.iter().map(|s| s.to_value()).collect();
+                    Axis {
+                        level: Some(cases::STATUS),
+                        size: keys.len(),
+                        values: (0..keys.len() as u32).map(|i| vec![i]).collect(),
+                        keys,
+                    }
+                }
+                Some(CaseDimension::Outcome) => {
+                    let keys = with_none(codes::<CaseOutcome>());
+                    Axis {
+                        level: Some(cases::OUTCOME),
+                        size: keys.len(),
+                        values: (0..keys.len() as u32).map(|i| vec![i]).collect(),
+                        keys,
+                    }
+                }
+                Some(CaseDimension::Month) => cube.months.axis(cases::MONTH, &filter.period)?,
+            })
+        };
+        let (row_axis, column_axis) = (axis(Some(rows))?, axis(columns)?);
         let backend = self.db.get_database_backend();
-        let key_of = |dimension: CaseDimension| -> String {
-            match dimension {
-                CaseDimension::Kind => column("referral_case", "kind"),
-                CaseDimension::Status => column("referral_case", "status"),
-                CaseDimension::Risk => column("referral_case", "risk"),
-                CaseDimension::Region => column("referral_case", "region"),
-                CaseDimension::Month => month_of_timestamp(backend, "referral_case", "referred_at"),
-                CaseDimension::Outcome => column("referral_case", "outcome"),
-            }
+        let row_key = match rows {
+            CaseDimension::Kind => column("referral_case", "kind"),
+            CaseDimension::Status => column("referral_case", "status"),
+            CaseDimension::Risk => column("referral_case", "risk"),
+            CaseDimension::Region => column("referral_case", "region"),
+            CaseDimension::Month => month_of_timestamp(backend, "referral_case", "referred_at"),
+            CaseDimension::Outcome => column("referral_case", "outcome"),
         };
         let scope = referral_case::Entity::find()
             .select_only()
             .filter(case_conditions(filter));
-        let mut select = scope.clone();
-        let row_key = key_of(rows);
-        select = select
-            .expr_as(Expr::cust(row_key.clone()), "row_key")
-            .group_by(Expr::cust(row_key.clone()));
-        match columns.map(key_of) {
-            Some(key) => {
-                select = select
-                    .expr_as(Expr::cust(key.clone()), "column_key")
-                    .group_by(Expr::cust(key));
-            }
-            None => select = select.expr_as(Expr::val(ALL), "column_key"),
-        }
-        let groups = select
-            .expr_as(Expr::cust("COUNT(*)"), "first")
-            .expr_as(Expr::val(0_i64), "second")
-            .expr_as(Expr::val(0_i64), "third")
-            .expr_as(Expr::val(0_i64), "fourth")
-            .into_model::<Group>()
-            .all(self.db)
-            .await?;
-        let mut counts: HashMap<(String, String), i64> = HashMap::new();
-        for group in groups {
-            let or_none = |key: Option<String>| key.unwrap_or_else(|| NONE.to_owned());
-            *counts
-                .entry((or_none(group.row_key), or_none(group.column_key)))
-                .or_default() += group.first;
-        }
-        // As for people served: months of the period, or of all referred cases.
-        let span = if rows == CaseDimension::Month || columns == Some(CaseDimension::Month) {
-            self.month_span(
-                referral_case::Entity::find()
-                    .select_only()
-                    .filter(referral_case::Column::ReferredAt.is_not_null()),
-                &month_of_timestamp(backend, "referral_case", "referred_at"),
-            )
-            .await?
-        } else {
-            Vec::new()
-        };
-        let keys_of = |dimension: Option<CaseDimension>| {
-            Ok::<_, ApiError>(match dimension {
-                None => vec![ALL.to_owned()],
-                Some(CaseDimension::Kind) => codes::<CaseKind>(),
-                Some(CaseDimension::Status) => codes::<CaseStatus>()
-                    .into_iter()
-                    .filter(|code| code != "DRAFT")
-                    .collect(),
-                Some(CaseDimension::Risk) => codes::<RiskLevel>(),
-                Some(CaseDimension::Region) => codes::<Region>(),
-                Some(CaseDimension::Month) => months(&filter.period, span.iter())?,
-                Some(CaseDimension::Outcome) => with_none(codes::<CaseOutcome>()),
-            })
-        };
-        let row_keys = keys_of(Some(rows))?;
-        let column_keys = keys_of(columns)?;
         let medians = self
-            .median_hours(backend, scope, &row_key, &row_keys)
+            .median_hours(backend, scope, &row_key, &row_axis.keys)
             .await?;
         let suppressed = !policy::reads_exact_case_statistics(actor);
-        Ok(self.table(row_keys, column_keys, &counts, suppressed, Some(medians)))
+        Ok(self.cut(
+            &cube.protection,
+            &base,
+            row_axis,
+            column_axis,
+            suppressed,
+            Some(medians),
+        ))
     }
 
-    /// The first and the last month (`YYYY-MM`) of `select`'s rows, by `month`.
-    async fn month_span<E: EntityTrait>(
-        &self,
-        select: Select<E>,
-        month: &str,
-    ) -> ApiResult<Vec<String>> {
-        let span = select
-            .expr_as(Expr::cust(format!("MIN({month})")), "first")
-            .expr_as(Expr::cust(format!("MAX({month})")), "last")
-            .into_model::<Span>()
-            .one(self.db)
+    /// Every referred case as the atoms of one protection: month referred × region × kind ×
+    /// risk × status × outcome × parties. Each atom is known exactly to the organisations that
+    /// may read its cases: the referrer, the receiver and earlier receivers.
+    async fn case_cube(&self) -> ApiResult<cases::Cube> {
+        let referred: Vec<cases::Referred> = referral_case::Entity::find()
+            .select_only()
+            .column(referral_case::Column::Id)
+            .column(referral_case::Column::Kind)
+            .column(referral_case::Column::Status)
+            .column(referral_case::Column::Risk)
+            .column(referral_case::Column::Region)
+            .column(referral_case::Column::ReferredAt)
+            .column(referral_case::Column::Outcome)
+            .column(referral_case::Column::ReferringOrganisationId)
+            .column(referral_case::Column::ReceivingOrganisationId)
+            .filter(referral_case::Column::ReferredAt.is_not_null())
+            .into_model()
+            .all(self.db)
             .await?;
-        Ok(span
-            .into_iter()
-            .flat_map(|span| [span.first, span.last])
-            .flatten()
-            .collect())
+        let receivers: Vec<(Uuid, Option<Uuid>)> = referral_transition::Entity::find()
+            .select_only()
+            .column(referral_transition::Column::CaseId)
+            .column(referral_transition::Column::ReceivingOrganisationId)
+            .filter(referral_transition::Column::ReceivingOrganisationId.is_not_null())
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        Ok(cases::Cube::new(self.threshold, referred, &receivers))
     }
-
     /// Median hours from referral to first answer, per row key and overall, computed in SQL
     /// with window functions (portable to SQLite, which has no `percentile_cont`).
     async fn median_hours(
@@ -632,32 +640,46 @@ impl Statistics<'_> {
         Ok(medians)
     }
 
-    fn table(
+    /// The table of `rows` × `columns` within `base`, with its totals: each entry's value
+    /// and, when `suppressed`, hidden unless `protection` publishes it. A row's median is
+    /// published only with the row's total, the table's only with its grand total.
+    fn cut(
         &self,
-        row_keys: Vec<String>,
-        column_keys: Vec<String>,
-        counts: &HashMap<(String, String), i64>,
+        protection: &Protection,
+        base: &Selection,
+        rows: Axis,
+        columns: Axis,
         suppressed: bool,
         medians: Option<Medians>,
     ) -> Table {
-        let inner: Vec<i64> = row_keys
+        let width = columns.keys.len() + 1;
+        let (row_of, column_of) = (rows.key_of(), columns.key_of());
+        let readings = protection.tabulate(
+            base,
+            (rows.keys.len(), &row_of),
+            (columns.keys.len(), &column_of),
+        );
+        let entries: Vec<i64> = readings.iter().map(|reading| reading.value).collect();
+        let hidden: Vec<bool> = readings
             .iter()
-            .flat_map(|row| {
-                column_keys.iter().map(move |column| {
-                    counts
-                        .get(&(row.clone(), column.clone()))
-                        .copied()
-                        .unwrap_or(0)
-                })
-            })
+            .map(|reading| suppressed && !reading.publishable)
             .collect();
-        let entries = Extended::from_inner(row_keys.len(), column_keys.len(), &inner);
-        let hidden = suppressed.then(|| suppression::suppress(&entries, self.threshold));
+        let medians = medians.map(|mut medians| {
+            for (row, median) in medians.rows.iter_mut().enumerate() {
+                if hidden[row * width + width - 1] {
+                    *median = None;
+                }
+            }
+            if hidden[hidden.len() - 1] {
+                medians.total = None;
+            }
+            medians
+        });
         Table {
-            row_keys,
-            column_keys,
+            row_keys: rows.keys,
+            column_keys: columns.keys,
             entries,
-            hidden,
+            hidden: suppressed.then_some(hidden),
             threshold: suppressed.then_some(self.threshold),
             medians,
         }
@@ -685,7 +707,6 @@ fn event_figures(select: Select<event::Entity>) -> Select<event::Entity> {
         .expr_as(sum("event", "participants_female"), "second")
         .expr_as(sum("event", "participants_male"), "third")
         .expr_as(sum("event", "participants_undisclosed"), "fourth")
-        .expr_as(Expr::cust("CAST(NULL AS TEXT)"), "column_key")
 }
 
 fn event_conditions(actor: &Actor, filter: &StatisticsFilter) -> Condition {
@@ -710,35 +731,15 @@ fn event_conditions(actor: &Actor, filter: &StatisticsFilter) -> Condition {
     condition
 }
 
-fn people_conditions(filter: &StatisticsFilter) -> Condition {
-    let mut condition = Condition::all();
-    // A month counts when its first day is in the range or the range starts within it.
-    if let Some(from) = filter.period.from {
-        condition = condition.add(centre_report::Column::Month.gte(first_of_month(from)));
-    }
-    if let Some(to) = filter.period.to {
-        condition = condition.add(centre_report::Column::Month.lte(to));
-    }
-    if let Some(region) = filter.region {
-        condition = condition.add(resource_centre::Column::Region.eq(region));
-    }
-    if let Some(organisation_id) = filter.organisation_id {
-        condition = condition.add(resource_centre::Column::OperatorId.eq(organisation_id));
-    }
-    if let Some(centre_id) = filter.centre_id {
-        condition = condition.add(centre_report::Column::CentreId.eq(centre_id));
-    }
-    condition
-}
-
 fn case_conditions(filter: &StatisticsFilter) -> Condition {
     let mut condition = Condition::all().add(referral_case::Column::ReferredAt.is_not_null());
-    if let Some(from) = filter.period.from {
+    // Whole months, as the protected counts are by month (see `cubes::cases`).
+    if let Some(from) = filter.period.from.map(first_of_month) {
         condition = condition
             .add(referral_case::Column::ReferredAt.gte(from.and_time(NaiveTime::MIN).and_utc()));
     }
     if let Some(to) = filter.period.to
-        && let Some(next) = to.succ_opt()
+        && let Some(next) = first_of_month(to).checked_add_months(Months::new(1))
     {
         condition = condition
             .add(referral_case::Column::ReferredAt.lt(next.and_time(NaiveTime::MIN).and_utc()));

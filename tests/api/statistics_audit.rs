@@ -1,0 +1,713 @@
+//! The audit statistical agencies run before they publish: collect every table a reader can
+//! ask for, write what it publishes as linear equations over the finest counts (the atoms),
+//! and work out, by linear programming, the range each hidden cell can still take.
+//!
+//! The audit knows nothing of how the server protects its counts: it reads the atoms from the
+//! database itself, asks the statistics service for every table (each layout of rows and
+//! columns, with no filter and with each region, organisation, centre and a set of periods),
+//! and looks only at what comes back. A reader knows that counts are never negative, every
+//! published cell, and, for a partner, its own centres' reports (its atoms are fixed). The
+//! universe of atoms is what a reader could know of the structure: a centre's atoms from the
+//! month of its first report, for the services it offers or has reported.
+//!
+//! What must hold (docs/SECURITY.md): a hidden cell below the threshold can be anything from 0
+//! to at least the threshold, for the public and for a partner looking at others' centres; for
+//! the public every hidden cell keeps a range at least the threshold wide.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use api::{
+    auth::{Actor, Member},
+    services::{
+        pagination::DateRange,
+        statistics::{Cell, PeopleDimension, StatisticsFilter, Table},
+    },
+};
+use chrono::{Months, NaiveDate, TimeZone, Utc};
+use entity::{
+    centre_report, centre_report_line, centre_service,
+    enums::{CentreService, Language, Region, Role},
+    resource_centre,
+};
+use good_lp::{
+    Expression, ProblemVariables, Solution, SolverModel, Variable, constraint, microlp, variable,
+};
+use proptest::{prelude::*, test_runner::TestRunner};
+use sea_orm::{ActiveEnum, ActiveModelTrait, EntityTrait, IntoActiveModel};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, fixtures, spawn_app, spawn_app_with_demo};
+
+const THRESHOLD: i64 = 5;
+const TOLERANCE: f64 = 1e-6;
+
+// ---------------------------------------------------------------------------------------------
+// The atoms, read from the database.
+
+#[derive(Clone, Debug)]
+struct CentreFacts {
+    id: Uuid,
+    region: String,
+    operator: Uuid,
+}
+
+#[derive(Clone, Debug)]
+struct PeopleAtom {
+    centre: usize,
+    month: NaiveDate,
+    service: String,
+    sex: &'static str,
+    count: i64,
+}
+
+/// Every atom of people served, with its true count.
+struct PeopleWorld {
+    centres: Vec<CentreFacts>,
+    atoms: Vec<PeopleAtom>,
+}
+
+fn first_of_month(date: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&date),
+        chrono::Datelike::month(&date),
+        1,
+    )
+    .expect("a first day")
+}
+
+async fn people_world(app: &TestApp) -> PeopleWorld {
+    let centres = resource_centre::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("centres");
+    let offered = centre_service::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("services");
+    let reports = centre_report::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("reports");
+    let lines = centre_report_line::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("lines");
+    let report_of: HashMap<Uuid, &centre_report::Model> =
+        reports.iter().map(|r| (r.id, r)).collect();
+    let mut recorded: HashMap<(Uuid, NaiveDate, String), (i64, i64)> = HashMap::new();
+    let mut first: HashMap<Uuid, NaiveDate> = HashMap::new();
+    let mut services: HashMap<Uuid, BTreeSet<String>> = HashMap::new();
+    for row in &offered {
+        services
+            .entry(row.centre_id)
+            .or_default()
+            .insert(row.service.to_value());
+    }
+    for line in &lines {
+        let report = report_of[&line.report_id];
+        let month = first_of_month(report.month);
+        let entry = recorded
+            .entry((report.centre_id, month, line.service.to_value()))
+            .or_default();
+        entry.0 += i64::from(line.female);
+        entry.1 += i64::from(line.male);
+        services
+            .entry(report.centre_id)
+            .or_default()
+            .insert(line.service.to_value());
+        let f = first.entry(report.centre_id).or_insert(month);
+        *f = (*f).min(month);
+    }
+    let last = reports.iter().map(|r| first_of_month(r.month)).max();
+    let mut world = PeopleWorld {
+        centres: Vec::new(),
+        atoms: Vec::new(),
+    };
+    let Some(last) = last else { return world };
+    for centre in centres {
+        let Some(&start) = first.get(&centre.id) else {
+            continue;
+        };
+        let index = world.centres.len();
+        world.centres.push(CentreFacts {
+            id: centre.id,
+            region: centre.region.to_value(),
+            operator: centre.operator_id,
+        });
+        let mut month = start;
+        while month <= last {
+            for service in &services[&centre.id] {
+                let (female, male) = recorded
+                    .get(&(centre.id, month, service.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                for (sex, count) in [("FEMALE", female), ("MALE", male)] {
+                    world.atoms.push(PeopleAtom {
+                        centre: index,
+                        month,
+                        service: service.clone(),
+                        sex,
+                        count,
+                    });
+                }
+            }
+            month = month + Months::new(1);
+        }
+    }
+    world
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every table, as cells over atoms.
+
+/// One cell as a reader saw it: the atoms it adds up and its value, `None` when hidden.
+struct Seen {
+    atoms: Vec<usize>,
+    value: Option<i64>,
+    context: String,
+}
+
+const PEOPLE_DIMENSIONS: [PeopleDimension; 4] = [
+    PeopleDimension::Service,
+    PeopleDimension::Region,
+    PeopleDimension::Month,
+    PeopleDimension::Sex,
+];
+
+/// An atom's keys by dimension, in the order of `PEOPLE_DIMENSIONS`.
+fn people_keys(world: &PeopleWorld, atom: &PeopleAtom) -> [String; 4] {
+    [
+        atom.service.clone(),
+        world.centres[atom.centre].region.clone(),
+        atom.month.format("%Y-%m").to_string(),
+        atom.sex.to_owned(),
+    ]
+}
+
+fn dimension_index(dimension: PeopleDimension) -> usize {
+    PEOPLE_DIMENSIONS
+        .iter()
+        .position(|d| *d == dimension)
+        .expect("a dimension")
+}
+
+fn keeps(world: &PeopleWorld, atom: &PeopleAtom, filter: &StatisticsFilter) -> bool {
+    let centre = &world.centres[atom.centre];
+    filter
+        .region
+        .is_none_or(|region| region.to_value() == centre.region)
+        && filter
+            .organisation_id
+            .is_none_or(|organisation| organisation == centre.operator)
+        && filter.centre_id.is_none_or(|id| id == centre.id)
+        && filter
+            .period
+            .from
+            .is_none_or(|from| atom.month >= first_of_month(from))
+        && filter
+            .period
+            .to
+            .is_none_or(|to| atom.month <= first_of_month(to))
+}
+
+/// The cells of `table` (totals included) with the atoms each adds up.
+fn people_cells(
+    world: &PeopleWorld,
+    keys: &[[String; 4]],
+    table: &Table,
+    rows: PeopleDimension,
+    columns: Option<PeopleDimension>,
+    filter: &StatisticsFilter,
+) -> Vec<Seen> {
+    let (row_count, column_count) = (table.row_keys.len(), table.column_keys.len());
+    let width = column_count + 1;
+    let position = |list: &[String], key: &str| list.iter().position(|k| k == key);
+    let mut atoms_of: Vec<Vec<usize>> = vec![Vec::new(); (row_count + 1) * width];
+    for (a, atom) in world.atoms.iter().enumerate() {
+        if !keeps(world, atom, filter) {
+            continue;
+        }
+        let row = position(&table.row_keys, &keys[a][dimension_index(rows)]);
+        let column = match columns {
+            None => Some(0),
+            Some(columns) => position(&table.column_keys, &keys[a][dimension_index(columns)]),
+        };
+        for r in [row, Some(row_count)].into_iter().flatten() {
+            for c in [column, Some(column_count)].into_iter().flatten() {
+                atoms_of[r * width + c].push(a);
+            }
+        }
+    }
+    let context = format!("{rows:?} × {columns:?} with {filter:?}");
+    let mut seen = Vec::new();
+    for row in 0..=row_count {
+        for column in 0..=column_count {
+            let Cell(value) = match (row == row_count, column == column_count) {
+                (false, false) => table.cell(row, column),
+                (false, true) => table.row_total(row),
+                (true, false) => table.column_total(column),
+                (true, true) => table.total(),
+            };
+            let at = match (table.row_keys.get(row), table.column_keys.get(column)) {
+                (Some(r), Some(c)) => format!("{r} × {c}"),
+                (Some(r), None) => format!("{r} total"),
+                (None, Some(c)) => format!("{c} total"),
+                (None, None) => "grand total".to_owned(),
+            };
+            seen.push(Seen {
+                atoms: std::mem::take(&mut atoms_of[row * width + column]),
+                value,
+                context: format!("{at} of {context}"),
+            });
+        }
+    }
+    seen
+}
+
+fn period(from: NaiveDate, to: NaiveDate) -> DateRange {
+    DateRange {
+        from: Some(from),
+        to: Some(to),
+    }
+}
+
+/// The filters asked with every layout: none; each region, organisation and centre; each
+/// period of `months` (every run of consecutive months); each region and organisation with
+/// each single month; each centre over the periods.
+fn people_filters(world: &PeopleWorld, months: &[NaiveDate]) -> Vec<StatisticsFilter> {
+    let mut periods = Vec::new();
+    for (i, &from) in months.iter().enumerate() {
+        for &to in &months[i..] {
+            periods.push(period(from, to));
+        }
+    }
+    let whole = periods
+        .iter()
+        .find(|p| p.from == months.first().copied() && p.to == months.last().copied())
+        .cloned()
+        .unwrap_or_default();
+    let regions: BTreeSet<String> = world.centres.iter().map(|c| c.region.clone()).collect();
+    let regions: Vec<Region> = regions
+        .iter()
+        .filter_map(|code| Region::try_from_value(code).ok())
+        .collect();
+    let operators: BTreeSet<Uuid> = world.centres.iter().map(|c| c.operator).collect();
+    let mut filters = Vec::new();
+    for p in &periods {
+        filters.push(StatisticsFilter {
+            period: *p,
+            ..StatisticsFilter::default()
+        });
+    }
+    let singles: Vec<DateRange> = months.iter().map(|&m| period(m, m)).collect();
+    for scope in regions
+        .iter()
+        .map(|&region| StatisticsFilter {
+            region: Some(region),
+            ..StatisticsFilter::default()
+        })
+        .chain(operators.iter().map(|&organisation| StatisticsFilter {
+            organisation_id: Some(organisation),
+            ..StatisticsFilter::default()
+        }))
+    {
+        for p in singles.iter().chain([&whole]) {
+            filters.push(StatisticsFilter {
+                period: *p,
+                ..scope.clone()
+            });
+        }
+    }
+    for centre in &world.centres {
+        for p in &periods {
+            filters.push(StatisticsFilter {
+                centre_id: Some(centre.id),
+                period: *p,
+                ..StatisticsFilter::default()
+            });
+        }
+    }
+    filters
+}
+
+/// Every table `actor` gets for every layout and `filters`, as cells.
+async fn people_tables(
+    app: &TestApp,
+    world: &PeopleWorld,
+    actor: &Actor,
+    filters: &[StatisticsFilter],
+) -> Vec<Seen> {
+    let services = app.services();
+    // One snapshot of the data for every table, as one request would read them.
+    let statistics = services.statistics();
+    let keys: Vec<[String; 4]> = world.atoms.iter().map(|a| people_keys(world, a)).collect();
+    let mut seen = Vec::new();
+    for filter in filters {
+        // Each dimension alone and each pair (one way round: the other publishes the same
+        // cells).
+        for (i, rows) in PEOPLE_DIMENSIONS.into_iter().enumerate() {
+            for columns in [None]
+                .into_iter()
+                .chain(PEOPLE_DIMENSIONS[i + 1..].iter().copied().map(Some))
+            {
+                let table = statistics
+                    .people_served(actor, rows, columns, filter)
+                    .await
+                    .expect("a table");
+                seen.extend(people_cells(world, &keys, &table, rows, columns, filter));
+            }
+        }
+    }
+    seen
+}
+
+fn partner(organisation_id: Uuid) -> Actor {
+    Actor::Member(Member {
+        account_id: Uuid::now_v7(),
+        role: Role::Partner,
+        organisation_id: Some(organisation_id),
+        session_family: Uuid::now_v7(),
+        restriction: None,
+        preferred_language: Language::En,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The linear programs.
+
+/// Who reads: the public knows no atom; a partner knows its own.
+struct Reader<'a> {
+    name: String,
+    known: &'a [bool],
+}
+
+/// Checks what `seen` gives `reader` away about `truth`; returns every failure found.
+fn audit(truth: &[i64], reader: &Reader<'_>, seen: &[Seen]) -> Vec<String> {
+    let mut failures = Vec::new();
+    let known = reader.known;
+    let sum = |atoms: &[usize]| -> i64 { atoms.iter().map(|&a| truth[a]).sum() };
+    let mut published: BTreeMap<Vec<usize>, i64> = BTreeMap::new();
+    let mut hidden: BTreeMap<Vec<usize>, &str> = BTreeMap::new();
+    for cell in seen {
+        let all_known = cell.atoms.iter().all(|&a| known[a]);
+        match cell.value {
+            Some(value) => {
+                if value != sum(&cell.atoms) {
+                    failures.push(format!(
+                        "{}: published {value}, the atoms add up to {}",
+                        cell.context,
+                        sum(&cell.atoms)
+                    ));
+                }
+                if !all_known {
+                    published.insert(cell.atoms.clone(), value);
+                }
+            }
+            // Nothing to protect in a cell without atoms, or (for a partner) one holding its
+            // own counts: what it may not learn is others' small counts.
+            None if cell.atoms.is_empty() || cell.atoms.iter().any(|&a| known[a]) => {}
+            None => {
+                hidden.entry(cell.atoms.clone()).or_insert(&cell.context);
+            }
+        }
+    }
+    if hidden.is_empty() {
+        return failures;
+    }
+    // Variables: the unknown atoms of any cell; each between 0 and far more than there is.
+    let mut variable_of: HashMap<usize, usize> = HashMap::new();
+    for atoms in published.keys().chain(hidden.keys()) {
+        for &a in atoms {
+            if !known[a] {
+                let next = variable_of.len();
+                variable_of.entry(a).or_insert(next);
+            }
+        }
+    }
+    let ceiling = 10.0 * (truth.iter().sum::<i64>() as f64) + 1000.0;
+    let hidden: Vec<(Vec<usize>, &str)> = hidden.into_iter().collect();
+    // The range seen so far of each hidden cell, from the truth and every solution found.
+    let mut ranges: Vec<(f64, f64)> = hidden
+        .iter()
+        .map(|(atoms, _)| {
+            let v = sum(atoms) as f64;
+            (v, v)
+        })
+        .collect();
+    let value_at = |atoms: &[usize], solution: &[f64]| -> f64 {
+        atoms
+            .iter()
+            .map(|&a| {
+                if known[a] {
+                    truth[a] as f64
+                } else {
+                    solution[variable_of[&a]]
+                }
+            })
+            .sum()
+    };
+    let protected = |truth_value: i64, (lo, hi): (f64, f64)| -> bool {
+        if truth_value < THRESHOLD {
+            lo <= TOLERANCE && hi >= THRESHOLD as f64 - TOLERANCE
+        } else {
+            reader.known.iter().any(|k| *k) || hi - lo >= THRESHOLD as f64 - TOLERANCE
+        }
+    };
+    let solve = |objective_atoms: &[usize], maximise: bool| -> Vec<f64> {
+        let mut variables = ProblemVariables::new();
+        let xs: Vec<Variable> = (0..variable_of.len())
+            .map(|_| variables.add(variable().min(0.0).max(ceiling)))
+            .collect();
+        let objective: Expression = objective_atoms
+            .iter()
+            .filter(|a| !known[**a])
+            .map(|a| xs[variable_of[a]])
+            .sum();
+        let mut model = if maximise {
+            variables.maximise(objective)
+        } else {
+            variables.minimise(objective)
+        }
+        .using(microlp);
+        for (atoms, value) in &published {
+            let unknown: Expression = atoms
+                .iter()
+                .filter(|a| !known[**a])
+                .map(|a| xs[variable_of[a]])
+                .sum();
+            let rest: i64 = atoms.iter().filter(|a| known[**a]).map(|&a| truth[a]).sum();
+            model = model.with(constraint::eq(unknown, (value - rest) as f64));
+        }
+        let solution = model.solve().expect("the truth is a solution");
+        xs.iter().map(|x| solution.value(*x)).collect()
+    };
+    for index in 0..hidden.len() {
+        let (atoms, context) = &hidden[index];
+        let truth_value = sum(atoms);
+        for maximise in [true, false] {
+            if protected(truth_value, ranges[index]) {
+                break;
+            }
+            let solution = solve(atoms, maximise);
+            for (other, (other_atoms, _)) in hidden.iter().enumerate() {
+                let v = value_at(other_atoms, &solution);
+                ranges[other].0 = ranges[other].0.min(v);
+                ranges[other].1 = ranges[other].1.max(v);
+            }
+        }
+        if !protected(truth_value, ranges[index]) {
+            let (lo, hi) = ranges[index];
+            failures.push(format!(
+                "{}: hidden {context} (true {truth_value}) is pinned to [{lo:.2}, {hi:.2}]",
+                reader.name
+            ));
+        }
+    }
+    failures
+}
+
+/// The public's and each operator's audit of every people-served table over `months`.
+async fn audit_people_served(app: &TestApp, months: &[NaiveDate], operators: usize) -> Vec<String> {
+    let world = people_world(app).await;
+    let truth: Vec<i64> = world.atoms.iter().map(|a| a.count).collect();
+    let filters = people_filters(&world, months);
+    let mut failures = Vec::new();
+    let nobody = vec![false; truth.len()];
+    let public = people_tables(app, &world, &Actor::Anonymous, &filters).await;
+    failures.extend(audit(
+        &truth,
+        &Reader {
+            name: "the public".to_owned(),
+            known: &nobody,
+        },
+        &public,
+    ));
+    let busiest: Vec<Uuid> = {
+        let mut count: BTreeMap<Uuid, usize> = BTreeMap::new();
+        for centre in &world.centres {
+            *count.entry(centre.operator).or_default() += 1;
+        }
+        let mut by_size: Vec<(usize, Uuid)> = count.into_iter().map(|(o, n)| (n, o)).collect();
+        by_size.sort_by(|a, b| b.cmp(a));
+        by_size
+            .into_iter()
+            .map(|(_, o)| o)
+            .take(operators)
+            .collect()
+    };
+    for operator in busiest {
+        let known: Vec<bool> = world
+            .atoms
+            .iter()
+            .map(|a| world.centres[a.centre].operator == operator)
+            .collect();
+        let seen = people_tables(app, &world, &partner(operator), &filters).await;
+        failures.extend(audit(
+            &truth,
+            &Reader {
+                name: format!("a partner of {operator}"),
+                known: &known,
+            },
+            &seen,
+        ));
+    }
+    failures
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random datasets.
+
+/// A centre of a random dataset: operator, region, services (of the first three), first month.
+#[derive(Clone, Debug)]
+struct CentrePlan {
+    operator: usize,
+    region: usize,
+    services: Vec<usize>,
+    first_month: u32,
+}
+
+#[derive(Clone, Debug)]
+struct PeoplePlan {
+    centres: Vec<CentrePlan>,
+    /// Per centre, month and service (from its first month on): women and men served.
+    counts: Vec<(i32, i32)>,
+}
+
+const PLAN_MONTHS: u32 = 3;
+const PLAN_REGIONS: [Region; 3] = [Region::Dushanbe, Region::Sughd, Region::Khatlon];
+const PLAN_SERVICES: [CentreService; 3] = [
+    CentreService::LegalConsultation,
+    CentreService::CrisisSupport,
+    CentreService::Shelter,
+];
+
+fn people_plans() -> impl Strategy<Value = PeoplePlan> {
+    let centre = (
+        0_usize..3,
+        0_usize..3,
+        proptest::sample::subsequence(vec![0_usize, 1, 2], 1..=3),
+        0_u32..PLAN_MONTHS,
+    )
+        .prop_map(|(operator, region, services, first_month)| CentrePlan {
+            operator,
+            region,
+            services,
+            first_month,
+        });
+    // Mostly small counts, some large, few men.
+    let count = (
+        prop_oneof![3 => 0_i32..5, 2 => 0_i32..15, 1 => 15_i32..40],
+        prop_oneof![3 => 0_i32..2, 1 => 0_i32..6],
+    );
+    (
+        proptest::collection::vec(centre, 2..=5),
+        proptest::collection::vec(count, 45),
+    )
+        .prop_map(|(centres, counts)| PeoplePlan { centres, counts })
+}
+
+fn plan_month(offset: u32) -> NaiveDate {
+    fixtures::date("2026-01-01") + Months::new(offset)
+}
+
+async fn arrange(app: &TestApp, plan: &PeoplePlan) {
+    let mut organisations = Vec::new();
+    for name in ["Operator A", "Operator B", "Operator C"] {
+        organisations.push(fixtures::organisation(&app.db, name).await.id);
+    }
+    let mut counts = plan.counts.iter().cycle();
+    for (i, centre) in plan.centres.iter().enumerate() {
+        let services: Vec<CentreService> =
+            centre.services.iter().map(|&s| PLAN_SERVICES[s]).collect();
+        let name = format!("Centre {i}");
+        let model = fixtures::centre(
+            &app.db,
+            fixtures::NewCentre {
+                name: &name,
+                operator_id: organisations[centre.operator],
+                region: PLAN_REGIONS[centre.region],
+                services: &services,
+                ..fixtures::NewCentre::default()
+            },
+        )
+        .await;
+        for month in centre.first_month..PLAN_MONTHS {
+            let report = centre_report::Model {
+                id: Uuid::now_v7(),
+                centre_id: model.id,
+                month: plan_month(month),
+                revision: 1,
+                submitted_by_id: None,
+                submitted_at: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
+            }
+            .into_active_model()
+            .insert(&app.db)
+            .await
+            .expect("a report");
+            for &service in &services {
+                let &(female, male) = counts.next().expect("cycled");
+                centre_report_line::Model {
+                    report_id: report.id,
+                    service,
+                    female,
+                    male,
+                }
+                .into_active_model()
+                .insert(&app.db)
+                .await
+                .expect("a line");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_combination_of_people_served_tables_gives_a_small_count_away() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 12,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "../tests/api/proptest-regressions/statistics_audit.txt",
+            ),
+        )),
+        ..ProptestConfig::default()
+    });
+    let months: Vec<NaiveDate> = (0..PLAN_MONTHS).map(plan_month).collect();
+    runner
+        .run(&people_plans(), |plan| {
+            let failures = runtime.block_on(async {
+                let app = spawn_app().await;
+                arrange(&app, &plan).await;
+                audit_people_served(&app, &months, 3).await
+            });
+            prop_assert!(
+                failures.is_empty(),
+                "{} failures, first: {:#?}",
+                failures.len(),
+                &failures[..failures.len().min(5)]
+            );
+            Ok(())
+        })
+        .expect("no table gives a small count away");
+}
+
+#[tokio::test]
+async fn no_combination_of_people_served_tables_gives_a_small_count_away_on_the_demo_data() {
+    let app = spawn_app_with_demo().await;
+    // A quarter of the demo year: every table whose period lies within it.
+    let months: Vec<NaiveDate> = ["2026-01-01", "2026-02-01", "2026-03-01"]
+        .into_iter()
+        .map(fixtures::date)
+        .collect();
+    let failures = audit_people_served(&app, &months, 1).await;
+    assert!(
+        failures.is_empty(),
+        "{} failures, first: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+}
