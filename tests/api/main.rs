@@ -15,6 +15,7 @@ mod faults;
 mod helpers;
 mod http;
 mod limits;
+mod logs;
 mod matrix;
 mod metrics;
 mod migrations;
