@@ -22,6 +22,7 @@ mod migrations;
 mod organisations;
 mod pagination;
 mod persisted_queries;
+mod production;
 mod projects;
 mod rate_limits;
 mod readme;

@@ -432,17 +432,24 @@ impl TestApp {
     }
 }
 
+/// The data key of production test servers (any valid key: production refuses the public
+/// development one).
+pub const PRODUCTION_DATA_KEYS: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 /// Starts the server as production runs it (`PORTAL_ENV=production`: no introspection, no
 /// suggestions, no GraphiQL), on a database migrated beforehand as `portal migrate` would.
 pub async fn spawn_production_app() -> TestApp {
-    let (config, dir) = fresh_config(&[
+    spawn_production_app_with(&[]).await
+}
+
+/// As [`spawn_production_app`], with `overrides` of its environment variables.
+pub async fn spawn_production_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let mut settings = vec![
         ("PORTAL_ENV", "production"),
-        (
-            "PORTAL_DATA_KEYS",
-            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        ),
-    ])
-    .await;
+        ("PORTAL_DATA_KEYS", PRODUCTION_DATA_KEYS),
+    ];
+    settings.extend_from_slice(overrides);
+    let (config, dir) = fresh_config(&settings).await;
     let (db, _) = db::connect(&config).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrate");
     spawn_built_app(&config, dir).await
