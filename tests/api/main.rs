@@ -8,6 +8,7 @@ mod auth;
 mod cases;
 mod centres;
 mod cli;
+mod configuration;
 mod demo;
 mod events;
 mod exports;
