@@ -23,6 +23,7 @@ mod migrations;
 mod organisations;
 mod pagination;
 mod persisted_queries;
+mod processes;
 mod production;
 mod projects;
 mod rate_limits;

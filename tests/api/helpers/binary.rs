@@ -217,7 +217,7 @@ pub struct Ran {
 }
 
 /// Runs `command` with `stdin` as its standard input, to its end.
-pub fn run(mut command: std::process::Command, stdin: &str) -> Ran {
+pub fn run(mut command: Command, stdin: &str) -> Ran {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
