@@ -32,5 +32,6 @@ mod reports;
 mod schema;
 mod server;
 mod spec;
+mod statements;
 mod statistics;
 mod subscriptions;
