@@ -166,10 +166,13 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let case_events = match db.get_database_backend() {
-            DbBackend::Postgres => CaseEventBus::postgres(&config.database_url).await?,
+            DbBackend::Postgres => {
+                CaseEventBus::postgres(&config.database_url, statements.clone()).await?
+            }
             _ => CaseEventBus::local(),
         };
         let services = Services::new(db, &config.auth)
+            .with_statements(statements.clone())
             .with_case_events(case_events.clone())
             .with_case_deadlines(config.case_deadlines)
             .with_suppression_threshold(config.suppression_threshold)

@@ -17,8 +17,8 @@ use entity::{
     organisation, referral_case, referral_transition, resource_centre,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, Set, Statement,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use serde_json::json;
@@ -217,7 +217,7 @@ fn clean_text(
 
 /// Case rules.
 pub struct Cases<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
     pub(super) keys: &'a DataKeys,
     pub(super) deadlines: CaseDeadlines,
     pub(super) events: &'a CaseEventBus,

@@ -30,7 +30,7 @@ use crate::{config::AuthConfig, db};
 /// signing in, and the bus of live referral events.
 #[derive(Clone, Debug)]
 pub struct Services {
-    db: DatabaseConnection,
+    db: db::Db,
     auth: Arc<auth::AuthState>,
     case_events: case_events::CaseEventBus,
     case_deadlines: cases::CaseDeadlines,
@@ -43,12 +43,24 @@ impl Services {
     /// [`Services::with_case_events`] for a bus shared with other processes).
     pub fn new(db: DatabaseConnection, auth: &AuthConfig) -> Self {
         Self {
-            db,
+            db: db::Db::new(db, db::StatementCounter::default()),
             auth: auth::AuthState::new(auth),
             case_events: case_events::CaseEventBus::local(),
             case_deadlines: cases::CaseDeadlines::default(),
             suppression_threshold: statistics::DEFAULT_THRESHOLD,
             persisted_queries: Arc::default(),
+        }
+    }
+
+    /// The same services counting the statements sea-orm's metric callback does not see
+    /// (transactions, unprepared statements) into `statements`: give it the counter of the
+    /// connection's callback ([`db::connect`]), and `portal_db_statements_total` counts them
+    /// all.
+    #[must_use]
+    pub fn with_statements(self, statements: db::StatementCounter) -> Self {
+        Self {
+            db: db::Db::new(self.db.connection().clone(), statements),
+            ..self
         }
     }
 
@@ -182,7 +194,7 @@ impl Services {
 
     /// The state of the connection pool (for `/metrics`).
     pub fn pool_state(&self) -> Option<db::PoolState> {
-        db::pool_state(&self.db)
+        db::pool_state(self.db.connection())
     }
 
     /// Whether the database answers (for `/ready`).
@@ -190,7 +202,7 @@ impl Services {
     /// # Errors
     /// The database error when it does not.
     pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
-        db::ping(&self.db).await
+        db::ping(self.db.connection()).await
     }
 
     /// Applies every pending migration.
@@ -198,7 +210,7 @@ impl Services {
     /// # Errors
     /// When a migration fails; it is rolled back where the database allows.
     pub async fn migrate_up(&self) -> Result<(), sea_orm::DbErr> {
-        Migrator::up(&self.db, None).await
+        Migrator::up(self.db.connection(), None).await
     }
 
     /// The migrations this build knows that the database lacks (for `/ready`).
@@ -206,7 +218,7 @@ impl Services {
     /// # Errors
     /// When the database cannot be read.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, sea_orm::DbErr> {
-        db::pending_migrations(&self.db).await
+        db::pending_migrations(self.db.connection()).await
     }
 
     /// Refuses a database whose schema is behind this build's, naming `portal migrate`.
@@ -214,7 +226,7 @@ impl Services {
     /// # Errors
     /// When migrations are pending, or the database cannot be read.
     pub async fn ensure_migrated(&self) -> anyhow::Result<()> {
-        db::ensure_migrated(&self.db).await
+        db::ensure_migrated(self.db.connection()).await
     }
 
     /// Loads the demo data unless it is already there; returns what it loaded.
@@ -222,10 +234,10 @@ impl Services {
     /// # Errors
     /// Database errors; nothing is half-loaded (one transaction).
     pub async fn load_demo_if_missing(&self) -> Result<Option<demo::DemoSummary>, sea_orm::DbErr> {
-        if demo::is_loaded(&self.db).await? {
+        if demo::is_loaded(self.db.connection()).await? {
             return Ok(None);
         }
-        demo::load(&self.db).await.map(Some)
+        demo::load(self.db.connection()).await.map(Some)
     }
 
     /// Loads the demo data (idempotent).
@@ -233,6 +245,6 @@ impl Services {
     /// # Errors
     /// Database errors.
     pub async fn load_demo(&self) -> Result<demo::DemoSummary, sea_orm::DbErr> {
-        demo::load(&self.db).await
+        demo::load(self.db.connection()).await
     }
 }

@@ -2,10 +2,7 @@
 
 use chrono::Utc;
 use entity::{Localized, enums::OrganisationKind, organisation};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{
@@ -51,7 +48,7 @@ impl OrganisationOrder {
 
 /// Organisation rules.
 pub struct Organisations<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
 }
 
 impl Organisations<'_> {

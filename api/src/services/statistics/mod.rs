@@ -19,9 +19,8 @@ use entity::{
     event, project_thematic_area, referral_case, resource_centre,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, Iterable, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait,
-    Select,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    Iterable, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Select,
     sea_query::{Alias, Expr, Query, SimpleExpr},
 };
 use serde::Deserialize;
@@ -194,7 +193,7 @@ pub const NONE: &str = "NONE";
 
 /// Statistics.
 pub struct Statistics<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
     pub(super) threshold: i64,
 }
 
