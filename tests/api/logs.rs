@@ -267,6 +267,15 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
             "/exports/events.csv",
         )
         .await;
+    // A refused token is logged (a warning, inside the request's span): the line must not
+    // carry the raw path and query string.
+    client
+        .get(
+            Some(FORGED_TOKEN),
+            &format!("/exports/events.csv?search={SEARCH_MARKER}"),
+            "/exports/events.csv",
+        )
+        .await;
     assert_eq!(
         client
             .get(
@@ -330,6 +339,23 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
         })
         .collect();
     assert_eq!(seen, client.expected, "one access line per request");
+    // A warning inside a request carries that request's id (and its route, not its raw
+    // target): the two forged tokens were refused with a warning each.
+    let request_ids: Vec<&str> = lines
+        .iter()
+        .filter(|line| line["target"] == "portal::access")
+        .filter_map(|line| line["request_id"].as_str())
+        .collect();
+    let refusals: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["message"] == "access token refused")
+        .collect();
+    assert_eq!(refusals.len(), 2, "{refusals:#?}");
+    for refusal in refusals {
+        let id = refusal["span"]["request_id"].as_str().unwrap_or_default();
+        assert!(request_ids.contains(&id), "{refusal}");
+        assert!(refusal["span"]["http.route"].is_string(), "{refusal}");
+    }
     let everything = format!("{log}\n{errors}");
     let secrets = [
         PASSWORD,
