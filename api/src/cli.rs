@@ -38,6 +38,11 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+    /// The data keys (`PORTAL_DATA_KEYS`): how many stored values each seals, and rotation.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Manage the persisted queries: the operations `PORTAL_PERSISTED_QUERIES_ONLY` allows.
     PersistedQueries {
         #[command(subcommand)]
@@ -56,6 +61,15 @@ enum PersistedQueryAction {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug, Clone, Copy)]
+enum KeysAction {
+    /// How many stored values each data key seals.
+    Status,
+    /// Re-seal every stored value and every case key under the current (first) key, so that
+    /// the older keys can be removed from `PORTAL_DATA_KEYS` (see docs/SECURITY.md for when).
+    Rotate,
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -123,6 +137,7 @@ pub async fn run() -> anyhow::Result<()> {
                 Err(error) => anyhow::bail!("{}", error.message()),
             }
         }
+        Command::Keys { action } => keys(&config, action).await?,
         Command::PersistedQueries {
             action: PersistedQueryAction::Add { files },
         } => {
@@ -261,4 +276,46 @@ fn read_password() -> anyhow::Result<String> {
     let mut password = String::new();
     std::io::stdin().read_line(&mut password)?;
     Ok(password)
+}
+
+/// `portal keys status` and `portal keys rotate`.
+async fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
+    let (db, _) = db::connect(config).await?;
+    let services = Services::new(db, &config.auth);
+    services.ensure_migrated().await?;
+    let current = config.auth.data_keys.current_key_id().to_owned();
+    let usage = match action {
+        KeysAction::Status => services.key_usage().await?,
+        KeysAction::Rotate => {
+            let rotation = services.rotate_keys().await?;
+            let mut stdout = std::io::stdout().lock();
+            writeln!(
+                stdout,
+                "re-sealed under {current:?}: {} case keys, {} two-factor secrets, {} kept answers",
+                rotation.case_keys, rotation.totp_secrets, rotation.answers
+            )?;
+            rotation.after
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    for key_id in config.auth.data_keys.key_ids() {
+        let count = usage.get(key_id).copied().unwrap_or(0);
+        let note = if key_id == current {
+            "current"
+        } else if count == 0 {
+            "unused: remove it once no backup you keep needs it"
+        } else {
+            "still in use: run `portal keys rotate`"
+        };
+        writeln!(stdout, "{key_id}: {count} values ({note})")?;
+    }
+    for (key_id, count) in &usage {
+        if !config.auth.data_keys.key_ids().any(|id| id == key_id) {
+            writeln!(
+                stdout,
+                "{key_id}: {count} values (NOT CONFIGURED: these cannot be read)"
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -97,6 +97,8 @@ pub fn middleware(origins: &[String], headers: &AllowedHeaders) -> Cors {
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allowed_headers(headers.names().iter().cloned())
+        // A page learns that an answer is a replay of an `Idempotency-Key`'s first one.
+        .expose_headers([HeaderName::from_static(crate::http::idempotency::REPLAYED)])
         .max_age(600)
 }
 

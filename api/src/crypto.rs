@@ -1,9 +1,14 @@
-//! Encryption of sensitive columns (TOTP secrets, and later survivor-identifying case data).
+//! Encryption of sensitive columns: TOTP secrets, and survivor-identifying case data.
 //!
 //! Values are sealed with XChaCha20-Poly1305 under one of the [`DataKeys`]. Every envelope names
 //! the key that sealed it, so keys can be rotated: a new key is put first and encrypts, the old
-//! ones stay listed and still decrypt, and [`DataKeys::key_id_of`] finds the values to re-encrypt
-//! before an old key is dropped.
+//! ones stay listed and still decrypt, and [`DataKeys::reseal`] (run over every stored value by
+//! `portal keys rotate`) moves values to the current key before an old key is dropped.
+//!
+//! A referral case's identifying data is sealed under a key of its own, an [`OwnerKey`], stored
+//! only wrapped under the data keys. Erasing the case destroys the wrapped key, which makes
+//! every copy of its values left in database files, logs of the database or backups unreadable
+//! once the data keys that wrapped it are retired (crypto-shredding; docs/SECURITY.md).
 //!
 //! Envelope layout:
 //!
@@ -94,6 +99,9 @@ impl DataKeys {
                      from A-Z a-z 0-9 _ -"
                 );
             }
+            if id == OWNER_KEY_ID {
+                bail!("data key entry {number}: the id {OWNER_KEY_ID:?} is reserved");
+            }
             if !seen.insert(id) {
                 bail!("data key id {id:?} is listed twice");
             }
@@ -130,23 +138,7 @@ impl DataKeys {
     /// [`CryptoError::Failed`] when the operating system gives no random numbers.
     pub fn encrypt(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let key = self.current();
-        let nonce = XNonce::try_generate().map_err(|_| CryptoError::Failed)?;
-        let mut envelope = header(&key.id)?;
-        let aad = [envelope.as_slice(), context].concat();
-        let sealed = key
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| CryptoError::Failed)?;
-        envelope.reserve(NONCE_BYTES + sealed.len());
-        envelope.extend_from_slice(&nonce);
-        envelope.extend_from_slice(&sealed);
-        Ok(envelope)
+        seal(&key.cipher, &key.id, plaintext, context)
     }
 
     /// Opens an envelope made by [`DataKeys::encrypt`] with the same `context`.
@@ -164,16 +156,47 @@ impl DataKeys {
             .iter()
             .find(|key| key.id == parts.key_id)
             .ok_or_else(|| CryptoError::UnknownKey(parts.key_id.to_owned()))?;
-        let aad = [parts.header, context].concat();
-        key.cipher
-            .decrypt(
-                &parts.nonce,
-                Payload {
-                    msg: parts.sealed,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| CryptoError::Failed)
+        open(&key.cipher, &parts, context)
+    }
+
+    /// Re-seals an envelope under the current key, for a rotation; `None` when it already is.
+    ///
+    /// # Errors
+    /// As [`DataKeys::decrypt`] and [`DataKeys::encrypt`].
+    pub fn reseal(&self, envelope: &[u8], context: &[u8]) -> Result<Option<Vec<u8>>, CryptoError> {
+        if Self::key_id_of(envelope) == Some(self.current_key_id()) {
+            return Ok(None);
+        }
+        let plaintext = Zeroizing::new(self.decrypt(envelope, context)?);
+        self.encrypt(&plaintext, context).map(Some)
+    }
+
+    /// The ids of the configured keys, the current one first.
+    pub fn key_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|key| key.id.as_str())
+    }
+
+    /// A new random key for one owner's data (a referral case's), and that key wrapped (sealed)
+    /// under the current data key with `context`, to be stored beside the data. Destroying the
+    /// stored wrapped key makes every value sealed with the owner key unreadable, wherever
+    /// copies of those values remain (crypto-shredding).
+    ///
+    /// # Errors
+    /// [`CryptoError::Failed`] when the operating system gives no random numbers.
+    pub fn new_owner_key(&self, context: &[u8]) -> Result<(OwnerKey, Vec<u8>), CryptoError> {
+        let bytes = Zeroizing::new(random_bytes::<KEY_BYTES>());
+        let wrapped = self.encrypt(bytes.as_slice(), context)?;
+        Ok((OwnerKey::from_bytes(bytes.as_slice())?, wrapped))
+    }
+
+    /// Unwraps an owner key made by [`DataKeys::new_owner_key`] with the same `context`.
+    ///
+    /// # Errors
+    /// As [`DataKeys::decrypt`]; [`CryptoError::Malformed`] when the unwrapped bytes are not a
+    /// key.
+    pub fn open_owner_key(&self, wrapped: &[u8], context: &[u8]) -> Result<OwnerKey, CryptoError> {
+        let bytes = Zeroizing::new(self.decrypt(wrapped, context)?);
+        OwnerKey::from_bytes(&bytes)
     }
 
     /// The id of the key an envelope was made with, to find the values to re-encrypt after a
@@ -197,6 +220,94 @@ impl DataKeys {
 /// secret can be made without them, and the systems this runs on do not fail this way.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     <[u8; N]>::generate()
+}
+
+/// The key id an [`OwnerKey`]'s envelopes carry: never a configured key's (`parse` refuses it).
+const OWNER_KEY_ID: &str = "owner";
+
+/// One owner's data key (a referral case's), unwrapped: seals and opens that owner's values in
+/// the same envelope format as [`DataKeys`], with the key id `owner`. The key bytes live only
+/// inside the cipher, which wipes them when dropped.
+pub struct OwnerKey {
+    cipher: XChaCha20Poly1305,
+}
+
+impl fmt::Debug for OwnerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OwnerKey(..)")
+    }
+}
+
+impl OwnerKey {
+    fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        XChaCha20Poly1305::new_from_slice(bytes)
+            .map(|cipher| Self { cipher })
+            .map_err(|_| CryptoError::Malformed)
+    }
+
+    /// As [`DataKeys::encrypt`], under this owner's key.
+    ///
+    /// # Errors
+    /// [`CryptoError::Failed`] when the operating system gives no random numbers.
+    pub fn encrypt(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        seal(&self.cipher, OWNER_KEY_ID, plaintext, context)
+    }
+
+    /// As [`DataKeys::decrypt`], for an envelope this owner's key sealed.
+    ///
+    /// # Errors
+    /// [`CryptoError::Malformed`] for anything but an owner envelope, [`CryptoError::Failed`]
+    /// when it was sealed by another owner's key, tampered with or bound to another context.
+    pub fn decrypt(&self, envelope: &[u8], context: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let parts = Parts::split(envelope).ok_or(CryptoError::Malformed)?;
+        if parts.key_id != OWNER_KEY_ID {
+            return Err(CryptoError::Malformed);
+        }
+        open(&self.cipher, &parts, context)
+    }
+}
+
+/// Seals `plaintext` under `cipher`, naming `key_id` in the header, with a fresh random nonce.
+fn seal(
+    cipher: &XChaCha20Poly1305,
+    key_id: &str,
+    plaintext: &[u8],
+    context: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let nonce = XNonce::try_generate().map_err(|_| CryptoError::Failed)?;
+    let mut envelope = header(key_id)?;
+    let aad = [envelope.as_slice(), context].concat();
+    let sealed = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| CryptoError::Failed)?;
+    envelope.reserve(NONCE_BYTES + sealed.len());
+    envelope.extend_from_slice(&nonce);
+    envelope.extend_from_slice(&sealed);
+    Ok(envelope)
+}
+
+/// Opens the envelope `parts` under `cipher` with `context`.
+fn open(
+    cipher: &XChaCha20Poly1305,
+    parts: &Parts<'_>,
+    context: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let aad = [parts.header, context].concat();
+    cipher
+        .decrypt(
+            &parts.nonce,
+            Payload {
+                msg: parts.sealed,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| CryptoError::Failed)
 }
 
 fn is_valid_key_id(id: &str) -> bool {
@@ -507,6 +618,75 @@ mod tests {
         let keys = keys(&format!("{long_id}:{},k-0:{}", encoded(1), encoded(2)));
 
         assert_eq!(keys.current_key_id(), long_id);
+    }
+
+    #[test]
+    fn an_owner_key_seals_values_only_it_opens_and_is_gone_with_its_wrapped_copy() {
+        let keys = keys(&format!("k1:{}", encoded(1)));
+        let (owner, wrapped) = keys
+            .new_owner_key(b"referral_case.data_key:1")
+            .expect("new");
+        let envelope = owner.encrypt(b"Name", CONTEXT).expect("encrypts");
+
+        assert_eq!(DataKeys::key_id_of(&envelope), Some("owner"));
+        assert_eq!(DataKeys::key_id_of(&wrapped), Some("k1"));
+        let reopened = keys
+            .open_owner_key(&wrapped, b"referral_case.data_key:1")
+            .expect("unwraps");
+        assert_eq!(
+            reopened.decrypt(&envelope, CONTEXT).expect("opens"),
+            b"Name"
+        );
+        // Bound to its owner: another owner's context does not unwrap it.
+        assert_eq!(
+            keys.open_owner_key(&wrapped, b"referral_case.data_key:2")
+                .map(|_| ()),
+            Err(CryptoError::Failed)
+        );
+        // The configured keys do not open owner envelopes, and another owner key fails.
+        assert_eq!(
+            keys.decrypt(&envelope, CONTEXT),
+            Err(CryptoError::UnknownKey("owner".to_owned()))
+        );
+        let (other, _) = keys
+            .new_owner_key(b"referral_case.data_key:1")
+            .expect("new");
+        assert_eq!(other.decrypt(&envelope, CONTEXT), Err(CryptoError::Failed));
+        // Once the key that wrapped it is retired, the wrapped copy opens nothing.
+        let retired = keys_after_retiring_k1();
+        assert_eq!(
+            retired
+                .open_owner_key(&wrapped, b"referral_case.data_key:1")
+                .map(|_| ()),
+            Err(CryptoError::UnknownKey("k1".to_owned()))
+        );
+        assert!(parse_error(&format!("owner:{}", encoded(1))).contains("reserved"));
+    }
+
+    fn keys_after_retiring_k1() -> DataKeys {
+        keys(&format!("k2:{}", encoded(2)))
+    }
+
+    #[test]
+    fn reseal_moves_a_value_to_the_current_key_once() {
+        let old = keys(&format!("old:{}", encoded(1)));
+        let envelope = old.encrypt(b"secret", CONTEXT).expect("encrypts");
+        let rotated = keys(&format!("new:{},old:{}", encoded(2), encoded(1)));
+
+        let resealed = rotated
+            .reseal(&envelope, CONTEXT)
+            .expect("reseals")
+            .expect("was under the old key");
+
+        assert_eq!(DataKeys::key_id_of(&resealed), Some("new"));
+        assert_eq!(rotated.reseal(&resealed, CONTEXT), Ok(None));
+        assert_eq!(
+            keys(&format!("new:{}", encoded(2)))
+                .decrypt(&resealed, CONTEXT)
+                .expect("opens without the old key"),
+            b"secret"
+        );
+        assert_eq!(rotated.key_ids().collect::<Vec<_>>(), ["new", "old"]);
     }
 
     #[test]

@@ -258,6 +258,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+                // Deleted and overwritten content is zeroed in the file, not left in free space:
+                // erased case data must not stay readable there (see `purge_deleted_content`).
+                .pragma("secure_delete", "ON")
         });
     if let Some(timeout) = config.database_statement_timeout {
         let milliseconds = timeout.as_millis().to_string();
@@ -270,6 +273,38 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
     let counted = counter.0.clone();
     db.set_metric_callback(move |_info| counted.inc());
     Ok((db, counter))
+}
+
+/// After an erasure has committed, makes SQLite's files hold nothing of what was erased: with
+/// `secure_delete` the database file has zeros where the values were, but the write-ahead log
+/// still holds the pages as they were before; a `TRUNCATE` checkpoint copies the log into the
+/// database and empties it. A reader still inside a transaction can hold the checkpoint back:
+/// it is retried for a few seconds, then left to SQLite's next automatic checkpoint with a
+/// warning (the log is overwritten from its start then). PostgreSQL's files are covered by
+/// crypto-shredding and the maintenance docs/SECURITY.md describes, not by this.
+pub async fn purge_deleted_content(db: &DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    for attempt in 0..3 {
+        let statement =
+            Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(TRUNCATE)");
+        match db.query_one_raw(statement).await {
+            // The first column is 1 when a reader or writer kept the checkpoint from finishing.
+            Ok(Some(row)) if row.try_get_by_index::<i32>(0).is_ok_and(|busy| busy == 0) => {
+                return;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "could not checkpoint the write-ahead log after an erasure");
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50 * (attempt + 1))).await;
+    }
+    tracing::warn!(
+        "the write-ahead log was busy: erased data stays in it until the next checkpoint"
+    );
 }
 
 /// Checks that the database answers a trivial statement.

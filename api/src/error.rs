@@ -75,6 +75,11 @@ pub enum ApiError {
     },
     BadUserInput(Vec<FieldError>),
     Conflict(String),
+    /// A request under an `Idempotency-Key` committed, but the server stopped before storing
+    /// its answer: it is not run again (`CONFLICT`); `result_id` names what it changed, to load.
+    AnswerLost {
+        result_id: Option<uuid::Uuid>,
+    },
     RateLimited {
         retry_after_secs: u64,
     },
@@ -129,6 +134,15 @@ impl ApiError {
                 .collect::<Vec<_>>()
                 .join(" "),
             Self::Conflict(message) => message.clone(),
+            Self::AnswerLost { result_id } => format!(
+                "The request with this Idempotency-Key was carried out, but its answer was lost \
+                 (the server stopped before storing it). Do not send it again: load the result{}.",
+                if result_id.is_some() {
+                    " (extensions.resultId is the id of what it changed)"
+                } else {
+                    ""
+                }
+            ),
             Self::RateLimited { retry_after_secs } => {
                 format!("Too many requests; try again in {retry_after_secs} seconds.")
             }
@@ -160,7 +174,7 @@ impl ApiError {
             Self::Forbidden | Self::ActionRequired(_) => code::FORBIDDEN,
             Self::NotFound { .. } => code::NOT_FOUND,
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
-            Self::Conflict(_) => code::CONFLICT,
+            Self::Conflict(_) | Self::AnswerLost { .. } => code::CONFLICT,
             Self::RateLimited { .. } => code::RATE_LIMITED,
             Self::Internal(_) | Self::Unavailable => code::INTERNAL,
             Self::PersistedQuery(PersistedQueryRefusal::NotFound) => {
@@ -219,6 +233,9 @@ impl From<ApiError> for async_graphql::Error {
                     extensions.set("fields", async_graphql::Value::List(fields));
                 }
                 ApiError::TotpRequired => extensions.set("totpRequired", true),
+                ApiError::AnswerLost {
+                    result_id: Some(id),
+                } => extensions.set("resultId", id.to_string()),
                 ApiError::RateLimited { retry_after_secs } => {
                     extensions.set("retryAfterSeconds", *retry_after_secs);
                 }

@@ -131,11 +131,11 @@ impl Params {
 async fn signed_in(state: &AppState, http: &HttpRequest, request_id: &str) -> ApiResult<Caller> {
     let actor = state.actor_of(http).await?;
     policy::may_download(&actor)?;
-    Ok(Caller {
+    Ok(Caller::new(
         actor,
-        request_id: request_id.to_owned(),
-        client_ip: state.client_address(http),
-    })
+        request_id.to_owned(),
+        state.client_address(http),
+    ))
 }
 
 /// An error as JSON shaped like a GraphQL error, with a status that says the same.

@@ -2,8 +2,10 @@
 //!
 //! Row visibility is expressed as SQL conditions, so that every list, every lookup by id, every
 //! `totalCount` and every DataLoader applies the same rule in the database and a page never
-//! loads a row its reader may not see. Field-level rules are plain functions. Everything is
-//! denied unless a rule below grants it. The rules follow the access table of DESIGN.md.
+//! loads a row its reader may not see. Field-level rules are conditions on the row as well
+//! ([`FieldAccess`]): services redact what they return with them, and searches, filters and
+//! orderings use a restricted field only where they hold. Everything is denied unless a rule
+//! below grants it. The rules follow the access table of DESIGN.md.
 
 use entity::{
     account, centre_report,
@@ -134,12 +136,16 @@ pub fn visible_events(actor: &Actor) -> Condition {
 
 /// The events of the project `project_id` that the actor may read: the rule of
 /// [`visible_events`] for the rows of one project, named by a known id or by a column of the row
-/// the events are joined to. The project's own tests (is it public, is the reader's
+/// the events are joined to, when the actor may read that project. The project's own tests (is it public, is the reader's
 /// organisation a partner) then name no column of the event, so the database makes them once
 /// for the project instead of once per event.
 pub fn visible_events_of_project(actor: &Actor, project_id: Expr) -> Condition {
     Condition::all()
         .add(Expr::col((event::Entity, event::Column::ProjectId)).eq(project_id.clone()))
+        // An event tells its project only to those who may read the project
+        // ([`event_project`]): a partner reads the events it organises under another
+        // organisation's internal project, but not as that project's.
+        .add(project_is_visible(actor, project_id.clone()))
         .add(events_rule(actor, project_id))
 }
 
@@ -224,37 +230,92 @@ pub fn visible_organisations(actor: &Actor) -> Condition {
     }
 }
 
-/// Whether the actor may read an organisation's contact details and status. The public sees
-/// only name and kind.
-pub fn can_read_organisation_details(actor: &Actor) -> bool {
-    reach(actor) != Reach::Public
+/// Which of the rows an actor reads show it one of their restricted fields: a field-level rule.
+///
+/// A field rule is a condition on the row, like the row rules above, so that one rule serves
+/// both ends: services redact what they return with it (a field the actor may not read is
+/// absent from the view they hand out, so no resolver, export or mail can show it), and every
+/// search, filter and ordering that touches the field adds it as an SQL condition, so that a
+/// reader can never find, narrow or order rows by a value it may not read.
+#[derive(Clone, Debug)]
+pub enum FieldAccess {
+    /// On every row the actor reads.
+    All,
+    /// On the rows that meet the condition.
+    Rows(Condition),
+    /// On none.
+    Nothing,
 }
 
-/// Whether the actor may read a centre's street address. A shelter's location is kept from the
-/// public: publishing it would endanger the people it protects. Signed-in partners need it to
-/// refer.
-pub fn can_read_centre_address(actor: &Actor, centre: &resource_centre::Model) -> bool {
-    centre.kind != CentreKind::Shelter || reach(actor) != Reach::Public
-}
-
-/// Whether the actor may read fields of a centre that are not in the public directory (whether
-/// it is active). When it was last verified is a directory field: it tells a reader how far to
-/// trust the entry.
-pub fn can_read_centre_administration(actor: &Actor, centre: &resource_centre::Model) -> bool {
-    match reach(actor) {
-        Reach::Office => true,
-        Reach::Organisation(organisation_id) => centre.operator_id == organisation_id,
-        Reach::Public => false,
+impl FieldAccess {
+    /// The rule as a condition on the row.
+    pub fn condition(&self) -> Condition {
+        match self {
+            Self::All => everything(),
+            Self::Rows(condition) => condition.clone(),
+            Self::Nothing => nothing(),
+        }
     }
 }
 
-/// Whether the actor may read a project's internal figures (its budget): the Programme Office,
-/// and members of the project's partner organisations (`partner_ids`).
-pub fn can_read_project_internals(actor: &Actor, partner_ids: &[Uuid]) -> bool {
+/// Who reads an organisation's contact details and status: signed-in users. The public sees
+/// only name, acronym and kind.
+pub fn organisation_details(actor: &Actor) -> FieldAccess {
     match reach(actor) {
-        Reach::Office => true,
-        Reach::Organisation(organisation_id) => partner_ids.contains(&organisation_id),
-        Reach::Public => false,
+        Reach::Office | Reach::Organisation(_) => FieldAccess::All,
+        Reach::Public => FieldAccess::Nothing,
+    }
+}
+
+/// Who reads a centre's street address: everyone, except a shelter's, which the public does
+/// not. Publishing where a shelter is would endanger the people it protects; signed-in
+/// partners need it to refer.
+pub fn centre_address(actor: &Actor) -> FieldAccess {
+    match reach(actor) {
+        Reach::Office | Reach::Organisation(_) => FieldAccess::All,
+        Reach::Public => FieldAccess::Rows(
+            Condition::all().add(resource_centre::Column::Kind.ne(CentreKind::Shelter)),
+        ),
+    }
+}
+
+/// Who reads the fields of a centre that are not in the public directory (whether it is
+/// active): the Programme Office, and the operating organisation for its own centres. When it
+/// was last verified is a directory field: it tells a reader how far to trust the entry.
+pub fn centre_administration(actor: &Actor) -> FieldAccess {
+    match reach(actor) {
+        Reach::Office => FieldAccess::All,
+        Reach::Organisation(organisation_id) => FieldAccess::Rows(
+            Condition::all().add(resource_centre::Column::OperatorId.eq(organisation_id)),
+        ),
+        Reach::Public => FieldAccess::Nothing,
+    }
+}
+
+/// Who reads a project's internal figures (its budget): the Programme Office, and members of
+/// the project's partner organisations.
+pub fn project_internals(actor: &Actor) -> FieldAccess {
+    match reach(actor) {
+        Reach::Office => FieldAccess::All,
+        Reach::Organisation(organisation_id) => FieldAccess::Rows(is_partner_of(
+            organisation_id,
+            Expr::col((project::Entity, project::Column::Id)),
+        )),
+        Reach::Public => FieldAccess::Nothing,
+    }
+}
+
+/// Which events show the actor the project they belong to: those whose project it may read.
+/// (A partner reads every event its organisation organises, also under a project it is no
+/// partner of; such an event must not tell it which internal project it belongs to, neither
+/// as a field nor through a filter.)
+pub fn event_project(actor: &Actor) -> FieldAccess {
+    match reach(actor) {
+        Reach::Office => FieldAccess::All,
+        Reach::Public | Reach::Organisation(_) => FieldAccess::Rows(in_visible_project(
+            actor,
+            (event::Entity, event::Column::ProjectId),
+        )),
     }
 }
 

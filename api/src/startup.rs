@@ -33,7 +33,10 @@ use crate::{
         loaders,
         persisted_queries::{self, Transport},
     },
-    http::response::{self, MediaType},
+    http::{
+        idempotency,
+        response::{self, MediaType},
+    },
     metrics::{self, Metrics},
     proxies::TrustedProxies,
     rate_limit::CostLimiter,
@@ -141,6 +144,12 @@ impl Application {
                     "demo login"
                 );
             }
+        }
+        // Stored text from before cases had keys of their own, or written by the demo or
+        // benchmark loaders, is sealed before anything is served.
+        let sealed = services.seal_stored().await?;
+        if sealed != crate::services::cases::SealSummary::default() {
+            tracing::info!(?sealed, "sealed stored case data with each case's own key");
         }
         let listener = TcpListener::bind(config.listen).map_err(|error| {
             anyhow::anyhow!(
@@ -690,11 +699,17 @@ async fn serve_graphql(
         }
     };
     let language = request_language(http, &actor);
-    let caller = Caller {
-        actor: actor.clone(),
-        request_id,
-        client_ip: state.client_address(http),
+    let mut caller = Caller::new(actor.clone(), request_id, state.client_address(http));
+    let claim = match idempotency::start(state, http, &request, &caller).await {
+        Ok(claim) => claim,
+        Err(idempotency::Refused::Replay(answer)) => return idempotency::replayed(answer),
+        Err(idempotency::Refused::Error(error)) => {
+            state.metrics.graphql_error(error.code());
+            let answer = refusal(error, &caller.request_id);
+            return with_retry_after(response::graphql(media, &answer), &answer);
+        }
     };
+    caller.idempotency = claim.clone();
     let loaders = loaders::for_request(state.services.clone(), actor);
     let context = RequestContext { caller, language };
     let answer = state
@@ -714,13 +729,20 @@ async fn serve_graphql(
     }
     // An answer depends on who asks: never stored, whatever the schema's cache hints say
     // (`response::graphql` sends `no-store`).
-    let mut response = response::graphql(media, &answer);
-    if let Some(seconds) = refused_for_rate(&answer) {
-        // Nothing was executed (the answer is 429): say when to come back, for proxies and
-        // generic clients.
-        if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
+    let response = match &claim {
+        Some(claim) => idempotency::finish(&state.services, claim, media, &answer).await,
+        None => response::graphql(media, &answer),
+    };
+    with_retry_after(response, &answer)
+}
+
+/// `response` with `Retry-After` when `answer` is a refusal by a rate limit: nothing was
+/// executed (the answer is 429), so say when to come back, for proxies and generic clients.
+fn with_retry_after(mut response: HttpResponse, answer: &async_graphql::Response) -> HttpResponse {
+    if let Some(seconds) = refused_for_rate(answer)
+        && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
 }

@@ -808,9 +808,8 @@ impl World {
             centres.push(resource_centre::Model {
                 id,
                 sort_name: api::services::text::sort_name(&name),
-                search_text: api::services::text::search_text(
-                    name.present().chain(address.present()).chain([district]),
-                ),
+                search_text: api::services::text::search_text(name.present().chain([district])),
+                search_text_restricted: api::services::text::search_text(address.present()),
                 name,
                 kind,
                 operator_id: self.organisations[usize::try_from(operator).unwrap_or(0)].0,
@@ -1055,7 +1054,8 @@ impl World {
                     receiving_organisation_id: (to == CaseStatus::Referred)
                         .then_some(self.organisations[usize::try_from(receiving).unwrap_or(0)].0),
                     reason: (to == CaseStatus::Declined).then(|| *rng.pick(&reasons)),
-                    comment: None,
+                    legacy_comment: None,
+                    comment_sealed: None,
                     at: step_at,
                 });
                 transition_number += 1;
@@ -1084,7 +1084,10 @@ impl World {
                     .then_some(self.organisations[usize::try_from(receiving).unwrap_or(0)].0),
                 receiving_centre_id: receiving_centre,
                 consent_given: !draft || rng.chance(50),
-                consent_scope: (!draft).then(|| "Referral for the services requested".to_owned()),
+                // Plain text here: the server seals it with the case's own key at start.
+                legacy_consent_scope: (!draft)
+                    .then(|| "Referral for the services requested".to_owned()),
+                consent_scope_sealed: None,
                 consent_recorded_at: (!draft).then_some(created + chrono::Duration::minutes(30)),
                 consent_recorded_by_id: (!draft).then_some(referrer_account),
                 referred_at,
@@ -1096,6 +1099,7 @@ impl World {
                 contact_phone: None,
                 address: None,
                 notes: None,
+                data_key: None,
                 erased_at,
                 created_by_id: referrer_account,
                 version,

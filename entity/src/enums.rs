@@ -613,3 +613,22 @@ pub enum AuditOutcome {
     #[sea_orm(string_value = "FAILURE")]
     Failure,
 }
+
+/// Where a request under an `Idempotency-Key` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum IdempotencyState {
+    /// Claimed by a request that has not committed anything yet.
+    #[sea_orm(string_value = "IN_FLIGHT")]
+    InFlight,
+    /// The mutation committed (marked in its own transaction); the answer is not stored yet,
+    /// or was lost when the server stopped before storing it.
+    #[sea_orm(string_value = "COMMITTED")]
+    Committed,
+    /// The first answer is stored.
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    /// The answer was about a case whose consent was withdrawn; it is gone.
+    #[sea_orm(string_value = "ERASED")]
+    Erased,
+}

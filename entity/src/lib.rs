@@ -12,6 +12,7 @@ pub mod centre_report_line;
 pub mod centre_service;
 pub mod enums;
 pub mod event;
+pub mod idempotency_key;
 pub mod localized;
 pub mod organisation;
 pub mod persisted_query;

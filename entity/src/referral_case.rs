@@ -1,7 +1,9 @@
 //! A referral case between partner organisations.
 //!
-//! The identifying fields (`survivor_name`, `contact_phone`, `address`, `notes`) hold AEAD
-//! ciphertext envelopes that carry their key id; plaintext never reaches this table.
+//! The identifying fields (`survivor_name`, `contact_phone`, `address`, `notes`) and the consent
+//! scope hold AEAD envelopes sealed with the case's own key, `data_key`, which is stored wrapped
+//! under the configured data keys; erasure deletes it. Plaintext never reaches this table
+//! (`legacy_consent_scope` is empty once the server has started: see the `case_keys` migration).
 
 use sea_orm::entity::prelude::*;
 
@@ -34,7 +36,12 @@ pub struct Model {
     pub receiving_organisation_id: Option<Uuid>,
     pub receiving_centre_id: Option<Uuid>,
     pub consent_given: bool,
-    pub consent_scope: Option<String>,
+    /// The plain consent scope of rows written before the scope was sealed: moved into
+    /// `consent_scope_sealed` and cleared at start, never written.
+    #[sea_orm(column_name = "consent_scope")]
+    pub legacy_consent_scope: Option<String>,
+    /// The consent scope (free text, identifying), sealed with the case's key.
+    pub consent_scope_sealed: Option<Vec<u8>>,
     pub consent_recorded_at: Option<DateTimeUtc>,
     pub consent_recorded_by_id: Option<Uuid>,
     pub referred_at: Option<DateTimeUtc>,
@@ -46,6 +53,8 @@ pub struct Model {
     pub contact_phone: Option<Vec<u8>>,
     pub address: Option<Vec<u8>>,
     pub notes: Option<Vec<u8>>,
+    /// The case's own key, wrapped under the configured data keys; `None` once erased.
+    pub data_key: Option<Vec<u8>>,
     /// When consent was withdrawn and the identifying fields erased.
     pub erased_at: Option<DateTimeUtc>,
     pub created_by_id: Uuid,

@@ -1,4 +1,5 @@
-//! One step in a case's history. Rows are only ever inserted.
+//! One step in a case's history. Rows are only ever inserted, except that erasure clears their
+//! sealed comments.
 
 use sea_orm::entity::prelude::*;
 
@@ -18,8 +19,13 @@ pub struct Model {
     /// The receiving organisation after this step (for sends and onward referrals).
     pub receiving_organisation_id: Option<Uuid>,
     pub reason: Option<DeclineReason>,
-    /// Non-identifying comment.
-    pub comment: Option<String>,
+    /// The plain comment of rows written before comments were sealed: moved into
+    /// `comment_sealed` and cleared at start, never written.
+    #[sea_orm(column_name = "comment")]
+    pub legacy_comment: Option<String>,
+    /// The comment (free text, identifying like the case's identifying fields), sealed with the
+    /// case's key; erased with them.
+    pub comment_sealed: Option<Vec<u8>>,
     pub at: DateTimeUtc,
 }
 

@@ -29,8 +29,12 @@ pub struct Model {
     pub active: bool,
     /// Lower-cased name (English, else the first language present), for ordering.
     pub sort_name: String,
-    /// Lower-cased name and address in every language and the district, for search.
+    /// Lower-cased name in every language and the district: what every reader of the centre
+    /// may search.
     pub search_text: String,
+    /// Lower-cased address in every language: searched only by those who may read the
+    /// address (see `policy::centre_address`).
+    pub search_text_restricted: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

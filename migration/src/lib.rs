@@ -18,6 +18,9 @@ mod m20261122_000005_audit;
 mod m20261123_000006_account_totp_step;
 mod m20261123_000007_referral_transition_receiver_index;
 mod m20261202_000008_persisted_queries;
+mod m20261202_000009_idempotency_keys;
+mod m20261202_000010_search_text_split;
+mod m20261202_000012_case_keys;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -35,6 +38,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_account_totp_step::Migration),
             Box::new(m20261123_000007_referral_transition_receiver_index::Migration),
             Box::new(m20261202_000008_persisted_queries::Migration),
+            Box::new(m20261202_000009_idempotency_keys::Migration),
+            Box::new(m20261202_000010_search_text_split::Migration),
+            Box::new(m20261202_000012_case_keys::Migration),
         ]
     }
 }

@@ -42,6 +42,50 @@ async fn admins_read_the_audit_log_and_nobody_else_does() {
 }
 
 #[tokio::test]
+async fn every_read_of_the_audit_log_and_every_refused_attempt_is_itself_audited() {
+    let app = spawn_app().await;
+    let ngo = fixtures::organisation(&app.db, "Bonuvoni Fardo").await;
+    let partner = app.user(Role::Partner, Some(ngo.id)).await;
+    let admin = app.user(Role::Admin, None).await;
+
+    let refused = app.graphql_as(&partner.access_token, LOG, json!({})).await;
+    assert_eq!(error_codes(&refused), ["FORBIDDEN"]);
+    let subject = partner.account.id.to_string();
+    app.data_as(
+        &admin.access_token,
+        LOG,
+        json!({ "filter": { "actorAccountId": subject, "action": "auth." } }),
+    )
+    .await;
+
+    let reads = app
+        .data_as(
+            &admin.access_token,
+            r#"query { auditLog(first: 10, filter: { action: "audit.read" }) {
+                edges { node { outcome actorAccountId detail } } } }"#,
+            json!({}),
+        )
+        .await;
+    let entries: Vec<&Value> = nodes(&reads["auditLog"]);
+    assert_eq!(entries.len(), 2, "{reads:#}");
+    // Latest first: the admin's filtered read, then the partner's refused attempt.
+    assert_eq!(entries[0]["outcome"], "SUCCESS");
+    assert_eq!(entries[0]["actorAccountId"], admin.account.id.to_string());
+    assert_eq!(
+        entries[0]["detail"]["filters"],
+        json!(["actorAccountId", "action"])
+    );
+    assert_eq!(entries[0]["detail"]["actorAccountId"], subject);
+    assert!(
+        entries[0]["detail"]["entries"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    );
+    assert_eq!(entries[1]["outcome"], "DENIED");
+    assert_eq!(entries[1]["actorAccountId"], subject);
+}
+
+#[tokio::test]
 async fn the_audit_log_filters_by_actor_organisation_action_outcome_and_time() {
     let app = spawn_app().await;
     let ngo = fixtures::organisation(&app.db, "Ghamkhori").await;
@@ -140,7 +184,11 @@ async fn the_audit_log_pages_on_a_keyset_without_gaps_or_repeats() {
         app.login(&partner.account.email, "wrong again", None).await;
     }
     let everything = app
-        .data_as(&admin.access_token, LOG, json!({ "first": 100 }))
+        .data_as(
+            &admin.access_token,
+            LOG,
+            json!({ "first": 100, "filter": { "action": "auth." } }),
+        )
         .await;
     let all_ids: Vec<Value> = nodes(&everything["auditLog"])
         .iter()
@@ -155,7 +203,7 @@ async fn the_audit_log_pages_on_a_keyset_without_gaps_or_repeats() {
             .data_as(
                 &admin.access_token,
                 LOG,
-                json!({ "first": 2, "after": after }),
+                json!({ "first": 2, "after": after, "filter": { "action": "auth." } }),
             )
             .await;
         paged.extend(nodes(&page["auditLog"]).iter().map(|n| n["id"].clone()));
@@ -164,7 +212,7 @@ async fn the_audit_log_pages_on_a_keyset_without_gaps_or_repeats() {
         }
         after = page["auditLog"]["pageInfo"]["endCursor"].clone();
     }
-    // The pages' own reads add no entries (reads are not audited), so the two agree.
+    // The pages' own reads are audited as `audit.read`, outside the filter, so the two agree.
     assert_eq!(paged, all_ids);
 }
 
@@ -203,7 +251,8 @@ async fn the_audit_log_pages_backward_as_it_pages_forward() {
     }
     crate::helpers::paging::Listing {
         token: Some(&admin.access_token),
-        template: "auditLog(PAGE) SELECTION",
+        // The listing's own reads are audited (`audit.read`): keep them out of the pages.
+        template: r#"auditLog(PAGE, filter: { action: "auth." }) SELECTION"#,
         path: &["auditLog"],
     }
     .assert_pages_both_ways(&app, 2)

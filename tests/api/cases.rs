@@ -18,27 +18,27 @@ use crate::helpers::{
 };
 
 /// The survivor's identifying data in these tests; it must never appear where it should not.
-const NAME: &str = "Gulnora Testova";
-const PHONE: &str = "+992 93 555 01 02";
-const ADDRESS: &str = "14 Test Street, Bokhtar";
-const NOTES: &str = "Needs a safe place tonight; husband threatens";
+pub(crate) const NAME: &str = "Gulnora Testova";
+pub(crate) const PHONE: &str = "+992 93 555 01 02";
+pub(crate) const ADDRESS: &str = "14 Test Street, Bokhtar";
+pub(crate) const NOTES: &str = "Needs a safe place tonight; husband threatens";
 
-struct Org {
-    id: Uuid,
-    partner: User,
-    manager: User,
+pub(crate) struct Org {
+    pub(crate) id: Uuid,
+    pub(crate) partner: User,
+    pub(crate) manager: User,
 }
 
-struct World {
-    a: Org,
-    b: Org,
-    c: Org,
-    b_centre: Uuid,
-    staff: User,
-    admin: User,
+pub(crate) struct World {
+    pub(crate) a: Org,
+    pub(crate) b: Org,
+    pub(crate) c: Org,
+    pub(crate) b_centre: Uuid,
+    pub(crate) staff: User,
+    pub(crate) admin: User,
 }
 
-async fn org(app: &TestApp, name: &str) -> Org {
+pub(crate) async fn org(app: &TestApp, name: &str) -> Org {
     let organisation = fixtures::organisation(&app.db, name).await;
     Org {
         id: organisation.id,
@@ -47,7 +47,7 @@ async fn org(app: &TestApp, name: &str) -> Org {
     }
 }
 
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let a = org(app, "Referring NGO").await;
     let b = org(app, "Receiving shelter NGO").await;
     let c = org(app, "Third NGO").await;
@@ -72,10 +72,10 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-const CREATE: &str = r"
+pub(crate) const CREATE: &str = r"
 mutation($input: CreateCaseInput!) { createReferralCase(input: $input) { id code status version } }";
 
-fn new_case(consent: bool, risk: &str) -> Value {
+pub(crate) fn new_case(consent: bool, risk: &str) -> Value {
     json!({ "input": {
         "kind": "DOMESTIC_VIOLENCE", "risk": risk, "survivorSex": "FEMALE",
         "survivorAgeGroup": "ADULT_25_59", "survivorCitizenship": "tj", "region": "KHATLON",
@@ -85,7 +85,7 @@ fn new_case(consent: bool, risk: &str) -> Value {
     } })
 }
 
-async fn open_case(app: &TestApp, by: &User, risk: &str) -> (String, String) {
+pub(crate) async fn open_case(app: &TestApp, by: &User, risk: &str) -> (String, String) {
     let data = app
         .data_as(&by.access_token, CREATE, new_case(true, risk))
         .await;
@@ -96,7 +96,7 @@ async fn open_case(app: &TestApp, by: &User, risk: &str) -> (String, String) {
     )
 }
 
-async fn act(app: &TestApp, by: &User, mutation: &str, id: &str) -> Value {
+pub(crate) async fn act(app: &TestApp, by: &User, mutation: &str, id: &str) -> Value {
     app.graphql_as(
         &by.access_token,
         &format!("mutation($id: ID!) {{ {mutation} }}"),
@@ -105,18 +105,18 @@ async fn act(app: &TestApp, by: &User, mutation: &str, id: &str) -> Value {
     .await
 }
 
-fn send(to: Uuid) -> String {
+pub(crate) fn send(to: Uuid) -> String {
     format!(r#"sendReferralCase(id: $id, receivingOrganisationId: "{to}") {{ status }}"#)
 }
 
-const ACCEPT: &str = "acceptReferralCase(id: $id) { status }";
-const START: &str = "startReferralService(id: $id) { status }";
-const CLOSE: &str = "closeReferralCase(id: $id, outcome: SERVICES_PROVIDED) { status }";
-const DECLINE: &str = "declineReferralCase(id: $id, reason: NO_CAPACITY) { status }";
-const WITHDRAW: &str = "withdrawReferralCase(id: $id) { status }";
-const WITHDRAW_CONSENT: &str = "withdrawCaseConsent(id: $id) { status }";
+pub(crate) const ACCEPT: &str = "acceptReferralCase(id: $id) { status }";
+pub(crate) const START: &str = "startReferralService(id: $id) { status }";
+pub(crate) const CLOSE: &str = "closeReferralCase(id: $id, outcome: SERVICES_PROVIDED) { status }";
+pub(crate) const DECLINE: &str = "declineReferralCase(id: $id, reason: NO_CAPACITY) { status }";
+pub(crate) const WITHDRAW: &str = "withdrawReferralCase(id: $id) { status }";
+pub(crate) const WITHDRAW_CONSENT: &str = "withdrawCaseConsent(id: $id) { status }";
 
-fn status(response: &Value) -> &str {
+pub(crate) fn status(response: &Value) -> &str {
     response["data"]
         .as_object()
         .and_then(|data| data.values().next())
@@ -124,7 +124,7 @@ fn status(response: &Value) -> &str {
         .unwrap_or("<error>")
 }
 
-const VIEW: &str = r"
+pub(crate) const VIEW: &str = r"
 query($id: ID!) { referralCase(id: $id) {
   code status overdue responseDueAt firstResponseAt closedAt outcome
   referringOrganisation { name } receivingOrganisation { name }
@@ -201,7 +201,7 @@ async fn a_case_goes_from_draft_to_closed() {
 }
 
 /// Brings a new case of A's to `target` through the workflow, B receiving.
-async fn case_in(app: &TestApp, w: &World, target: &str) -> String {
+pub(crate) async fn case_in(app: &TestApp, w: &World, target: &str) -> String {
     let (id, _) = open_case(app, &w.a.partner, "MEDIUM").await;
     let path: &[(&User, String)] = match target {
         "DRAFT" => &[],
@@ -317,7 +317,7 @@ async fn only_the_organisation_whose_turn_it_is_acts() {
     assert_eq!(error_codes(&response), ["NOT_FOUND"]);
 }
 
-const IDENTIFYING: &str = "query($id: ID!) { referralCase(id: $id) { identifying { survivorName contactPhone address notes } } }";
+pub(crate) const IDENTIFYING: &str = "query($id: ID!) { referralCase(id: $id) { identifying { survivorName contactPhone address notes } } }";
 
 #[tokio::test]
 async fn each_principal_sees_what_the_design_allows() {
@@ -459,10 +459,15 @@ async fn the_database_holds_no_identifying_plaintext() {
         );
         assert_eq!(
             api::crypto::DataKeys::key_id_of(stored),
-            Some(app.config.auth.data_keys.current_key_id()),
-            "each value names its key"
+            Some("owner"),
+            "each value is sealed with the case's own key"
         );
     }
+    assert_eq!(
+        api::crypto::DataKeys::key_id_of(row.data_key.as_deref().expect("the case's key")),
+        Some(app.config.auth.data_keys.current_key_id()),
+        "the case's key is wrapped under the current data key"
+    );
     // Nor in the case's other rows: its history and the audit log.
     let history = format!(
         "{:?}",

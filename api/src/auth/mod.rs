@@ -68,15 +68,24 @@ pub struct Caller {
     pub actor: Actor,
     pub request_id: String,
     pub client_ip: Option<IpAddr>,
+    /// The request's claim on its `Idempotency-Key`, which the transaction of its change marks
+    /// (see [`crate::services::idempotency`]).
+    pub idempotency: Option<crate::services::idempotency::Claim>,
 }
 
 impl Caller {
-    /// A caller outside any HTTP request (the command line, the demo loader, tests).
-    pub fn system(actor: Actor) -> Self {
+    /// The caller of a request, holding no idempotency claim.
+    pub fn new(actor: Actor, request_id: String, client_ip: Option<IpAddr>) -> Self {
         Self {
             actor,
-            request_id: "system".to_owned(),
-            client_ip: None,
+            request_id,
+            client_ip,
+            idempotency: None,
         }
+    }
+
+    /// A caller outside any HTTP request (the command line, the demo loader, tests).
+    pub fn system(actor: Actor) -> Self {
+        Self::new(actor, "system".to_owned(), None)
     }
 }

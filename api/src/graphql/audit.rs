@@ -7,7 +7,7 @@ use entity::audit_entry;
 
 use super::{
     common::{
-        PageRequest, PortalConnection, actor, connection, optional_id, page_args, services, to_id,
+        PageRequest, PortalConnection, caller, connection, optional_id, page_args, services, to_id,
     },
     enums::{AuditOutcome, Role},
 };
@@ -130,7 +130,7 @@ impl AuditQuery {
         };
         let page = services(ctx)?
             .audit_log()
-            .list(actor(ctx)?, &filter, &args)
+            .list(caller(ctx)?, &filter, &args)
             .await?;
         Ok(connection(page, AuditEntry))
     }

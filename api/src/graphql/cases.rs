@@ -60,27 +60,34 @@ impl From<Identifying> for IdentifyingData {
 #[derive(SimpleObject)]
 pub struct Consent {
     pub given: bool,
+    /// What the survivor agreed to, in their words: free text, so identifying. For the current
+    /// parties only (`null` for everyone else, the Programme Office included, and after consent
+    /// was withdrawn); every read is recorded in `accessLog`.
     pub scope: Option<String>,
     pub recorded_at: Option<DateTime<Utc>>,
 }
 
 /// One step of a case's history.
-pub struct CaseTransition(referral_transition::Model);
+pub struct CaseTransition {
+    step: referral_transition::Model,
+    /// Opened only for the case's current parties, and only when asked for.
+    comment: Option<String>,
+}
 
 #[Object]
 impl CaseTransition {
     /// Null for the opening of the case.
     async fn from_status(&self) -> Option<CaseStatus> {
-        self.0.from_status.map(Into::into)
+        self.step.from_status.map(Into::into)
     }
 
     async fn to_status(&self) -> CaseStatus {
-        self.0.to_status.into()
+        self.step.to_status.into()
     }
 
     /// The organisation that acted.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.0.actor_organisation_id else {
+        let Some(id) = self.step.actor_organisation_id else {
             return Ok(None);
         };
         Ok(ctx
@@ -92,7 +99,7 @@ impl CaseTransition {
 
     /// The receiving organisation after this step (for referrals and onward referrals).
     async fn receiving_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.0.receiving_organisation_id else {
+        let Some(id) = self.step.receiving_organisation_id else {
             return Ok(None);
         };
         Ok(ctx
@@ -103,15 +110,18 @@ impl CaseTransition {
     }
 
     async fn reason(&self) -> Option<DeclineReason> {
-        self.0.reason.map(Into::into)
+        self.step.reason.map(Into::into)
     }
 
+    /// The actor's comment: free text, so identifying. For the case's current parties only
+    /// (`null` for previous receivers and the Programme Office, and after consent was
+    /// withdrawn); every read is recorded in the case's `accessLog`.
     async fn comment(&self) -> Option<&str> {
-        self.0.comment.as_deref()
+        self.comment.as_deref()
     }
 
     async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+        self.step.at
     }
 }
 
@@ -226,12 +236,21 @@ impl ReferralCase {
             .map(ResourceCentre))
     }
 
-    async fn consent(&self) -> Consent {
-        Consent {
+    async fn consent(&self, ctx: &Context<'_>) -> Result<Consent> {
+        // The scope is opened (and its read audited) only when asked for.
+        let scope = if ctx.look_ahead().field("scope").exists() {
+            services(ctx)?
+                .cases()
+                .consent_scope(caller(ctx)?, &self.0)
+                .await?
+        } else {
+            None
+        };
+        Ok(Consent {
             given: self.0.consent_given,
-            scope: self.0.consent_scope.clone(),
+            scope,
             recorded_at: self.0.consent_recorded_at,
-        }
+        })
     }
 
     async fn referred_at(&self) -> Option<DateTime<Utc>> {
@@ -295,7 +314,22 @@ impl ReferralCase {
             .load_one(CaseHistoryKey(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(CaseTransition).collect())
+        // Comments are opened (and the read audited) only when asked for.
+        let mut comments = if ctx.look_ahead().field("comment").exists() {
+            services(ctx)?
+                .cases()
+                .comments(caller(ctx)?, &self.0, &rows)
+                .await?
+        } else {
+            std::collections::HashMap::new()
+        };
+        Ok(rows
+            .into_iter()
+            .map(|step| CaseTransition {
+                comment: comments.remove(&step.id),
+                step,
+            })
+            .collect())
     }
 
     /// Who read the identifying data, latest first: for the current parties (`null` with

@@ -6,15 +6,17 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{enums, event, organisation, project};
+use entity::{enums, event};
 use uuid::Uuid;
 
 use crate::{
     auth::Actor,
     services::{
         Services,
+        centres::Centre,
+        organisations::Organisation,
         pagination::{Page, PageArgs},
-        projects::ProjectPartner,
+        projects::{Project, ProjectPartner},
     },
 };
 
@@ -48,7 +50,7 @@ fn unique<K: Copy + Eq + std::hash::Hash>(keys: impl IntoIterator<Item = K>) -> 
 pub struct OrganisationKey(pub Uuid);
 
 impl Loader<OrganisationKey> for PortalLoader {
-    type Value = organisation::Model;
+    type Value = Organisation;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[OrganisationKey]) -> LoadResult<OrganisationKey, Self::Value> {
@@ -70,7 +72,7 @@ impl Loader<OrganisationKey> for PortalLoader {
 pub struct ProjectKey(pub Uuid);
 
 impl Loader<ProjectKey> for PortalLoader {
-    type Value = project::Model;
+    type Value = Project;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ProjectKey]) -> LoadResult<ProjectKey, Self::Value> {
@@ -109,7 +111,7 @@ impl Loader<CaseHistoryKey> for PortalLoader {
 pub struct CentreKey(pub Uuid);
 
 impl Loader<CentreKey> for PortalLoader {
-    type Value = entity::resource_centre::Model;
+    type Value = Centre;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[CentreKey]) -> LoadResult<CentreKey, Self::Value> {

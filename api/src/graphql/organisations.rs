@@ -1,7 +1,6 @@
 //! Organisations in the API.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use entity::organisation;
 
 use super::{
     common::{
@@ -12,12 +11,14 @@ use super::{
 };
 use crate::{
     error::ApiError,
-    policy,
-    services::organisations::{OrganisationFields, OrganisationFilter, OrganisationOrder},
+    services::organisations::{
+        self, OrganisationDetails, OrganisationFields, OrganisationFilter, OrganisationOrder,
+    },
 };
 
-/// A partner organisation: NGO, ministry or agency, international partner or donor.
-pub struct Organisation(pub organisation::Model);
+/// A partner organisation: NGO, ministry or agency, international partner or donor, as the
+/// service hands it to this reader (the details absent for the public).
+pub struct Organisation(pub organisations::Organisation);
 
 #[Object]
 impl Organisation {
@@ -44,32 +45,26 @@ impl Organisation {
     }
 
     /// Contact email. Signed-in users only (`FORBIDDEN` for the public).
-    async fn contact_email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self.details(ctx)?;
-        Ok(self.0.contact_email.as_deref())
+    async fn contact_email(&self) -> Result<Option<&str>> {
+        Ok(self.details()?.contact_email.as_deref())
     }
 
     /// Contact phone. Signed-in users only (`FORBIDDEN` for the public).
-    async fn contact_phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self.details(ctx)?;
-        Ok(self.0.contact_phone.as_deref())
+    async fn contact_phone(&self) -> Result<Option<&str>> {
+        Ok(self.details()?.contact_phone.as_deref())
     }
 
     /// Whether the organisation is still active. Signed-in users only.
     /// (Nullable: `null`, with a `FORBIDDEN` error, for those who may not read it.)
-    async fn active(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
-        self.details(ctx)?;
-        Ok(Some(self.0.active))
+    async fn active(&self) -> Result<Option<bool>> {
+        Ok(Some(self.details()?.active))
     }
 }
 
 impl Organisation {
-    fn details(&self, ctx: &Context<'_>) -> Result<(), ApiError> {
-        if policy::can_read_organisation_details(actor(ctx)?) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+    /// The details, or `FORBIDDEN` where the service left them out for this reader.
+    fn details(&self) -> Result<&OrganisationDetails, ApiError> {
+        self.0.details.as_ref().ok_or(ApiError::Forbidden)
     }
 }
 

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use entity::project;
 
 use super::{
     common::{
@@ -18,15 +17,15 @@ use super::{
 };
 use crate::{
     error::ApiError,
-    policy,
     services::{
         pagination::Page,
-        projects::{Budget, ProjectFilter, ProjectInput, ProjectOrder},
+        projects::{self, Budget, ProjectFilter, ProjectInput, ProjectOrder},
     },
 };
 
-/// A project of the Programme Office.
-pub struct Project(pub project::Model);
+/// A project of the Programme Office, as the service hands it to this reader (the internals
+/// absent for those who may not read them).
+pub struct Project(pub projects::Project);
 
 /// An amount of money.
 #[derive(SimpleObject)]
@@ -41,7 +40,7 @@ pub struct Money {
 /// An organisation's part in a project.
 pub struct ProjectPartner {
     role: entity::enums::PartnerRole,
-    organisation: entity::organisation::Model,
+    organisation: crate::services::organisations::Organisation,
 }
 
 #[Object]
@@ -99,27 +98,12 @@ impl Project {
 
     /// The budget, when one is recorded. The Programme Office and the project's partner
     /// organisations only (`FORBIDDEN` for others).
-    async fn budget(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
-        let partners = ctx
-            .data::<Loaders>()?
-            .load_one(PartnersKey(self.0.id))
-            .await?
-            .unwrap_or_default();
-        let partner_ids: Vec<uuid::Uuid> = partners
-            .iter()
-            .map(|partner| partner.organisation.id)
-            .collect();
-        if !policy::can_read_project_internals(actor(ctx)?, &partner_ids) {
-            return Err(ApiError::Forbidden.into());
-        }
-        Ok(self
-            .0
-            .budget_amount
-            .zip(self.0.budget_currency.clone())
-            .map(|(amount, currency)| Money {
-                amount_minor: amount.to_string(),
-                currency,
-            }))
+    async fn budget(&self) -> Result<Option<Money>> {
+        let internals = self.0.internals.as_ref().ok_or(ApiError::Forbidden)?;
+        Ok(internals.budget.as_ref().map(|budget| Money {
+            amount_minor: budget.amount_minor.to_string(),
+            currency: budget.currency.clone(),
+        }))
     }
 
     async fn visibility(&self) -> Visibility {

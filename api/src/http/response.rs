@@ -116,6 +116,8 @@ fn request_error_status(answer: &async_graphql::Response) -> StatusCode {
         Some(code::RATE_LIMITED) => StatusCode::TOO_MANY_REQUESTS,
         Some(code::UNAUTHENTICATED) => StatusCode::UNAUTHORIZED,
         Some(code::FORBIDDEN) => StatusCode::FORBIDDEN,
+        // An `Idempotency-Key` in use or reused for another request (the draft's 409).
+        Some(code::CONFLICT) => StatusCode::CONFLICT,
         // Apollo's persisted-query link reads these as GraphQL results and retries with the
         // query text (or gives up) only when they come as 200, as Apollo Server sends them.
         Some(
@@ -129,6 +131,20 @@ fn request_error_status(answer: &async_graphql::Response) -> StatusCode {
 
 /// The HTTP answer of a GraphQL response in `media`.
 pub fn graphql(media: MediaType, answer: &async_graphql::Response) -> HttpResponse {
+    match render(media, answer) {
+        Some((status, body)) => stored(status, media.content_type(), body),
+        None => refusal(
+            media,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code::INTERNAL,
+            crate::error::INTERNAL_MESSAGE,
+        ),
+    }
+}
+
+/// The status and body of a GraphQL response in `media`; `None` (logged) when it cannot be
+/// written as JSON.
+pub fn render(media: MediaType, answer: &async_graphql::Response) -> Option<(StatusCode, Vec<u8>)> {
     let request_error = is_request_error(answer);
     let status = match (request_error, media) {
         (false, _) => StatusCode::OK,
@@ -146,20 +162,21 @@ pub fn graphql(media: MediaType, answer: &async_graphql::Response) -> HttpRespon
         extensions: &answer.extensions,
     };
     match serde_json::to_vec(&body) {
-        Ok(bytes) => HttpResponse::build(status)
-            .content_type(media.content_type())
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(bytes),
+        Ok(bytes) => Some((status, bytes)),
         Err(error) => {
             tracing::error!(%error, "a GraphQL response could not be written as JSON");
-            refusal(
-                media,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                code::INTERNAL,
-                crate::error::INTERNAL_MESSAGE,
-            )
+            None
         }
     }
+}
+
+/// An answer of `status`, `content_type` and `body` as rendered before (a GraphQL answer, or
+/// one replayed for an `Idempotency-Key`): never stored by caches.
+pub fn stored(status: StatusCode, content_type: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
 }
 
 /// An answer refused outside GraphQL execution, shaped as a GraphQL request error in `media`:

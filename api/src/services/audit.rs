@@ -58,6 +58,10 @@ impl AuditRecord {
 
 /// Appends `record`, made by `caller`, on `conn` (a transaction when it records a change).
 ///
+/// A successful change made under an `Idempotency-Key` also marks the request's claim here,
+/// in the change's transaction: this is what makes a retry after a crash see that the change
+/// committed (see [`super::idempotency`]).
+///
 /// # Errors
 /// Database errors; the caller's transaction then rolls back with the change.
 pub async fn record(
@@ -78,6 +82,11 @@ pub async fn record_as(
     account: Option<(Uuid, entity::enums::Role, Option<Uuid>)>,
     record: AuditRecord,
 ) -> Result<(), DbErr> {
+    if let Some(claim) = &caller.idempotency
+        && record.outcome == AuditOutcome::Success
+    {
+        super::idempotency::mark_committed(conn, claim, &record).await?;
+    }
     let (actor_account_id, actor_role, actor_organisation_id) = match (&caller.actor, account) {
         (Actor::Member(member), _) => (
             Some(member.account_id),
@@ -159,31 +168,82 @@ fn keyset() -> KeysetOrder<audit_entry::Entity> {
     }
 }
 
+/// The audit record of a read of the log: which filters were given (their names, and the ids
+/// of the entity and the account asked about) and how many entries were shown.
+fn read_record(filter: &AuditFilter, shown: Option<usize>) -> AuditRecord {
+    let given: Vec<&str> = [
+        ("actorAccountId", filter.actor_account_id.is_some()),
+        ("organisationId", filter.organisation_id.is_some()),
+        ("action", filter.action.is_some()),
+        ("entityType", filter.entity_type.is_some()),
+        ("entityId", filter.entity_id.is_some()),
+        ("outcome", filter.outcome.is_some()),
+        ("from", filter.from.is_some()),
+        ("until", filter.until.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    AuditRecord {
+        action: "audit.read",
+        entity_type: None,
+        entity_id: None,
+        outcome: AuditOutcome::Success,
+        detail: Some(serde_json::json!({
+            "filters": given,
+            "entityId": filter.entity_id,
+            "actorAccountId": filter.actor_account_id,
+            "entries": shown,
+        })),
+    }
+}
+
 /// Reading the audit log.
 pub struct AuditLog<'a> {
     pub(super) db: &'a crate::db::Db,
 }
 
 impl AuditLog<'_> {
-    /// Entries, latest first.
+    /// Entries, latest first. Every read is itself audited (`audit.read`, with the names of
+    /// the filters given and the number of entries shown), and so is every refused attempt by
+    /// a signed-in member: who looked at whom is in the log too.
     ///
     /// # Errors
     /// `UNAUTHENTICATED` for the public, `FORBIDDEN` for anyone but admins, `BAD_USER_INPUT`
     /// for an empty action or an inverted range.
     pub async fn list(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         filter: &AuditFilter,
         page: &PageArgs,
     ) -> ApiResult<Page<audit_entry::Model>> {
+        let actor = &caller.actor;
         if actor.member().is_none() {
             return Err(ApiError::Unauthenticated(
                 crate::error::unauthenticated::SIGN_IN,
             ));
         }
         if !policy::can_read_audit_log(actor) {
+            let mut refused = read_record(filter, None);
+            refused.outcome = AuditOutcome::Denied;
+            record(self.db, caller, refused).await?;
             return Err(ApiError::Forbidden);
         }
+        let entries = self.entries(filter, page).await?;
+        record(
+            self.db,
+            caller,
+            read_record(filter, Some(entries.items.len())),
+        )
+        .await?;
+        Ok(entries)
+    }
+
+    async fn entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageArgs,
+    ) -> ApiResult<Page<audit_entry::Model>> {
         let mut select = audit_entry::Entity::find();
         if let Some(account_id) = filter.actor_account_id {
             select = select.filter(audit_entry::Column::ActorAccountId.eq(account_id));

@@ -93,7 +93,7 @@ pub struct Auth<'a> {
     pub(super) state: &'a AuthState,
 }
 
-fn totp_context(account_id: Uuid) -> Vec<u8> {
+pub(super) fn totp_context(account_id: Uuid) -> Vec<u8> {
     format!("account.totp_secret:{account_id}").into_bytes()
 }
 

@@ -31,7 +31,8 @@ use super::{
 };
 use crate::{
     auth::{Actor, Caller},
-    crypto::DataKeys,
+    crypto::{DataKeys, OwnerKey},
+    db,
     error::{ApiError, ApiResult, FieldError},
     policy::{self, CaseParty},
 };
@@ -197,6 +198,62 @@ fn context(case_id: Uuid, column: &str) -> Vec<u8> {
     format!("referral_case.{column}:{case_id}").into_bytes()
 }
 
+/// The associated data of a case's own key, wrapped under the data keys.
+fn key_context(case_id: Uuid) -> Vec<u8> {
+    context(case_id, "data_key")
+}
+
+/// The associated data of a transition's comment.
+fn comment_context(case_id: Uuid, transition_id: Uuid) -> Vec<u8> {
+    format!("referral_transition.comment:{case_id}:{transition_id}").into_bytes()
+}
+
+/// Seals an optional text with a case's key.
+fn seal(key: &OwnerKey, text: Option<&str>, context: &[u8]) -> ApiResult<Option<Vec<u8>>> {
+    text.map(|text| {
+        key.encrypt(text.as_bytes(), context)
+            .map_err(|error| ApiError::Internal(anyhow::anyhow!("seal a case value: {error}")))
+    })
+    .transpose()
+}
+
+/// Opens an optional value sealed with a case's key.
+fn unseal(key: &OwnerKey, envelope: Option<&[u8]>, context: &[u8]) -> ApiResult<Option<String>> {
+    envelope
+        .map(|envelope| {
+            let bytes = key.decrypt(envelope, context).map_err(|error| {
+                ApiError::Internal(anyhow::anyhow!("open a case value: {error}"))
+            })?;
+            String::from_utf8(bytes)
+                .map_err(|_| ApiError::Internal(anyhow::anyhow!("a case value is not text")))
+        })
+        .transpose()
+}
+
+/// The identifying fields sealed with the case's key, in column order.
+fn seal_identifying(
+    key: &OwnerKey,
+    case_id: Uuid,
+    identifying: &Identifying,
+) -> ApiResult<[Option<Vec<u8>>; 4]> {
+    let sealed = |value: &Option<String>, column: &str| {
+        seal(key, value.as_deref(), &context(case_id, column))
+    };
+    Ok([
+        sealed(&identifying.survivor_name, "survivor_name")?,
+        sealed(&identifying.contact_phone, "contact_phone")?,
+        sealed(&identifying.address, "address")?,
+        sealed(&identifying.notes, "notes")?,
+    ])
+}
+
+/// What the survivor's free text and identifying fields are sealed as, in the case's row.
+struct SealedCase {
+    data_key: Vec<u8>,
+    fields: [Option<Vec<u8>>; 4],
+    consent_scope: Option<Vec<u8>>,
+}
+
 fn clean_text(
     value: Option<String>,
     field: &str,
@@ -217,7 +274,7 @@ fn clean_text(
 
 /// Case rules.
 pub struct Cases<'a> {
-    pub(super) db: &'a crate::db::Db,
+    pub(super) db: &'a db::Db,
     pub(super) keys: &'a DataKeys,
     pub(super) deadlines: CaseDeadlines,
     pub(super) events: &'a CaseEventBus,
@@ -233,6 +290,8 @@ struct Step {
     allowed: &'static [(CaseStatus, CaseParty)],
     to: CaseStatus,
     change: CaseChange,
+    /// Whether the step erases the case's identifying data and free text.
+    erases: bool,
 }
 
 const SEND: Step = Step {
@@ -241,6 +300,7 @@ const SEND: Step = Step {
     allowed: &[(CaseStatus::Draft, CaseParty::Referrer)],
     to: CaseStatus::Referred,
     change: CaseChange::Referred,
+    erases: false,
 };
 const ACCEPT: Step = Step {
     name: "accept",
@@ -248,6 +308,7 @@ const ACCEPT: Step = Step {
     allowed: &[(CaseStatus::Referred, CaseParty::Receiver)],
     to: CaseStatus::Accepted,
     change: CaseChange::Accepted,
+    erases: false,
 };
 const DECLINE: Step = Step {
     name: "decline",
@@ -255,6 +316,7 @@ const DECLINE: Step = Step {
     allowed: &[(CaseStatus::Referred, CaseParty::Receiver)],
     to: CaseStatus::Declined,
     change: CaseChange::Declined,
+    erases: false,
 };
 const START: Step = Step {
     name: "start service",
@@ -262,6 +324,7 @@ const START: Step = Step {
     allowed: &[(CaseStatus::Accepted, CaseParty::Receiver)],
     to: CaseStatus::InService,
     change: CaseChange::ServiceStarted,
+    erases: false,
 };
 const CLOSE: Step = Step {
     name: "close",
@@ -272,6 +335,7 @@ const CLOSE: Step = Step {
     ],
     to: CaseStatus::Closed,
     change: CaseChange::Closed,
+    erases: false,
 };
 const WITHDRAW: Step = Step {
     name: "withdraw",
@@ -279,6 +343,7 @@ const WITHDRAW: Step = Step {
     allowed: &[(CaseStatus::Referred, CaseParty::Referrer)],
     to: CaseStatus::Withdrawn,
     change: CaseChange::Withdrawn,
+    erases: false,
 };
 const REFER_ONWARD: Step = Step {
     name: "refer onward",
@@ -290,6 +355,7 @@ const REFER_ONWARD: Step = Step {
     ],
     to: CaseStatus::Referred,
     change: CaseChange::Referred,
+    erases: false,
 };
 const WITHDRAW_CONSENT: Step = Step {
     name: "withdraw consent",
@@ -307,6 +373,7 @@ const WITHDRAW_CONSENT: Step = Step {
     ],
     to: CaseStatus::Closed,
     change: CaseChange::ConsentWithdrawn,
+    erases: true,
 };
 
 fn code_of(status: CaseStatus) -> String {
@@ -399,7 +466,16 @@ impl Cases<'_> {
 
         let now = Utc::now();
         let id = Uuid::now_v7();
-        let encrypted = self.encrypt_all(id, &identifying)?;
+        let (key, data_key) = self.new_case_key(id)?;
+        let sealed = SealedCase {
+            fields: seal_identifying(&key, id, &identifying)?,
+            consent_scope: seal(
+                &key,
+                consent_scope.as_deref(),
+                &context(id, "consent_scope"),
+            )?,
+            data_key,
+        };
         let txn = self.db.begin().await?;
         let code = next_code(&txn, now).await?;
         let case = referral_case::Model {
@@ -419,7 +495,8 @@ impl Cases<'_> {
             receiving_organisation_id: None,
             receiving_centre_id: None,
             consent_given: new.consent_given,
-            consent_scope,
+            legacy_consent_scope: None,
+            consent_scope_sealed: sealed.consent_scope,
             consent_recorded_at: new.consent_given.then_some(now),
             consent_recorded_by_id: new.consent_given.then_some(member.account_id),
             referred_at: None,
@@ -427,10 +504,11 @@ impl Cases<'_> {
             first_response_at: None,
             closed_at: None,
             outcome: None,
-            survivor_name: encrypted[0].clone(),
-            contact_phone: encrypted[1].clone(),
-            address: encrypted[2].clone(),
-            notes: encrypted[3].clone(),
+            survivor_name: sealed.fields[0].clone(),
+            contact_phone: sealed.fields[1].clone(),
+            address: sealed.fields[2].clone(),
+            notes: sealed.fields[3].clone(),
+            data_key: Some(sealed.data_key),
             erased_at: None,
             created_by_id: member.account_id,
             version: 1,
@@ -449,7 +527,8 @@ impl Cases<'_> {
             actor_organisation_id: Some(organisation_id),
             receiving_organisation_id: None,
             reason: None,
-            comment: None,
+            legacy_comment: None,
+            comment_sealed: None,
             at: now,
         }
         .into_active_model()
@@ -465,29 +544,23 @@ impl Cases<'_> {
         Ok(case)
     }
 
-    fn encrypt_all(
-        &self,
-        case_id: Uuid,
-        identifying: &Identifying,
-    ) -> ApiResult<[Option<Vec<u8>>; 4]> {
-        let encrypt = |value: &Option<String>, column: &str| -> ApiResult<Option<Vec<u8>>> {
-            value
-                .as_deref()
-                .map(|text| {
-                    self.keys
-                        .encrypt(text.as_bytes(), &context(case_id, column))
-                        .map_err(|error| {
-                            ApiError::Internal(anyhow::anyhow!("encrypt {column}: {error}"))
-                        })
-                })
-                .transpose()
-        };
-        Ok([
-            encrypt(&identifying.survivor_name, "survivor_name")?,
-            encrypt(&identifying.contact_phone, "contact_phone")?,
-            encrypt(&identifying.address, "address")?,
-            encrypt(&identifying.notes, "notes")?,
-        ])
+    /// A new key of the case `case_id`, and that key wrapped under the current data key.
+    fn new_case_key(&self, case_id: Uuid) -> ApiResult<(OwnerKey, Vec<u8>)> {
+        self.keys
+            .new_owner_key(&key_context(case_id))
+            .map_err(|error| ApiError::Internal(anyhow::anyhow!("new case key: {error}")))
+    }
+
+    /// The case's own key; `None` once erased.
+    fn case_key(&self, case: &referral_case::Model) -> ApiResult<Option<OwnerKey>> {
+        case.data_key
+            .as_deref()
+            .map(|wrapped| {
+                self.keys
+                    .open_owner_key(wrapped, &key_context(case.id))
+                    .map_err(|error| ApiError::Internal(anyhow::anyhow!("open case key: {error}")))
+            })
+            .transpose()
     }
 
     /// One case the actor may see.
@@ -613,7 +686,7 @@ impl Cases<'_> {
             audit::record(
                 self.db,
                 caller,
-                AuditRecord::success("case.read_identifying", "referral_case", case.id)
+                AuditRecord::success(READ_IDENTIFYING, "referral_case", case.id)
                     .with_outcome(entity::enums::AuditOutcome::Denied),
             )
             .await?;
@@ -624,36 +697,104 @@ impl Cases<'_> {
                 "The survivor withdrew consent; the identifying data was erased.".into(),
             ));
         }
-        let decrypt = |value: &Option<Vec<u8>>, column: &str| -> ApiResult<Option<String>> {
-            value
-                .as_deref()
-                .map(|envelope| {
-                    self.keys
-                        .decrypt(envelope, &context(case.id, column))
-                        .map_err(|error| {
-                            ApiError::Internal(anyhow::anyhow!("decrypt {column}: {error}"))
-                        })
-                        .and_then(|bytes| {
-                            String::from_utf8(bytes).map_err(|_| {
-                                ApiError::Internal(anyhow::anyhow!("{column} is not text"))
-                            })
-                        })
-                })
-                .transpose()
+        let Some(key) = self.case_key(&case)? else {
+            return Err(ApiError::Conflict(
+                "The survivor withdrew consent; the identifying data was erased.".into(),
+            ));
+        };
+        let open = |value: &Option<Vec<u8>>, column: &str| {
+            unseal(&key, value.as_deref(), &context(case.id, column))
         };
         let identifying = Identifying {
-            survivor_name: decrypt(&case.survivor_name, "survivor_name")?,
-            contact_phone: decrypt(&case.contact_phone, "contact_phone")?,
-            address: decrypt(&case.address, "address")?,
-            notes: decrypt(&case.notes, "notes")?,
+            survivor_name: open(&case.survivor_name, "survivor_name")?,
+            contact_phone: open(&case.contact_phone, "contact_phone")?,
+            address: open(&case.address, "address")?,
+            notes: open(&case.notes, "notes")?,
         };
         audit::record(
             self.db,
             caller,
-            AuditRecord::success("case.read_identifying", "referral_case", case.id),
+            AuditRecord::success(READ_IDENTIFYING, "referral_case", case.id),
         )
         .await?;
         Ok(identifying)
+    }
+
+    /// The consent scope of `case` (read by the caller through the API), for its current
+    /// parties; `None` for everyone else (the Programme Office sees codes only), when there is
+    /// none, and after erasure. Every read of a scope is audited like the identifying fields.
+    ///
+    /// # Errors
+    /// Database errors; `INTERNAL` when the value does not open.
+    pub async fn consent_scope(
+        &self,
+        caller: &Caller,
+        case: &referral_case::Model,
+    ) -> ApiResult<Option<String>> {
+        if !policy::can_read_identifying(&caller.actor, case) || case.consent_scope_sealed.is_none()
+        {
+            return Ok(None);
+        }
+        let Some(key) = self.case_key(case)? else {
+            return Ok(None);
+        };
+        let scope = unseal(
+            &key,
+            case.consent_scope_sealed.as_deref(),
+            &context(case.id, "consent_scope"),
+        )?;
+        self.audit_free_text_read(caller, case.id, "consent_scope")
+            .await?;
+        Ok(scope)
+    }
+
+    /// The comments of `transitions`, steps of `case`'s history, by transition id: for the
+    /// case's current parties only (previous receivers and the Programme Office see the coded
+    /// history without them); none after erasure. A read that opens any comment is audited.
+    ///
+    /// # Errors
+    /// Database errors; `INTERNAL` when a value does not open.
+    pub async fn comments(
+        &self,
+        caller: &Caller,
+        case: &referral_case::Model,
+        transitions: &[referral_transition::Model],
+    ) -> ApiResult<std::collections::HashMap<Uuid, String>> {
+        let mut comments = std::collections::HashMap::new();
+        let sealed: Vec<_> = transitions
+            .iter()
+            .filter(|step| step.case_id == case.id && step.comment_sealed.is_some())
+            .collect();
+        if sealed.is_empty() || !policy::can_read_identifying(&caller.actor, case) {
+            return Ok(comments);
+        }
+        let Some(key) = self.case_key(case)? else {
+            return Ok(comments);
+        };
+        for step in sealed {
+            if let Some(comment) = unseal(
+                &key,
+                step.comment_sealed.as_deref(),
+                &comment_context(case.id, step.id),
+            )? {
+                comments.insert(step.id, comment);
+            }
+        }
+        self.audit_free_text_read(caller, case.id, "comments")
+            .await?;
+        Ok(comments)
+    }
+
+    async fn audit_free_text_read(
+        &self,
+        caller: &Caller,
+        case_id: Uuid,
+        fields: &'static str,
+    ) -> ApiResult<()> {
+        let mut record = AuditRecord::success("case.read_identifying", "referral_case", case_id);
+        record.detail = Some(json!({ "fields": fields }));
+        audit::record(self.db, caller, record).await?;
+        Ok(())
     }
 
     /// Who read the case's identifying data, latest first; for the current parties.
@@ -671,7 +812,7 @@ impl Cases<'_> {
         }
         Ok(audit_entry::Entity::find()
             .filter(audit_entry::Column::EntityId.eq(case_id))
-            .filter(audit_entry::Column::Action.eq("case.read_identifying"))
+            .filter(audit_entry::Column::Action.eq(READ_IDENTIFYING))
             .filter(audit_entry::Column::Outcome.eq(entity::enums::AuditOutcome::Success))
             .order_by_desc(audit_entry::Column::At)
             .all(self.db)
@@ -728,6 +869,18 @@ impl Cases<'_> {
     ) -> ApiResult<referral_case::Model> {
         let member = super::auth::signed_in(caller)?;
         let now = Utc::now();
+        let transition_id = Uuid::now_v7();
+        let comment_sealed = match note.comment.as_deref() {
+            Some(comment) => {
+                let key = self.case_key(&case)?.ok_or_else(erased)?;
+                seal(
+                    &key,
+                    Some(comment),
+                    &comment_context(case.id, transition_id),
+                )?
+            }
+            None => None,
+        };
         let previous_receiver = case.receiving_organisation_id;
         let version = case.version;
         let from = case.status;
@@ -737,8 +890,19 @@ impl Cases<'_> {
         change(&mut update, now);
         let txn = self.db.begin().await?;
         let case = save_if_unchanged(&txn, update, version).await?;
+        if step.erases {
+            erase_comments(&txn, case.id).await?;
+            // The answers stored for retries may hold what was just erased.
+            super::idempotency::erase_answers_about(
+                &txn,
+                super::idempotency::CASE_ENTITY,
+                case.id,
+                caller.idempotency.as_ref(),
+            )
+            .await?;
+        }
         referral_transition::Model {
-            id: Uuid::now_v7(),
+            id: transition_id,
             case_id: case.id,
             from_status: Some(from),
             to_status: case.status,
@@ -746,7 +910,8 @@ impl Cases<'_> {
             actor_organisation_id: member.organisation_id,
             receiving_organisation_id: case.receiving_organisation_id,
             reason: note.reason,
-            comment: note.comment,
+            legacy_comment: None,
+            comment_sealed,
             at: now,
         }
         .into_active_model()
@@ -765,6 +930,10 @@ impl Cases<'_> {
         )
         .await?;
         txn.commit().await?;
+        if step.erases {
+            // Nothing of the erased values may stay in SQLite's files once this returns.
+            db::purge_deleted_content(self.db.connection()).await;
+        }
 
         let mut parties = vec![case.referring_organisation_id];
         parties.extend(case.receiving_organisation_id);
@@ -910,11 +1079,13 @@ impl Cases<'_> {
         if !problems.is_empty() {
             return Err(ApiError::BadUserInput(problems));
         }
+        let key = self.case_key(&case)?.ok_or_else(erased)?;
+        let scope = seal(&key, scope.as_deref(), &context(case.id, "consent_scope"))?;
         let version = case.version;
         let mut update = case.into_active_model();
         let now = Utc::now();
         update.consent_given = Set(true);
-        update.consent_scope = Set(scope);
+        update.consent_scope_sealed = Set(scope);
         update.consent_recorded_at = Set(Some(now));
         update.consent_recorded_by_id = Set(Some(member.account_id));
         update.updated_at = Set(now);
@@ -1118,6 +1289,11 @@ impl Cases<'_> {
                 update.contact_phone = Set(None);
                 update.address = Set(None);
                 update.notes = Set(None);
+                update.consent_scope_sealed = Set(None);
+                update.legacy_consent_scope = Set(None);
+                // The case's own key: every copy of its sealed values left anywhere becomes
+                // unreadable with it (crypto-shredding, docs/SECURITY.md).
+                update.data_key = Set(None);
                 update.erased_at = Set(Some(now));
                 update.consent_given = Set(false);
                 update.closed_at = Set(Some(now));
@@ -1127,6 +1303,9 @@ impl Cases<'_> {
         .await
     }
 }
+
+/// The audit action of a read of a case's identifying data (and of a refused attempt).
+pub const READ_IDENTIFYING: &str = "case.read_identifying";
 
 /// Saves `update` of a case read at `version`, moving it to the next version, unless another
 /// writer changed the case meanwhile: of two concurrent changes, one wins and the other gets
@@ -1151,6 +1330,28 @@ async fn save_if_unchanged(
     }
 }
 
+/// The refusal for free text on a case whose data was erased.
+fn erased() -> ApiError {
+    ApiError::Conflict("The survivor withdrew consent; the case's free text was erased.".into())
+}
+
+/// Clears the comments of a case's history, sealed or (from before sealing) plain.
+async fn erase_comments(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<(), DbErr> {
+    referral_transition::Entity::update_many()
+        .col_expr(
+            referral_transition::Column::CommentSealed,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .col_expr(
+            referral_transition::Column::LegacyComment,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(referral_transition::Column::CaseId.eq(case_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// The first answer to a referral ends its deadline.
 fn answered(update: &mut referral_case::ActiveModel, now: DateTime<Utc>) {
     if matches!(
@@ -1169,6 +1370,190 @@ fn checked_comment(comment: Option<String>) -> ApiResult<Option<String>> {
     } else {
         Err(ApiError::BadUserInput(problems))
     }
+}
+
+/// What [`seal_stored`] changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SealSummary {
+    /// Live cases given a key of their own (their fields moved under it).
+    pub cases_keyed: u64,
+    /// Plain consent scopes and comments sealed.
+    pub texts_sealed: u64,
+    /// Erased cases whose leftover free text or key was cleared.
+    pub erased_cleared: u64,
+}
+
+/// Brings stored cases to the current protection, with the data keys (which migrations do not
+/// have): every live case gets a key of its own, with its identifying fields (sealed under the
+/// data keys before) moved under it; every plain consent scope and comment is sealed with its
+/// case's key and cleared; an erased case keeps no free text and no key. The server runs this
+/// at start and after loading the demo data; it changes nothing the second time.
+///
+/// # Errors
+/// Database errors; a stored value that the configured keys do not open.
+pub async fn seal_stored(
+    conn: &impl ConnectionTrait,
+    keys: &DataKeys,
+) -> anyhow::Result<SealSummary> {
+    use sea_orm::QuerySelect;
+    let mut summary = SealSummary::default();
+
+    let erased = referral_case::Entity::update_many()
+        .col_expr(
+            referral_case::Column::LegacyConsentScope,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            referral_case::Column::ConsentScopeSealed,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .col_expr(
+            referral_case::Column::DataKey,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(referral_case::Column::ErasedAt.is_not_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(referral_case::Column::LegacyConsentScope.is_not_null())
+                .add(referral_case::Column::ConsentScopeSealed.is_not_null())
+                .add(referral_case::Column::DataKey.is_not_null()),
+        )
+        .exec(conn)
+        .await?;
+    summary.erased_cleared = erased.rows_affected;
+    let erased_cases = Query::select()
+        .column(referral_case::Column::Id)
+        .from(referral_case::Entity)
+        .and_where(Expr::col(referral_case::Column::ErasedAt).is_not_null())
+        .to_owned();
+    referral_transition::Entity::update_many()
+        .col_expr(
+            referral_transition::Column::CommentSealed,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .col_expr(
+            referral_transition::Column::LegacyComment,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(referral_transition::Column::CaseId.in_subquery(erased_cases))
+        .filter(
+            sea_orm::Condition::any()
+                .add(referral_transition::Column::LegacyComment.is_not_null())
+                .add(referral_transition::Column::CommentSealed.is_not_null()),
+        )
+        .exec(conn)
+        .await?;
+
+    let unkeyed = referral_case::Entity::find()
+        .filter(referral_case::Column::DataKey.is_null())
+        .filter(referral_case::Column::ErasedAt.is_null())
+        .all(conn)
+        .await?;
+    for case in unkeyed {
+        let (key, wrapped) = keys.new_owner_key(&key_context(case.id))?;
+        // Fields sealed under the data keys themselves, before cases had keys of their own.
+        let moved = |value: &Option<Vec<u8>>, column: &str| -> anyhow::Result<Option<Vec<u8>>> {
+            value
+                .as_deref()
+                .map(|envelope| {
+                    let plain = secrecy::zeroize::Zeroizing::new(
+                        keys.decrypt(envelope, &context(case.id, column))?,
+                    );
+                    Ok(key.encrypt(&plain, &context(case.id, column))?)
+                })
+                .transpose()
+        };
+        let scope = case
+            .legacy_consent_scope
+            .as_deref()
+            .map(|scope| key.encrypt(scope.as_bytes(), &context(case.id, "consent_scope")));
+        let updated = referral_case::Entity::update_many()
+            .col_expr(referral_case::Column::DataKey, Expr::value(Some(wrapped)))
+            .col_expr(
+                referral_case::Column::SurvivorName,
+                Expr::value(moved(&case.survivor_name, "survivor_name")?),
+            )
+            .col_expr(
+                referral_case::Column::ContactPhone,
+                Expr::value(moved(&case.contact_phone, "contact_phone")?),
+            )
+            .col_expr(
+                referral_case::Column::Address,
+                Expr::value(moved(&case.address, "address")?),
+            )
+            .col_expr(
+                referral_case::Column::Notes,
+                Expr::value(moved(&case.notes, "notes")?),
+            )
+            .col_expr(
+                referral_case::Column::ConsentScopeSealed,
+                Expr::value(match scope {
+                    Some(sealed) => Some(sealed?),
+                    None => case.consent_scope_sealed.clone(),
+                }),
+            )
+            .col_expr(
+                referral_case::Column::LegacyConsentScope,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(referral_case::Column::Id.eq(case.id))
+            // Another server starting at the same time may have done it first.
+            .filter(referral_case::Column::DataKey.is_null())
+            .exec(conn)
+            .await?;
+        summary.cases_keyed += updated.rows_affected;
+        if updated.rows_affected == 1 && case.legacy_consent_scope.is_some() {
+            summary.texts_sealed += 1;
+        }
+    }
+
+    let plain = referral_transition::Entity::find()
+        .filter(referral_transition::Column::LegacyComment.is_not_null())
+        .all(conn)
+        .await?;
+    let mut case_keys: std::collections::HashMap<Uuid, Option<OwnerKey>> =
+        std::collections::HashMap::new();
+    for step in plain {
+        if let std::collections::hash_map::Entry::Vacant(entry) = case_keys.entry(step.case_id) {
+            let wrapped: Option<Option<Vec<u8>>> = referral_case::Entity::find_by_id(step.case_id)
+                .select_only()
+                .column(referral_case::Column::DataKey)
+                .into_tuple()
+                .one(conn)
+                .await?;
+            let key = wrapped
+                .flatten()
+                .map(|wrapped| keys.open_owner_key(&wrapped, &key_context(step.case_id)))
+                .transpose()?;
+            entry.insert(key);
+        }
+        // Every live case has its key by now; a case without one was erased meanwhile.
+        let sealed = match (&case_keys[&step.case_id], step.legacy_comment.as_deref()) {
+            (Some(key), Some(comment)) => {
+                Some(key.encrypt(comment.as_bytes(), &comment_context(step.case_id, step.id))?)
+            }
+            _ => None,
+        };
+        referral_transition::Entity::update_many()
+            .col_expr(
+                referral_transition::Column::CommentSealed,
+                Expr::value(sealed),
+            )
+            .col_expr(
+                referral_transition::Column::LegacyComment,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(referral_transition::Column::Id.eq(step.id))
+            .exec(conn)
+            .await?;
+        summary.texts_sealed += 1;
+    }
+    Ok(summary)
+}
+
+/// The contexts a case's wrapped key is bound to, for rotation (`services::keys`).
+pub(super) fn wrapped_key_context(case_id: Uuid) -> Vec<u8> {
+    key_context(case_id)
 }
 
 /// Allocates the next case code of the year, `RC-<year>-<6 digits>`, inside the creating

@@ -9,14 +9,15 @@ use entity::{
     organisation, resource_centre,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, sea_query::Query,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Query,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
+    fields::{only, readable},
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     text,
 };
@@ -74,17 +75,90 @@ impl CentreOrder {
     }
 }
 
+/// A centre as one actor may read it. The restricted fields are `None` where the policy
+/// ([`policy::centre_address`], [`policy::centre_administration`]) keeps them from the actor,
+/// so whatever shows a centre (the API, an export) cannot show them by mistake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Centre {
+    pub id: Uuid,
+    pub name: Localized,
+    pub kind: CentreKind,
+    pub operator_id: Uuid,
+    pub region: Region,
+    pub district: String,
+    pub phone: Option<String>,
+    pub opening_hours: Localized,
+    /// Languages spoken, as codes (`tg`, `ru`, `uz`, `en`, ...).
+    pub languages: Vec<String>,
+    pub shelter_capacity: Option<i32>,
+    pub accepting_referrals: bool,
+    pub last_verified_at: Option<chrono::DateTime<Utc>>,
+    /// The street address; `None` when the actor may not read it (a shelter's, for the public).
+    pub address: Option<Localized>,
+    /// Whether the centre is active; `None` when the actor may not read it.
+    pub active: Option<bool>,
+}
+
+impl Centre {
+    fn redacted(row: resource_centre::Model, address: bool, administration: bool) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            kind: row.kind,
+            operator_id: row.operator_id,
+            region: row.region,
+            district: row.district,
+            phone: row.phone,
+            opening_hours: row.opening_hours,
+            languages: row.languages.0,
+            shelter_capacity: row.shelter_capacity,
+            accepting_referrals: row.accepting_referrals,
+            last_verified_at: row.last_verified_at,
+            address: address.then_some(row.address),
+            active: administration.then_some(row.active),
+        }
+    }
+}
+
 /// Resource centre rules.
 pub struct Centres<'a> {
     pub(super) db: &'a crate::db::Db,
 }
 
 impl Centres<'_> {
-    /// One centre the actor may see.
-    ///
-    /// # Errors
-    /// `NOT_FOUND` when it does not exist or is hidden from the actor.
-    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<resource_centre::Model> {
+    /// The centres `rows` as `actor` may read them.
+    async fn views(
+        &self,
+        actor: &Actor,
+        rows: Vec<resource_centre::Model>,
+    ) -> ApiResult<Vec<Centre>> {
+        let ids = || rows.iter().map(|row| row.id);
+        let id = resource_centre::Column::Id;
+        let address =
+            readable::<resource_centre::Entity>(self.db, &policy::centre_address(actor), id, ids())
+                .await?;
+        let administration = readable::<resource_centre::Entity>(
+            self.db,
+            &policy::centre_administration(actor),
+            id,
+            ids(),
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let id = row.id;
+                Centre::redacted(row, address.contains(&id), administration.contains(&id))
+            })
+            .collect())
+    }
+
+    async fn view(&self, actor: &Actor, row: resource_centre::Model) -> ApiResult<Centre> {
+        only(self.views(actor, vec![row]).await?)
+    }
+
+    /// One centre's row, whole, for the rules of this module.
+    async fn row(&self, actor: &Actor, id: Uuid) -> ApiResult<resource_centre::Model> {
         resource_centre::Entity::find_by_id(id)
             .filter(policy::visible_centres(actor))
             .one(self.db)
@@ -94,23 +168,33 @@ impl Centres<'_> {
             })
     }
 
-    /// The centres among `ids` that the actor may see (for DataLoaders).
+    /// One centre the actor may see, as it may read it.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` when it does not exist or is hidden from the actor.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<Centre> {
+        let row = self.row(actor, id).await?;
+        self.view(actor, row).await
+    }
+
+    /// The centres among `ids` that the actor may see (for DataLoaders), as it may read them.
     ///
     /// # Errors
     /// Database errors.
-    pub async fn by_ids(
-        &self,
-        actor: &Actor,
-        ids: &[Uuid],
-    ) -> ApiResult<Vec<resource_centre::Model>> {
-        Ok(resource_centre::Entity::find()
+    pub async fn by_ids(&self, actor: &Actor, ids: &[Uuid]) -> ApiResult<Vec<Centre>> {
+        let rows = resource_centre::Entity::find()
             .filter(resource_centre::Column::Id.is_in(ids.iter().copied()))
             .filter(policy::visible_centres(actor))
             .all(self.db)
-            .await?)
+            .await?;
+        self.views(actor, rows).await
     }
 
-    /// A page of the centres the actor may see.
+    /// A page of the centres the actor may see, as it may read them.
+    ///
+    /// The search matches the public text of every centre (name, district) and the address
+    /// only of the centres whose address the actor may read: the public cannot find a shelter
+    /// by its street. Every filter and ordering is on a field every reader of the row reads.
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for invalid filters or cursors.
@@ -120,14 +204,24 @@ impl Centres<'_> {
         filter: &CentreFilter,
         order: CentreOrder,
         page: &PageArgs,
-    ) -> ApiResult<Page<resource_centre::Model>> {
+    ) -> ApiResult<Page<Centre>> {
         let mut select = resource_centre::Entity::find().filter(policy::visible_centres(actor));
-        if let Some(search) = search_condition(
-            resource_centre::Column::SearchText.into_expr(),
-            filter.search.as_deref(),
-            "filter.search",
-        )? {
-            select = select.filter(search);
+        let search = |column: resource_centre::Column| {
+            search_condition(
+                column.into_expr(),
+                filter.search.as_deref(),
+                "filter.search",
+            )
+        };
+        if let (Some(public), Some(address)) = (
+            search(resource_centre::Column::SearchText)?,
+            search(resource_centre::Column::SearchTextRestricted)?,
+        ) {
+            select = select.filter(
+                Condition::any()
+                    .add(public)
+                    .add(policy::centre_address(actor).condition().add(address)),
+            );
         }
         if let Some(kind) = filter.kind {
             select = select.filter(resource_centre::Column::Kind.eq(kind));
@@ -155,7 +249,12 @@ impl Centres<'_> {
         if let Some(operator_id) = filter.operator_id {
             select = select.filter(resource_centre::Column::OperatorId.eq(operator_id));
         }
-        order.keyset().fetch(self.db, select, page).await
+        let (page, rows) = order
+            .keyset()
+            .fetch(self.db, select, page)
+            .await?
+            .take_rows();
+        Ok(page.with_rows(self.views(actor, rows).await?))
     }
 
     /// The services of the visible centres among `centre_ids`.
@@ -357,11 +456,8 @@ fn validate(
             let model = resource_centre::Model {
                 id: base.map_or_else(Uuid::now_v7, |c| c.id),
                 sort_name: text::sort_name(&name),
-                search_text: text::search_text(
-                    name.present()
-                        .chain(address.present())
-                        .chain([district.as_str()]),
-                ),
+                search_text: text::search_text(name.present().chain([district.as_str()])),
+                search_text_restricted: text::search_text(address.present()),
                 name,
                 kind,
                 operator_id,
@@ -425,11 +521,7 @@ impl Centres<'_> {
     ///
     /// # Errors
     /// `FORBIDDEN`; `BAD_USER_INPUT` naming each invalid field.
-    pub async fn create(
-        &self,
-        caller: &Caller,
-        input: CentreInput,
-    ) -> ApiResult<resource_centre::Model> {
+    pub async fn create(&self, caller: &Caller, input: CentreInput) -> ApiResult<Centre> {
         super::auth::signed_in(caller)?;
         if !policy::can_manage_centres(&caller.actor) {
             return Err(ApiError::Forbidden);
@@ -446,13 +538,13 @@ impl Centres<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(centre)
+        self.view(&caller.actor, centre).await
     }
 
     /// A centre whose directory entry the caller may keep.
     async fn editable(&self, caller: &Caller, id: Uuid) -> ApiResult<resource_centre::Model> {
         super::auth::signed_in(caller)?;
-        let centre = self.get(&caller.actor, id).await?;
+        let centre = self.row(&caller.actor, id).await?;
         let editable = resource_centre::Entity::find_by_id(id)
             .filter(policy::editable_centre_directories(&caller.actor))
             .count(self.db)
@@ -472,12 +564,7 @@ impl Centres<'_> {
     /// `NOT_FOUND` for a centre hidden from the caller; `FORBIDDEN` for one it may not edit,
     /// or for fields only the Programme Office changes (named in the message);
     /// `BAD_USER_INPUT` naming each invalid field.
-    pub async fn update(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-        input: CentreInput,
-    ) -> ApiResult<resource_centre::Model> {
+    pub async fn update(&self, caller: &Caller, id: Uuid, input: CentreInput) -> ApiResult<Centre> {
         let existing = self.editable(caller, id).await?;
         let office_only = input.office_only_fields();
         if !office_only.is_empty() && !policy::can_manage_centres(&caller.actor) {
@@ -508,27 +595,24 @@ impl Centres<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(centre)
+        self.view(&caller.actor, centre).await
     }
 
     /// Records that the directory entry was checked and is right now.
     ///
     /// # Errors
     /// As [`Centres::update`].
-    pub async fn mark_verified(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-    ) -> ApiResult<resource_centre::Model> {
+    pub async fn mark_verified(&self, caller: &Caller, id: Uuid) -> ApiResult<Centre> {
         let existing = self.editable(caller, id).await?;
         let mut update = existing.into_active_model();
         let now = Utc::now();
         update.last_verified_at = Set(Some(now));
         update.updated_at = Set(now);
-        Ok(audit::update_audited(self.db, caller, update, |centre| {
+        let centre = audit::update_audited(self.db, caller, update, |centre| {
             AuditRecord::success("centre.verify", "resource_centre", centre.id)
         })
-        .await?)
+        .await?;
+        self.view(&caller.actor, centre).await
     }
 
     /// Takes a centre out of the public directory, or puts it back. Programme Office staff and
@@ -536,17 +620,12 @@ impl Centres<'_> {
     ///
     /// # Errors
     /// `FORBIDDEN`; `NOT_FOUND`.
-    pub async fn set_active(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-        active: bool,
-    ) -> ApiResult<resource_centre::Model> {
+    pub async fn set_active(&self, caller: &Caller, id: Uuid, active: bool) -> ApiResult<Centre> {
         super::auth::signed_in(caller)?;
         if !policy::can_manage_centres(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
-        let existing = self.get(&caller.actor, id).await?;
+        let existing = self.row(&caller.actor, id).await?;
         let mut update = existing.into_active_model();
         update.active = Set(active);
         update.updated_at = Set(Utc::now());
@@ -555,9 +634,10 @@ impl Centres<'_> {
         } else {
             "centre.deactivate"
         };
-        Ok(audit::update_audited(self.db, caller, update, |centre| {
+        let centre = audit::update_audited(self.db, caller, update, |centre| {
             AuditRecord::success(action, "resource_centre", centre.id)
         })
-        .await?)
+        .await?;
+        self.view(&caller.actor, centre).await
     }
 }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
+    fields::{only, readable},
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     text,
 };
@@ -89,11 +90,36 @@ pub struct Events<'a> {
 }
 
 impl Events<'_> {
-    /// One event the actor may see.
-    ///
-    /// # Errors
-    /// `NOT_FOUND` when it does not exist or is hidden from the actor.
-    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<event::Model> {
+    /// The events `rows` as `actor` may read them: the project of an event is left out
+    /// (`project_id` is `None`, as for an event without a project) where the actor may not read
+    /// that project ([`policy::event_project`]).
+    async fn redacted(
+        &self,
+        actor: &Actor,
+        mut rows: Vec<event::Model>,
+    ) -> ApiResult<Vec<event::Model>> {
+        let with_project = readable::<event::Entity>(
+            self.db,
+            &policy::event_project(actor),
+            event::Column::Id,
+            rows.iter()
+                .filter(|row| row.project_id.is_some())
+                .map(|row| row.id),
+        )
+        .await?;
+        for row in &mut rows {
+            if !with_project.contains(&row.id) {
+                row.project_id = None;
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn redact(&self, actor: &Actor, row: event::Model) -> ApiResult<event::Model> {
+        only(self.redacted(actor, vec![row]).await?)
+    }
+
+    async fn row(&self, actor: &Actor, id: Uuid) -> ApiResult<event::Model> {
         read()
             .filter(event::Column::Id.eq(id))
             .filter(policy::visible_events(actor))
@@ -102,7 +128,18 @@ impl Events<'_> {
             .ok_or(ApiError::NotFound { entity: "Event" })
     }
 
-    /// A page of the events the actor may see.
+    /// One event the actor may see, as it may read it.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` when it does not exist or is hidden from the actor.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<event::Model> {
+        let row = self.row(actor, id).await?;
+        self.redact(actor, row).await
+    }
+
+    /// A page of the events the actor may see, as it may read them. The project filter holds
+    /// only for events whose project the actor may read, as the thematic-area filter does: a
+    /// filter never tells which internal project an event belongs to.
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for invalid filters or cursors.
@@ -137,7 +174,9 @@ impl Events<'_> {
             select = select.filter(event::Column::District.eq(district));
         }
         if let Some(project_id) = filter.project_id {
-            select = select.filter(event::Column::ProjectId.eq(project_id));
+            select = select
+                .filter(event::Column::ProjectId.eq(project_id))
+                .filter(policy::event_project(actor).condition());
         }
         if let Some(organiser_id) = filter.organiser_id {
             select = select.filter(event::Column::OrganiserId.eq(organiser_id));
@@ -148,7 +187,12 @@ impl Events<'_> {
         {
             select = select.filter(during);
         }
-        order.keyset().fetch(self.db, select, page).await
+        let (page, rows) = order
+            .keyset()
+            .fetch(self.db, select, page)
+            .await?
+            .take_rows();
+        Ok(page.with_rows(self.redacted(actor, rows).await?))
     }
 
     /// The same page (`first`/`after` or `last`/`before`) of visible events of each project in
@@ -276,6 +320,7 @@ impl Events<'_> {
             .column_as(event::Column::Id.count(), "events")
             .filter(event::Column::ProjectId.is_in(project_ids.iter().copied()))
             .filter(policy::visible_events(actor))
+            .filter(policy::event_project(actor).condition())
             .group_by(event::Column::ProjectId)
             .into_model::<Count>()
             .all(self.db)
@@ -501,7 +546,7 @@ impl Events<'_> {
     /// An event the caller may edit.
     async fn editable(&self, caller: &Caller, id: Uuid) -> ApiResult<event::Model> {
         super::auth::signed_in(caller)?;
-        let event = self.get(&caller.actor, id).await?;
+        let event = self.row(&caller.actor, id).await?;
         let editable = event::Entity::find_by_id(id)
             .filter(policy::editable_events(&caller.actor))
             .count(self.db)
@@ -543,7 +588,7 @@ impl Events<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(event)
+        self.redact(&caller.actor, event).await
     }
 
     /// Changes the given fields of an event the caller may edit.
@@ -577,7 +622,7 @@ impl Events<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(event)
+        self.redact(&caller.actor, event).await
     }
 
     /// Publishes an event (the public sees it when its project is public) or takes it back.
@@ -599,10 +644,11 @@ impl Events<'_> {
         } else {
             "event.unpublish"
         };
-        Ok(audit::update_audited(self.db, caller, update, |event| {
+        let event = audit::update_audited(self.db, caller, update, |event| {
             AuditRecord::success(action, "event", event.id)
         })
-        .await?)
+        .await?;
+        self.redact(&caller.actor, event).await
     }
 
     /// Deletes an event the caller may edit.

@@ -11,6 +11,9 @@ pub mod cases;
 pub mod centres;
 pub mod demo;
 pub mod events;
+pub mod fields;
+pub mod idempotency;
+pub mod keys;
 pub mod organisations;
 pub mod pagination;
 pub mod persisted_queries;
@@ -162,6 +165,14 @@ impl Services {
             .map_err(Into::into)
     }
 
+    /// `Idempotency-Key` claims and first answers of mutations.
+    pub fn idempotency(&self) -> idempotency::Idempotency<'_> {
+        idempotency::Idempotency {
+            db: &self.db,
+            keys: &self.auth.data_keys,
+        }
+    }
+
     /// Account administration.
     pub fn accounts(&self) -> accounts::Accounts<'_> {
         accounts::Accounts { db: &self.db }
@@ -237,7 +248,9 @@ impl Services {
         if demo::is_loaded(self.db.connection()).await? {
             return Ok(None);
         }
-        demo::load(self.db.connection()).await.map(Some)
+        demo::load(self.db.connection(), &self.auth.data_keys)
+            .await
+            .map(Some)
     }
 
     /// Loads the demo data (idempotent).
@@ -245,6 +258,34 @@ impl Services {
     /// # Errors
     /// Database errors.
     pub async fn load_demo(&self) -> Result<demo::DemoSummary, sea_orm::DbErr> {
-        demo::load(self.db.connection()).await
+        demo::load(self.db.connection(), &self.auth.data_keys).await
+    }
+
+    /// Seals what is stored in plain text or under an older protection, with the configured
+    /// keys (see [`cases::seal_stored`]); the server runs it at start.
+    ///
+    /// # Errors
+    /// Database errors; stored values that the configured keys do not open.
+    pub async fn seal_stored(&self) -> anyhow::Result<cases::SealSummary> {
+        let txn = self.db.begin().await?;
+        let summary = cases::seal_stored(&txn, &self.auth.data_keys).await?;
+        txn.commit().await?;
+        Ok(summary)
+    }
+
+    /// How many stored values each data key seals.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn key_usage(&self) -> anyhow::Result<keys::KeyUse> {
+        keys::usage(&self.db).await
+    }
+
+    /// Re-seals every stored value under the current data key (`portal keys rotate`).
+    ///
+    /// # Errors
+    /// Database errors; a stored value no configured key opens.
+    pub async fn rotate_keys(&self) -> anyhow::Result<keys::Rotation> {
+        keys::rotate(self.db.connection(), &self.auth.data_keys).await
     }
 }

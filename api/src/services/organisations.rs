@@ -2,11 +2,14 @@
 
 use chrono::Utc;
 use entity::{Localized, enums::OrganisationKind, organisation};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
+    fields::{only, readable},
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
 };
 use crate::{
@@ -46,17 +49,69 @@ impl OrganisationOrder {
     }
 }
 
+/// An organisation as one actor may read it: `details` is `None` where the policy
+/// ([`policy::organisation_details`]) keeps them from the actor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: Localized,
+    pub acronym: Option<String>,
+    pub kind: OrganisationKind,
+    pub details: Option<OrganisationDetails>,
+}
+
+/// What signed-in users read of an organisation beyond its name and kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganisationDetails {
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub active: bool,
+}
+
+/// The organisations `rows` as `actor` may read them.
+pub(super) async fn views(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    rows: Vec<organisation::Model>,
+) -> ApiResult<Vec<Organisation>> {
+    let details = readable::<organisation::Entity>(
+        db,
+        &policy::organisation_details(actor),
+        organisation::Column::Id,
+        rows.iter().map(|row| row.id),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Organisation {
+            details: details.contains(&row.id).then_some(OrganisationDetails {
+                contact_email: row.contact_email,
+                contact_phone: row.contact_phone,
+                active: row.active,
+            }),
+            id: row.id,
+            name: row.name,
+            acronym: row.acronym,
+            kind: row.kind,
+        })
+        .collect())
+}
+
+async fn view(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    row: organisation::Model,
+) -> ApiResult<Organisation> {
+    only(views(db, actor, vec![row]).await?)
+}
+
 /// Organisation rules.
 pub struct Organisations<'a> {
     pub(super) db: &'a crate::db::Db,
 }
 
 impl Organisations<'_> {
-    /// One organisation the actor may see.
-    ///
-    /// # Errors
-    /// `NOT_FOUND` when it does not exist or is hidden from the actor.
-    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<organisation::Model> {
+    async fn row(&self, actor: &Actor, id: Uuid) -> ApiResult<organisation::Model> {
         organisation::Entity::find_by_id(id)
             .filter(policy::visible_organisations(actor))
             .one(self.db)
@@ -66,19 +121,31 @@ impl Organisations<'_> {
             })
     }
 
-    /// The organisations among `ids` that the actor may see (for DataLoaders).
+    /// One organisation the actor may see, as it may read it.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` when it does not exist or is hidden from the actor.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<Organisation> {
+        let row = self.row(actor, id).await?;
+        view(self.db, actor, row).await
+    }
+
+    /// The organisations among `ids` that the actor may see (for DataLoaders), as it may read
+    /// them.
     ///
     /// # Errors
     /// Database errors.
-    pub async fn by_ids(&self, actor: &Actor, ids: &[Uuid]) -> ApiResult<Vec<organisation::Model>> {
-        Ok(organisation::Entity::find()
+    pub async fn by_ids(&self, actor: &Actor, ids: &[Uuid]) -> ApiResult<Vec<Organisation>> {
+        let rows = organisation::Entity::find()
             .filter(organisation::Column::Id.is_in(ids.iter().copied()))
             .filter(policy::visible_organisations(actor))
             .all(self.db)
-            .await?)
+            .await?;
+        views(self.db, actor, rows).await
     }
 
-    /// A page of the organisations the actor may see.
+    /// A page of the organisations the actor may see, as it may read them. Search (name,
+    /// acronym), filter (kind) and ordering (name) are on fields every reader reads.
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for invalid filters or cursors.
@@ -88,7 +155,7 @@ impl Organisations<'_> {
         filter: &OrganisationFilter,
         order: OrganisationOrder,
         page: &PageArgs,
-    ) -> ApiResult<Page<organisation::Model>> {
+    ) -> ApiResult<Page<Organisation>> {
         let mut select = organisation::Entity::find().filter(policy::visible_organisations(actor));
         if let Some(search) = search_condition(
             organisation::Column::SearchText.into_expr(),
@@ -100,7 +167,12 @@ impl Organisations<'_> {
         if let Some(kind) = filter.kind {
             select = select.filter(organisation::Column::Kind.eq(kind));
         }
-        order.keyset().fetch(self.db, select, page).await
+        let (page, rows) = order
+            .keyset()
+            .fetch(self.db, select, page)
+            .await?
+            .take_rows();
+        Ok(page.with_rows(views(self.db, actor, rows).await?))
     }
 }
 
@@ -188,7 +260,7 @@ impl Organisations<'_> {
         &self,
         caller: &Caller,
         fields: OrganisationFields,
-    ) -> ApiResult<organisation::Model> {
+    ) -> ApiResult<Organisation> {
         super::auth::signed_in(caller)?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
@@ -220,7 +292,7 @@ impl Organisations<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(organisation)
+        view(self.db, &caller.actor, organisation).await
     }
 
     /// Replaces an organisation's fields.
@@ -232,13 +304,13 @@ impl Organisations<'_> {
         caller: &Caller,
         id: Uuid,
         fields: OrganisationFields,
-    ) -> ApiResult<organisation::Model> {
+    ) -> ApiResult<Organisation> {
         super::auth::signed_in(caller)?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
         let fields = validated(fields)?;
-        let existing = self.get(&caller.actor, id).await?;
+        let existing = self.row(&caller.actor, id).await?;
         let (sort_name, search_text) = derived(&fields);
         let txn = self.db.begin().await?;
         let mut update = existing.into_active_model();
@@ -258,7 +330,7 @@ impl Organisations<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(organisation)
+        view(self.db, &caller.actor, organisation).await
     }
 
     /// Deactivates (or reactivates) an organisation. Its records stay; new accounts cannot be
@@ -271,12 +343,12 @@ impl Organisations<'_> {
         caller: &Caller,
         id: Uuid,
         active: bool,
-    ) -> ApiResult<organisation::Model> {
+    ) -> ApiResult<Organisation> {
         super::auth::signed_in(caller)?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
-        let existing = self.get(&caller.actor, id).await?;
+        let existing = self.row(&caller.actor, id).await?;
         let mut update = existing.into_active_model();
         update.active = Set(active);
         update.updated_at = Set(Utc::now());
@@ -285,11 +357,10 @@ impl Organisations<'_> {
         } else {
             "organisation.deactivate"
         };
-        Ok(
-            audit::update_audited(self.db, caller, update, |organisation| {
-                AuditRecord::success(action, "organisation", organisation.id)
-            })
-            .await?,
-        )
+        let organisation = audit::update_audited(self.db, caller, update, |organisation| {
+            AuditRecord::success(action, "organisation", organisation.id)
+        })
+        .await?;
+        view(self.db, &caller.actor, organisation).await
     }
 }

@@ -211,6 +211,38 @@ impl<T> Page<T> {
     }
 }
 
+impl<T> Page<T> {
+    /// The page's rows taken out, leaving their places (cursors and flags) for the views of
+    /// the same rows, made in one batch, to be put in with [`Page::with_rows`].
+    pub fn take_rows(self) -> (Page<()>, Vec<T>) {
+        let (cursors, rows): (Vec<Cursor>, Vec<T>) = self.items.into_iter().unzip();
+        let places = Page {
+            items: cursors.into_iter().map(|cursor| (cursor, ())).collect(),
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            total_count: self.total_count,
+        };
+        (places, rows)
+    }
+}
+
+impl Page<()> {
+    /// Puts `rows` in the places [`Page::take_rows`] left, one for one and in order.
+    pub fn with_rows<U>(self, rows: Vec<U>) -> Page<U> {
+        Page {
+            items: self
+                .items
+                .into_iter()
+                .zip(rows)
+                .map(|((cursor, ()), row)| (cursor, row))
+                .collect(),
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            total_count: self.total_count,
+        }
+    }
+}
+
 /// The type of a sort key, to turn a cursor's text back into a typed value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyKind {

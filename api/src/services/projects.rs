@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
+    fields::{only, readable},
+    organisations::Organisation,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     text,
 };
@@ -76,12 +78,34 @@ impl ProjectOrder {
     }
 }
 
+/// A project as one actor may read it: `internals` is `None` where the policy
+/// ([`policy::project_internals`]) keeps them from the actor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    pub id: Uuid,
+    pub code: String,
+    pub title: Localized,
+    pub summary: Localized,
+    pub status: ProjectStatus,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub visibility: Visibility,
+    pub internals: Option<ProjectInternals>,
+}
+
+/// What the Programme Office and a project's partners read of it beyond the public record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectInternals {
+    /// The budget, when one is recorded.
+    pub budget: Option<Budget>,
+}
+
 /// A partner organisation of a project, with its role.
 #[derive(Clone, Debug)]
 pub struct ProjectPartner {
     pub project_id: Uuid,
     pub role: PartnerRole,
-    pub organisation: organisation::Model,
+    pub organisation: Organisation,
 }
 
 /// Project rules.
@@ -90,11 +114,43 @@ pub struct Projects<'a> {
 }
 
 impl Projects<'_> {
-    /// One project the actor may see.
-    ///
-    /// # Errors
-    /// `NOT_FOUND` when it does not exist or is hidden from the actor.
-    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<project::Model> {
+    /// The projects `rows` as `actor` may read them.
+    async fn views(&self, actor: &Actor, rows: Vec<project::Model>) -> ApiResult<Vec<Project>> {
+        let internals = readable::<project::Entity>(
+            self.db,
+            &policy::project_internals(actor),
+            project::Column::Id,
+            rows.iter().map(|row| row.id),
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Project {
+                internals: internals.contains(&row.id).then(|| ProjectInternals {
+                    budget: row.budget_amount.zip(row.budget_currency).map(
+                        |(amount_minor, currency)| Budget {
+                            amount_minor,
+                            currency,
+                        },
+                    ),
+                }),
+                id: row.id,
+                code: row.code,
+                title: row.title,
+                summary: row.summary,
+                status: row.status,
+                start_date: row.start_date,
+                end_date: row.end_date,
+                visibility: row.visibility,
+            })
+            .collect())
+    }
+
+    async fn view(&self, actor: &Actor, row: project::Model) -> ApiResult<Project> {
+        only(self.views(actor, vec![row]).await?)
+    }
+
+    async fn row(&self, actor: &Actor, id: Uuid) -> ApiResult<project::Model> {
         project::Entity::find_by_id(id)
             .filter(policy::visible_projects(actor))
             .one(self.db)
@@ -102,19 +158,31 @@ impl Projects<'_> {
             .ok_or(ApiError::NotFound { entity: "Project" })
     }
 
-    /// The projects among `ids` that the actor may see (for DataLoaders).
+    /// One project the actor may see, as it may read it.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` when it does not exist or is hidden from the actor.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<Project> {
+        let row = self.row(actor, id).await?;
+        self.view(actor, row).await
+    }
+
+    /// The projects among `ids` that the actor may see (for DataLoaders), as it may read them.
     ///
     /// # Errors
     /// Database errors.
-    pub async fn by_ids(&self, actor: &Actor, ids: &[Uuid]) -> ApiResult<Vec<project::Model>> {
-        Ok(project::Entity::find()
+    pub async fn by_ids(&self, actor: &Actor, ids: &[Uuid]) -> ApiResult<Vec<Project>> {
+        let rows = project::Entity::find()
             .filter(project::Column::Id.is_in(ids.iter().copied()))
             .filter(policy::visible_projects(actor))
             .all(self.db)
-            .await?)
+            .await?;
+        self.views(actor, rows).await
     }
 
-    /// A page of the projects the actor may see.
+    /// A page of the projects the actor may see, as it may read them. Search (code, title,
+    /// summary), filters and orderings are on fields every reader of the project reads; the
+    /// budget is neither searched, filtered nor sorted by.
     ///
     /// # Errors
     /// `BAD_USER_INPUT` for invalid filters or cursors.
@@ -124,7 +192,7 @@ impl Projects<'_> {
         filter: &ProjectFilter,
         order: ProjectOrder,
         page: &PageArgs,
-    ) -> ApiResult<Page<project::Model>> {
+    ) -> ApiResult<Page<Project>> {
         let mut select = project::Entity::find().filter(policy::visible_projects(actor));
         if let Some(search) = search_condition(
             project::Column::SearchText.into_expr(),
@@ -178,7 +246,12 @@ impl Projects<'_> {
         {
             select = select.filter(during);
         }
-        order.keyset().fetch(self.db, select, page).await
+        let (page, rows) = order
+            .keyset()
+            .fetch(self.db, select, page)
+            .await?
+            .take_rows();
+        Ok(page.with_rows(self.views(actor, rows).await?))
     }
 
     /// The partners of the visible projects among `project_ids`, with their organisations, in
@@ -203,14 +276,18 @@ impl Projects<'_> {
             .order_by_asc(organisation::Column::SortName)
             .all(self.db)
             .await?;
-        Ok(rows
+        let (partners, organisations): (Vec<_>, Vec<_>) = rows
             .into_iter()
-            .filter_map(|(partner, organisation)| {
-                organisation.map(|organisation| ProjectPartner {
-                    project_id: partner.project_id,
-                    role: partner.role,
-                    organisation,
-                })
+            .filter_map(|(partner, organisation)| organisation.map(|row| (partner, row)))
+            .unzip();
+        let organisations = super::organisations::views(self.db, actor, organisations).await?;
+        Ok(partners
+            .into_iter()
+            .zip(organisations)
+            .map(|(partner, organisation)| ProjectPartner {
+                project_id: partner.project_id,
+                role: partner.role,
+                organisation,
             })
             .collect())
     }
@@ -469,7 +546,7 @@ impl Projects<'_> {
     ///
     /// # Errors
     /// `FORBIDDEN`; `BAD_USER_INPUT` naming each invalid field; `CONFLICT` for a code in use.
-    pub async fn create(&self, caller: &Caller, input: ProjectInput) -> ApiResult<project::Model> {
+    pub async fn create(&self, caller: &Caller, input: ProjectInput) -> ApiResult<Project> {
         Self::require_manager(caller)?;
         let valid = validate(input, None, Vec::new(), Vec::new())?;
         let now = Utc::now();
@@ -506,7 +583,7 @@ impl Projects<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(project)
+        self.view(&caller.actor, project).await
     }
 
     /// Changes the given fields of a project. Programme Office staff and admins only.
@@ -518,9 +595,9 @@ impl Projects<'_> {
         caller: &Caller,
         id: Uuid,
         input: ProjectInput,
-    ) -> ApiResult<project::Model> {
+    ) -> ApiResult<Project> {
         Self::require_manager(caller)?;
-        let existing = self.get(&caller.actor, id).await?;
+        let existing = self.row(&caller.actor, id).await?;
         let areas = self
             .thematic_areas_of(&caller.actor, &[id])
             .await?
@@ -566,7 +643,7 @@ impl Projects<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(project)
+        self.view(&caller.actor, project).await
     }
 
     /// Deletes a project with its partners, areas and regions. A project with recorded events
@@ -576,7 +653,7 @@ impl Projects<'_> {
     /// `FORBIDDEN`; `NOT_FOUND`; `CONFLICT` while it has events.
     pub async fn delete(&self, caller: &Caller, id: Uuid) -> ApiResult<Uuid> {
         Self::require_manager(caller)?;
-        let existing = self.get(&caller.actor, id).await?;
+        let existing = self.row(&caller.actor, id).await?;
         let txn = self.db.begin().await?;
         let events = event::Entity::find()
             .filter(event::Column::ProjectId.eq(id))
@@ -610,9 +687,9 @@ impl Projects<'_> {
         caller: &Caller,
         id: Uuid,
         partners: Vec<(Uuid, PartnerRole)>,
-    ) -> ApiResult<project::Model> {
+    ) -> ApiResult<Project> {
         Self::require_manager(caller)?;
-        let project = self.get(&caller.actor, id).await?;
+        let project = self.row(&caller.actor, id).await?;
         let mut pairs = partners.clone();
         pairs.sort();
         pairs.dedup();
@@ -664,7 +741,7 @@ impl Projects<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(project)
+        self.view(&caller.actor, project).await
     }
 }
 

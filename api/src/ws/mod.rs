@@ -361,11 +361,7 @@ async fn connection_init(upgrade: Upgrade, payload: serde_json::Value) -> Result
         None => None,
     };
     let language = language_for(upgrade.accept_language, &actor);
-    let caller = Caller {
-        actor: actor.clone(),
-        request_id: upgrade.request_id,
-        client_ip: upgrade.client_ip,
-    };
+    let caller = Caller::new(actor.clone(), upgrade.request_id, upgrade.client_ip);
     let mut data = Data::default();
     data.insert(loaders::for_request(upgrade.services, actor));
     data.insert(RequestContext { caller, language });

@@ -58,6 +58,8 @@ pub struct NewProject<'a> {
     pub areas: &'a [ThematicArea],
     pub regions: &'a [Region],
     pub partners: &'a [(Uuid, PartnerRole)],
+    /// In euro cents.
+    pub budget_minor: i64,
 }
 
 impl Default for NewProject<'_> {
@@ -72,6 +74,7 @@ impl Default for NewProject<'_> {
             areas: &[ThematicArea::GenderEquality],
             regions: &[Region::Dushanbe],
             partners: &[],
+            budget_minor: 12_500_000,
         }
     }
 }
@@ -91,7 +94,7 @@ pub async fn project(db: &DatabaseConnection, new: NewProject<'_>) -> project::M
         status: new.status,
         start_date: date(new.start),
         end_date: new.end.map(date),
-        budget_amount: Some(12_500_000),
+        budget_amount: Some(new.budget_minor),
         budget_currency: Some("EUR".into()),
         visibility: new.visibility,
         created_at: now(),
@@ -205,8 +208,10 @@ pub struct NewCentre<'a> {
     pub operator_id: Uuid,
     pub region: Region,
     pub district: &'a str,
+    pub address: &'a str,
     pub active: bool,
     pub services: &'a [CentreService],
+    pub phone: &'a str,
 }
 
 impl Default for NewCentre<'_> {
@@ -217,30 +222,29 @@ impl Default for NewCentre<'_> {
             operator_id: Uuid::nil(),
             region: Region::Khatlon,
             district: "Bokhtar",
+            address: "1 Example Street",
             active: true,
             services: &[CentreService::LegalConsultation],
+            phone: "+992 37 000 00 01",
         }
     }
 }
 
 pub async fn centre(db: &DatabaseConnection, new: NewCentre<'_>) -> resource_centre::Model {
     let name = Localized::en(new.name);
-    let address = Localized::en("1 Example Street");
+    let address = Localized::en(new.address);
     let model = resource_centre::Model {
         id: Uuid::now_v7(),
         sort_name: sort_name(&name),
-        search_text: search_text(
-            name.present()
-                .chain(address.present())
-                .chain([new.district]),
-        ),
+        search_text: search_text(name.present().chain([new.district])),
+        search_text_restricted: search_text(address.present()),
         name,
         kind: new.kind,
         operator_id: new.operator_id,
         region: new.region,
         district: new.district.to_owned(),
         address,
-        phone: Some("+992 37 000 00 01".into()),
+        phone: Some(new.phone.into()),
         opening_hours: Localized::en("Mon-Fri 9:00-17:00"),
         languages: CodeList(vec!["tg".into(), "ru".into()]),
         shelter_capacity: (new.kind == CentreKind::Shelter).then_some(12),

@@ -1324,7 +1324,9 @@ fn play(
         receiving_organisation_id: None,
         receiving_centre_id: None,
         consent_given: row.consent,
-        consent_scope: row.consent.then(|| consent_scope(row.kind).to_owned()),
+        // Sealed with the case's own key by the loader, before it commits.
+        legacy_consent_scope: row.consent.then(|| consent_scope(row.kind).to_owned()),
+        consent_scope_sealed: None,
         consent_recorded_at: row.consent.then_some(opened),
         consent_recorded_by_id: row.consent.then_some(creator),
         referred_at: None,
@@ -1337,6 +1339,7 @@ fn play(
         contact_phone: None,
         address: None,
         notes: None,
+        data_key: None,
         erased_at: None,
         created_by_id: creator,
         version: 1,
@@ -1353,7 +1356,8 @@ fn play(
         actor_organisation_id: Some(referrer),
         receiving_organisation_id: None,
         reason: None,
-        comment: None,
+        legacy_comment: None,
+        comment_sealed: None,
         at: opened,
     }];
     let mut receiver: Option<&'static str> = None;
@@ -1431,7 +1435,8 @@ fn play(
             actor_organisation_id: Some(lookup(orgs, "organisation", acting)?),
             receiving_organisation_id: case.receiving_organisation_id,
             reason,
-            comment: comment.map(str::to_owned),
+            legacy_comment: comment.map(str::to_owned),
+            comment_sealed: None,
             at: now,
         });
     }

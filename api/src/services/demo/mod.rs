@@ -36,7 +36,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::services::text::{search_text, sort_name};
+use crate::{
+    crypto::DataKeys,
+    services::text::{search_text, sort_name},
+};
 
 use self::{
     centres::{CENTRES, CentreRow},
@@ -77,7 +80,7 @@ pub struct DemoSummary {
 /// # Errors
 ///
 /// Any database error; nothing is written then.
-pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, DbErr> {
+pub async fn load(db: &DatabaseConnection, keys: &DataKeys) -> Result<DemoSummary, DbErr> {
     let demo = Demo::build()?;
     let accounts = accounts::demo_accounts(accounts_created()?).await?;
     let txn = db.begin().await?;
@@ -94,6 +97,11 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, DbErr> {
     insert(&txn, &demo.report_lines).await?;
     insert(&txn, &accounts).await?;
     insert_cases(&txn, &demo).await?;
+    // The demo's consent scopes and comments are written as text and sealed with each case's
+    // own key before anything commits, as stored text is at every start.
+    super::cases::seal_stored(&txn, keys)
+        .await
+        .map_err(|error| DbErr::Custom(format!("sealing the demo cases: {error}")))?;
     let summary = DemoSummary {
         organisations: organisation::Entity::find().count(&txn).await?,
         projects: project::Entity::find().count(&txn).await?,
@@ -403,11 +411,8 @@ impl Demo {
             self.centres.push(resource_centre::Model {
                 id,
                 sort_name: sort_name(&name),
-                search_text: search_text(
-                    name.present()
-                        .chain(address.present())
-                        .chain([row.district]),
-                ),
+                search_text: search_text(name.present().chain([row.district])),
+                search_text_restricted: search_text(address.present()),
                 name,
                 kind: row.kind,
                 operator_id: lookup(orgs, "organisation", row.operator)?,
@@ -1089,7 +1094,7 @@ mod tests {
             );
             if case.consent_recorded_at.is_some() {
                 assert_eq!(case.consent_recorded_by_id, Some(case.created_by_id));
-                assert!(case.consent_scope.is_some());
+                assert!(case.legacy_consent_scope.is_some());
             } else {
                 assert_eq!(
                     case.status,
@@ -1101,7 +1106,7 @@ mod tests {
                 .iter()
                 .filter(|t| t.reason == Some(DeclineReason::Other))
             {
-                assert!(step.comment.is_some(), "{code}");
+                assert!(step.legacy_comment.is_some(), "{code}");
             }
         }
     }
