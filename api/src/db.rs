@@ -4,13 +4,20 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use prometheus::IntCounter;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
+};
 
 use crate::config::Config;
 
 /// How many SQL statements this pool has sent. Tests use it to prove that a query runs a
 /// fixed number of statements; `/metrics` reports it as `portal_db_statements_total`. It is a
 /// Prometheus counter itself, so the exporter reads the very number the tests read.
+///
+/// sea-orm's metric callback counts the prepared statements, on the pool and inside
+/// transactions; [`Db`] counts what the callback does not see: `BEGIN`, `COMMIT`, `ROLLBACK`
+/// and statements sent unprepared.
 #[derive(Clone, Debug)]
 pub struct StatementCounter(IntCounter);
 
@@ -35,9 +42,168 @@ impl StatementCounter {
         self.0.get()
     }
 
+    /// Counts one statement sent outside sea-orm's metric callback.
+    pub fn count_one(&self) {
+        self.0.inc();
+    }
+
     /// The counter, for registering with the exporter.
     pub fn metric(&self) -> IntCounter {
         self.0.clone()
+    }
+}
+
+/// The services' handle on the pool: sea-orm's connection, with the statements its metric
+/// callback does not see counted here (transactions and unprepared statements), so that
+/// `portal_db_statements_total` tells the truth about writes too.
+#[derive(Clone, Debug)]
+pub struct Db {
+    connection: DatabaseConnection,
+    statements: StatementCounter,
+}
+
+impl Db {
+    /// `connection`, counting into `statements` (the counter of its metric callback).
+    pub fn new(connection: DatabaseConnection, statements: StatementCounter) -> Self {
+        Self {
+            connection,
+            statements,
+        }
+    }
+
+    /// The connection itself, for what needs sea-orm's type (migrations, the demo loader).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.connection
+    }
+
+    /// Starts a transaction (`BEGIN`, counted; its `COMMIT` or `ROLLBACK` is counted too).
+    ///
+    /// # Errors
+    /// When no connection can be had or `BEGIN` fails.
+    pub async fn begin(&self) -> Result<Transaction, DbErr> {
+        let inner = self.connection.begin().await?;
+        self.statements.count_one();
+        Ok(Transaction {
+            backend: inner.get_database_backend(),
+            returning: inner.support_returning(),
+            inner: Some(inner),
+            statements: self.statements.clone(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        self.connection.get_database_backend()
+    }
+
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        self.connection.execute_raw(statement).await
+    }
+
+    /// Counted as one statement (the callback does not see it), however many it holds.
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.statements.count_one();
+        self.connection.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.connection.query_one_raw(statement).await
+    }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.connection.query_all_raw(statement).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.connection.support_returning()
+    }
+
+    fn is_mock_connection(&self) -> bool {
+        self.connection.is_mock_connection()
+    }
+}
+
+/// A transaction of [`Db::begin`]: its end is counted, a commit, a rollback, or the rollback
+/// sea-orm sends when it is dropped unfinished (an early `?`).
+pub struct Transaction {
+    /// `None` once committed or rolled back.
+    inner: Option<DatabaseTransaction>,
+    statements: StatementCounter,
+    backend: DbBackend,
+    returning: bool,
+}
+
+impl Transaction {
+    fn inner(&self) -> Result<&DatabaseTransaction, DbErr> {
+        self.inner
+            .as_ref()
+            .ok_or_else(|| DbErr::Custom("the transaction has ended".to_owned()))
+    }
+
+    /// Commits (`COMMIT`, counted).
+    ///
+    /// # Errors
+    /// When the commit fails.
+    pub async fn commit(mut self) -> Result<(), DbErr> {
+        let inner = self
+            .inner
+            .take()
+            .ok_or_else(|| DbErr::Custom("the transaction has ended".to_owned()))?;
+        self.statements.count_one();
+        inner.commit().await
+    }
+
+    /// Rolls back (`ROLLBACK`, counted).
+    ///
+    /// # Errors
+    /// When the rollback fails.
+    pub async fn rollback(mut self) -> Result<(), DbErr> {
+        let inner = self
+            .inner
+            .take()
+            .ok_or_else(|| DbErr::Custom("the transaction has ended".to_owned()))?;
+        self.statements.count_one();
+        inner.rollback().await
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        // sea-orm rolls back a transaction dropped unfinished: one more statement.
+        if self.inner.is_some() {
+            self.statements.count_one();
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Transaction {
+    fn get_database_backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        self.inner()?.execute_raw(statement).await
+    }
+
+    /// Counted as one statement (the callback does not see it), however many it holds.
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.statements.count_one();
+        self.inner()?.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.inner()?.query_one_raw(statement).await
+    }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.inner()?.query_all_raw(statement).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.returning
     }
 }
 
@@ -122,7 +288,7 @@ pub async fn purge_deleted_content(db: &DatabaseConnection) {
     }
     for attempt in 0..3 {
         let statement =
-            sea_orm::Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(TRUNCATE)");
+            Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(TRUNCATE)");
         match db.query_one_raw(statement).await {
             // The first column is 1 when a reader or writer kept the checkpoint from finishing.
             Ok(Some(row)) if row.try_get_by_index::<i32>(0).is_ok_and(|busy| busy == 0) => {
@@ -147,7 +313,7 @@ pub async fn purge_deleted_content(db: &DatabaseConnection) {
 /// When it does not.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    let statement = sea_orm::Statement::from_string(backend, "SELECT 1");
+    let statement = Statement::from_string(backend, "SELECT 1");
     db.execute_raw(statement).await.map(|_| ())
 }
 

@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 use sea_orm::{DatabaseConnection, DbBackend};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder, TracingLogger};
 
 use crate::{
     auth::{Actor, Caller},
@@ -175,10 +175,13 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let case_events = match db.get_database_backend() {
-            DbBackend::Postgres => CaseEventBus::postgres(&config.database_url).await?,
+            DbBackend::Postgres => {
+                CaseEventBus::postgres(&config.database_url, statements.clone()).await?
+            }
             _ => CaseEventBus::local(),
         };
         let services = Services::new(db, &config.auth)
+            .with_statements(statements.clone())
             .with_case_events(case_events.clone())
             .with_case_deadlines(config.case_deadlines)
             .with_suppression_threshold(config.suppression_threshold)
@@ -220,7 +223,7 @@ impl Application {
                     })
                 })
                 .wrap(security_headers(production))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(record_request))
                 .app_data(web::Data::new(state.clone()))
                 .configure(routes)
@@ -384,6 +387,41 @@ async fn record_request(
 
 /// The target of the access-log lines (`RUST_LOG=portal::access=warn` silences them).
 pub const ACCESS_LOG: &str = "portal::access";
+
+/// The span of each request, whose fields every line written inside it carries (a refused
+/// token's warning, an internal error): the method, the route pattern and the request id.
+/// tracing-actix-web's default span also holds the raw path and query string (`http.target`),
+/// where a search term or a token in a URL would have reached the log, the host, the user agent
+/// and a client address believed from `X-Forwarded-For`: none of them is recorded here.
+struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        use actix_web::HttpMessage;
+
+        let route = request.match_pattern();
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = route.as_deref().unwrap_or("unmatched"),
+            http.status_code = tracing::field::Empty,
+            request_id = %request_id,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        // Records the status (and error fields this span does not have, which are dropped).
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
 
 /// `GET /metrics`: the Prometheus text. With `PORTAL_METRICS_TOKEN` set it asks for that
 /// token as `Authorization: Bearer …`; without it, it is open in development and off in

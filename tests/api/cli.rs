@@ -1,54 +1,10 @@
 //! The `portal` command line: migrations, the first admin, and the access log of `serve`,
 //! run as the built binary.
 
-use std::{io::Write, process::Stdio};
-
 use migration::MigratorTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::binary::{self, portal, sqlite_url};
-
-/// What a finished command printed: its status, standard output and standard error.
-struct Ran {
-    success: bool,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(mut command: std::process::Command, stdin: &str) -> Ran {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start portal");
-    child
-        .stdin
-        .take()
-        .expect("standard input")
-        .write_all(stdin.as_bytes())
-        .expect("write standard input");
-    let output = child.wait_with_output().expect("portal's output");
-    Ran {
-        success: output.status.success(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn migrate(database: &str, action: &[&str]) -> Ran {
-    let mut command = portal(database);
-    command.arg("migrate").args(action);
-    run(command, "")
-}
-
-const PASSWORD: &str = "Vahdat-Rasht-Khorog-2026-admin";
-
-fn create_admin(database: &str, email: &str) -> Ran {
-    let mut command = portal(database);
-    command.args(["create-admin", "--email", email]);
-    run(command, &format!("{PASSWORD}\n"))
-}
+use crate::helpers::binary::{self, PASSWORD, create_admin, migrate, portal, sqlite_url};
 
 #[test]
 fn migrate_says_what_it_applied_and_status_lists_it() {

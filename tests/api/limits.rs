@@ -12,7 +12,7 @@ use entity::enums::Role;
 use proptest::{
     prelude::*,
     sample::subsequence,
-    test_runner::{Config, TestCaseError, TestRunner},
+    test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner},
 };
 use serde_json::{Map, Value, json};
 
@@ -20,6 +20,18 @@ use crate::helpers::{
     TestApp, accounts::User, answers, error_codes, nodes, spawn_app, spawn_app_with,
     spawn_app_with_demo,
 };
+
+/// The fuzz tests' failing cases, kept: proptest writes the seed of each failure to its test's
+/// file and runs the seeds there before any new case (commit a file when it gains a line).
+const QUERY_REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/api/proptest-regressions/fuzzed_queries.txt"
+);
+/// As [`QUERY_REGRESSIONS`], for the mutations.
+const MUTATION_REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/api/proptest-regressions/fuzzed_mutations.txt"
+);
 
 /// A query the portal's clients send, that must keep working.
 const HEALTHY: &str = "{ projects(first: 1) { totalCount } }";
@@ -1236,7 +1248,7 @@ async fn fuzzed_queries_never_fail_internally() {
         .unwrap_or(200);
     let mut runner = TestRunner::new(Config {
         cases,
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(QUERY_REGRESSIONS))),
         ..Config::default()
     });
     let handle = tokio::runtime::Handle::current();
@@ -1572,7 +1584,9 @@ async fn fuzzed_mutations_never_fail_internally() {
         .unwrap_or(200);
     let mut runner = TestRunner::new(Config {
         cases,
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            MUTATION_REGRESSIONS,
+        ))),
         ..Config::default()
     });
     // Cases whose request was executed (an answer with `data`), not refused by parsing or

@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::helpers::{
-    TestApp, fixtures, spawn_app,
+    TestApp, fixtures, postgres_only, spawn_app,
     ws::{DELIVERY_TIMEOUT, REFERRAL_EVENTS, Received},
 };
 
@@ -158,8 +158,9 @@ async fn an_account_disabled_while_subscribed_receives_nothing_more() {
 
 #[tokio::test]
 async fn a_subscriber_on_one_server_receives_an_event_published_by_another() {
-    if std::env::var_os("TEST_DATABASE_URL").is_none() {
-        eprintln!("skipped: events cross server processes on PostgreSQL only (TEST_DATABASE_URL)");
+    // Events cross server processes on PostgreSQL only.
+    if postgres_only("a_subscriber_on_one_server_receives_an_event_published_by_another").is_none()
+    {
         return;
     }
     let first = spawn_app().await;
@@ -184,8 +185,9 @@ async fn a_subscriber_on_one_server_receives_an_event_published_by_another() {
 
 #[tokio::test]
 async fn the_listener_reconnects_when_its_connection_is_lost() {
-    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("skipped: the listener exists on PostgreSQL only (TEST_DATABASE_URL)");
+    // The listener exists on PostgreSQL only.
+    let Some(admin_url) = postgres_only("the_listener_reconnects_when_its_connection_is_lost")
+    else {
         return;
     };
     let app = spawn_app().await;

@@ -8,8 +8,8 @@ use entity::{
     organisation,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait, sea_query::Func,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set, SqlErr, sea_query::Func,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -137,7 +137,7 @@ fn duplicate_email(error: &sea_orm::DbErr) -> bool {
 
 /// Account rules.
 pub struct Accounts<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
 }
 
 impl Accounts<'_> {

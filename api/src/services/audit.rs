@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use entity::{audit_entry, enums::AuditOutcome};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -121,7 +121,7 @@ pub async fn record_as(
 /// # Errors
 /// Database errors; nothing is saved then.
 pub async fn update_audited<A>(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     caller: &Caller,
     change: A,
     record: impl FnOnce(&<A::Entity as EntityTrait>::Model) -> AuditRecord,
@@ -200,7 +200,7 @@ fn read_record(filter: &AuditFilter, shown: Option<usize>) -> AuditRecord {
 
 /// Reading the audit log.
 pub struct AuditLog<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
 }
 
 impl AuditLog<'_> {

@@ -11,8 +11,7 @@ use entity::{
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 use secrecy::SecretString;
@@ -90,7 +89,7 @@ pub struct TotpEnrolment {
 
 /// Sign-in rules.
 pub struct Auth<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
     pub(super) state: &'a AuthState,
 }
 

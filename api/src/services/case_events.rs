@@ -80,6 +80,8 @@ enum Backend {
     /// `NOTIFY` through `pool`; `listener` forwards the notifications to `local`.
     Postgres {
         pool: PgPool,
+        /// The server's statement counter: each `NOTIFY` is a statement too.
+        statements: crate::db::StatementCounter,
         listener: JoinHandle<()>,
     },
 }
@@ -121,7 +123,10 @@ impl CaseEventBus {
     ///
     /// # Errors
     /// When the database cannot be reached or `LISTEN` fails.
-    pub async fn postgres(database_url: &str) -> anyhow::Result<Self> {
+    pub async fn postgres(
+        database_url: &str,
+        statements: crate::db::StatementCounter,
+    ) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(2)
             .min_connections(0)
@@ -138,6 +143,7 @@ impl CaseEventBus {
             local,
             Backend::Postgres {
                 pool,
+                statements,
                 listener: task,
             },
         ))
@@ -161,7 +167,10 @@ impl CaseEventBus {
                 let _ = self.inner.local.send(event);
                 Ok(())
             }
-            Backend::Postgres { pool, .. } => {
+            Backend::Postgres {
+                pool, statements, ..
+            } => {
+                statements.count_one();
                 let result = notify(pool, &event).await;
                 if let Err(error) = &result {
                     tracing::error!(

@@ -17,8 +17,8 @@ use entity::{
     organisation, referral_case, referral_transition, resource_centre,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, Set, Statement,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use serde_json::json;
@@ -274,7 +274,7 @@ fn clean_text(
 
 /// Case rules.
 pub struct Cases<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a db::Db,
     pub(super) keys: &'a DataKeys,
     pub(super) deadlines: CaseDeadlines,
     pub(super) events: &'a CaseEventBus,
@@ -932,7 +932,7 @@ impl Cases<'_> {
         txn.commit().await?;
         if step.erases {
             // Nothing of the erased values may stay in SQLite's files once this returns.
-            db::purge_deleted_content(self.db).await;
+            db::purge_deleted_content(self.db.connection()).await;
         }
 
         let mut parties = vec![case.referring_organisation_id];

@@ -9,9 +9,8 @@ use entity::{
     organisation, resource_centre,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-    sea_query::Query,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Query,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -123,7 +122,7 @@ impl Centre {
 
 /// Resource centre rules.
 pub struct Centres<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
 }
 
 impl Centres<'_> {

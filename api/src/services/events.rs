@@ -10,9 +10,8 @@ use entity::{
     event, organisation, project,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
     IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Select, Set,
-    TransactionTrait,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType},
 };
 use serde_json::json;
@@ -87,7 +86,7 @@ fn read() -> Select<event::Entity> {
 
 /// Event rules.
 pub struct Events<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
 }
 
 impl Events<'_> {

@@ -23,8 +23,7 @@
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use entity::{enums::IdempotencyState, idempotency_key, referral_case};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     sea_query::{Expr, Func, OnConflict},
 };
 use sha2::{Digest, Sha256};
@@ -173,7 +172,7 @@ pub enum Claimed {
 
 /// Claims, answers and purges of idempotency keys.
 pub struct Idempotency<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
     pub(super) keys: &'a DataKeys,
 }
 

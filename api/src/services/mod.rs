@@ -33,7 +33,7 @@ use crate::{config::AuthConfig, db};
 /// signing in, and the bus of live referral events.
 #[derive(Clone, Debug)]
 pub struct Services {
-    db: DatabaseConnection,
+    db: db::Db,
     auth: Arc<auth::AuthState>,
     case_events: case_events::CaseEventBus,
     case_deadlines: cases::CaseDeadlines,
@@ -46,12 +46,24 @@ impl Services {
     /// [`Services::with_case_events`] for a bus shared with other processes).
     pub fn new(db: DatabaseConnection, auth: &AuthConfig) -> Self {
         Self {
-            db,
+            db: db::Db::new(db, db::StatementCounter::default()),
             auth: auth::AuthState::new(auth),
             case_events: case_events::CaseEventBus::local(),
             case_deadlines: cases::CaseDeadlines::default(),
             suppression_threshold: statistics::DEFAULT_THRESHOLD,
             persisted_queries: Arc::default(),
+        }
+    }
+
+    /// The same services counting the statements sea-orm's metric callback does not see
+    /// (transactions, unprepared statements) into `statements`: give it the counter of the
+    /// connection's callback ([`db::connect`]), and `portal_db_statements_total` counts them
+    /// all.
+    #[must_use]
+    pub fn with_statements(self, statements: db::StatementCounter) -> Self {
+        Self {
+            db: db::Db::new(self.db.connection().clone(), statements),
+            ..self
         }
     }
 
@@ -190,7 +202,7 @@ impl Services {
 
     /// The state of the connection pool (for `/metrics`).
     pub fn pool_state(&self) -> Option<db::PoolState> {
-        db::pool_state(&self.db)
+        db::pool_state(self.db.connection())
     }
 
     /// Whether the database answers (for `/ready`).
@@ -198,7 +210,7 @@ impl Services {
     /// # Errors
     /// The database error when it does not.
     pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
-        db::ping(&self.db).await
+        db::ping(self.db.connection()).await
     }
 
     /// Applies every pending migration.
@@ -206,7 +218,7 @@ impl Services {
     /// # Errors
     /// When a migration fails; it is rolled back where the database allows.
     pub async fn migrate_up(&self) -> Result<(), sea_orm::DbErr> {
-        Migrator::up(&self.db, None).await
+        Migrator::up(self.db.connection(), None).await
     }
 
     /// The migrations this build knows that the database lacks (for `/ready`).
@@ -214,7 +226,7 @@ impl Services {
     /// # Errors
     /// When the database cannot be read.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, sea_orm::DbErr> {
-        db::pending_migrations(&self.db).await
+        db::pending_migrations(self.db.connection()).await
     }
 
     /// Refuses a database whose schema is behind this build's, naming `portal migrate`.
@@ -222,7 +234,7 @@ impl Services {
     /// # Errors
     /// When migrations are pending, or the database cannot be read.
     pub async fn ensure_migrated(&self) -> anyhow::Result<()> {
-        db::ensure_migrated(&self.db).await
+        db::ensure_migrated(self.db.connection()).await
     }
 
     /// Loads the demo data unless it is already there; returns what it loaded.
@@ -230,10 +242,12 @@ impl Services {
     /// # Errors
     /// Database errors; nothing is half-loaded (one transaction).
     pub async fn load_demo_if_missing(&self) -> Result<Option<demo::DemoSummary>, sea_orm::DbErr> {
-        if demo::is_loaded(&self.db).await? {
+        if demo::is_loaded(self.db.connection()).await? {
             return Ok(None);
         }
-        demo::load(&self.db, &self.auth.data_keys).await.map(Some)
+        demo::load(self.db.connection(), &self.auth.data_keys)
+            .await
+            .map(Some)
     }
 
     /// Loads the demo data (idempotent).
@@ -241,7 +255,7 @@ impl Services {
     /// # Errors
     /// Database errors.
     pub async fn load_demo(&self) -> Result<demo::DemoSummary, sea_orm::DbErr> {
-        demo::load(&self.db, &self.auth.data_keys).await
+        demo::load(self.db.connection(), &self.auth.data_keys).await
     }
 
     /// Seals what is stored in plain text or under an older protection, with the configured
@@ -250,7 +264,6 @@ impl Services {
     /// # Errors
     /// Database errors; stored values that the configured keys do not open.
     pub async fn seal_stored(&self) -> anyhow::Result<cases::SealSummary> {
-        use sea_orm::TransactionTrait;
         let txn = self.db.begin().await?;
         let summary = cases::seal_stored(&txn, &self.auth.data_keys).await?;
         txn.commit().await?;
@@ -270,6 +283,6 @@ impl Services {
     /// # Errors
     /// Database errors; a stored value no configured key opens.
     pub async fn rotate_keys(&self) -> anyhow::Result<keys::Rotation> {
-        keys::rotate(&self.db, &self.auth.data_keys).await
+        keys::rotate(self.db.connection(), &self.auth.data_keys).await
     }
 }

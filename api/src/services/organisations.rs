@@ -3,8 +3,7 @@
 use chrono::Utc;
 use entity::{Localized, enums::OrganisationKind, organisation};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -108,7 +107,7 @@ async fn view(
 
 /// Organisation rules.
 pub struct Organisations<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
 }
 
 impl Organisations<'_> {

@@ -22,8 +22,8 @@ use std::{
 use chrono::Utc;
 use entity::persisted_query;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::OnConflict,
 };
 use sha2::{Digest, Sha256};
 
@@ -112,7 +112,7 @@ struct Cached {
 
 /// The persisted query store.
 pub struct PersistedQueries<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
     pub(super) state: &'a PersistedQueryState,
 }
 

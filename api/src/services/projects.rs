@@ -8,9 +8,8 @@ use entity::{
     event, organisation, project, project_partner, project_region, project_thematic_area,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
-    sea_query::Query,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -111,7 +110,7 @@ pub struct ProjectPartner {
 
 /// Project rules.
 pub struct Projects<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
 }
 
 impl Projects<'_> {

@@ -10,8 +10,8 @@ use entity::{
     centre_report, centre_report_line, centre_service, enums::CentreService, resource_centre,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    SqlErr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -86,7 +86,7 @@ pub fn reported_month(month: NaiveDate, today: NaiveDate) -> ApiResult<NaiveDate
 
 /// Centre report rules.
 pub struct Reports<'a> {
-    pub(super) db: &'a DatabaseConnection,
+    pub(super) db: &'a crate::db::Db,
 }
 
 impl Reports<'_> {

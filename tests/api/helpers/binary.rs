@@ -2,7 +2,7 @@
 //! prints.
 
 use std::{
-    io::Read,
+    io::{Read, Write},
     process::{Child, Command, ExitStatus, Stdio},
     time::Duration,
 };
@@ -44,33 +44,41 @@ pub fn free_address() -> String {
     format!("127.0.0.1:{port}")
 }
 
-/// `portal serve` on `address`, its standard output captured (a pipe, not a terminal).
+/// `portal serve` on `address`, its standard output and standard error captured (pipes, not
+/// a terminal).
 pub fn serve(mut command: Command, address: &str) -> Server {
     let mut child = command
         .arg("serve")
         .env("PORTAL_LISTEN", address)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start portal serve");
-    let mut stdout = child.stdout.take().expect("the server's standard output");
-    // Read as it comes, so that the server never waits on a full pipe.
-    let output = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
+    let output = read_all(child.stdout.take().expect("the server's standard output"));
+    let errors = read_all(child.stderr.take().expect("the server's standard error"));
     Server {
         child: Some(child),
         output: Some(output),
+        errors: Some(errors),
         address: address.to_owned(),
     }
+}
+
+/// Reads `pipe` to its end on a thread of its own, as it comes, so that the server never
+/// waits on a full pipe.
+fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
 }
 
 /// A running `portal serve`; killed if the test ends before it exits.
 pub struct Server {
     child: Option<Child>,
     output: Option<std::thread::JoinHandle<String>>,
+    errors: Option<std::thread::JoinHandle<String>>,
     pub address: String,
 }
 
@@ -112,10 +120,17 @@ impl Server {
     }
 
     /// Waits for the server to exit; its status (`None` when it had to be killed) and what
-    /// it printed.
-    pub async fn exit(mut self) -> (Option<ExitStatus>, String) {
+    /// it printed on its standard output.
+    pub async fn exit(self) -> (Option<ExitStatus>, String) {
+        let (status, output, _) = self.exit_with_errors().await;
+        (status, output)
+    }
+
+    /// As [`Server::exit`], with what it printed on its standard error as well.
+    pub async fn exit_with_errors(mut self) -> (Option<ExitStatus>, String, String) {
         let mut child = self.child.take().expect("the server");
         let output = self.output.take().expect("the server's output");
+        let errors = self.errors.take().expect("the server's errors");
         tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             let status = loop {
@@ -129,7 +144,11 @@ impl Server {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             };
-            (status, output.join().expect("the output"))
+            (
+                status,
+                output.join().expect("the output"),
+                errors.join().expect("the errors"),
+            )
         })
         .await
         .expect("wait for the server")
@@ -188,4 +207,50 @@ pub async fn read_answer(stream: &mut TcpStream) -> (u16, String) {
         assert!(read > 0, "the connection closed mid-answer: {text}");
         received.extend_from_slice(&buffer[..read]);
     }
+}
+
+/// What a finished command printed: its status, standard output and standard error.
+pub struct Ran {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `command` with `stdin` as its standard input, to its end.
+pub fn run(mut command: Command, stdin: &str) -> Ran {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start portal");
+    child
+        .stdin
+        .take()
+        .expect("standard input")
+        .write_all(stdin.as_bytes())
+        .expect("write standard input");
+    let output = child.wait_with_output().expect("portal's output");
+    Ran {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `portal migrate` with `action` (`up`, `status`, ...) on `database`.
+pub fn migrate(database: &str, action: &[&str]) -> Ran {
+    let mut command = portal(database);
+    command.arg("migrate").args(action);
+    run(command, "")
+}
+
+/// The password `create_admin` gives.
+pub const PASSWORD: &str = "Vahdat-Rasht-Khorog-2026-admin";
+
+/// `portal create-admin` on `database`, the password [`PASSWORD`] read from standard input.
+pub fn create_admin(database: &str, email: &str) -> Ran {
+    let mut command = portal(database);
+    command.args(["create-admin", "--email", email]);
+    run(command, &format!("{PASSWORD}\n"))
 }

@@ -115,6 +115,32 @@ async fn fresh_database() -> (String, TestDatabase) {
     }
 }
 
+/// The PostgreSQL server of `TEST_DATABASE_URL`, for a test that needs PostgreSQL (`test`
+/// names it); `None`, said on standard error, when the tests run on SQLite. A run that sets
+/// `PORTAL_TEST_POSTGRES_MARKER` (CI's PostgreSQL step) gets the test's name appended to that
+/// file, so that CI can fail when the PostgreSQL-only tests were skipped there.
+pub fn postgres_only(test: &str) -> Option<String> {
+    let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: {test} needs PostgreSQL (set TEST_DATABASE_URL)");
+        return None;
+    };
+    assert!(
+        url.starts_with("postgres://") || url.starts_with("postgresql://"),
+        "TEST_DATABASE_URL must name a PostgreSQL server (postgres://...)"
+    );
+    if let Some(marker) = std::env::var_os("PORTAL_TEST_POSTGRES_MARKER") {
+        use std::io::Write;
+
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(marker)
+            .expect("open PORTAL_TEST_POSTGRES_MARKER");
+        writeln!(file, "{test}").expect("write PORTAL_TEST_POSTGRES_MARKER");
+    }
+    Some(url)
+}
+
 /// The token signing key of test servers, so tests can forge tokens.
 pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789abcdef0123456789";
 
@@ -432,6 +458,10 @@ impl TestApp {
     }
 }
 
+/// The data key of production test servers (any valid key: production refuses the public
+/// development one).
+pub const PRODUCTION_DATA_KEYS: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 /// Starts the server as production runs it (`PORTAL_ENV=production`: no introspection, no
 /// suggestions, no GraphiQL), on a database migrated beforehand as `portal migrate` would.
 pub async fn spawn_production_app() -> TestApp {
@@ -440,15 +470,12 @@ pub async fn spawn_production_app() -> TestApp {
 
 /// As [`spawn_production_app`], with `overrides` of its environment variables.
 pub async fn spawn_production_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let mut variables = vec![
+    let mut settings = vec![
         ("PORTAL_ENV", "production"),
-        (
-            "PORTAL_DATA_KEYS",
-            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        ),
+        ("PORTAL_DATA_KEYS", PRODUCTION_DATA_KEYS),
     ];
-    variables.extend_from_slice(overrides);
-    let (config, dir) = fresh_config(&variables).await;
+    settings.extend_from_slice(overrides);
+    let (config, dir) = fresh_config(&settings).await;
     let (db, _) = db::connect(&config).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrate");
     spawn_built_app(&config, dir).await

@@ -19,9 +19,8 @@ use entity::{
     event, project_thematic_area, referral_case, referral_transition, resource_centre,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, Iterable, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait,
-    Select,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    Iterable, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Select,
     sea_query::{Alias, Expr, Query, SimpleExpr},
 };
 use serde::Deserialize;
@@ -201,7 +200,7 @@ pub const NONE: &str = "NONE";
 /// and protected once, on first use, and every table asked of the same value is cut from it
 /// (so the tables of one request agree with each other).
 pub struct Statistics<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a crate::db::Db,
     threshold: i64,
     people: OnceCell<people::Cube>,
     cases: OnceCell<cases::Cube>,
@@ -225,7 +224,7 @@ struct MedianRow {
 
 impl<'a> Statistics<'a> {
     /// Statistics over `db`, suppressing counts of people below `threshold`.
-    pub fn new(db: &'a DatabaseConnection, threshold: i64) -> Self {
+    pub fn new(db: &'a crate::db::Db, threshold: i64) -> Self {
         Self {
             db,
             threshold,
