@@ -17,7 +17,7 @@ use entity::{
         CentreService, DeclineReason, EventKind, Language, OrganisationKind, PartnerRole,
         ProjectStatus, Region, RiskLevel, Role, Sex, ThematicArea, Visibility,
     },
-    event,
+    event, idempotency_key,
     localized::CodeList,
     organisation, persisted_query, project, project_partner, project_region, project_thematic_area,
     referral_case, referral_transition, resource_centre, session,
@@ -33,7 +33,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 37] = [
+const EXPECTED_INDEXES: [&str; 39] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -71,6 +71,8 @@ const EXPECTED_INDEXES: [&str; 37] = [
     "idx_audit_entry_entity_type_entity_id",
     "idx_audit_entry_action_at",
     "idx_persisted_query_listed_last_used_at",
+    "idx_idempotency_key_expires_at",
+    "idx_idempotency_key_entity_type_entity_id",
 ];
 
 #[tokio::test]
@@ -181,6 +183,7 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         referral_transition,
         audit_entry,
         persisted_query,
+        idempotency_key,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -256,6 +259,7 @@ fn accepted_types(backend: DbBackend, column_type: &ColumnType) -> Vec<String> {
         ColumnType::Date if postgres => vec!["date".into()],
         ColumnType::Date => vec!["date_text".into()],
         ColumnType::Integer => vec!["integer".into()],
+        ColumnType::SmallInteger => vec!["smallint".into()],
         ColumnType::BigInteger if postgres => vec!["bigint".into()],
         ColumnType::BigInteger => vec!["integer".into()],
         ColumnType::Boolean => vec!["boolean".into()],
