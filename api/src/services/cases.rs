@@ -651,7 +651,7 @@ impl Cases<'_> {
     }
 
     /// The histories of the visible cases among `case_ids`, oldest step first, in one
-    /// statement (non-identifying: statuses, reasons, comments).
+    /// statement (statuses and reasons; comments stay sealed: see [`Cases::comments`]).
     ///
     /// # Errors
     /// Database errors.
