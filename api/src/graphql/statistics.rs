@@ -56,10 +56,11 @@ pub enum CaseStatisticsDimension {
 /// Filters of a statistics query; all given filters must hold.
 #[derive(InputObject, Default)]
 pub struct StatisticsFilterInput {
-    /// Events starting, months reported or cases referred on or after this day (a month counts
-    /// whole).
+    /// Events starting on or after this day; for people served and referral cases, which are
+    /// counted by month, from the first day of this day's month (the month counts whole).
     pub from: Option<NaiveDate>,
-    /// ... on or before this day.
+    /// Events starting on or before this day; for people served and referral cases, up to the
+    /// last day of this day's month.
     pub to: Option<NaiveDate>,
     pub region: Option<Region>,
     /// Events of projects in this area (event statistics only).
