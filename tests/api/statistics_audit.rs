@@ -382,6 +382,12 @@ struct Reader<'a> {
 }
 
 /// Checks what `seen` gives `reader` away about `truth`; returns every failure found.
+///
+/// The published cells see the unknown atoms only through the sums of *groups*: atoms that lie
+/// in the same published cells. Any split of a group's total among its atoms satisfies every
+/// published cell, so a hidden cell can hold as much as the groups it touches and as little as
+/// the groups it holds whole; the linear programs are over the groups' totals (exact, and
+/// small whatever the number of atoms).
 fn audit(truth: &[i64], reader: &Reader<'_>, seen: &[Seen]) -> Vec<String> {
     let mut failures = Vec::new();
     let known = reader.known;
@@ -414,38 +420,68 @@ fn audit(truth: &[i64], reader: &Reader<'_>, seen: &[Seen]) -> Vec<String> {
     if hidden.is_empty() {
         return failures;
     }
-    // Variables: the unknown atoms of any cell; each between 0 and far more than there is.
-    let mut variable_of: HashMap<usize, usize> = HashMap::new();
-    for atoms in published.keys().chain(hidden.keys()) {
-        for &a in atoms {
-            if !known[a] {
-                let next = variable_of.len();
-                variable_of.entry(a).or_insert(next);
-            }
+    let published: Vec<(Vec<usize>, i64)> = published.into_iter().collect();
+    // Each unknown atom's published cells, then the groups of atoms with the same ones.
+    let mut cells_of: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (p, (atoms, _)) in published.iter().enumerate() {
+        for &a in atoms.iter().filter(|a| !known[**a]) {
+            cells_of.entry(a).or_default().push(p);
         }
     }
+    for atoms in hidden.keys() {
+        for &a in atoms.iter().filter(|a| !known[**a]) {
+            cells_of.entry(a).or_default();
+        }
+    }
+    let mut group_of_cells: HashMap<Vec<usize>, usize> = HashMap::new();
+    let mut group_of: HashMap<usize, usize> = HashMap::new();
+    let mut group_size: Vec<usize> = Vec::new();
+    let mut group_cells: Vec<Vec<usize>> = Vec::new();
+    for (&a, cells) in &cells_of {
+        let next = group_of_cells.len();
+        let g = *group_of_cells.entry(cells.clone()).or_insert(next);
+        if g == group_size.len() {
+            group_size.push(0);
+            group_cells.push(cells.clone());
+        }
+        group_size[g] += 1;
+        group_of.insert(a, g);
+    }
+    let groups = group_size.len();
     let ceiling = 10.0 * (truth.iter().sum::<i64>() as f64) + 1000.0;
-    let hidden: Vec<(Vec<usize>, &str)> = hidden.into_iter().collect();
+    // Of each hidden cell: its known part, the groups it holds whole, the groups it touches.
+    struct Hidden<'c> {
+        truth: i64,
+        constant: i64,
+        whole: Vec<usize>,
+        touched: Vec<usize>,
+        context: &'c str,
+    }
+    let hidden: Vec<Hidden<'_>> = hidden
+        .into_iter()
+        .map(|(atoms, context)| {
+            let mut inside: BTreeMap<usize, usize> = BTreeMap::new();
+            for &a in atoms.iter().filter(|a| !known[**a]) {
+                *inside.entry(group_of[&a]).or_default() += 1;
+            }
+            Hidden {
+                truth: sum(&atoms),
+                constant: atoms.iter().filter(|a| known[**a]).map(|&a| truth[a]).sum(),
+                whole: inside
+                    .iter()
+                    .filter(|(g, n)| group_size[**g] == **n)
+                    .map(|(g, _)| *g)
+                    .collect(),
+                touched: inside.keys().copied().collect(),
+                context,
+            }
+        })
+        .collect();
     // The range seen so far of each hidden cell, from the truth and every solution found.
     let mut ranges: Vec<(f64, f64)> = hidden
         .iter()
-        .map(|(atoms, _)| {
-            let v = sum(atoms) as f64;
-            (v, v)
-        })
+        .map(|h| (h.truth as f64, h.truth as f64))
         .collect();
-    let value_at = |atoms: &[usize], solution: &[f64]| -> f64 {
-        atoms
-            .iter()
-            .map(|&a| {
-                if known[a] {
-                    truth[a] as f64
-                } else {
-                    solution[variable_of[&a]]
-                }
-            })
-            .sum()
-    };
     let protected = |truth_value: i64, (lo, hi): (f64, f64)| -> bool {
         if truth_value < THRESHOLD {
             lo <= TOLERANCE && hi >= THRESHOLD as f64 - TOLERANCE
@@ -453,53 +489,54 @@ fn audit(truth: &[i64], reader: &Reader<'_>, seen: &[Seen]) -> Vec<String> {
             reader.known.iter().any(|k| *k) || hi - lo >= THRESHOLD as f64 - TOLERANCE
         }
     };
-    let solve = |objective_atoms: &[usize], maximise: bool| -> Vec<f64> {
+    let solve = |objective_groups: &[usize], maximise: bool| -> Vec<f64> {
         let mut variables = ProblemVariables::new();
-        let xs: Vec<Variable> = (0..variable_of.len())
-            .map(|_| variables.add(variable().min(0.0).max(ceiling)))
+        let ys: Vec<Variable> = (0..groups)
+            .map(|g| variables.add(variable().min(0.0).max(ceiling * group_size[g] as f64)))
             .collect();
-        let objective: Expression = objective_atoms
-            .iter()
-            .filter(|a| !known[**a])
-            .map(|a| xs[variable_of[a]])
-            .sum();
+        let objective: Expression = objective_groups.iter().map(|&g| ys[g]).sum();
         let mut model = if maximise {
             variables.maximise(objective)
         } else {
             variables.minimise(objective)
         }
         .using(microlp);
-        for (atoms, value) in &published {
-            let unknown: Expression = atoms
-                .iter()
-                .filter(|a| !known[**a])
-                .map(|a| xs[variable_of[a]])
-                .sum();
+        let mut terms: Vec<Expression> = vec![Expression::from(0.0); published.len()];
+        for (g, cells) in group_cells.iter().enumerate() {
+            for &p in cells {
+                terms[p] += ys[g];
+            }
+        }
+        for ((atoms, value), unknown) in published.iter().zip(terms) {
             let rest: i64 = atoms.iter().filter(|a| known[**a]).map(|&a| truth[a]).sum();
             model = model.with(constraint::eq(unknown, (value - rest) as f64));
         }
         let solution = model.solve().expect("the truth is a solution");
-        xs.iter().map(|x| solution.value(*x)).collect()
+        ys.iter().map(|y| solution.value(*y)).collect()
     };
     for index in 0..hidden.len() {
-        let (atoms, context) = &hidden[index];
-        let truth_value = sum(atoms);
+        let cell = &hidden[index];
         for maximise in [true, false] {
-            if protected(truth_value, ranges[index]) {
+            if protected(cell.truth, ranges[index]) {
                 break;
             }
-            let solution = solve(atoms, maximise);
-            for (other, (other_atoms, _)) in hidden.iter().enumerate() {
-                let v = value_at(other_atoms, &solution);
-                ranges[other].0 = ranges[other].0.min(v);
-                ranges[other].1 = ranges[other].1.max(v);
+            let objective = if maximise { &cell.touched } else { &cell.whole };
+            let solution = solve(objective, maximise);
+            // With these group totals, every other hidden cell can take anything from the
+            // groups it holds whole to the groups it touches.
+            for (other, h) in hidden.iter().enumerate() {
+                let at = |groups: &[usize]| -> f64 {
+                    h.constant as f64 + groups.iter().map(|&g| solution[g]).sum::<f64>()
+                };
+                ranges[other].0 = ranges[other].0.min(at(&h.whole));
+                ranges[other].1 = ranges[other].1.max(at(&h.touched));
             }
         }
-        if !protected(truth_value, ranges[index]) {
+        if !protected(cell.truth, ranges[index]) {
             let (lo, hi) = ranges[index];
             failures.push(format!(
-                "{}: hidden {context} (true {truth_value}) is pinned to [{lo:.2}, {hi:.2}]",
-                reader.name
+                "{}: hidden {} (true {}) is pinned to [{lo:.2}, {hi:.2}]",
+                reader.name, cell.context, cell.truth
             ));
         }
     }
