@@ -793,6 +793,17 @@ struct CaseAtom {
     count: i64,
 }
 
+/// What tells atoms of cases apart: month, region, kind, risk, status, outcome and parties.
+type CaseKey = (
+    NaiveDate,
+    Region,
+    CaseKind,
+    RiskLevel,
+    CaseStatus,
+    Option<CaseOutcome>,
+    Parties,
+);
+
 /// Every atom of referred cases, with its true count.
 struct CaseWorld {
     parties: Vec<Parties>,
@@ -860,18 +871,7 @@ async fn case_world(app: &TestApp) -> CaseWorld {
         first_of_month(case.referred_at.expect("referred").date_naive())
     };
     let mut first: BTreeMap<Parties, NaiveDate> = BTreeMap::new();
-    let mut counts: HashMap<
-        (
-            NaiveDate,
-            Region,
-            CaseKind,
-            RiskLevel,
-            CaseStatus,
-            Option<CaseOutcome>,
-            Parties,
-        ),
-        i64,
-    > = HashMap::new();
+    let mut counts: HashMap<CaseKey, i64> = HashMap::new();
     for case in &cases {
         let (parties, month) = (parties_of(case), month_of(case));
         let slot = first.entry(parties.clone()).or_insert(month);
