@@ -720,14 +720,15 @@ async fn arrange(app: &TestApp, plan: &PeoplePlan) {
     }
 }
 
-#[test]
-fn no_combination_of_people_served_tables_gives_a_small_count_away() {
+/// A runtime and a proptest runner of `cases` random worlds whose failing seeds are kept with
+/// the audit's regressions.
+fn audit_runner(cases: u32) -> (tokio::runtime::Runtime, TestRunner) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    let mut runner = TestRunner::new(ProptestConfig {
-        cases: 12,
+    let runner = TestRunner::new(ProptestConfig {
+        cases,
         failure_persistence: Some(Box::new(
             proptest::test_runner::FileFailurePersistence::Direct(
                 "../tests/api/proptest-regressions/statistics_audit.txt",
@@ -735,6 +736,12 @@ fn no_combination_of_people_served_tables_gives_a_small_count_away() {
         )),
         ..ProptestConfig::default()
     });
+    (runtime, runner)
+}
+
+#[test]
+fn no_combination_of_people_served_tables_gives_a_small_count_away() {
+    let (runtime, mut runner) = audit_runner(12);
     let months: Vec<NaiveDate> = (0..PLAN_MONTHS).map(plan_month).collect();
     runner
         .run(&people_plans(), |plan| {
@@ -1239,19 +1246,7 @@ async fn arrange_cases(app: &TestApp, plans: &[CasePlan]) {
 
 #[test]
 fn no_combination_of_case_tables_gives_a_small_count_away() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let mut runner = TestRunner::new(ProptestConfig {
-        cases: 4,
-        failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::Direct(
-                "../tests/api/proptest-regressions/statistics_audit.txt",
-            ),
-        )),
-        ..ProptestConfig::default()
-    });
+    let (runtime, mut runner) = audit_runner(4);
     let months: Vec<NaiveDate> = (0..CASE_MONTHS).map(plan_month).collect();
     runner
         .run(&case_plans(), |plans| {
