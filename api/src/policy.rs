@@ -429,9 +429,10 @@ pub fn can_record_events_without_project(actor: &Actor) -> bool {
     reach(actor) == Reach::Office
 }
 
-/// The organisation a new event of this actor must name as organiser: `None` when the actor
-/// may name any (the Programme Office), else the actor's own organisation.
-pub fn required_event_organiser(actor: &Actor) -> Option<Uuid> {
+/// The organisation a partner acts for, `None` for the Programme Office and the public. A new
+/// event of a partner must name it as organiser (the Office may name any); a partner opens
+/// referral cases for it (the Office and the public open none).
+pub fn partner_organisation(actor: &Actor) -> Option<Uuid> {
     match reach(actor) {
         Reach::Organisation(organisation_id) => Some(organisation_id),
         Reach::Office | Reach::Public => None,
@@ -591,14 +592,6 @@ pub fn can_read_identifying(actor: &Actor, case: &referral_case::Model) -> bool 
                 || case.receiving_organisation_id == Some(organisation_id)
         }
         Reach::Office | Reach::Public => false,
-    }
-}
-
-/// Whether the actor may open referral cases (for its own organisation): partners only.
-pub fn can_open_cases(actor: &Actor) -> Option<Uuid> {
-    match reach(actor) {
-        Reach::Organisation(organisation_id) => Some(organisation_id),
-        Reach::Office | Reach::Public => None,
     }
 }
 

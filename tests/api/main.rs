@@ -18,6 +18,7 @@ mod field_rules;
 mod helpers;
 mod http;
 mod idempotency;
+mod layering;
 mod limits;
 mod logs;
 mod matrix;

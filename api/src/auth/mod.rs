@@ -70,7 +70,16 @@ pub struct Caller {
     pub client_ip: Option<IpAddr>,
     /// The request's claim on its `Idempotency-Key`, which the transaction of its change marks
     /// (see [`crate::services::idempotency`]).
-    pub idempotency: Option<crate::services::idempotency::Claim>,
+    pub idempotency: Option<IdempotencyClaim>,
+}
+
+/// A request's hold on its `Idempotency-Key`, made and marked by
+/// [`crate::services::idempotency`]; carried by the request's [`Caller`] so that the services'
+/// transactions mark it. Only that module reads or makes one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyClaim {
+    pub(crate) id: Uuid,
+    pub(crate) attempt: Uuid,
 }
 
 impl Caller {

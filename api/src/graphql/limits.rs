@@ -27,10 +27,9 @@ use async_graphql::{
 
 use crate::error::code;
 
-/// The longest query document accepted, in characters. The portal's largest query (the
-/// project list with partners and events) is under 500; GraphiQL's introspection query under
-/// 2,000.
-pub const MAX_DOCUMENT_CHARS: usize = 20_000;
+/// The longest query document accepted, in characters: the persisted-query store's bound,
+/// since a document the server would refuse is never stored either.
+pub use crate::services::persisted_queries::MAX_DOCUMENT_CHARS;
 
 /// The most fields one operation may select, counting each fragment spread as the fields of
 /// its fragment. The project list with partners and events selects 20; GraphiQL's

@@ -18,6 +18,7 @@ use super::{
     audit::{self, AuditRecord},
     auth::{normalise_email, revoke_sessions, signed_in},
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    rows::OneOrNotFound,
 };
 use crate::{
     auth::{Caller, password},
@@ -153,9 +154,8 @@ impl Accounts<'_> {
     async fn find(&self, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
         account::Entity::find_by_id(id)
             .filter(policy::visible_accounts(&caller.actor))
-            .one(self.db)
-            .await?
-            .ok_or(ApiError::NotFound { entity: "Account" })
+            .one_or_not_found(self.db, "Account")
+            .await
     }
 
     /// One account the caller may see.
@@ -242,37 +242,20 @@ impl Accounts<'_> {
         let hash = password::hash_trusted(one_time_password.clone().into()).await?;
         let now = Utc::now();
         let txn = self.db.begin().await?;
-        let inserted = account::Model {
-            id: Uuid::now_v7(),
-            email,
-            display_name,
-            role: new.role,
-            organisation_id: new.organisation_id,
-            preferred_language: new.preferred_language,
-            status: AccountStatus::Active,
-            password_hash: hash,
-            failed_login_count: 0,
-            locked_until: None,
-            last_login_at: None,
-            must_change_password: true,
-            totp_secret: None,
-            totp_enabled_at: None,
-            totp_last_step: None,
-            created_at: now,
-            updated_at: now,
-        }
-        .into_active_model()
-        .insert(&txn)
-        .await;
-        let account = match inserted {
-            Ok(account) => account,
-            Err(error) if duplicate_email(&error) => {
-                return Err(ApiError::Conflict(
-                    "An account with this email address exists already.".to_owned(),
-                ));
+        let account = insert_new(
+            &txn,
+            FreshAccount {
+                email,
+                display_name,
+                role: new.role,
+                organisation_id: new.organisation_id,
+                preferred_language: new.preferred_language,
+                password_hash: hash,
+                must_change_password: true,
             }
-            Err(error) => return Err(error.into()),
-        };
+            .row(Uuid::now_v7(), now),
+        )
+        .await?;
         audit::record(
             &txn,
             caller,
@@ -525,37 +508,20 @@ impl Accounts<'_> {
         let now = Utc::now();
         let caller = Caller::system(crate::auth::Actor::Anonymous);
         let txn = self.db.begin().await?;
-        let inserted = account::Model {
-            id: Uuid::now_v7(),
-            email,
-            display_name,
-            role: Role::Admin,
-            organisation_id: None,
-            preferred_language: Language::En,
-            status: AccountStatus::Active,
-            password_hash: hash,
-            failed_login_count: 0,
-            locked_until: None,
-            last_login_at: None,
-            must_change_password: false,
-            totp_secret: None,
-            totp_enabled_at: None,
-            totp_last_step: None,
-            created_at: now,
-            updated_at: now,
-        }
-        .into_active_model()
-        .insert(&txn)
-        .await;
-        let account = match inserted {
-            Ok(account) => account,
-            Err(error) if duplicate_email(&error) => {
-                return Err(ApiError::Conflict(
-                    "An account with this email address exists already.".to_owned(),
-                ));
+        let account = insert_new(
+            &txn,
+            FreshAccount {
+                email,
+                display_name,
+                role: Role::Admin,
+                organisation_id: None,
+                preferred_language: Language::En,
+                password_hash: hash,
+                must_change_password: false,
             }
-            Err(error) => return Err(error.into()),
-        };
+            .row(Uuid::now_v7(), now),
+        )
+        .await?;
         audit::record_as(
             &txn,
             &caller,
@@ -565,6 +531,56 @@ impl Accounts<'_> {
         .await?;
         txn.commit().await?;
         Ok(account)
+    }
+}
+
+/// What a new account is made of; the rest of its row starts the same for every account.
+#[derive(Clone, Debug)]
+pub struct FreshAccount {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+    pub preferred_language: Language,
+    pub password_hash: String,
+    /// Whether the password is one-time, to be changed at first sign-in.
+    pub must_change_password: bool,
+}
+
+impl FreshAccount {
+    /// The account's row as first stored: active, never signed in, no two-factor. The demo
+    /// loader and the tests build their accounts here too.
+    pub fn row(self, id: Uuid, created_at: chrono::DateTime<Utc>) -> account::Model {
+        account::Model {
+            id,
+            email: self.email,
+            display_name: self.display_name,
+            role: self.role,
+            organisation_id: self.organisation_id,
+            preferred_language: self.preferred_language,
+            status: AccountStatus::Active,
+            password_hash: self.password_hash,
+            failed_login_count: 0,
+            locked_until: None,
+            last_login_at: None,
+            must_change_password: self.must_change_password,
+            totp_secret: None,
+            totp_enabled_at: None,
+            totp_last_step: None,
+            created_at,
+            updated_at: created_at,
+        }
+    }
+}
+
+/// Inserts a new account; an email in use is a `CONFLICT`.
+async fn insert_new(conn: &impl ConnectionTrait, row: account::Model) -> ApiResult<account::Model> {
+    match row.into_active_model().insert(conn).await {
+        Ok(account) => Ok(account),
+        Err(error) if duplicate_email(&error) => Err(ApiError::Conflict(
+            "An account with this email address exists already.".to_owned(),
+        )),
+        Err(error) => Err(error.into()),
     }
 }
 

@@ -28,6 +28,7 @@ use super::{
     audit::{self, AuditRecord},
     case_events::{CaseChange, CaseEvent, CaseEventBus},
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
+    rows::OneOrNotFound,
 };
 use crate::{
     auth::{Actor, Caller},
@@ -396,7 +397,7 @@ impl Cases<'_> {
     /// `BAD_USER_INPUT` naming each invalid field.
     pub async fn create(&self, caller: &Caller, new: NewCase) -> ApiResult<referral_case::Model> {
         let member = super::auth::signed_in(caller)?;
-        let Some(organisation_id) = policy::can_open_cases(&caller.actor) else {
+        let Some(organisation_id) = policy::partner_organisation(&caller.actor) else {
             return Err(ApiError::Forbidden);
         };
         let mut problems = Vec::new();
@@ -575,11 +576,8 @@ impl Cases<'_> {
         }
         referral_case::Entity::find_by_id(id)
             .filter(policy::visible_cases(actor, self.db.get_database_backend()))
-            .one(self.db)
-            .await?
-            .ok_or(ApiError::NotFound {
-                entity: "Referral case",
-            })
+            .one_or_not_found(self.db, "Referral case")
+            .await
     }
 
     /// A page of the cases the actor may see, in `order`.
@@ -602,7 +600,7 @@ impl Cases<'_> {
         let mut select = referral_case::Entity::find()
             .filter(policy::visible_cases(actor, self.db.get_database_backend()));
         if let Some(direction) = filter.direction {
-            let organisation_id = policy::can_open_cases(actor).ok_or_else(|| {
+            let organisation_id = policy::partner_organisation(actor).ok_or_else(|| {
                 ApiError::bad_input(
                     "filter.direction",
                     "Incoming and outgoing are for partner organisations; the Programme Office sees every case.",

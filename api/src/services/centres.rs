@@ -19,6 +19,7 @@ use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    rows::OneOrNotFound,
     text,
 };
 use crate::{
@@ -161,11 +162,8 @@ impl Centres<'_> {
     async fn row(&self, actor: &Actor, id: Uuid) -> ApiResult<resource_centre::Model> {
         resource_centre::Entity::find_by_id(id)
             .filter(policy::visible_centres(actor))
-            .one(self.db)
-            .await?
-            .ok_or(ApiError::NotFound {
-                entity: "Resource centre",
-            })
+            .one_or_not_found(self.db, "Resource centre")
+            .await
     }
 
     /// One centre the actor may see, as it may read it.

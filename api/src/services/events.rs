@@ -21,6 +21,7 @@ use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    rows::OneOrNotFound,
     text,
 };
 use crate::{
@@ -123,9 +124,8 @@ impl Events<'_> {
         read()
             .filter(event::Column::Id.eq(id))
             .filter(policy::visible_events(actor))
-            .one(self.db)
-            .await?
-            .ok_or(ApiError::NotFound { entity: "Event" })
+            .one_or_not_found(self.db, "Event")
+            .await
     }
 
     /// One event the actor may see, as it may read it.
@@ -503,7 +503,7 @@ impl Events<'_> {
         project_id: Option<Uuid>,
         organiser_id: Uuid,
     ) -> ApiResult<()> {
-        if let Some(required) = policy::required_event_organiser(actor)
+        if let Some(required) = policy::partner_organisation(actor)
             && organiser_id != required
         {
             return Err(ApiError::Forbidden);
@@ -568,7 +568,7 @@ impl Events<'_> {
     pub async fn create(&self, caller: &Caller, mut input: EventInput) -> ApiResult<event::Model> {
         super::auth::signed_in(caller)?;
         if input.organiser_id.is_none() {
-            input.organiser_id = policy::required_event_organiser(&caller.actor);
+            input.organiser_id = policy::partner_organisation(&caller.actor);
         }
         if input.organiser_id.is_none() {
             return Err(ApiError::bad_input(

@@ -145,13 +145,7 @@ fn canonical_json(value: &serde_json::Value, out: &mut String) {
     }
 }
 
-/// A request's hold on its key; carried by its [`crate::auth::Caller`] so that the services'
-/// transactions mark it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Claim {
-    id: Uuid,
-    attempt: Uuid,
-}
+pub use crate::auth::IdempotencyClaim as Claim;
 
 /// An answer as it went out: replayed as it is.
 #[derive(Clone, Debug, PartialEq, Eq)]

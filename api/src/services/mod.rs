@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod persisted_queries;
 pub mod projects;
 pub mod reports;
+mod rows;
 pub mod statistics;
 pub mod text;
 

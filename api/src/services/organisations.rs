@@ -11,6 +11,7 @@ use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    rows::OneOrNotFound,
 };
 use crate::{
     auth::{Actor, Caller},
@@ -114,11 +115,8 @@ impl Organisations<'_> {
     async fn row(&self, actor: &Actor, id: Uuid) -> ApiResult<organisation::Model> {
         organisation::Entity::find_by_id(id)
             .filter(policy::visible_organisations(actor))
-            .one(self.db)
-            .await?
-            .ok_or(ApiError::NotFound {
-                entity: "Organisation",
-            })
+            .one_or_not_found(self.db, "Organisation")
+            .await
     }
 
     /// One organisation the actor may see, as it may read it.

@@ -19,6 +19,7 @@ use super::{
     fields::{only, readable},
     organisations::Organisation,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    rows::OneOrNotFound,
     text,
 };
 use crate::{
@@ -153,9 +154,8 @@ impl Projects<'_> {
     async fn row(&self, actor: &Actor, id: Uuid) -> ApiResult<project::Model> {
         project::Entity::find_by_id(id)
             .filter(policy::visible_projects(actor))
-            .one(self.db)
-            .await?
-            .ok_or(ApiError::NotFound { entity: "Project" })
+            .one_or_not_found(self.db, "Project")
+            .await
     }
 
     /// One project the actor may see, as it may read it.

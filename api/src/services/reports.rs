@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
+    rows::OneOrNotFound,
 };
 use crate::{
     auth::{Actor, Caller},
@@ -106,11 +107,8 @@ impl Reports<'_> {
         super::auth::signed_in(caller)?;
         let centre = resource_centre::Entity::find_by_id(centre_id)
             .filter(policy::visible_centres(&caller.actor))
-            .one(self.db)
-            .await?
-            .ok_or(ApiError::NotFound {
-                entity: "Resource centre",
-            })?;
+            .one_or_not_found(self.db, "Resource centre")
+            .await?;
         if !policy::can_report_for(&caller.actor, &centre) {
             return Err(ApiError::Forbidden);
         }

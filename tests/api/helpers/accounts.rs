@@ -1,11 +1,11 @@
 //! Accounts for tests: written straight into the database (as an admin would create them), then
 //! signed in through the API.
 
-use api::auth::password;
+use api::{auth::password, services::accounts::FreshAccount};
 use chrono::Utc;
 use entity::{
     account,
-    enums::{AccountStatus, Language, Role},
+    enums::{Language, Role},
 };
 use sea_orm::{ActiveModelTrait, IntoActiveModel};
 use serde_json::{Value, json};
@@ -43,25 +43,16 @@ impl TestApp {
             .await
             .expect("hash");
         let now = Utc::now();
-        let account = account::Model {
-            id,
+        let account = FreshAccount {
             email: format!("{}@test.example.tj", id.simple()),
             display_name: format!("Test {role:?}"),
             role,
             organisation_id,
             preferred_language: Language::En,
-            status: AccountStatus::Active,
             password_hash: hash,
-            failed_login_count: 0,
-            locked_until: None,
-            last_login_at: None,
             must_change_password: false,
-            totp_secret: None,
-            totp_enabled_at: None,
-            totp_last_step: None,
-            created_at: now,
-            updated_at: now,
         }
+        .row(id, now)
         .into_active_model()
         .insert(&self.db)
         .await
