@@ -100,10 +100,10 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Serve => {
             let application = Application::build(&config).await?;
             tracing::info!(
-                address = %config.listen,
+                address = %config.server.listen,
                 graphiql = config.is_development(),
                 "serving the partner portal on http://{}/graphql",
-                config.listen
+                config.server.listen
             );
             application.run_until_stopped().await?;
         }
@@ -111,7 +111,7 @@ pub async fn run() -> anyhow::Result<()> {
             migrate(&config, action.unwrap_or(MigrateAction::Up)).await?
         }
         Command::SeedDemo => {
-            let (db, _) = db::connect(&config).await?;
+            let (db, _) = db::connect(&config.database).await?;
             let services = Services::new(db, &config.auth);
             services.migrate_up().await?;
             let summary = services.load_demo().await?;
@@ -119,7 +119,7 @@ pub async fn run() -> anyhow::Result<()> {
             writeln!(stdout, "demo data present: {summary:?}")?;
         }
         Command::CreateAdmin { email, name } => {
-            let (db, _) = db::connect(&config).await?;
+            let (db, _) = db::connect(&config.database).await?;
             let services = Services::new(db, &config.auth);
             // Before the password is typed: an unmigrated database would refuse it anyway.
             services.ensure_migrated().await?;
@@ -141,7 +141,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::PersistedQueries {
             action: PersistedQueryAction::Add { files },
         } => {
-            let (db, _) = db::connect(&config).await?;
+            let (db, _) = db::connect(&config.database).await?;
             let services = Services::new(db, &config.auth);
             let exposure = if config.is_development() {
                 graphql::Exposure::Development
@@ -229,7 +229,7 @@ fn persisted_query_documents(file: &std::path::Path) -> anyhow::Result<Vec<(Stri
 /// `portal migrate [up|down|status]`, each saying what it did or found.
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     if let (MigrateAction::Status | MigrateAction::Down, Some(file)) =
-        (action, db::sqlite_file(&config.database_url))
+        (action, db::sqlite_file(&config.database.url))
         && !file.exists()
     {
         // Connecting with `mode=rwc` would create an empty file and report on it.
@@ -238,7 +238,7 @@ async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
             file.display()
         );
     }
-    let (db, _) = db::connect(config).await?;
+    let (db, _) = db::connect(&config.database).await?;
     let mut stdout = std::io::stdout().lock();
     match action {
         MigrateAction::Up => {
@@ -280,7 +280,7 @@ fn read_password() -> anyhow::Result<String> {
 
 /// `portal keys status` and `portal keys rotate`.
 async fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
-    let (db, _) = db::connect(config).await?;
+    let (db, _) = db::connect(&config.database).await?;
     let services = Services::new(db, &config.auth);
     services.ensure_migrated().await?;
     let current = config.auth.data_keys.current_key_id().to_owned();

@@ -11,6 +11,24 @@ use std::{
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
+/// How many subscription connections may be open at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// In the whole process (`PORTAL_WS_MAX_CONNECTIONS`).
+    pub total: usize,
+    /// For one account (`PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT`).
+    pub per_account: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            total: 1000,
+            per_account: 10,
+        }
+    }
+}
+
 /// The caps; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ConnectionCaps {

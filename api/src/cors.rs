@@ -89,6 +89,47 @@ impl AllowedHeaders {
     }
 }
 
+/// Which pages may call the API from a browser, and what they may send.
+#[derive(Clone, Debug, Default)]
+pub struct CorsSettings {
+    /// Origins (`https://host[:port]`) whose pages may call the API (`PORTAL_CORS_ORIGINS`);
+    /// none by default.
+    pub origins: Vec<String>,
+    /// The request headers those pages may send (`PORTAL_CORS_ALLOWED_HEADERS` adds to the
+    /// defaults).
+    pub allowed_headers: AllowedHeaders,
+}
+
+/// The origins of `PORTAL_CORS_ORIGINS`: comma-separated `http(s)://host[:port]`, without a path.
+///
+/// # Errors
+/// When an entry is anything else, `*` included.
+pub fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host)
+                    if !host.is_empty()
+                        && host.chars().all(|character| {
+                            character.is_ascii_alphanumeric() || "-.:[]".contains(character)
+                        }) =>
+                {
+                    Ok(origin.to_owned())
+                }
+                _ => bail!(
+                    "PORTAL_CORS_ORIGINS must list origins such as https://portal.example.org, \
+                     comma-separated and without a path, not `{origin}`"
+                ),
+            }
+        })
+        .collect()
+}
+
 /// actix-cors's middleware for `origins` and `headers`. No credentials: the API is signed in by
 /// a bearer token, never a cookie. Preflights are remembered for ten minutes.
 pub fn middleware(origins: &[String], headers: &AllowedHeaders) -> Cors {

@@ -9,7 +9,27 @@ use sea_orm::{
     DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
 };
 
-use crate::config::Config;
+/// Where the database is and how the pool uses it (`DATABASE_URL`, `PORTAL_DB_MAX_CONNECTIONS`,
+/// `PORTAL_DB_STATEMENT_TIMEOUT_SECS`).
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    /// The pool's size.
+    pub max_connections: u32,
+    /// How long a request waits for a connection of the pool, and for a new one to open.
+    pub acquire_timeout: Duration,
+    /// How long one SQL statement may run on PostgreSQL (`statement_timeout`); `None` for no
+    /// limit. SQLite has no such setting.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// A pool a little larger than the machine's cores: the work per request is mostly waiting on
+/// the database, and more connections than the database has cores only queue inside it.
+pub fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    u32::try_from(cores * 2 + 2).unwrap_or(10)
+}
 
 /// How many SQL statements this pool has sent. Tests use it to prove that a query runs a
 /// fixed number of statements; `/metrics` reports it as `portal_db_statements_total`. It is a
@@ -235,7 +255,7 @@ pub fn pool_state(db: &DatabaseConnection) -> Option<PoolState> {
     }
 }
 
-/// Connects to `config.database_url` with a pool sized by the configuration.
+/// Connects to `settings.url` with a pool of `settings.max_connections`.
 ///
 /// SQLite runs in WAL mode with a busy timeout, so readers do not block the writer; foreign
 /// keys are enforced (sqlx turns them on for every connection). On PostgreSQL every connection
@@ -244,13 +264,15 @@ pub fn pool_state(db: &DatabaseConnection) -> Option<PoolState> {
 ///
 /// # Errors
 /// When the database cannot be reached.
-pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
-    let mut options = ConnectOptions::new(config.database_url.clone());
+pub async fn connect(
+    settings: &DatabaseSettings,
+) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    let mut options = ConnectOptions::new(settings.url.clone());
     options
-        .max_connections(config.database_max_connections)
+        .max_connections(settings.max_connections)
         .min_connections(1)
-        .acquire_timeout(config.database_acquire_timeout)
-        .connect_timeout(config.database_acquire_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_timeout(settings.acquire_timeout)
         .idle_timeout(Duration::from_secs(300))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|options| {
@@ -262,7 +284,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
                 // erased case data must not stay readable there (see `purge_deleted_content`).
                 .pragma("secure_delete", "ON")
         });
-    if let Some(timeout) = config.database_statement_timeout {
+    if let Some(timeout) = settings.statement_timeout {
         let milliseconds = timeout.as_millis().to_string();
         options.map_sqlx_postgres_opts(move |options| {
             options.options([("statement_timeout", milliseconds.as_str())])

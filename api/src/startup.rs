@@ -120,7 +120,7 @@ impl Application {
                 "PORTAL_DATA_KEYS is not set: encrypting with the publicly known development key"
             );
         }
-        let (db, statements) = db::connect(config).await?;
+        let (db, statements) = db::connect(&config.database).await?;
         let services = Services::new(db.clone(), &config.auth);
         // The first sign-in with an unknown email would otherwise pay for building the dummy
         // hash, and take longer than the others.
@@ -132,7 +132,7 @@ impl Application {
             // purpose); serving an older schema would fail request by request instead.
             services.ensure_migrated().await?;
         }
-        if config.demo_data == DemoData::FirstStart {
+        if config.data.demo_data == DemoData::FirstStart {
             if let Some(summary) = services.load_demo_if_missing().await? {
                 tracing::info!(?summary, "loaded the demo data");
             }
@@ -151,11 +151,11 @@ impl Application {
         if sealed != crate::services::cases::SealSummary::default() {
             tracing::info!(?sealed, "sealed stored case data with each case's own key");
         }
-        let listener = TcpListener::bind(config.listen).map_err(|error| {
+        let listener = TcpListener::bind(config.server.listen).map_err(|error| {
             anyhow::anyhow!(
                 "cannot listen on {} (PORTAL_LISTEN): {error}; is another server running there? \
                  Stop it or set PORTAL_LISTEN to another address.",
-                config.listen
+                config.server.listen
             )
         })?;
         Self::from_parts(config, db, statements, listener).await
@@ -176,16 +176,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let case_events = match db.get_database_backend() {
             DbBackend::Postgres => {
-                CaseEventBus::postgres(&config.database_url, statements.clone()).await?
+                CaseEventBus::postgres(&config.database.url, statements.clone()).await?
             }
             _ => CaseEventBus::local(),
         };
         let services = Services::new(db, &config.auth)
             .with_statements(statements.clone())
             .with_case_events(case_events.clone())
-            .with_case_deadlines(config.case_deadlines)
-            .with_suppression_threshold(config.suppression_threshold)
-            .with_persisted_queries(config.persisted_queries);
+            .with_case_deadlines(config.data.case_deadlines)
+            .with_suppression_threshold(config.data.suppression_threshold)
+            .with_persisted_queries(config.limits.persisted_queries);
         let exposure = if config.is_development() {
             Exposure::Development
         } else {
@@ -196,21 +196,21 @@ impl Application {
             schema: graphql::build(services.clone(), exposure),
             services,
             development: config.is_development(),
-            max_body_bytes: config.max_body_bytes,
-            request_timeout: config.request_timeout,
-            ws_init_timeout: config.ws_init_timeout,
-            cost_limiter: CostLimiter::new(config.cost_budgets, metrics.clone()),
-            trusted_proxies: config.trusted_proxies.clone(),
+            max_body_bytes: config.server.max_body_bytes,
+            request_timeout: config.server.request_timeout,
+            ws_init_timeout: config.server.ws_init_timeout,
+            cost_limiter: CostLimiter::new(config.limits.cost_budgets, metrics.clone()),
+            trusted_proxies: config.server.trusted_proxies.clone(),
             connection_caps: ConnectionCaps::new(
-                config.ws_max_connections,
-                config.ws_max_connections_per_account,
+                config.server.connections.total,
+                config.server.connections.per_account,
             ),
             metrics,
-            metrics_token: config.metrics_token.clone(),
+            metrics_token: config.server.metrics_token.clone(),
         };
         let production = !config.is_development();
-        let cors_origins = config.cors_origins.clone();
-        let cors_headers = config.cors_allowed_headers.clone();
+        let cors_origins = config.server.cors.origins.clone();
+        let cors_headers = config.server.cors.allowed_headers.clone();
         let server = HttpServer::new(move || {
             // The last `wrap` is the outermost: the log and the metrics see every answer and
             // the security headers go on every answer, refusals of CORS included.

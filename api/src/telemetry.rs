@@ -5,7 +5,14 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
-use crate::config::LogFormat;
+/// Log line format (`PORTAL_LOG_FORMAT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Compact lines for a person, coloured at a terminal.
+    Pretty,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
 
 /// Installs the global subscriber. Calling it twice keeps the first (tests call it freely).
 pub fn init(format: LogFormat) {

@@ -367,7 +367,7 @@ fn create_admin(app: &TestApp, email: &str, password: &str) -> std::process::Out
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
         .args(["create-admin", "--email", email, "--name", "First Admin"])
-        .env("DATABASE_URL", &app.config.database_url)
+        .env("DATABASE_URL", &app.config.database.url)
         .env("PORTAL_DEMO_DATA", "never")
         .env("RUST_LOG", "error")
         .stdin(std::process::Stdio::piped())

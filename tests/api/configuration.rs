@@ -2,7 +2,7 @@
 //! server reads it: its default (in development and in production), values at its bounds, and
 //! values past them refused with a message that names the variable and says what it wants,
 //! never repeating a secret. The table has one row per variable of the README's
-//! "Configuration" table, and the README names every variable `config.rs` reads: a variable
+//! "Configuration" table, and the README names every variable `config/` reads: a variable
 //! added to either without a row here fails the test.
 
 use api::config::Config;
@@ -10,7 +10,8 @@ use api::config::Config;
 use crate::helpers::{PRODUCTION_DATA_KEYS, TEST_JWT_SECRET};
 
 const README: &str = include_str!("../../README.md");
-const CONFIG_SOURCE: &str = include_str!("../../api/src/config.rs");
+/// The configuration's files, one per group of variables.
+const CONFIG_DIRECTORY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/config");
 
 /// What the tests read of a configuration for one variable, as text.
 type Reading = fn(&Config) -> String;
@@ -75,7 +76,7 @@ fn rows() -> Vec<Row> {
             production_requires: true,
             ..row(
                 "DATABASE_URL",
-                |config| config.database_url.clone(),
+                |config| config.database.url.clone(),
                 "sqlite://portal.db?mode=rwc",
             )
         },
@@ -88,7 +89,7 @@ fn rows() -> Vec<Row> {
             ],
             ..row(
                 "PORTAL_LISTEN",
-                |config| config.listen.to_string(),
+                |config| config.server.listen.to_string(),
                 "127.0.0.1:8080",
             )
         },
@@ -104,7 +105,7 @@ fn rows() -> Vec<Row> {
                 |config| {
                     let cores =
                         std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-                    let size = config.database_max_connections;
+                    let size = config.database.max_connections;
                     if usize::try_from(size).ok() == Some(cores * 2 + 2) && size != 64 {
                         "2 × cores + 2".to_owned()
                     } else {
@@ -120,7 +121,7 @@ fn rows() -> Vec<Row> {
             production_default: Some("Never"),
             ..row(
                 "PORTAL_DEMO_DATA",
-                |config| format!("{:?}", config.demo_data),
+                |config| format!("{:?}", config.data.demo_data),
                 "FirstStart",
             )
         },
@@ -215,7 +216,7 @@ fn rows() -> Vec<Row> {
             ],
             ..row(
                 "PORTAL_CASE_RESPONSE_HOURS",
-                |config| config.case_deadlines.standard.num_hours().to_string(),
+                |config| config.data.case_deadlines.standard.num_hours().to_string(),
                 "72",
             )
         },
@@ -224,7 +225,7 @@ fn rows() -> Vec<Row> {
             refused: &[("0", "1 to 720"), ("721", "1 to 720"), ("-24", "1 to 720")],
             ..row(
                 "PORTAL_CASE_RESPONSE_HOURS_HIGH_RISK",
-                |config| config.case_deadlines.high_risk.num_hours().to_string(),
+                |config| config.data.case_deadlines.high_risk.num_hours().to_string(),
                 "24",
             )
         },
@@ -239,7 +240,7 @@ fn rows() -> Vec<Row> {
             ],
             ..row(
                 "PORTAL_SUPPRESSION_THRESHOLD",
-                |config| config.suppression_threshold.to_string(),
+                |config| config.data.suppression_threshold.to_string(),
                 "5",
             )
         },
@@ -257,7 +258,7 @@ fn rows() -> Vec<Row> {
             refused: &[("1023", "at least 1024"), ("256KiB", "a number of bytes")],
             ..row(
                 "PORTAL_MAX_BODY_BYTES",
-                |config| config.max_body_bytes.to_string(),
+                |config| config.server.max_body_bytes.to_string(),
                 "262144",
             )
         },
@@ -270,7 +271,7 @@ fn rows() -> Vec<Row> {
             ],
             ..row(
                 "PORTAL_REQUEST_TIMEOUT_SECS",
-                |config| config.request_timeout.as_secs().to_string(),
+                |config| config.server.request_timeout.as_secs().to_string(),
                 "15",
             )
         },
@@ -284,7 +285,7 @@ fn rows() -> Vec<Row> {
             ..row(
                 "PORTAL_DB_STATEMENT_TIMEOUT_SECS",
                 |config| {
-                    config.database_statement_timeout.map_or_else(
+                    config.database.statement_timeout.map_or_else(
                         || "none".to_owned(),
                         |timeout| timeout.as_secs().to_string(),
                     )
@@ -307,7 +308,7 @@ fn rows() -> Vec<Row> {
             ],
             ..row(
                 "PORTAL_CORS_ORIGINS",
-                |config| config.cors_origins.join(","),
+                |config| config.server.cors.origins.join(","),
                 "",
             )
         },
@@ -322,7 +323,9 @@ fn rows() -> Vec<Row> {
                 |config| {
                     let defaults = api::cors::AllowedHeaders::default();
                     config
-                        .cors_allowed_headers
+                        .server
+                        .cors
+                        .allowed_headers
                         .names()
                         .iter()
                         .filter(|name| !defaults.names().contains(name))
@@ -342,7 +345,7 @@ fn rows() -> Vec<Row> {
             ],
             ..row(
                 "PORTAL_RATE_LIMIT_ACCOUNT_COST_PER_MINUTE",
-                |config| config.cost_budgets.per_account.to_string(),
+                |config| config.limits.cost_budgets.per_account.to_string(),
                 "250000",
             )
         },
@@ -351,7 +354,7 @@ fn rows() -> Vec<Row> {
             refused: &[("0", "a positive number"), ("-5", "a positive number")],
             ..row(
                 "PORTAL_RATE_LIMIT_ADDRESS_COST_PER_MINUTE",
-                |config| config.cost_budgets.per_address.to_string(),
+                |config| config.limits.cost_budgets.per_address.to_string(),
                 "1000000",
             )
         },
@@ -366,7 +369,7 @@ fn rows() -> Vec<Row> {
             ],
             ..row(
                 "PORTAL_TRUSTED_PROXIES",
-                |config| format!("{:?}", config.trusted_proxies),
+                |config| format!("{:?}", config.server.trusted_proxies),
                 "TrustedProxies([])",
             )
         },
@@ -377,7 +380,7 @@ fn rows() -> Vec<Row> {
             ..row(
                 "PORTAL_METRICS_TOKEN",
                 |config| {
-                    if config.metrics_token.is_some() {
+                    if config.server.metrics_token.is_some() {
                         "set".to_owned()
                     } else {
                         "none".to_owned()
@@ -391,7 +394,7 @@ fn rows() -> Vec<Row> {
             refused: &[("0", "1 to 1000000"), ("1000001", "1 to 1000000")],
             ..row(
                 "PORTAL_WS_MAX_CONNECTIONS",
-                |config| config.ws_max_connections.to_string(),
+                |config| config.server.connections.total.to_string(),
                 "1000",
             )
         },
@@ -400,7 +403,7 @@ fn rows() -> Vec<Row> {
             refused: &[("0", "1 to 1000000"), ("some", "a number")],
             ..row(
                 "PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT",
-                |config| config.ws_max_connections_per_account.to_string(),
+                |config| config.server.connections.per_account.to_string(),
                 "10",
             )
         },
@@ -409,7 +412,7 @@ fn rows() -> Vec<Row> {
             refused: &[("0", "1 to 3600"), ("3601", "1 to 3600")],
             ..row(
                 "PORTAL_WS_INIT_TIMEOUT_SECS",
-                |config| config.ws_init_timeout.as_secs().to_string(),
+                |config| config.server.ws_init_timeout.as_secs().to_string(),
                 "10",
             )
         },
@@ -418,7 +421,7 @@ fn rows() -> Vec<Row> {
             refused: &[("yes", "`true` or `false`")],
             ..row(
                 "PORTAL_PERSISTED_QUERIES_ONLY",
-                |config| config.persisted_queries.only_listed.to_string(),
+                |config| config.limits.persisted_queries.only_listed.to_string(),
                 "false",
             )
         },
@@ -431,7 +434,7 @@ fn rows() -> Vec<Row> {
             ],
             ..row(
                 "PORTAL_PERSISTED_QUERIES_MAX",
-                |config| config.persisted_queries.max_registered.to_string(),
+                |config| config.limits.persisted_queries.max_registered.to_string(),
                 "1000",
             )
         },
@@ -458,24 +461,32 @@ fn documented() -> Vec<&'static str> {
         .collect()
 }
 
-/// The variables `config.rs` reads (outside its tests): every string literal that is a name
-/// alone, such as `"PORTAL_LISTEN"`.
-fn read_by_config() -> Vec<&'static str> {
-    let code = CONFIG_SOURCE
-        .split("#[cfg(test)]")
-        .next()
-        .unwrap_or(CONFIG_SOURCE);
-    let mut names: Vec<&str> = code
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .filter(|literal| {
-            (literal.starts_with("PORTAL_") || *literal == "DATABASE_URL")
-                && literal
-                    .chars()
-                    .all(|character| character.is_ascii_uppercase() || character == '_')
-        })
-        .collect();
+/// The variables `config/` reads (every file, outside its tests): every string literal that is
+/// a name alone, such as `"PORTAL_LISTEN"`. The files are listed when the test runs, so that a
+/// new one is read too.
+fn read_by_config() -> Vec<String> {
+    let mut names = Vec::new();
+    let files = std::fs::read_dir(CONFIG_DIRECTORY).expect("the config directory");
+    for file in files {
+        let path = file.expect("a directory entry").path();
+        if path.extension().is_none_or(|extension| extension != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("a source file");
+        let code = source.split("#[cfg(test)]").next().unwrap_or(&source);
+        names.extend(
+            code.split('"')
+                .skip(1)
+                .step_by(2)
+                .filter(|literal| {
+                    (literal.starts_with("PORTAL_") || *literal == "DATABASE_URL")
+                        && literal
+                            .chars()
+                            .all(|character| character.is_ascii_uppercase() || character == '_')
+                })
+                .map(str::to_owned),
+        );
+    }
     names.sort_unstable();
     names.dedup();
     names
@@ -535,9 +546,17 @@ fn every_documented_variable_has_a_row_and_every_variable_read_is_documented() {
         .iter()
         .filter(|name| !documented.contains(name))
         .collect();
-    let read_undocumented: Vec<&str> = read_by_config()
-        .into_iter()
-        .filter(|name| !documented.contains(name))
+    let read = read_by_config();
+    let read_undocumented: Vec<&String> = read
+        .iter()
+        .filter(|name| !documented.contains(&name.as_str()))
+        .collect();
+    // Every row is read by `config/`: a listing of its files that found nothing would make the
+    // check above pass on nothing.
+    let rows_not_read: Vec<&str> = rows
+        .iter()
+        .map(|row| row.name)
+        .filter(|name| !read.iter().any(|read| read == name))
         .collect();
     assert!(
         without_row.is_empty(),
@@ -549,7 +568,11 @@ fn every_documented_variable_has_a_row_and_every_variable_read_is_documented() {
     );
     assert!(
         read_undocumented.is_empty(),
-        "config.rs reads variables the README does not document: {read_undocumented:?}"
+        "config/ reads variables the README does not document: {read_undocumented:?}"
+    );
+    assert!(
+        rows_not_read.is_empty(),
+        "rows for variables config/ does not read: {rows_not_read:?}"
     );
     let mut names = covered.clone();
     names.sort_unstable();
@@ -557,8 +580,8 @@ fn every_documented_variable_has_a_row_and_every_variable_read_is_documented() {
     assert_eq!(names.len(), covered.len(), "a variable has two rows");
     for elsewhere in ELSEWHERE {
         assert!(
-            !read_by_config().contains(&elsewhere.name),
-            "{} is read by config.rs: give it a row ({})",
+            !read.iter().any(|name| name == elsewhere.name),
+            "{} is read by config/: give it a row ({})",
             elsewhere.name,
             elsewhere.tested_in
         );

@@ -312,7 +312,7 @@ async fn after_a_withdrawal_nothing_of_the_case_remains_in_the_sqlite_files() {
     let case_id = Uuid::parse_str(&id).expect("uuid");
     let values = sealed_values(&app, case_id).await;
     assert_eq!(values.len(), 8, "key, four fields, scope, two comments");
-    let database = api::db::sqlite_file(&app.config.database_url).expect("a SQLite file");
+    let database = api::db::sqlite_file(&app.config.database.url).expect("a SQLite file");
     let dir = database.parent().expect("its directory");
     let files = files_under(dir);
     assert!(files.iter().any(|file| file.ends_with("portal.db-wal")));
@@ -442,7 +442,7 @@ async fn on_postgresql_what_remains_of_an_erased_case_opens_with_no_key_once_rot
     assert_no_plaintext(&files);
 }
 
-fn auth_with_keys(app: &TestApp, keys: &str) -> api::config::AuthConfig {
+fn auth_with_keys(app: &TestApp, keys: &str) -> api::auth::AuthSettings {
     let mut auth = app.config.auth.clone();
     auth.data_keys = DataKeys::parse(keys).expect("keys");
     auth.data_keys_insecure = false;

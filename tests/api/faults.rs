@@ -76,11 +76,12 @@ async fn a_database_outage_gives_clear_errors_and_the_server_recovers() {
     let (config, _database) = fresh_config(&[]).await;
     let proxy = Proxy::start("127.0.0.1:5432".parse().expect("address")).await;
     let proxied = config
-        .database_url
+        .database
+        .url
         .replace("127.0.0.1:5432", &proxy.address.to_string());
     // The database this makes is not used (the proxied URL replaces it); it is dropped here.
     let (config, _) = fresh_config(&[("DATABASE_URL", &proxied)]).await;
-    let (pool, statements) = db::connect(&config)
+    let (pool, statements) = db::connect(&config.database)
         .await
         .expect("connect through the proxy");
     Migrator::up(&pool, None).await.expect("migrate");

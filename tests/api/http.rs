@@ -286,7 +286,7 @@ async fn production_sends_hsts_and_serves_nothing_over_get() {
         ),
     ])
     .await;
-    let (db, _) = api::db::connect(&config).await.expect("connect");
+    let (db, _) = api::db::connect(&config.database).await.expect("connect");
     migration::Migrator::up(&db, None).await.expect("migrate");
     let app = spawn_built_app(&config, dir).await;
     let user = app.user(Role::Staff, None).await;
@@ -524,8 +524,8 @@ async fn postgres_cancels_a_statement_over_the_statement_timeout() {
     // A pool of its own with a 1 s timeout: the app's migrations ran under the default (on a
     // loaded machine one of them took over a second).
     let mut config = app.config.clone();
-    config.database_statement_timeout = Some(Duration::from_secs(1));
-    let (db, _) = api::db::connect(&config).await.expect("connect");
+    config.database.statement_timeout = Some(Duration::from_secs(1));
+    let (db, _) = api::db::connect(&config.database).await.expect("connect");
     let statement = |sql: &str| Statement::from_string(DbBackend::Postgres, sql);
 
     let setting = db

@@ -717,7 +717,7 @@ async fn a_second_server_replays_the_first_ones_answer() {
 
 /// The `portal` binary on the test app's database, answering on a free port.
 async fn portal_on(app: &TestApp) -> (binary::Server, String) {
-    let mut command = binary::portal(&app.config.database_url);
+    let mut command = binary::portal(&app.config.database.url);
     command.env("PORTAL_REQUEST_TIMEOUT_SECS", "2");
     let server = binary::serve(command, &binary::free_address());
     drop(server.connection().await);

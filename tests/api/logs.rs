@@ -88,7 +88,7 @@ const SEARCH_MARKER: &str = "zzsearchzz";
 async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
     // The configuration is only for its fresh database (SQLite or PostgreSQL).
     let (config, _database) = fresh_config(&[]).await;
-    let database = config.database_url.clone();
+    let database = config.database.url.clone();
     assert!(migrate(&database, &[]).success);
     let admin_email = "first@portal.example.tj";
     assert!(create_admin(&database, admin_email).success);

@@ -320,7 +320,7 @@ fn add_from_command_line(app: &TestApp, files: &[&std::path::Path]) -> std::proc
     std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
         .args(["persisted-queries", "add"])
         .args(files)
-        .env("DATABASE_URL", &app.config.database_url)
+        .env("DATABASE_URL", &app.config.database.url)
         .env("PORTAL_DEMO_DATA", "never")
         .env("RUST_LOG", "error")
         .output()

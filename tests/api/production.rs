@@ -32,7 +32,7 @@ fn production_portal(database: &str) -> std::process::Command {
 #[tokio::test]
 async fn the_production_binary_never_migrates_by_itself_and_logs_json() {
     let (config, _database) = fresh_config(&[]).await;
-    let database = config.database_url.clone();
+    let database = config.database.url.clone();
 
     let refused = binary::serve(production_portal(&database), &binary::free_address());
     let (status, output, errors) = refused.exit_with_errors().await;

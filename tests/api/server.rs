@@ -312,7 +312,7 @@ async fn serving_in_development_migrates_and_loads_the_demo_data_once() {
 async fn production_serves_no_graphiql_and_no_introspection() {
     let (config, dir) = production_config().await;
     // Production does not migrate by itself (`portal migrate` does).
-    let (db, _) = api::db::connect(&config).await.expect("connect");
+    let (db, _) = api::db::connect(&config.database).await.expect("connect");
     migration::Migrator::up(&db, None).await.expect("migrate");
     let app = spawn_built_app(&config, dir).await;
 

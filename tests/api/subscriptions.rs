@@ -202,7 +202,7 @@ async fn the_listener_reconnects_when_its_connection_is_lost() {
     let admin = Database::connect(&admin_url)
         .await
         .expect("admin connection");
-    let (_, name) = app.config.database_url.rsplit_once('/').expect("a name");
+    let (_, name) = app.config.database.url.rsplit_once('/').expect("a name");
     let allow = |allowed: bool| {
         Statement::from_string(
             admin.get_database_backend(),

@@ -98,3 +98,22 @@ impl Caller {
         Self::new(actor, "system".to_owned(), None)
     }
 }
+
+/// Secrets and rules of signing in (`PORTAL_JWT_SECRET`, `PORTAL_DATA_KEYS`,
+/// `PORTAL_TOTP_REQUIRED_FOR_ADMIN`, `PORTAL_LOGIN_ATTEMPTS_PER_MINUTE`).
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// HS256 key of access tokens.
+    pub jwt_secret: tokens::JwtSecret,
+    /// Whether `jwt_secret` was generated at start (development only): tokens die with the
+    /// process.
+    pub jwt_secret_generated: bool,
+    /// Keys that encrypt TOTP secrets (and, later, case data).
+    pub data_keys: crate::crypto::DataKeys,
+    /// Whether `data_keys` is the publicly known development key.
+    pub data_keys_insecure: bool,
+    /// Whether ADMIN accounts must enrol in two-factor authentication before doing anything.
+    pub totp_required_for_admin: bool,
+    /// Logins allowed per client address per minute (per server process).
+    pub login_attempts_per_minute: u32,
+}

@@ -4,11 +4,10 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretBox};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-
-use crate::config::JwtSecret;
 
 /// How long an access token lives.
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(15);
@@ -36,6 +35,43 @@ pub struct Claims {
     pub exp: i64,
     pub iat: i64,
     pub jti: Uuid,
+}
+
+/// The shortest signing key accepted: 256 bits, the size of HS256's output.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// The access-token signing key; never printed.
+#[derive(Clone)]
+pub struct JwtSecret(std::sync::Arc<SecretBox<Vec<u8>>>);
+
+impl JwtSecret {
+    /// Wraps key bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self(std::sync::Arc::new(SecretBox::new(Box::new(bytes))))
+    }
+
+    /// A random key of [`MIN_JWT_SECRET_BYTES`], for a development server without one: its
+    /// tokens die with the process.
+    ///
+    /// # Errors
+    /// When the operating system has no randomness to give.
+    pub fn generate() -> anyhow::Result<Self> {
+        let mut secret = vec![0_u8; MIN_JWT_SECRET_BYTES];
+        getrandom::fill(&mut secret)
+            .map_err(|error| anyhow::anyhow!("no random numbers: {error}"))?;
+        Ok(Self::from_bytes(secret))
+    }
+
+    /// The key bytes, for signing and verifying only.
+    pub fn bytes(&self) -> &[u8] {
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("JwtSecret(..)")
+    }
 }
 
 /// Signs and checks access tokens with one HS256 key.

@@ -21,12 +21,11 @@ use uuid::Uuid;
 use super::audit::{self, AuditRecord};
 use crate::{
     auth::{
-        Actor, Caller, Member, Restriction,
+        Actor, AuthSettings, Caller, Member, Restriction,
         password::{self, NewPassword},
         tokens::{self, REFRESH_TOKEN_LIFETIME, TokenKeys},
         totp,
     },
-    config::AuthConfig,
     crypto::DataKeys,
     error::{ApiError, ApiResult, unauthenticated},
 };
@@ -57,7 +56,7 @@ impl std::fmt::Debug for AuthState {
 
 impl AuthState {
     /// From the configuration.
-    pub fn new(config: &AuthConfig) -> Arc<Self> {
+    pub fn new(config: &AuthSettings) -> Arc<Self> {
         let per_minute =
             NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         Arc::new(Self {

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 
-use crate::{config::AuthConfig, db};
+use crate::{auth::AuthSettings, db};
 
 /// The service layer: a handle on the database that only this module can open, the keys of
 /// signing in, and the bus of live referral events.
@@ -45,7 +45,7 @@ pub struct Services {
 impl Services {
     /// Wraps a connection pool. Referral events go to this process's subscribers only (see
     /// [`Services::with_case_events`] for a bus shared with other processes).
-    pub fn new(db: DatabaseConnection, auth: &AuthConfig) -> Self {
+    pub fn new(db: DatabaseConnection, auth: &AuthSettings) -> Self {
         Self {
             db: db::Db::new(db, db::StatementCounter::default()),
             auth: auth::AuthState::new(auth),

@@ -197,7 +197,7 @@ pub async fn spawn_built_app(config: &Config, database: Option<TestDatabase>) ->
     let application = Application::build(config)
         .await
         .expect("build the application");
-    let (db, _) = db::connect(config).await.expect("connect");
+    let (db, _) = db::connect(&config.database).await.expect("connect");
     run(config, application, db, database)
 }
 
@@ -210,10 +210,10 @@ pub async fn spawn_app() -> TestApp {
 /// environment variables.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        api::telemetry::init(api::config::LogFormat::Pretty);
+        api::telemetry::init(api::telemetry::LogFormat::Pretty);
     }
     let (config, database) = fresh_config(overrides).await;
-    let (db, statements) = db::connect(&config).await.expect("connect");
+    let (db, statements) = db::connect(&config.database).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrations");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let application = Application::from_parts(&config, db.clone(), statements, listener)
@@ -238,7 +238,7 @@ impl TestApp {
 
     /// Another server on the same database, as a second process of a deployment would be.
     pub async fn another_server(&self) -> TestApp {
-        let (db, statements) = db::connect(&self.config).await.expect("connect");
+        let (db, statements) = db::connect(&self.config.database).await.expect("connect");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let application = Application::from_parts(&self.config, db.clone(), statements, listener)
             .await
@@ -476,7 +476,7 @@ pub async fn spawn_production_app_with(overrides: &[(&str, &str)]) -> TestApp {
     ];
     settings.extend_from_slice(overrides);
     let (config, dir) = fresh_config(&settings).await;
-    let (db, _) = db::connect(&config).await.expect("connect");
+    let (db, _) = db::connect(&config.database).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrate");
     spawn_built_app(&config, dir).await
 }
