@@ -10,11 +10,13 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
+    input::Problems,
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    values::{Email, Phone},
 };
 use crate::{
     auth::{Actor, Caller},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     policy,
 };
 
@@ -188,58 +190,28 @@ pub struct OrganisationFields {
 
 const MAX_NAME_LENGTH: usize = 200;
 
-/// Checks the fields and fills the derived columns.
+/// Checks the fields, reporting every invalid one at once, and normalises them. An organisation
+/// is always given whole, so nothing is merged over the stored row. Its paths have never had the
+/// `input.` prefix of the other inputs; they are kept as clients know them.
 fn validated(fields: OrganisationFields) -> ApiResult<OrganisationFields> {
-    let mut problems = Vec::new();
-    let name = super::text::clean_localized(&fields.name, "name", MAX_NAME_LENGTH, &mut problems);
-    let acronym = fields
-        .acronym
-        .map(|acronym| acronym.trim().to_owned())
-        .filter(|acronym| !acronym.is_empty());
-    if acronym
-        .as_ref()
-        .is_some_and(|acronym| acronym.chars().count() > 20)
-    {
-        problems.push(FieldError {
-            field: "acronym".into(),
-            message: "An acronym is at most 20 characters long.".into(),
-        });
-    }
-    let contact_email = match fields.contact_email.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(email) => match super::accounts::parse_email(email, "contactEmail") {
-            Ok(email) => Some(email),
-            Err(ApiError::BadUserInput(mut fields)) => {
-                problems.append(&mut fields);
-                None
-            }
-            Err(other) => return Err(other),
-        },
-    };
-    let contact_phone = fields
-        .contact_phone
-        .map(|phone| phone.trim().to_owned())
-        .filter(|phone| !phone.is_empty());
-    if contact_phone.as_ref().is_some_and(|phone| {
-        phone.chars().count() > 32
-            || !phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
-    }) {
-        problems.push(FieldError {
-            field: "contactPhone".into(),
-            message: "A phone number has digits, spaces, + - ( ) and at most 32 characters.".into(),
-        });
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::BadUserInput(problems));
-    }
-    Ok(OrganisationFields {
-        name,
-        acronym,
-        kind: fields.kind,
-        contact_email,
-        contact_phone,
+    let mut problems = Problems::new();
+    let name = problems.translations("name", &fields.name, MAX_NAME_LENGTH);
+    let acronym = problems.text_or(
+        "acronym",
+        fields.acronym,
+        20,
+        "An acronym is at most 20 characters long.",
+    );
+    let contact_email = problems.parse_optional("contactEmail", fields.contact_email, Email::parse);
+    let contact_phone = problems.parse_optional("contactPhone", fields.contact_phone, Phone::parse);
+    problems.finish_with(|| {
+        Some(OrganisationFields {
+            name,
+            acronym,
+            kind: fields.kind,
+            contact_email: contact_email.map(String::from),
+            contact_phone: contact_phone.map(String::from),
+        })
     })
 }
 
