@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
-    input::{Problems, Stored},
+    input::{Problems, Stored, missing},
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     text,
     values::District,
@@ -537,10 +537,7 @@ impl Events<'_> {
             input.organiser_id = policy::required_event_organiser(&caller.actor);
         }
         if input.organiser_id.is_none() {
-            return Err(ApiError::bad_input(
-                "input.organiserId",
-                "`organiserId` is required.",
-            ));
+            return Err(ApiError::BadUserInput(vec![missing("organiserId")]));
         }
         let event = validate(input, Stored::new(None))?;
         self.check_placement(&caller.actor, event.project_id, event.organiser_id)

@@ -52,6 +52,14 @@ impl<'a, M> Stored<'a, M> {
     }
 }
 
+/// The problem of a required input field, `input.<name>`, that is missing.
+pub fn missing(name: &str) -> FieldError {
+    FieldError {
+        field: format!("input.{name}"),
+        message: format!("`{name}` is required."),
+    }
+}
+
 /// A text from input as it is kept: trimmed, and none when nothing is left.
 pub fn trimmed(value: Option<String>) -> Option<String> {
     value
@@ -94,7 +102,7 @@ impl Problems {
     /// `value`, or a record that the input field `input.<name>` is missing.
     pub fn required<T>(&mut self, name: &str, value: Option<T>) -> Option<T> {
         if value.is_none() {
-            self.add(format!("input.{name}"), format!("`{name}` is required."));
+            self.0.push(missing(name));
         }
         value
     }
