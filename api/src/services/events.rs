@@ -399,8 +399,8 @@ fn validate(input: EventInput, stored: Stored<'_, event::Model>) -> ApiResult<ev
         MAX_VENUE,
         format!("A venue is at most {MAX_VENUE} characters long."),
     );
-    let mut count = |field: &str, given: Option<i32>, stored: Option<i32>| {
-        let value = given.or(stored).unwrap_or(0);
+    let mut count = |field: &str, merged: Option<i32>| {
+        let value = merged.unwrap_or(0);
         problems.in_range(
             &format!("input.{field}"),
             value,
@@ -411,18 +411,17 @@ fn validate(input: EventInput, stored: Stored<'_, event::Model>) -> ApiResult<ev
     };
     let participants_female = count(
         "participantsFemale",
-        input.participants_female,
-        stored.row().map(|event| event.participants_female),
+        stored.or(input.participants_female, |event| event.participants_female),
     );
     let participants_male = count(
         "participantsMale",
-        input.participants_male,
-        stored.row().map(|event| event.participants_male),
+        stored.or(input.participants_male, |event| event.participants_male),
     );
     let participants_undisclosed = count(
         "participantsUndisclosed",
-        input.participants_undisclosed,
-        stored.row().map(|event| event.participants_undisclosed),
+        stored.or(input.participants_undisclosed, |event| {
+            event.participants_undisclosed
+        }),
     );
     let organiser_id = stored.or(input.organiser_id, |event| event.organiser_id);
     let project_id = stored.or_cleared(input.project_id, |event| event.project_id);
