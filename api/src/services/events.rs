@@ -656,3 +656,52 @@ fn changed_fields(input: &EventInput) -> Vec<&'static str> {
     .filter_map(|(name, changed)| changed.then_some(name))
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_named_in_the_order_of_the_fields() {
+        let input = EventInput {
+            title: Some(Localized {
+                en: Some("t".repeat(MAX_TITLE + 1)),
+                ..Localized::default()
+            }),
+            summary: Some(Localized {
+                ru: Some("с".repeat(MAX_SUMMARY + 1)),
+                ..Localized::default()
+            }),
+            starts_on: "2026-05-02".parse().ok(),
+            ends_on: "2026-05-01".parse().ok(),
+            district: Some("  ".into()),
+            venue: Some(Some("v".repeat(MAX_VENUE + 1))),
+            participants_female: Some(-1),
+            participants_male: Some(MAX_PARTICIPANTS + 1),
+            ..EventInput::default()
+        };
+        let participants = "A number of participants is 0 to 100000.";
+        let expected = [
+            ("input.title.en", "At most 300 characters."),
+            ("input.summary.ru", "At most 5000 characters."),
+            ("input.kind", "`kind` is required."),
+            (
+                "input.endsOn",
+                "The event cannot end (2026-05-01) before it starts (2026-05-02).",
+            ),
+            ("input.region", "`region` is required."),
+            ("input.district", "A district is 1 to 100 characters long."),
+            ("input.venue", "A venue is at most 200 characters long."),
+            ("input.participantsFemale", participants),
+            ("input.participantsMale", participants),
+        ];
+        let Err(ApiError::BadUserInput(fields)) = validate(input, Stored::new(None)) else {
+            panic!("accepted");
+        };
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|field| (field.field.as_str(), field.message.as_str()))
+            .collect();
+        assert_eq!(fields, expected);
+    }
+}

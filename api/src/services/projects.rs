@@ -724,3 +724,119 @@ async fn replace_tags(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    fn problems(result: ApiResult<(project::Model, Tags)>) -> Vec<(String, String)> {
+        match result {
+            Err(ApiError::BadUserInput(fields)) => fields
+                .into_iter()
+                .map(|field| (field.field, field.message))
+                .collect(),
+            Err(other) => panic!("unexpected {other:?}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn every_problem_is_named_in_the_order_of_the_fields() {
+        let input = ProjectInput {
+            code: Some("2026-ge-07".into()),
+            title: Some(Localized {
+                en: Some(" ".into()),
+                ..Localized::default()
+            }),
+            thematic_areas: Some(Vec::new()),
+            regions: Some(Vec::new()),
+            start_date: Some(date("2026-06-01")),
+            end_date: Some(Some(date("2026-01-01"))),
+            budget: Some(Some(Budget {
+                amount_minor: -500,
+                currency: " euro ".into(),
+            })),
+            ..ProjectInput::default()
+        };
+        let expected = [
+            (
+                "input.code",
+                "`2026-GE-07` is not a project code like PO-2025-GE-01.",
+            ),
+            (
+                "input.title",
+                "Give the text in at least one language (en, ru or tg).",
+            ),
+            ("input.thematicAreas", "Choose at least one thematic area."),
+            (
+                "input.regions",
+                "Choose at least one region (or NATIONWIDE).",
+            ),
+            (
+                "input.endDate",
+                "The project cannot end (2026-01-01) before it starts (2026-06-01).",
+            ),
+            ("input.budget.amountMinor", "A budget is not negative."),
+            (
+                "input.budget.currency",
+                "`EURO` is not an ISO 4217 currency code such as EUR.",
+            ),
+            ("input.status", "`status` is required."),
+            ("input.visibility", "`visibility` is required."),
+        ];
+        assert_eq!(
+            problems(validate(input, Stored::new(None), Tags::default())),
+            expected
+                .map(|(field, message)| (field.to_owned(), message.to_owned()))
+                .to_vec()
+        );
+    }
+
+    #[test]
+    fn an_update_keeps_the_stored_fields_it_leaves_out() {
+        let now = Utc::now();
+        let stored = project::Model {
+            id: Uuid::now_v7(),
+            code: "PO-2025-GE-01".into(),
+            title: Localized {
+                en: Some("Women's Resource Centres".into()),
+                ..Localized::default()
+            },
+            summary: Localized::default(),
+            status: ProjectStatus::Active,
+            start_date: date("2025-01-01"),
+            end_date: Some(date("2025-12-31")),
+            budget_amount: Some(1_250_000),
+            budget_currency: Some("EUR".into()),
+            visibility: Visibility::Public,
+            search_text: String::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        let tags = Tags {
+            thematic_areas: vec![ThematicArea::GenderEquality],
+            regions: vec![Region::Khatlon],
+        };
+        let input = ProjectInput {
+            end_date: Some(None),
+            regions: Some(vec![Region::Sughd, Region::Sughd]),
+            ..ProjectInput::default()
+        };
+        let Ok((row, tags)) = validate(input, Stored::new(Some(&stored)), tags) else {
+            panic!("refused");
+        };
+        assert_eq!(row.id, stored.id);
+        assert_eq!(row.created_at, stored.created_at);
+        assert_eq!(row.code, stored.code);
+        assert_eq!(row.end_date, None);
+        assert_eq!(row.budget_amount, Some(1_250_000));
+        assert_eq!(row.budget_currency.as_deref(), Some("EUR"));
+        assert_eq!(row.search_text, "po-2025-ge-01\nwomen's resource centres");
+        assert_eq!(tags.thematic_areas, [ThematicArea::GenderEquality]);
+        assert_eq!(tags.regions, [Region::Sughd]);
+    }
+}
