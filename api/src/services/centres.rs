@@ -595,3 +595,58 @@ impl Centres<'_> {
         self.view(&caller.actor, centre).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_named_in_the_order_of_the_fields() {
+        let input = CentreInput {
+            address: Some(Localized {
+                tg: Some("х".repeat(MAX_ADDRESS + 1)),
+                ..Localized::default()
+            }),
+            opening_hours: Some(Localized::default()),
+            district: Some(String::new()),
+            phone: Some(Some("call me".into())),
+            languages: Some(vec!["english".into()]),
+            shelter_capacity: Some(Some(-1)),
+            ..CentreInput::default()
+        };
+        let expected = [
+            ("input.name", "`name` is required."),
+            ("input.address.tg", "At most 300 characters."),
+            (
+                "input.openingHours",
+                "Give the text in at least one language (en, ru or tg).",
+            ),
+            ("input.kind", "`kind` is required."),
+            ("input.operatorId", "`operatorId` is required."),
+            ("input.region", "`region` is required."),
+            ("input.district", "A district is 1 to 100 characters long."),
+            (
+                "input.phone",
+                "A phone number has digits, spaces, + - ( ) and at most 32 characters.",
+            ),
+            (
+                "input.languages",
+                "Languages are ISO 639 codes such as tg, ru, uz.",
+            ),
+            (
+                "input.shelterCapacity",
+                "A shelter capacity is 0 to 10,000 places.",
+            ),
+        ];
+        let Err(ApiError::BadUserInput(fields)) =
+            validate(input, Stored::new(None), Vec::new()).map(|_| ())
+        else {
+            panic!("accepted");
+        };
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|field| (field.field.as_str(), field.message.as_str()))
+            .collect();
+        assert_eq!(fields, expected);
+    }
+}

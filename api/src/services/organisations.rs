@@ -336,3 +336,66 @@ impl Organisations<'_> {
         view(self.db, &caller.actor, organisation).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_named_in_the_order_of_the_fields() {
+        let fields = OrganisationFields {
+            name: Localized {
+                ru: Some("  ".into()),
+                ..Localized::default()
+            },
+            acronym: Some("A".repeat(21)),
+            kind: OrganisationKind::Ngo,
+            contact_email: Some(" someone at example.org ".into()),
+            contact_phone: Some("ext. 12".into()),
+        };
+        let expected = [
+            (
+                "name",
+                "Give the text in at least one language (en, ru or tg).",
+            ),
+            ("acronym", "An acronym is at most 20 characters long."),
+            (
+                "contactEmail",
+                "Enter an email address such as name@example.org.",
+            ),
+            (
+                "contactPhone",
+                "A phone number has digits, spaces, + - ( ) and at most 32 characters.",
+            ),
+        ];
+        let Err(ApiError::BadUserInput(problems)) = validated(fields).map(|_| ()) else {
+            panic!("accepted");
+        };
+        let problems: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|field| (field.field.as_str(), field.message.as_str()))
+            .collect();
+        assert_eq!(problems, expected);
+    }
+
+    #[test]
+    fn empty_optional_fields_are_absent_and_the_rest_normalised() {
+        let fields = OrganisationFields {
+            name: Localized {
+                en: Some(" Ishtirok ".into()),
+                ..Localized::default()
+            },
+            acronym: Some("   ".into()),
+            kind: OrganisationKind::Ngo,
+            contact_email: Some(" Info@Ishtirok.TJ ".into()),
+            contact_phone: Some("".into()),
+        };
+        let Ok(valid) = validated(fields) else {
+            panic!("refused");
+        };
+        assert_eq!(valid.name.en.as_deref(), Some("Ishtirok"));
+        assert_eq!(valid.acronym, None);
+        assert_eq!(valid.contact_email.as_deref(), Some("info@ishtirok.tj"));
+        assert_eq!(valid.contact_phone, None);
+    }
+}
