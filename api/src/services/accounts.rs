@@ -16,9 +16,10 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
-    auth::{normalise_email, revoke_sessions, signed_in},
+    auth::{revoke_sessions, signed_in},
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     rows::OneOrNotFound,
+    values::{DisplayName, Email},
 };
 use crate::{
     auth::{Caller, password},
@@ -64,44 +65,9 @@ pub struct WithOneTimePassword {
     pub one_time_password: String,
 }
 
-const MAX_NAME_LENGTH: usize = 100;
-const MAX_EMAIL_LENGTH: usize = 254;
-
-/// Checks and normalises an email address: one `@`, something on both sides, a dot in the
-/// domain, no spaces, at most 254 characters.
-///
-/// # Errors
-/// `BAD_USER_INPUT` naming `field`.
-pub fn parse_email(email: &str, field: &str) -> ApiResult<String> {
-    let email = normalise_email(email);
-    let valid = email.len() <= MAX_EMAIL_LENGTH
-        && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if valid {
-        Ok(email)
-    } else {
-        Err(ApiError::bad_input(
-            field,
-            "Enter an email address such as name@example.org.",
-        ))
-    }
-}
-
-fn parse_display_name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LENGTH {
-        return Err(ApiError::bad_input(
-            "displayName",
-            format!("A display name is 1 to {MAX_NAME_LENGTH} characters long."),
-        ));
-    }
-    Ok(name.to_owned())
+/// A display name from input, or the error naming `displayName`.
+fn parse_display_name(name: &str) -> ApiResult<DisplayName> {
+    DisplayName::parse(name).map_err(|invalid| invalid.at("displayName"))
 }
 
 /// Partner roles need an organisation, staff roles must have none.
@@ -232,7 +198,7 @@ impl Accounts<'_> {
         if !policy::can_grant(&caller.actor, new.role, new.organisation_id) {
             return Err(ApiError::Forbidden);
         }
-        let email = parse_email(&new.email, "email")?;
+        let email = Email::parse(&new.email).map_err(|invalid| invalid.at("email"))?;
         let display_name = parse_display_name(&new.display_name)?;
         check_role_organisation(new.role, new.organisation_id)?;
         if let Some(organisation_id) = new.organisation_id {
@@ -245,8 +211,8 @@ impl Accounts<'_> {
         let account = insert_new(
             &txn,
             FreshAccount {
-                email,
-                display_name,
+                email: email.into(),
+                display_name: display_name.into(),
                 role: new.role,
                 organisation_id: new.organisation_id,
                 preferred_language: new.preferred_language,
@@ -333,7 +299,7 @@ impl Accounts<'_> {
         let mut changed = Vec::new();
         let mut update = target.clone().into_active_model();
         if let Some(name) = changes.display_name {
-            update.display_name = Set(parse_display_name(&name)?);
+            update.display_name = Set(parse_display_name(&name)?.into());
             changed.push("displayName");
         }
         if let Some(language) = changes.preferred_language {
@@ -469,7 +435,7 @@ impl Accounts<'_> {
         let mut update = account.into_active_model();
         let mut changed = Vec::new();
         if let Some(name) = display_name {
-            update.display_name = Set(parse_display_name(&name)?);
+            update.display_name = Set(parse_display_name(&name)?.into());
             changed.push("displayName");
         }
         if let Some(language) = preferred_language {
@@ -500,10 +466,11 @@ impl Accounts<'_> {
         display_name: &str,
         password: &str,
     ) -> ApiResult<account::Model> {
-        let email = parse_email(email, "email")?;
+        let email = Email::parse(email).map_err(|invalid| invalid.at("email"))?;
         let display_name = parse_display_name(display_name)?;
-        let password = password::NewPassword::parse(password, &email, &display_name)
-            .map_err(|problem| ApiError::bad_input("password", problem.message()))?;
+        let password =
+            password::NewPassword::parse(password, email.as_str(), display_name.as_str())
+                .map_err(|problem| ApiError::bad_input("password", problem.message()))?;
         let hash = password::hash(&password).await?;
         let now = Utc::now();
         let caller = Caller::system(crate::auth::Actor::Anonymous);
@@ -511,8 +478,8 @@ impl Accounts<'_> {
         let account = insert_new(
             &txn,
             FreshAccount {
-                email,
-                display_name,
+                email: email.into(),
+                display_name: display_name.into(),
                 role: Role::Admin,
                 organisation_id: None,
                 preferred_language: Language::En,

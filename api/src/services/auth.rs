@@ -18,7 +18,10 @@ use secrecy::SecretString;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::audit::{self, AuditRecord};
+use super::{
+    audit::{self, AuditRecord},
+    values::Email,
+};
 use crate::{
     auth::{
         Actor, AuthSettings, Caller, Member, Restriction,
@@ -110,11 +113,6 @@ pub(super) fn restriction_of(account: &account::Model, state: &AuthState) -> Opt
     }
 }
 
-/// Normalises an email address for lookup and storage.
-pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
 /// Ends every live session of `account_id`, or of one login (`family`) of it.
 pub(super) async fn revoke_sessions(
     conn: &impl ConnectionTrait,
@@ -193,7 +191,7 @@ impl Auth<'_> {
                 retry_after_secs: std::cmp::max(wait.as_secs(), 1),
             });
         }
-        let email = normalise_email(email);
+        let email = Email::normalise(email);
         let account = account::Entity::find()
             .filter(account::Column::Email.eq(email.as_str()))
             .one(self.db)

@@ -27,14 +27,16 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     case_events::{CaseChange, CaseEvent, CaseEventBus},
+    input::{Problems, trimmed},
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
     rows::OneOrNotFound,
+    values::District,
 };
 use crate::{
     auth::{Actor, Caller},
     crypto::{DataKeys, OwnerKey},
     db,
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     policy::{self, CaseParty},
 };
 
@@ -255,24 +257,6 @@ struct SealedCase {
     consent_scope: Option<Vec<u8>>,
 }
 
-fn clean_text(
-    value: Option<String>,
-    field: &str,
-    max: usize,
-    problems: &mut Vec<FieldError>,
-) -> Option<String> {
-    let value = value
-        .map(|value| value.trim().to_owned())
-        .filter(|value| !value.is_empty())?;
-    if value.chars().count() > max {
-        problems.push(FieldError {
-            field: field.to_owned(),
-            message: format!("At most {max} characters."),
-        });
-    }
-    Some(value)
-}
-
 /// Case rules.
 pub struct Cases<'a> {
     pub(super) db: &'a db::Db,
@@ -400,63 +384,29 @@ impl Cases<'_> {
         let Some(organisation_id) = policy::partner_organisation(&caller.actor) else {
             return Err(ApiError::Forbidden);
         };
-        let mut problems = Vec::new();
-        let district = new.district.trim().to_owned();
-        if district.is_empty() || district.chars().count() > 100 {
-            problems.push(FieldError {
-                field: "input.district".into(),
-                message: "A district is 1 to 100 characters long.".into(),
-            });
-        }
-        let citizenship = new
-            .survivor_citizenship
-            .map(|code| code.trim().to_uppercase())
-            .filter(|code| !code.is_empty());
-        if citizenship
-            .as_ref()
-            .is_some_and(|code| code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()))
-        {
-            problems.push(FieldError {
-                field: "input.survivorCitizenship".into(),
-                message: "Give an ISO 3166 country code such as TJ or AF.".into(),
-            });
+        let mut problems = Problems::new();
+        let district = problems.parse("input.district", District::parse(&new.district));
+        let citizenship = trimmed(new.survivor_citizenship).map(|code| code.to_uppercase());
+        if let Some(code) = &citizenship {
+            problems.check(
+                code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()),
+                "input.survivorCitizenship",
+                "Give an ISO 3166 country code such as TJ or AF.",
+            );
         }
         let identifying = Identifying {
-            survivor_name: clean_text(
-                new.identifying.survivor_name,
-                "input.survivorName",
-                200,
-                &mut problems,
-            ),
-            contact_phone: clean_text(
-                new.identifying.contact_phone,
-                "input.contactPhone",
-                32,
-                &mut problems,
-            ),
-            address: clean_text(new.identifying.address, "input.address", 300, &mut problems),
-            notes: clean_text(
-                new.identifying.notes,
-                "input.notes",
-                MAX_IDENTIFYING,
-                &mut problems,
-            ),
+            survivor_name: problems.text("input.survivorName", new.identifying.survivor_name, 200),
+            contact_phone: problems.text("input.contactPhone", new.identifying.contact_phone, 32),
+            address: problems.text("input.address", new.identifying.address, 300),
+            notes: problems.text("input.notes", new.identifying.notes, MAX_IDENTIFYING),
         };
-        let consent_scope = clean_text(
-            new.consent_scope,
-            "input.consentScope",
-            MAX_COMMENT,
-            &mut problems,
+        let consent_scope = problems.text("input.consentScope", new.consent_scope, MAX_COMMENT);
+        problems.not_empty(
+            "input.servicesRequested",
+            &new.services_requested,
+            "Name at least one service the survivor needs.",
         );
-        if new.services_requested.is_empty() {
-            problems.push(FieldError {
-                field: "input.servicesRequested".into(),
-                message: "Name at least one service the survivor needs.".into(),
-            });
-        }
-        if !problems.is_empty() {
-            return Err(ApiError::BadUserInput(problems));
-        }
+        let district = problems.finish_with(|| district)?;
         let mut services: Vec<String> = new
             .services_requested
             .iter()
@@ -490,7 +440,7 @@ impl Cases<'_> {
             survivor_citizenship: citizenship,
             survivor_has_disability: new.survivor_has_disability,
             region: new.region,
-            district,
+            district: district.into(),
             services_requested: CodeList(services),
             referring_organisation_id: organisation_id,
             receiving_organisation_id: None,
@@ -1072,11 +1022,9 @@ impl Cases<'_> {
         if policy::case_party(&caller.actor, &case) != Some(CaseParty::Referrer) {
             return Err(ApiError::Forbidden);
         }
-        let mut problems = Vec::new();
-        let scope = clean_text(scope, "scope", MAX_COMMENT, &mut problems);
-        if !problems.is_empty() {
-            return Err(ApiError::BadUserInput(problems));
-        }
+        let mut problems = Problems::new();
+        let scope = problems.text("scope", scope, MAX_COMMENT);
+        problems.finish()?;
         let key = self.case_key(&case)?.ok_or_else(erased)?;
         let scope = seal(&key, scope.as_deref(), &context(case.id, "consent_scope"))?;
         let version = case.version;
@@ -1361,13 +1309,10 @@ fn answered(update: &mut referral_case::ActiveModel, now: DateTime<Utc>) {
 }
 
 fn checked_comment(comment: Option<String>) -> ApiResult<Option<String>> {
-    let mut problems = Vec::new();
-    let comment = clean_text(comment, "comment", MAX_COMMENT, &mut problems);
-    if problems.is_empty() {
-        Ok(comment)
-    } else {
-        Err(ApiError::BadUserInput(problems))
-    }
+    let mut problems = Problems::new();
+    let comment = problems.text("comment", comment, MAX_COMMENT);
+    problems.finish()?;
+    Ok(comment)
 }
 
 /// What [`seal_stored`] changed.

@@ -18,13 +18,15 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
+    input::{Problems, Stored, unique},
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     rows::OneOrNotFound,
     text,
+    values::{District, Phone},
 };
 use crate::{
     auth::{Actor, Caller},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     policy,
 };
 
@@ -336,146 +338,98 @@ impl CentreInput {
 const MAX_NAME: usize = 200;
 const MAX_ADDRESS: usize = 300;
 const MAX_HOURS: usize = 200;
-const MAX_DISTRICT: usize = 100;
 
-/// Merges `input` over `base` and checks the result, reporting every invalid field at once.
+/// Merges `input` over the stored centre (and its `stored_services`; none on creation) and
+/// checks the result, reporting every invalid field at once: the complete row to write, and its
+/// services (each once).
 fn validate(
     input: CentreInput,
-    base: Option<&resource_centre::Model>,
-    base_services: Vec<CentreService>,
+    stored: Stored<'_, resource_centre::Model>,
+    stored_services: Vec<CentreService>,
 ) -> ApiResult<(resource_centre::Model, Vec<CentreService>)> {
-    let mut problems = Vec::new();
-    let localized = |given: Option<Localized>,
-                     stored: Option<Localized>,
-                     field: &str,
-                     max: usize,
-                     problems: &mut Vec<FieldError>| {
-        match given.or(stored) {
-            Some(value) => text::clean_localized(&value, &format!("input.{field}"), max, problems),
-            None => {
-                problems.push(FieldError {
-                    field: format!("input.{field}"),
-                    message: format!("`{field}` is required."),
-                });
-                Localized::default()
-            }
-        }
-    };
-    let name = localized(
-        input.name,
-        base.map(|c| c.name.clone()),
-        "name",
-        MAX_NAME,
-        &mut problems,
-    );
-    let address = localized(
-        input.address,
-        base.map(|c| c.address.clone()),
+    let mut problems = Problems::new();
+    let name =
+        problems.required_translations("name", stored.or(input.name, |c| c.name.clone()), MAX_NAME);
+    let address = problems.required_translations(
         "address",
+        stored.or(input.address, |c| c.address.clone()),
         MAX_ADDRESS,
-        &mut problems,
     );
-    let opening_hours = localized(
-        input.opening_hours,
-        base.map(|c| c.opening_hours.clone()),
+    let opening_hours = problems.required_translations(
         "openingHours",
+        stored.or(input.opening_hours, |c| c.opening_hours.clone()),
         MAX_HOURS,
-        &mut problems,
     );
-    let kind = input.kind.or_else(|| base.map(|c| c.kind));
-    text::require(&mut problems, "kind", kind.is_some());
-    let operator_id = input.operator_id.or_else(|| base.map(|c| c.operator_id));
-    text::require(&mut problems, "operatorId", operator_id.is_some());
-    let region = input.region.or_else(|| base.map(|c| c.region));
-    text::require(&mut problems, "region", region.is_some());
-    let district = input
-        .district
-        .map(|district| district.trim().to_owned())
-        .or_else(|| base.map(|c| c.district.clone()))
+    let kind = problems.required("kind", stored.or(input.kind, |c| c.kind));
+    let operator_id = problems.required(
+        "operatorId",
+        stored.or(input.operator_id, |c| c.operator_id),
+    );
+    let region = problems.required("region", stored.or(input.region, |c| c.region));
+    let district = stored
+        .or(input.district, |c| c.district.clone())
         .unwrap_or_default();
-    if district.is_empty() || district.chars().count() > MAX_DISTRICT {
-        problems.push(FieldError {
-            field: "input.district".into(),
-            message: format!("A district is 1 to {MAX_DISTRICT} characters long."),
-        });
-    }
-    let phone = input
-        .phone
-        .unwrap_or_else(|| base.and_then(|c| c.phone.clone()))
-        .map(|phone| phone.trim().to_owned())
-        .filter(|phone| !phone.is_empty());
-    if phone.as_ref().is_some_and(|phone| {
-        phone.chars().count() > 32
-            || !phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
-    }) {
-        problems.push(FieldError {
-            field: "input.phone".into(),
-            message: "A phone number has digits, spaces, + - ( ) and at most 32 characters.".into(),
-        });
-    }
-    let mut services = input.services.unwrap_or(base_services);
-    services.sort_unstable();
-    services.dedup();
-    let mut languages: Vec<String> = input
-        .languages
-        .unwrap_or_else(|| base.map(|c| c.languages.0.clone()).unwrap_or_default())
+    let district = problems.parse("input.district", District::parse(&district));
+    let phone = problems.parse_optional(
+        "input.phone",
+        stored.or_cleared(input.phone, |c| c.phone.clone()),
+        Phone::parse,
+    );
+    let services = unique(input.services.unwrap_or(stored_services));
+    let mut languages: Vec<String> = stored
+        .or(input.languages, |c| c.languages.0.clone())
+        .unwrap_or_default()
         .into_iter()
         .map(|language| language.trim().to_lowercase())
         .collect();
     // Each language once, in the order first given.
     let mut seen = std::collections::HashSet::new();
     languages.retain(|language| seen.insert(language.clone()));
-    if languages.iter().any(|language| {
-        !(2..=3).contains(&language.len()) || !language.chars().all(|c| c.is_ascii_lowercase())
-    }) {
-        problems.push(FieldError {
-            field: "input.languages".into(),
-            message: "Languages are ISO 639 codes such as tg, ru, uz.".into(),
-        });
+    problems.check(
+        languages.iter().all(|language| {
+            (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase())
+        }),
+        "input.languages",
+        "Languages are ISO 639 codes such as tg, ru, uz.",
+    );
+    let shelter_capacity = stored.or_cleared(input.shelter_capacity, |c| c.shelter_capacity);
+    if let Some(capacity) = shelter_capacity {
+        problems.in_range(
+            "input.shelterCapacity",
+            capacity,
+            0..=10_000,
+            "A shelter capacity is 0 to 10,000 places.",
+        );
     }
-    let shelter_capacity = input
-        .shelter_capacity
-        .unwrap_or_else(|| base.and_then(|c| c.shelter_capacity));
-    if shelter_capacity.is_some_and(|capacity| !(0..=10_000).contains(&capacity)) {
-        problems.push(FieldError {
-            field: "input.shelterCapacity".into(),
-            message: "A shelter capacity is 0 to 10,000 places.".into(),
-        });
-    }
-    let accepting_referrals = input
-        .accepting_referrals
-        .or_else(|| base.map(|c| c.accepting_referrals))
+    let accepting_referrals = stored
+        .or(input.accepting_referrals, |c| c.accepting_referrals)
         .unwrap_or(true);
-    match (kind, operator_id, region) {
-        (Some(kind), Some(operator_id), Some(region)) if problems.is_empty() => {
-            let now = Utc::now();
-            let model = resource_centre::Model {
-                id: base.map_or_else(Uuid::now_v7, |c| c.id),
-                sort_name: text::sort_name(&name),
-                search_text: text::search_text(name.present().chain([district.as_str()])),
-                search_text_restricted: text::search_text(address.present()),
-                name,
-                kind,
-                operator_id,
-                region,
-                district,
-                address,
-                phone,
-                opening_hours,
-                languages: CodeList(languages),
-                shelter_capacity,
-                accepting_referrals,
-                last_verified_at: base.and_then(|c| c.last_verified_at),
-                active: base.is_none_or(|c| c.active),
-                created_at: base.map_or(now, |c| c.created_at),
-                updated_at: now,
-            };
-            Ok((model, services))
-        }
-        _ => Err(ApiError::BadUserInput(problems)),
-    }
+    problems.finish_with(|| {
+        let district = String::from(district?);
+        let now = Utc::now();
+        let row = resource_centre::Model {
+            id: stored.row().map_or_else(Uuid::now_v7, |c| c.id),
+            sort_name: text::sort_name(&name),
+            search_text: text::search_text(name.present().chain([district.as_str()])),
+            search_text_restricted: text::search_text(address.present()),
+            name,
+            kind: kind?,
+            operator_id: operator_id?,
+            region: region?,
+            district,
+            address,
+            phone: phone.map(String::from),
+            opening_hours,
+            languages: CodeList(languages),
+            shelter_capacity,
+            accepting_referrals,
+            last_verified_at: stored.row().and_then(|c| c.last_verified_at),
+            active: stored.row().is_none_or(|c| c.active),
+            created_at: stored.row().map_or(now, |c| c.created_at),
+            updated_at: now,
+        };
+        Some((row, services))
+    })
 }
 
 async fn replace_services(
@@ -524,7 +478,7 @@ impl Centres<'_> {
         if !policy::can_manage_centres(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
-        let (centre, services) = validate(input, None, Vec::new())?;
+        let (centre, services) = validate(input, Stored::new(None), Vec::new())?;
         self.check_operator(centre.operator_id).await?;
         let txn = self.db.begin().await?;
         let centre = centre.into_active_model().insert(&txn).await?;
@@ -575,7 +529,7 @@ impl Centres<'_> {
             .into_iter()
             .map(|row| row.service)
             .collect();
-        let (centre, services) = validate(input, Some(&existing), services)?;
+        let (centre, services) = validate(input, Stored::new(Some(&existing)), services)?;
         if centre.operator_id != existing.operator_id {
             self.check_operator(centre.operator_id).await?;
         }
@@ -637,5 +591,60 @@ impl Centres<'_> {
         })
         .await?;
         self.view(&caller.actor, centre).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_named_in_the_order_of_the_fields() {
+        let input = CentreInput {
+            address: Some(Localized {
+                tg: Some("х".repeat(MAX_ADDRESS + 1)),
+                ..Localized::default()
+            }),
+            opening_hours: Some(Localized::default()),
+            district: Some(String::new()),
+            phone: Some(Some("call me".into())),
+            languages: Some(vec!["english".into()]),
+            shelter_capacity: Some(Some(-1)),
+            ..CentreInput::default()
+        };
+        let expected = [
+            ("input.name", "`name` is required."),
+            ("input.address.tg", "At most 300 characters."),
+            (
+                "input.openingHours",
+                "Give the text in at least one language (en, ru or tg).",
+            ),
+            ("input.kind", "`kind` is required."),
+            ("input.operatorId", "`operatorId` is required."),
+            ("input.region", "`region` is required."),
+            ("input.district", "A district is 1 to 100 characters long."),
+            (
+                "input.phone",
+                "A phone number has digits, spaces, + - ( ) and at most 32 characters.",
+            ),
+            (
+                "input.languages",
+                "Languages are ISO 639 codes such as tg, ru, uz.",
+            ),
+            (
+                "input.shelterCapacity",
+                "A shelter capacity is 0 to 10,000 places.",
+            ),
+        ];
+        let Err(ApiError::BadUserInput(fields)) =
+            validate(input, Stored::new(None), Vec::new()).map(|_| ())
+        else {
+            panic!("accepted");
+        };
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|field| (field.field.as_str(), field.message.as_str()))
+            .collect();
+        assert_eq!(fields, expected);
     }
 }

@@ -20,13 +20,15 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
+    input::{Problems, Stored, missing},
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     rows::OneOrNotFound,
     text,
+    values::District,
 };
 use crate::{
     auth::{Actor, Caller},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     policy,
 };
 
@@ -359,138 +361,101 @@ pub struct EventInput {
 
 const MAX_TITLE: usize = 300;
 const MAX_SUMMARY: usize = 5_000;
-const MAX_PLACE: usize = 100;
 const MAX_VENUE: usize = 200;
 /// More participants than this in one event is a typing mistake.
 const MAX_PARTICIPANTS: i32 = 100_000;
 
-/// Merges `input` over `base` and checks the result, reporting every invalid field at once.
-fn validate(input: EventInput, base: Option<&event::Model>) -> ApiResult<event::Model> {
-    let mut problems = Vec::new();
-    let title = input
-        .title
-        .or_else(|| base.map(|event| event.title.clone()));
-    text::require(&mut problems, "title", title.is_some());
-    let title = title
-        .map(|title| text::clean_localized(&title, "input.title", MAX_TITLE, &mut problems))
+/// Merges `input` over the stored event (none on creation) and checks the result, reporting
+/// every invalid field at once: the complete row to write.
+fn validate(input: EventInput, stored: Stored<'_, event::Model>) -> ApiResult<event::Model> {
+    let mut problems = Problems::new();
+    let title = problems.required_translations(
+        "title",
+        stored.or(input.title, |event| event.title.clone()),
+        MAX_TITLE,
+    );
+    let summary = stored
+        .or(input.summary, |event| event.summary.clone())
+        .map(|summary| problems.optional_translations("input.summary", &summary, MAX_SUMMARY))
         .unwrap_or_default();
-    let summary = input
-        .summary
-        .or_else(|| base.map(|event| event.summary.clone()))
-        .map(|summary| {
-            text::clean_optional_localized(&summary, "input.summary", MAX_SUMMARY, &mut problems)
-        })
-        .unwrap_or_default();
-    let kind = input.kind.or_else(|| base.map(|event| event.kind));
-    text::require(&mut problems, "kind", kind.is_some());
-    let starts_on = input
-        .starts_on
-        .or_else(|| base.map(|event| event.starts_on));
-    text::require(&mut problems, "startsOn", starts_on.is_some());
+    let kind = problems.required("kind", stored.or(input.kind, |event| event.kind));
+    let starts_on = problems.required(
+        "startsOn",
+        stored.or(input.starts_on, |event| event.starts_on),
+    );
     // A one-day event needs no end date.
-    let ends_on = input
-        .ends_on
-        .or_else(|| base.map(|event| event.ends_on))
+    let ends_on = stored
+        .or(input.ends_on, |event| event.ends_on)
         .or(starts_on);
-    if let (Some(start), Some(end)) = (starts_on, ends_on)
-        && end < start
-    {
-        problems.push(FieldError {
-            field: "input.endsOn".into(),
-            message: format!("The event cannot end ({end}) before it starts ({start})."),
-        });
-    }
-    let region = input.region.or_else(|| base.map(|event| event.region));
-    text::require(&mut problems, "region", region.is_some());
-    let district = input
-        .district
-        .map(|district| district.trim().to_owned())
-        .or_else(|| base.map(|event| event.district.clone()))
+    problems.dates_in_order("input.endsOn", "event", starts_on, ends_on);
+    let region = problems.required("region", stored.or(input.region, |event| event.region));
+    let district = stored
+        .or(input.district, |event| event.district.clone())
         .unwrap_or_default();
-    if district.is_empty() || district.chars().count() > MAX_PLACE {
-        problems.push(FieldError {
-            field: "input.district".into(),
-            message: format!("A district is 1 to {MAX_PLACE} characters long."),
-        });
-    }
-    let venue = input
-        .venue
-        .unwrap_or_else(|| base.and_then(|event| event.venue.clone()))
-        .map(|venue| venue.trim().to_owned())
-        .filter(|venue| !venue.is_empty());
-    if venue
-        .as_ref()
-        .is_some_and(|venue| venue.chars().count() > MAX_VENUE)
-    {
-        problems.push(FieldError {
-            field: "input.venue".into(),
-            message: format!("A venue is at most {MAX_VENUE} characters long."),
-        });
-    }
-    let mut count = |field: &str, given: Option<i32>, stored: Option<i32>| {
-        let value = given.or(stored).unwrap_or(0);
-        if !(0..=MAX_PARTICIPANTS).contains(&value) {
-            problems.push(FieldError {
-                field: format!("input.{field}"),
-                message: format!("A number of participants is 0 to {MAX_PARTICIPANTS}."),
-            });
-        }
+    let district = problems.parse("input.district", District::parse(&district));
+    let venue = problems.text_or(
+        "input.venue",
+        stored.or_cleared(input.venue, |event| event.venue.clone()),
+        MAX_VENUE,
+        format!("A venue is at most {MAX_VENUE} characters long."),
+    );
+    let mut count = |field: &str, merged: Option<i32>| {
+        let value = merged.unwrap_or(0);
+        problems.in_range(
+            &format!("input.{field}"),
+            value,
+            0..=MAX_PARTICIPANTS,
+            format!("A number of participants is 0 to {MAX_PARTICIPANTS}."),
+        );
         value
     };
     let participants_female = count(
         "participantsFemale",
-        input.participants_female,
-        base.map(|event| event.participants_female),
+        stored.or(input.participants_female, |event| event.participants_female),
     );
     let participants_male = count(
         "participantsMale",
-        input.participants_male,
-        base.map(|event| event.participants_male),
+        stored.or(input.participants_male, |event| event.participants_male),
     );
     let participants_undisclosed = count(
         "participantsUndisclosed",
-        input.participants_undisclosed,
-        base.map(|event| event.participants_undisclosed),
+        stored.or(input.participants_undisclosed, |event| {
+            event.participants_undisclosed
+        }),
     );
-    let organiser_id = input
-        .organiser_id
-        .or_else(|| base.map(|event| event.organiser_id));
-    let project_id = input
-        .project_id
-        .unwrap_or_else(|| base.and_then(|event| event.project_id));
-    match (kind, starts_on, ends_on, region) {
-        (Some(kind), Some(starts_on), Some(ends_on), Some(region)) if problems.is_empty() => {
-            let now = Utc::now();
-            Ok(event::Model {
-                id: base.map_or_else(Uuid::now_v7, |event| event.id),
-                project_id,
-                search_text: text::search_text(
-                    title
-                        .present()
-                        .chain(summary.present())
-                        .chain([district.as_str()])
-                        .chain(venue.as_deref()),
-                ),
-                title,
-                kind,
-                starts_on,
-                ends_on,
-                region,
-                district,
-                venue,
-                // Checked against the policy by the caller.
-                organiser_id: organiser_id.unwrap_or_default(),
-                participants_female,
-                participants_male,
-                participants_undisclosed,
-                summary,
-                published: base.is_some_and(|event| event.published),
-                created_at: base.map_or(now, |event| event.created_at),
-                updated_at: now,
-            })
-        }
-        _ => Err(ApiError::BadUserInput(problems)),
-    }
+    let organiser_id = stored.or(input.organiser_id, |event| event.organiser_id);
+    let project_id = stored.or_cleared(input.project_id, |event| event.project_id);
+    problems.finish_with(|| {
+        let district = String::from(district?);
+        let now = Utc::now();
+        Some(event::Model {
+            id: stored.row().map_or_else(Uuid::now_v7, |event| event.id),
+            project_id,
+            search_text: text::search_text(
+                title
+                    .present()
+                    .chain(summary.present())
+                    .chain([district.as_str()])
+                    .chain(venue.as_deref()),
+            ),
+            title,
+            kind: kind?,
+            starts_on: starts_on?,
+            ends_on: ends_on?,
+            region: region?,
+            district,
+            venue,
+            // Checked against the policy by the caller.
+            organiser_id: organiser_id.unwrap_or_default(),
+            participants_female,
+            participants_male,
+            participants_undisclosed,
+            summary,
+            published: stored.row().is_some_and(|event| event.published),
+            created_at: stored.row().map_or(now, |event| event.created_at),
+            updated_at: now,
+        })
+    })
 }
 
 impl Events<'_> {
@@ -571,12 +536,9 @@ impl Events<'_> {
             input.organiser_id = policy::partner_organisation(&caller.actor);
         }
         if input.organiser_id.is_none() {
-            return Err(ApiError::bad_input(
-                "input.organiserId",
-                "`organiserId` is required.",
-            ));
+            return Err(ApiError::BadUserInput(vec![missing("organiserId")]));
         }
-        let event = validate(input, None)?;
+        let event = validate(input, Stored::new(None))?;
         self.check_placement(&caller.actor, event.project_id, event.organiser_id)
             .await?;
         let txn = self.db.begin().await?;
@@ -604,7 +566,7 @@ impl Events<'_> {
     ) -> ApiResult<event::Model> {
         let existing = self.editable(caller, id).await?;
         let changed = changed_fields(&input);
-        let event = validate(input, Some(&existing))?;
+        let event = validate(input, Stored::new(Some(&existing)))?;
         if event.project_id != existing.project_id || event.organiser_id != existing.organiser_id {
             self.check_placement(&caller.actor, event.project_id, event.organiser_id)
                 .await?;
@@ -693,4 +655,53 @@ fn changed_fields(input: &EventInput) -> Vec<&'static str> {
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_named_in_the_order_of_the_fields() {
+        let input = EventInput {
+            title: Some(Localized {
+                en: Some("t".repeat(MAX_TITLE + 1)),
+                ..Localized::default()
+            }),
+            summary: Some(Localized {
+                ru: Some("с".repeat(MAX_SUMMARY + 1)),
+                ..Localized::default()
+            }),
+            starts_on: "2026-05-02".parse().ok(),
+            ends_on: "2026-05-01".parse().ok(),
+            district: Some("  ".into()),
+            venue: Some(Some("v".repeat(MAX_VENUE + 1))),
+            participants_female: Some(-1),
+            participants_male: Some(MAX_PARTICIPANTS + 1),
+            ..EventInput::default()
+        };
+        let participants = "A number of participants is 0 to 100000.";
+        let expected = [
+            ("input.title.en", "At most 300 characters."),
+            ("input.summary.ru", "At most 5000 characters."),
+            ("input.kind", "`kind` is required."),
+            (
+                "input.endsOn",
+                "The event cannot end (2026-05-01) before it starts (2026-05-02).",
+            ),
+            ("input.region", "`region` is required."),
+            ("input.district", "A district is 1 to 100 characters long."),
+            ("input.venue", "A venue is at most 200 characters long."),
+            ("input.participantsFemale", participants),
+            ("input.participantsMale", participants),
+        ];
+        let Err(ApiError::BadUserInput(fields)) = validate(input, Stored::new(None)) else {
+            panic!("accepted");
+        };
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|field| (field.field.as_str(), field.message.as_str()))
+            .collect();
+        assert_eq!(fields, expected);
+    }
 }

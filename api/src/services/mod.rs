@@ -13,6 +13,7 @@ pub mod demo;
 pub mod events;
 pub mod fields;
 pub mod idempotency;
+pub mod input;
 pub mod keys;
 pub mod organisations;
 pub mod pagination;
@@ -22,6 +23,7 @@ pub mod reports;
 mod rows;
 pub mod statistics;
 pub mod text;
+pub mod values;
 
 use std::sync::Arc;
 

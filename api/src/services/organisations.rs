@@ -10,12 +10,14 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
+    input::Problems,
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     rows::OneOrNotFound,
+    values::{Email, Phone},
 };
 use crate::{
     auth::{Actor, Caller},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     policy,
 };
 
@@ -186,58 +188,28 @@ pub struct OrganisationFields {
 
 const MAX_NAME_LENGTH: usize = 200;
 
-/// Checks the fields and fills the derived columns.
+/// Checks the fields, reporting every invalid one at once, and normalises them. An organisation
+/// is always given whole, so nothing is merged over the stored row. Its paths have never had the
+/// `input.` prefix of the other inputs; they are kept as clients know them.
 fn validated(fields: OrganisationFields) -> ApiResult<OrganisationFields> {
-    let mut problems = Vec::new();
-    let name = super::text::clean_localized(&fields.name, "name", MAX_NAME_LENGTH, &mut problems);
-    let acronym = fields
-        .acronym
-        .map(|acronym| acronym.trim().to_owned())
-        .filter(|acronym| !acronym.is_empty());
-    if acronym
-        .as_ref()
-        .is_some_and(|acronym| acronym.chars().count() > 20)
-    {
-        problems.push(FieldError {
-            field: "acronym".into(),
-            message: "An acronym is at most 20 characters long.".into(),
-        });
-    }
-    let contact_email = match fields.contact_email.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(email) => match super::accounts::parse_email(email, "contactEmail") {
-            Ok(email) => Some(email),
-            Err(ApiError::BadUserInput(mut fields)) => {
-                problems.append(&mut fields);
-                None
-            }
-            Err(other) => return Err(other),
-        },
-    };
-    let contact_phone = fields
-        .contact_phone
-        .map(|phone| phone.trim().to_owned())
-        .filter(|phone| !phone.is_empty());
-    if contact_phone.as_ref().is_some_and(|phone| {
-        phone.chars().count() > 32
-            || !phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
-    }) {
-        problems.push(FieldError {
-            field: "contactPhone".into(),
-            message: "A phone number has digits, spaces, + - ( ) and at most 32 characters.".into(),
-        });
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::BadUserInput(problems));
-    }
-    Ok(OrganisationFields {
-        name,
-        acronym,
-        kind: fields.kind,
-        contact_email,
-        contact_phone,
+    let mut problems = Problems::new();
+    let name = problems.translations("name", &fields.name, MAX_NAME_LENGTH);
+    let acronym = problems.text_or(
+        "acronym",
+        fields.acronym,
+        20,
+        "An acronym is at most 20 characters long.",
+    );
+    let contact_email = problems.parse_optional("contactEmail", fields.contact_email, Email::parse);
+    let contact_phone = problems.parse_optional("contactPhone", fields.contact_phone, Phone::parse);
+    problems.finish_with(|| {
+        Some(OrganisationFields {
+            name,
+            acronym,
+            kind: fields.kind,
+            contact_email: contact_email.map(String::from),
+            contact_phone: contact_phone.map(String::from),
+        })
     })
 }
 
@@ -360,5 +332,68 @@ impl Organisations<'_> {
         })
         .await?;
         view(self.db, &caller.actor, organisation).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_named_in_the_order_of_the_fields() {
+        let fields = OrganisationFields {
+            name: Localized {
+                ru: Some("  ".into()),
+                ..Localized::default()
+            },
+            acronym: Some("A".repeat(21)),
+            kind: OrganisationKind::Ngo,
+            contact_email: Some(" someone at example.org ".into()),
+            contact_phone: Some("ext. 12".into()),
+        };
+        let expected = [
+            (
+                "name",
+                "Give the text in at least one language (en, ru or tg).",
+            ),
+            ("acronym", "An acronym is at most 20 characters long."),
+            (
+                "contactEmail",
+                "Enter an email address such as name@example.org.",
+            ),
+            (
+                "contactPhone",
+                "A phone number has digits, spaces, + - ( ) and at most 32 characters.",
+            ),
+        ];
+        let Err(ApiError::BadUserInput(problems)) = validated(fields).map(|_| ()) else {
+            panic!("accepted");
+        };
+        let problems: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|field| (field.field.as_str(), field.message.as_str()))
+            .collect();
+        assert_eq!(problems, expected);
+    }
+
+    #[test]
+    fn empty_optional_fields_are_absent_and_the_rest_normalised() {
+        let fields = OrganisationFields {
+            name: Localized {
+                en: Some(" Ishtirok ".into()),
+                ..Localized::default()
+            },
+            acronym: Some("   ".into()),
+            kind: OrganisationKind::Ngo,
+            contact_email: Some(" Info@Ishtirok.TJ ".into()),
+            contact_phone: Some("".into()),
+        };
+        let Ok(valid) = validated(fields) else {
+            panic!("refused");
+        };
+        assert_eq!(valid.name.en.as_deref(), Some("Ishtirok"));
+        assert_eq!(valid.acronym, None);
+        assert_eq!(valid.contact_email.as_deref(), Some("info@ishtirok.tj"));
+        assert_eq!(valid.contact_phone, None);
     }
 }

@@ -9,7 +9,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
+    QueryFilter, QueryOrder, SqlErr, sea_query::Query,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -17,14 +17,16 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
+    input::{Problems, Stored, unique},
     organisations::Organisation,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     rows::OneOrNotFound,
     text,
+    values::ProjectCode,
 };
 use crate::{
     auth::{Actor, Caller},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     policy,
 };
 
@@ -361,110 +363,59 @@ pub struct Budget {
     pub currency: String,
 }
 
-/// A complete, valid project.
-struct ValidProject {
-    code: String,
-    title: Localized,
-    summary: Localized,
+/// A project's thematic areas and regions, each once, as they are written with it.
+#[derive(Default)]
+struct Tags {
     thematic_areas: Vec<ThematicArea>,
-    status: ProjectStatus,
-    start_date: NaiveDate,
-    end_date: Option<NaiveDate>,
-    budget: Option<Budget>,
     regions: Vec<Region>,
-    visibility: Visibility,
 }
 
 const MAX_TITLE: usize = 300;
 const MAX_SUMMARY: usize = 5_000;
 
-/// `PO-<year>-<2 or 3 letters>-<2 digits>`, as the office numbers its projects.
-fn valid_code(code: &str) -> bool {
-    let parts: Vec<&str> = code.split('-').collect();
-    matches!(parts.as_slice(), [prefix, year, area, number]
-        if *prefix == "PO"
-            && year.len() == 4 && year.chars().all(|c| c.is_ascii_digit())
-            && (2..=3).contains(&area.len()) && area.chars().all(|c| c.is_ascii_uppercase())
-            && number.len() == 2 && number.chars().all(|c| c.is_ascii_digit()))
-}
-
-fn unique<T: Copy + Ord>(mut values: Vec<T>) -> Vec<T> {
-    values.sort_unstable();
-    values.dedup();
-    values
-}
-
-/// Merges `input` over `base` (the stored project, or nothing on creation) and checks the
-/// result, reporting every invalid field at once.
+/// Merges `input` over the stored project (and its `stored_tags`; none on creation) and checks
+/// the result, reporting every invalid field at once: the complete row to write, and its tags.
 fn validate(
     input: ProjectInput,
-    base: Option<&project::Model>,
-    base_areas: Vec<ThematicArea>,
-    base_regions: Vec<Region>,
-) -> ApiResult<ValidProject> {
-    let mut problems = Vec::new();
-    let code = input
-        .code
-        .map(|code| code.trim().to_uppercase())
-        .or_else(|| base.map(|project| project.code.clone()));
-    match &code {
-        Some(code) if !valid_code(code) => problems.push(FieldError {
-            field: "input.code".into(),
-            message: format!("`{code}` is not a project code like PO-2025-GE-01."),
-        }),
-        Some(_) => {}
-        None => text::require(&mut problems, "code", false),
-    }
-    let title = match input
-        .title
-        .or_else(|| base.map(|project| project.title.clone()))
-    {
-        Some(title) => text::clean_localized(&title, "input.title", MAX_TITLE, &mut problems),
-        None => {
-            text::require(&mut problems, "title", false);
-            Localized::default()
-        }
-    };
-    let summary = input
-        .summary
-        .or_else(|| base.map(|project| project.summary.clone()))
-        .map(|summary| {
-            text::clean_optional_localized(&summary, "input.summary", MAX_SUMMARY, &mut problems)
-        })
+    stored: Stored<'_, project::Model>,
+    stored_tags: Tags,
+) -> ApiResult<(project::Model, Tags)> {
+    let mut problems = Problems::new();
+    let code = problems
+        .required(
+            "code",
+            stored.or(input.code, |project| project.code.clone()),
+        )
+        .and_then(|code| problems.parse("input.code", ProjectCode::parse(&code)));
+    let title = problems.required_translations(
+        "title",
+        stored.or(input.title, |project| project.title.clone()),
+        MAX_TITLE,
+    );
+    let summary = stored
+        .or(input.summary, |project| project.summary.clone())
+        .map(|summary| problems.optional_translations("input.summary", &summary, MAX_SUMMARY))
         .unwrap_or_default();
-    let thematic_areas = unique(input.thematic_areas.unwrap_or(base_areas));
-    if thematic_areas.is_empty() {
-        problems.push(FieldError {
-            field: "input.thematicAreas".into(),
-            message: "Choose at least one thematic area.".into(),
-        });
-    }
-    let regions = unique(input.regions.unwrap_or(base_regions));
-    if regions.is_empty() {
-        problems.push(FieldError {
-            field: "input.regions".into(),
-            message: "Choose at least one region (or NATIONWIDE).".into(),
-        });
-    }
-    let start_date = input
-        .start_date
-        .or_else(|| base.map(|project| project.start_date));
-    if start_date.is_none() {
-        text::require(&mut problems, "startDate", false);
-    }
-    let end_date = input
-        .end_date
-        .unwrap_or_else(|| base.and_then(|project| project.end_date));
-    if let (Some(start), Some(end)) = (start_date, end_date)
-        && end < start
-    {
-        problems.push(FieldError {
-            field: "input.endDate".into(),
-            message: format!("The project cannot end ({end}) before it starts ({start})."),
-        });
-    }
-    let budget = input.budget.unwrap_or_else(|| {
-        base.and_then(|project| {
+    let thematic_areas = unique(input.thematic_areas.unwrap_or(stored_tags.thematic_areas));
+    problems.not_empty(
+        "input.thematicAreas",
+        &thematic_areas,
+        "Choose at least one thematic area.",
+    );
+    let regions = unique(input.regions.unwrap_or(stored_tags.regions));
+    problems.not_empty(
+        "input.regions",
+        &regions,
+        "Choose at least one region (or NATIONWIDE).",
+    );
+    let start_date = problems.required(
+        "startDate",
+        stored.or(input.start_date, |project| project.start_date),
+    );
+    let end_date = stored.or_cleared(input.end_date, |project| project.end_date);
+    problems.dates_in_order("input.endDate", "project", start_date, end_date);
+    let budget = stored
+        .or_cleared(input.budget, |project| {
             project
                 .budget_amount
                 .zip(project.budget_currency.clone())
@@ -473,55 +424,58 @@ fn validate(
                     currency,
                 })
         })
-    });
-    let budget = budget.map(|budget| Budget {
-        amount_minor: budget.amount_minor,
-        currency: budget.currency.trim().to_uppercase(),
-    });
+        .map(|budget| Budget {
+            amount_minor: budget.amount_minor,
+            currency: budget.currency.trim().to_uppercase(),
+        });
     if let Some(budget) = &budget {
-        if budget.amount_minor < 0 {
-            problems.push(FieldError {
-                field: "input.budget.amountMinor".into(),
-                message: "A budget is not negative.".into(),
-            });
-        }
-        if budget.currency.len() != 3 || !budget.currency.chars().all(|c| c.is_ascii_uppercase()) {
-            problems.push(FieldError {
-                field: "input.budget.currency".into(),
-                message: format!(
-                    "`{}` is not an ISO 4217 currency code such as EUR.",
-                    budget.currency
-                ),
-            });
-        }
+        problems.check(
+            budget.amount_minor >= 0,
+            "input.budget.amountMinor",
+            "A budget is not negative.",
+        );
+        problems.check(
+            budget.currency.len() == 3 && budget.currency.chars().all(|c| c.is_ascii_uppercase()),
+            "input.budget.currency",
+            format!(
+                "`{}` is not an ISO 4217 currency code such as EUR.",
+                budget.currency
+            ),
+        );
     }
-    let status = input.status.or_else(|| base.map(|project| project.status));
-    if status.is_none() {
-        text::require(&mut problems, "status", false);
-    }
-    let visibility = input
-        .visibility
-        .or_else(|| base.map(|project| project.visibility));
-    if visibility.is_none() {
-        text::require(&mut problems, "visibility", false);
-    }
-    match (code, start_date, status, visibility) {
-        (Some(code), Some(start_date), Some(status), Some(visibility)) if problems.is_empty() => {
-            Ok(ValidProject {
-                code,
-                title,
-                summary,
-                thematic_areas,
-                status,
-                start_date,
-                end_date,
-                budget,
-                regions,
-                visibility,
-            })
-        }
-        _ => Err(ApiError::BadUserInput(problems)),
-    }
+    let status = problems.required("status", stored.or(input.status, |project| project.status));
+    let visibility = problems.required(
+        "visibility",
+        stored.or(input.visibility, |project| project.visibility),
+    );
+    let tags = Tags {
+        thematic_areas,
+        regions,
+    };
+    problems.finish_with(|| {
+        let code = code?;
+        let now = Utc::now();
+        let row = project::Model {
+            id: stored.row().map_or_else(Uuid::now_v7, |project| project.id),
+            search_text: text::search_text(
+                std::iter::once(code.as_str())
+                    .chain(title.present())
+                    .chain(summary.present()),
+            ),
+            code: code.into(),
+            title,
+            summary,
+            status: status?,
+            start_date: start_date?,
+            end_date,
+            budget_amount: budget.as_ref().map(|budget| budget.amount_minor),
+            budget_currency: budget.map(|budget| budget.currency),
+            visibility: visibility?,
+            created_at: stored.row().map_or(now, |project| project.created_at),
+            updated_at: now,
+        };
+        Some((row, tags))
+    })
 }
 
 fn duplicate_code(error: &sea_orm::DbErr) -> bool {
@@ -548,34 +502,15 @@ impl Projects<'_> {
     /// `FORBIDDEN`; `BAD_USER_INPUT` naming each invalid field; `CONFLICT` for a code in use.
     pub async fn create(&self, caller: &Caller, input: ProjectInput) -> ApiResult<Project> {
         Self::require_manager(caller)?;
-        let valid = validate(input, None, Vec::new(), Vec::new())?;
-        let now = Utc::now();
+        let (row, tags) = validate(input, Stored::new(None), Tags::default())?;
+        let code = row.code.clone();
         let txn = self.db.begin().await?;
-        let row = project::Model {
-            id: Uuid::now_v7(),
-            code: valid.code.clone(),
-            search_text: text::search_text(
-                std::iter::once(valid.code.as_str())
-                    .chain(valid.title.present())
-                    .chain(valid.summary.present()),
-            ),
-            title: valid.title,
-            summary: valid.summary,
-            status: valid.status,
-            start_date: valid.start_date,
-            end_date: valid.end_date,
-            budget_amount: valid.budget.as_ref().map(|budget| budget.amount_minor),
-            budget_currency: valid.budget.map(|budget| budget.currency),
-            visibility: valid.visibility,
-            created_at: now,
-            updated_at: now,
-        };
         let project = match row.into_active_model().insert(&txn).await {
             Ok(project) => project,
-            Err(error) if duplicate_code(&error) => return Err(code_taken(&valid.code)),
+            Err(error) if duplicate_code(&error) => return Err(code_taken(&code)),
             Err(error) => return Err(error.into()),
         };
-        replace_tags(&txn, project.id, &valid.thematic_areas, &valid.regions).await?;
+        replace_tags(&txn, project.id, &tags.thematic_areas, &tags.regions).await?;
         audit::record(
             &txn,
             caller,
@@ -598,43 +533,33 @@ impl Projects<'_> {
     ) -> ApiResult<Project> {
         Self::require_manager(caller)?;
         let existing = self.row(&caller.actor, id).await?;
-        let areas = self
-            .thematic_areas_of(&caller.actor, &[id])
-            .await?
-            .into_iter()
-            .map(|row| row.thematic_area)
-            .collect();
-        let regions = self
-            .regions_of(&caller.actor, &[id])
-            .await?
-            .into_iter()
-            .map(|row| row.region)
-            .collect();
+        let stored_tags = Tags {
+            thematic_areas: self
+                .thematic_areas_of(&caller.actor, &[id])
+                .await?
+                .into_iter()
+                .map(|row| row.thematic_area)
+                .collect(),
+            regions: self
+                .regions_of(&caller.actor, &[id])
+                .await?
+                .into_iter()
+                .map(|row| row.region)
+                .collect(),
+        };
         let changed = changed_fields(&input);
-        let valid = validate(input, Some(&existing), areas, regions)?;
+        let (row, tags) = validate(input, Stored::new(Some(&existing)), stored_tags)?;
+        let code = row.code.clone();
         let txn = self.db.begin().await?;
-        let mut update = existing.into_active_model();
-        update.search_text = Set(text::search_text(
-            std::iter::once(valid.code.as_str())
-                .chain(valid.title.present())
-                .chain(valid.summary.present()),
-        ));
-        update.code = Set(valid.code.clone());
-        update.title = Set(valid.title);
-        update.summary = Set(valid.summary);
-        update.status = Set(valid.status);
-        update.start_date = Set(valid.start_date);
-        update.end_date = Set(valid.end_date);
-        update.budget_amount = Set(valid.budget.as_ref().map(|budget| budget.amount_minor));
-        update.budget_currency = Set(valid.budget.map(|budget| budget.currency));
-        update.visibility = Set(valid.visibility);
-        update.updated_at = Set(Utc::now());
+        let mut update = row.into_active_model().reset_all();
+        update.id = sea_orm::ActiveValue::Unchanged(existing.id);
+        update.created_at = sea_orm::ActiveValue::Unchanged(existing.created_at);
         let project = match update.update(&txn).await {
             Ok(project) => project,
-            Err(error) if duplicate_code(&error) => return Err(code_taken(&valid.code)),
+            Err(error) if duplicate_code(&error) => return Err(code_taken(&code)),
             Err(error) => return Err(error.into()),
         };
-        replace_tags(&txn, project.id, &valid.thematic_areas, &valid.regions).await?;
+        replace_tags(&txn, project.id, &tags.thematic_areas, &tags.regions).await?;
         audit::record(
             &txn,
             caller,
@@ -798,4 +723,120 @@ async fn replace_tags(
     .exec_without_returning(txn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    fn problems(result: ApiResult<(project::Model, Tags)>) -> Vec<(String, String)> {
+        match result {
+            Err(ApiError::BadUserInput(fields)) => fields
+                .into_iter()
+                .map(|field| (field.field, field.message))
+                .collect(),
+            Err(other) => panic!("unexpected {other:?}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn every_problem_is_named_in_the_order_of_the_fields() {
+        let input = ProjectInput {
+            code: Some("2026-ge-07".into()),
+            title: Some(Localized {
+                en: Some(" ".into()),
+                ..Localized::default()
+            }),
+            thematic_areas: Some(Vec::new()),
+            regions: Some(Vec::new()),
+            start_date: Some(date("2026-06-01")),
+            end_date: Some(Some(date("2026-01-01"))),
+            budget: Some(Some(Budget {
+                amount_minor: -500,
+                currency: " euro ".into(),
+            })),
+            ..ProjectInput::default()
+        };
+        let expected = [
+            (
+                "input.code",
+                "`2026-GE-07` is not a project code like PO-2025-GE-01.",
+            ),
+            (
+                "input.title",
+                "Give the text in at least one language (en, ru or tg).",
+            ),
+            ("input.thematicAreas", "Choose at least one thematic area."),
+            (
+                "input.regions",
+                "Choose at least one region (or NATIONWIDE).",
+            ),
+            (
+                "input.endDate",
+                "The project cannot end (2026-01-01) before it starts (2026-06-01).",
+            ),
+            ("input.budget.amountMinor", "A budget is not negative."),
+            (
+                "input.budget.currency",
+                "`EURO` is not an ISO 4217 currency code such as EUR.",
+            ),
+            ("input.status", "`status` is required."),
+            ("input.visibility", "`visibility` is required."),
+        ];
+        assert_eq!(
+            problems(validate(input, Stored::new(None), Tags::default())),
+            expected
+                .map(|(field, message)| (field.to_owned(), message.to_owned()))
+                .to_vec()
+        );
+    }
+
+    #[test]
+    fn an_update_keeps_the_stored_fields_it_leaves_out() {
+        let now = Utc::now();
+        let stored = project::Model {
+            id: Uuid::now_v7(),
+            code: "PO-2025-GE-01".into(),
+            title: Localized {
+                en: Some("Women's Resource Centres".into()),
+                ..Localized::default()
+            },
+            summary: Localized::default(),
+            status: ProjectStatus::Active,
+            start_date: date("2025-01-01"),
+            end_date: Some(date("2025-12-31")),
+            budget_amount: Some(1_250_000),
+            budget_currency: Some("EUR".into()),
+            visibility: Visibility::Public,
+            search_text: String::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        let tags = Tags {
+            thematic_areas: vec![ThematicArea::GenderEquality],
+            regions: vec![Region::Khatlon],
+        };
+        let input = ProjectInput {
+            end_date: Some(None),
+            regions: Some(vec![Region::Sughd, Region::Sughd]),
+            ..ProjectInput::default()
+        };
+        let Ok((row, tags)) = validate(input, Stored::new(Some(&stored)), tags) else {
+            panic!("refused");
+        };
+        assert_eq!(row.id, stored.id);
+        assert_eq!(row.created_at, stored.created_at);
+        assert_eq!(row.code, stored.code);
+        assert_eq!(row.end_date, None);
+        assert_eq!(row.budget_amount, Some(1_250_000));
+        assert_eq!(row.budget_currency.as_deref(), Some("EUR"));
+        assert_eq!(row.search_text, "po-2025-ge-01\nwomen's resource centres");
+        assert_eq!(tags.thematic_areas, [ThematicArea::GenderEquality]);
+        assert_eq!(tags.regions, [Region::Sughd]);
+    }
 }

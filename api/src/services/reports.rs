@@ -18,12 +18,13 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
+    input::Problems,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
     rows::OneOrNotFound,
 };
 use crate::{
     auth::{Actor, Caller},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     policy,
 };
 
@@ -120,41 +121,35 @@ impl Reports<'_> {
             .into_iter()
             .map(|row| row.service)
             .collect();
-        let mut problems = Vec::new();
+        let mut problems = Problems::new();
         let mut seen = HashSet::new();
         for (index, line) in lines.iter().enumerate() {
             let field = format!("lines.{index}");
-            if !seen.insert(line.service) {
-                problems.push(FieldError {
-                    field: format!("{field}.service"),
-                    message: "This service is listed twice.".into(),
-                });
-            }
-            if !offered.contains(&line.service) {
-                problems.push(FieldError {
-                    field: format!("{field}.service"),
-                    message: "The centre does not offer this service; add it to the centre first."
-                        .into(),
-                });
-            }
+            problems.check(
+                seen.insert(line.service),
+                &format!("{field}.service"),
+                "This service is listed twice.",
+            );
+            problems.check(
+                offered.contains(&line.service),
+                &format!("{field}.service"),
+                "The centre does not offer this service; add it to the centre first.",
+            );
             for (sex, count) in [("female", line.female), ("male", line.male)] {
-                if !(0..=MAX_PEOPLE).contains(&count) {
-                    problems.push(FieldError {
-                        field: format!("{field}.{sex}"),
-                        message: format!("A count is 0 to {MAX_PEOPLE}."),
-                    });
-                }
+                problems.in_range(
+                    &format!("{field}.{sex}"),
+                    count,
+                    0..=MAX_PEOPLE,
+                    format!("A count is 0 to {MAX_PEOPLE}."),
+                );
             }
         }
-        if lines.is_empty() {
-            problems.push(FieldError {
-                field: "lines".into(),
-                message: "Report at least one service (with zeros if nobody came).".into(),
-            });
-        }
-        if !problems.is_empty() {
-            return Err(ApiError::BadUserInput(problems));
-        }
+        problems.not_empty(
+            "lines",
+            &lines,
+            "Report at least one service (with zeros if nobody came).",
+        );
+        problems.finish()?;
 
         let member = super::auth::signed_in(caller)?;
         let txn = self.db.begin().await?;
