@@ -1141,7 +1141,7 @@ pub(super) const CASES: &[CaseRow] = &[
 ];
 
 /// The consent scope recorded with a case: what the survivor agreed to, without naming anyone.
-fn consent_scope(kind: CaseKind) -> &'static str {
+pub(super) fn consent_scope(kind: CaseKind) -> &'static str {
     match kind {
         DomesticViolence => {
             "Referral for the services requested; details shared with the receiving organisation only."

@@ -18,6 +18,8 @@ mod centres;
 mod data;
 mod events;
 mod projects;
+#[cfg(test)]
+mod convert;
 
 use std::collections::{HashMap, HashSet};
 
