@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use api::{crypto::DataKeys, services::demo::DEMO_LOGINS};
+use api::{crypto::DataKeys, demo::DemoLogin};
 use chrono::Datelike;
 use entity::{
     account, case_code_counter,
@@ -19,11 +19,12 @@ use crate::helpers::{TestApp, fixtures, nodes, spawn_app, spawn_app_with_demo};
 
 /// The access token of the demo login of `role`, and its account.
 async fn demo_login(app: &TestApp, role: &str) -> (String, account::Model) {
-    let login = DEMO_LOGINS
-        .iter()
+    let login: DemoLogin = api::demo::logins()
+        .expect("the demo logins")
+        .into_iter()
         .find(|login| login.role == role)
         .expect("a demo login of the role");
-    let response = app.login(login.email, login.password, None).await;
+    let response = app.login(&login.email, &login.password, None).await;
     let token = response["data"]["login"]["accessToken"]
         .as_str()
         .unwrap_or_else(|| panic!("demo login failed: {response:#}"))
@@ -149,7 +150,7 @@ async fn loading_the_demo_again_adds_nothing() {
     let steps = app.rows::<referral_transition::Entity>().await;
     let before = counters(&app).await;
 
-    let summary = app.services().load_demo().await.expect("second load");
+    let summary = app.load_demo().await.expect("second load");
 
     assert_eq!(
         summary.referral_cases,
@@ -313,7 +314,7 @@ async fn the_demo_loaded_into_a_database_in_use_leaves_its_cases_alone() {
         .expect("a code")
         .to_owned();
 
-    app.services().load_demo().await.expect("the demo loads");
+    app.load_demo().await.expect("the demo loads");
 
     // The case of this year's number 1 was there first: it keeps its code, and the demo case
     // that would have taken it is left out with its history.
