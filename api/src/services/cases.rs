@@ -1706,3 +1706,121 @@ async fn next_code(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<
     let value: i32 = row.try_get("", "last_value")?;
     Ok(format!("RC-{year}-{value:06}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_is_allowed_from_its_statuses_to_its_parties_only() {
+        let close = step_for(CaseStatus::Declined, Action::Close).expect("closing a decline");
+        assert_eq!(close.to(), CaseStatus::Closed);
+        assert_eq!(
+            close.parties_from(CaseStatus::Declined).collect::<Vec<_>>(),
+            [CaseParty::Referrer]
+        );
+        assert!(step_for(CaseStatus::Draft, Action::Accept).is_none());
+        let consent = step_for(CaseStatus::Accepted, Action::WithdrawConsent).expect("any time");
+        assert_eq!(consent.parties_from(CaseStatus::Accepted).count(), 2);
+        assert!(step_for(CaseStatus::Closed, Action::WithdrawConsent).is_none());
+    }
+
+    #[test]
+    fn a_receiver_is_an_active_organisation_not_yet_party_with_a_centre_of_its_own() {
+        let (referrer, receiver, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let case = referral_case::Model {
+            referring_organisation_id: referrer,
+            receiving_organisation_id: Some(receiver),
+            ..any_case()
+        };
+        let centre = ReceivingCentre {
+            operator_id: other,
+            active: true,
+            accepting_referrals: true,
+        };
+        let proposed = |organisation_id, organisation_active, centre| ProposedReceiver {
+            organisation_id,
+            organisation_active,
+            centre,
+        };
+        let refusal = |proposed| receiver_refusal(&case, &proposed);
+        assert_eq!(refusal(proposed(other, true, Some(Some(centre)))), None);
+        assert_eq!(refusal(proposed(other, true, None)), None);
+        for party in [referrer, receiver] {
+            assert_eq!(
+                refusal(proposed(party, true, None)),
+                Some(ReceiverRefusal::AlreadyParty)
+            );
+        }
+        assert_eq!(
+            refusal(proposed(other, false, None)),
+            Some(ReceiverRefusal::NoActiveOrganisation)
+        );
+        for centre in [
+            None,
+            Some(ReceivingCentre {
+                operator_id: referrer,
+                ..centre
+            }),
+            Some(ReceivingCentre {
+                active: false,
+                ..centre
+            }),
+        ] {
+            assert_eq!(
+                refusal(proposed(other, true, Some(centre))),
+                Some(ReceiverRefusal::NotItsActiveCentre)
+            );
+        }
+        let closed = ReceivingCentre {
+            accepting_referrals: false,
+            ..centre
+        };
+        assert_eq!(
+            refusal(proposed(other, true, Some(Some(closed)))),
+            Some(ReceiverRefusal::CentreNotAccepting)
+        );
+    }
+
+    /// A draft case with every field set to something.
+    fn any_case() -> referral_case::Model {
+        let now = Utc::now();
+        referral_case::Model {
+            id: Uuid::now_v7(),
+            code: "RC-2026-000001".to_owned(),
+            kind: CaseKind::DomesticViolence,
+            status: CaseStatus::Draft,
+            risk: RiskLevel::Medium,
+            survivor_sex: Sex::Female,
+            survivor_age_group: AgeGroup::Adult2559,
+            survivor_citizenship: None,
+            survivor_has_disability: false,
+            region: Region::Sughd,
+            district: "Khujand".to_owned(),
+            services_requested: CodeList(Vec::new()),
+            referring_organisation_id: Uuid::now_v7(),
+            receiving_organisation_id: None,
+            receiving_centre_id: None,
+            consent_given: true,
+            legacy_consent_scope: None,
+            consent_scope_sealed: None,
+            consent_recorded_at: None,
+            consent_recorded_by_id: None,
+            referred_at: None,
+            response_due_at: None,
+            first_response_at: None,
+            closed_at: None,
+            outcome: None,
+            survivor_name: None,
+            contact_phone: None,
+            address: None,
+            notes: None,
+            data_key: None,
+            erased_at: None,
+            created_by_id: Uuid::now_v7(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
