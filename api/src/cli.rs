@@ -5,7 +5,9 @@ use std::io::{IsTerminal, Write};
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 
-use crate::{config::Config, db, graphql, services::Services, startup::Application, telemetry};
+use crate::{
+    config::Config, db, demo, graphql, services::Services, startup::Application, telemetry,
+};
 
 /// The partner portal of the OSCE Programme Office in Dushanbe: GraphQL server and tools.
 #[derive(Parser, Debug)]
@@ -112,9 +114,8 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let (db, _) = db::connect(&config.database).await?;
-            let services = Services::new(db, &config.auth);
-            services.migrate_up().await?;
-            let summary = services.load_demo().await?;
+            Migrator::up(&db, None).await?;
+            let summary = demo::load(&db, &config.auth.data_keys).await?;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "demo data present: {summary:?}")?;
         }

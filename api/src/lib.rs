@@ -11,6 +11,7 @@ pub mod connections;
 pub mod cors;
 pub mod crypto;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod exports;
 pub mod graphiql;

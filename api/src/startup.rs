@@ -26,6 +26,7 @@ use crate::{
     config::{Config, DemoData},
     connections::ConnectionCaps,
     db::{self, StatementCounter},
+    demo,
     error::{ApiError, code, unauthenticated},
     graphql::{
         self, Exposure, PortalSchema,
@@ -42,7 +43,6 @@ use crate::{
     rate_limit::CostLimiter,
     services::Services,
     services::case_events::CaseEventBus,
-    services::demo::demo_logins,
 };
 
 /// What every request handler shares.
@@ -133,14 +133,14 @@ impl Application {
             services.ensure_migrated().await?;
         }
         if config.data.demo_data == DemoData::FirstStart {
-            if let Some(summary) = services.load_demo_if_missing().await? {
+            if let Some(summary) = demo::load_if_missing(&db, &config.auth.data_keys).await? {
                 tracing::info!(?summary, "loaded the demo data");
             }
-            for login in demo_logins() {
+            for login in demo::logins()? {
                 tracing::info!(
-                    role = login.role,
-                    email = login.email,
-                    password = login.password,
+                    role = login.role.as_str(),
+                    email = login.email.as_str(),
+                    password = login.password.as_str(),
                     "demo login"
                 );
             }

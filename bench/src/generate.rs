@@ -33,7 +33,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::vocabulary::{
-    CENTRE_NAMES, DISTRICTS, EVENT_TOPICS, ORGANISATION_NAMES, PROJECT_TOPICS, area_code,
+    CENTRE_NAMES, EVENT_TOPICS, ORGANISATION_NAMES, PROJECT_TOPICS, area_code,
 };
 
 /// The password of every generated account (hashed once, the hash reused).
@@ -258,7 +258,7 @@ pub async fn generate(url: &str, size: Size) -> anyhow::Result<Generated> {
     let hash = api::auth::password::hash_trusted(secrecy::SecretString::from(PASSWORD)).await?;
     let mut rng = Rng::new(0x05ce_d05a_2026);
 
-    let world = World::new(&counts, &mut rng);
+    let world = World::new(&counts, &mut rng)?;
     let mut rows: Vec<(String, u64)> = Vec::new();
     let mut note = |table: &str, count: usize| {
         println!(
@@ -379,6 +379,8 @@ struct World {
     staff: Uuid,
     /// Projects: id, start, end, public, partner organisation numbers.
     projects: Vec<ProjectFrame>,
+    /// The demo's districts of Tajikistan (`api/data/districts.toml`), with their regions.
+    districts: Vec<(String, Region)>,
 }
 
 struct ProjectFrame {
@@ -408,7 +410,12 @@ fn organisation_kind(number: u64, count: u64) -> OrganisationKind {
 }
 
 impl World {
-    fn new(counts: &Counts, rng: &mut Rng) -> Self {
+    fn new(counts: &Counts, rng: &mut Rng) -> anyhow::Result<Self> {
+        let districts = api::demo::districts()?
+            .into_iter()
+            .filter(|district| !district.abroad)
+            .map(|district| (district.name, district.region))
+            .collect();
         let entered = at(date(2018, 10, 1), 9);
         let organisations: Vec<_> = (0..counts.organisations)
             .map(|number| {
@@ -457,13 +464,26 @@ impl World {
                 }
             })
             .collect();
-        Self {
+        Ok(Self {
             counts: *counts,
             organisations,
             accounts,
             staff,
             projects,
-        }
+            districts,
+        })
+    }
+
+    /// The district (and its region) of row `number`.
+    fn district(&self, number: usize) -> (&str, Region) {
+        let (name, region) = &self.districts[number % self.districts.len()];
+        (name, *region)
+    }
+
+    /// A district (and its region) drawn by `rng`.
+    fn any_district(&self, rng: &mut Rng) -> (&str, Region) {
+        let (name, region) = rng.pick(&self.districts);
+        (name, *region)
     }
 
     fn operator_of(&self, organisation_id: Uuid) -> u64 {
@@ -488,7 +508,7 @@ impl World {
                     )
                 } else {
                     let (en, ru) = ORGANISATION_NAMES[number % ORGANISATION_NAMES.len()];
-                    let (district, _) = DISTRICTS[number % DISTRICTS.len()];
+                    let (district, _) = self.district(number);
                     let (kind_en, kind_ru) = match kind {
                         OrganisationKind::Ngo => {
                             ("Public Organisation", "Общественная организация")
@@ -607,7 +627,7 @@ impl World {
             let area = frame.areas[0];
             let (topic_en, topic_ru) =
                 PROJECT_TOPICS[(number * 7 + area as usize) % PROJECT_TOPICS.len()];
-            let (district, region) = *rng.pick(DISTRICTS);
+            let (district, region) = self.any_district(rng);
             let code = format!(
                 "PO-{}-{}-{:05}",
                 frame.start.year(),
@@ -716,7 +736,7 @@ impl World {
                 let span = u64::try_from((frame.end - frame.start).num_days()).unwrap_or(0);
                 let starts_on = frame.start + Days::new(rng.range(0, span.saturating_sub(5)));
                 let ends_on = starts_on + Days::new(rng.range(0, 3).min(span));
-                let (district, region) = *rng.pick(DISTRICTS);
+                let (district, region) = self.any_district(rng);
                 let (topic_en, topic_ru) = *rng.pick(EVENT_TOPICS);
                 let (kind_en, kind_ru) = kind_words(kind);
                 let title = two(
@@ -789,8 +809,7 @@ impl World {
                 8 => CentreKind::LegalAid,
                 _ => CentreKind::Other,
             };
-            let (district, region) =
-                DISTRICTS[usize::try_from(number).unwrap_or(0) % DISTRICTS.len()];
+            let (district, region) = self.district(usize::try_from(number).unwrap_or(0));
             let (name_en, name_ru) = CENTRE_NAMES[centre_name_index(kind)];
             let name = two(
                 format!("{name_en} in {district} No. {number}"),
@@ -938,7 +957,7 @@ impl World {
                 _ => CaseStatus::Withdrawn,
             };
             let risk = *rng.pick(&risks);
-            let (district, region) = *rng.pick(DISTRICTS);
+            let (district, region) = self.any_district(rng);
             let draft = status == CaseStatus::Draft;
             let referred_at = (!draft).then(|| created + chrono::Duration::hours(2));
             let hours = if risk == RiskLevel::High { 24 } else { 72 };
@@ -1199,7 +1218,7 @@ mod tests {
         };
         let build = || {
             let mut rng = Rng::new(7);
-            let world = World::new(&counts, &mut rng);
+            let world = World::new(&counts, &mut rng).expect("the districts read");
             let events = world.events(&mut rng, 0..50);
             let centres = world.centres(&mut rng).0;
             let ids: Vec<(Uuid, u64)> = centres.iter().map(|c| (c.id, 1)).collect();

@@ -1,42 +1,8 @@
-//! Words the generated rows are made of: the districts of Tajikistan with their regions, the
-//! Programme Office's fields of work, the names partner organisations and centres go by.
+//! Words the generated rows are made of: the Programme Office's fields of work, the names
+//! partner organisations and centres go by. The districts are the demo's
+//! (`api/data/districts.toml`, read by `api::demo::districts`).
 
-use entity::enums::{Region, ThematicArea};
-
-/// Districts and cities, with the region each belongs to.
-pub const DISTRICTS: &[(&str, Region)] = &[
-    ("Dushanbe", Region::Dushanbe),
-    ("Khujand", Region::Sughd),
-    ("Istaravshan", Region::Sughd),
-    ("Penjikent", Region::Sughd),
-    ("Ayni", Region::Sughd),
-    ("Isfara", Region::Sughd),
-    ("Spitamen", Region::Sughd),
-    ("Mastchoh", Region::Sughd),
-    ("Bokhtar", Region::Khatlon),
-    ("Kulob", Region::Khatlon),
-    ("Jomi", Region::Khatlon),
-    ("Jaloliddin Balkhi", Region::Khatlon),
-    ("Jayhun", Region::Khatlon),
-    ("Dusti", Region::Khatlon),
-    ("Khuroson", Region::Khatlon),
-    ("Kabodiyon", Region::Khatlon),
-    ("Farkhor", Region::Khatlon),
-    ("Hamadoni", Region::Khatlon),
-    ("Vose", Region::Khatlon),
-    ("Panj", Region::Khatlon),
-    ("Vahdat", Region::Drs),
-    ("Rasht", Region::Drs),
-    ("Varzob", Region::Drs),
-    ("Shahrinav", Region::Drs),
-    ("Tursunzoda", Region::Drs),
-    ("Lakhsh", Region::Drs),
-    ("Khorog", Region::Gbao),
-    ("Ishkoshim", Region::Gbao),
-    ("Darvoz", Region::Gbao),
-    ("Rushan", Region::Gbao),
-    ("Vanj", Region::Gbao),
-];
+use entity::enums::ThematicArea;
 
 /// Names of partner organisations (English transliteration, Russian).
 pub const ORGANISATION_NAMES: &[(&str, &str)] = &[

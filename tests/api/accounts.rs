@@ -421,8 +421,8 @@ async fn the_first_admin_is_created_from_the_command_line() {
 async fn each_demo_login_signs_in_with_its_role() {
     let app = crate::helpers::spawn_app_with_demo().await;
 
-    for login in api::services::demo::DEMO_LOGINS {
-        let response = app.login(login.email, login.password, None).await;
+    for login in api::demo::logins().expect("the demo logins") {
+        let response = app.login(&login.email, &login.password, None).await;
         assert_eq!(
             response["data"]["login"]["account"]["role"], login.role,
             "{response:#}"

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use api::services::demo::DEMO_LOGINS;
+use api::{crypto::DataKeys, demo::DemoLogin};
 use chrono::Datelike;
 use entity::{
     account, case_code_counter,
@@ -19,11 +19,12 @@ use crate::helpers::{TestApp, fixtures, nodes, spawn_app, spawn_app_with_demo};
 
 /// The access token of the demo login of `role`, and its account.
 async fn demo_login(app: &TestApp, role: &str) -> (String, account::Model) {
-    let login = DEMO_LOGINS
-        .iter()
+    let login: DemoLogin = api::demo::logins()
+        .expect("the demo logins")
+        .into_iter()
         .find(|login| login.role == role)
         .expect("a demo login of the role");
-    let response = app.login(login.email, login.password, None).await;
+    let response = app.login(&login.email, &login.password, None).await;
     let token = response["data"]["login"]["accessToken"]
         .as_str()
         .unwrap_or_else(|| panic!("demo login failed: {response:#}"))
@@ -149,7 +150,7 @@ async fn loading_the_demo_again_adds_nothing() {
     let steps = app.rows::<referral_transition::Entity>().await;
     let before = counters(&app).await;
 
-    let summary = app.services().load_demo().await.expect("second load");
+    let summary = app.load_demo().await.expect("second load");
 
     assert_eq!(
         summary.referral_cases,
@@ -313,7 +314,7 @@ async fn the_demo_loaded_into_a_database_in_use_leaves_its_cases_alone() {
         .expect("a code")
         .to_owned();
 
-    app.services().load_demo().await.expect("the demo loads");
+    app.load_demo().await.expect("the demo loads");
 
     // The case of this year's number 1 was there first: it keeps its code, and the demo case
     // that would have taken it is left out with its history.
@@ -364,4 +365,154 @@ async fn the_case_statistics_count_every_referred_demo_case() {
         assert_eq!(row["total"]["suppressed"], true, "{row:#}");
     }
     assert!(table["medianHoursToFirstAnswer"].is_null(), "{table:#}");
+}
+
+/// The text a value sealed with its case's own key opens to (`context` names the column).
+fn opened(keys: &DataKeys, wrapped: &[u8], case_id: Uuid, sealed: &[u8], context: &str) -> String {
+    let key = keys
+        .open_owner_key(
+            wrapped,
+            format!("referral_case.data_key:{case_id}").as_bytes(),
+        )
+        .expect("the case's key opens");
+    let text = key
+        .decrypt(sealed, context.as_bytes())
+        .expect("the sealed value opens");
+    format!("sealed {:?}", String::from_utf8(text).expect("text"))
+}
+
+/// Every row of every table in the demo's database, in primary-key order, every column as
+/// SQLite's `quote()` writes it. What differs on every load is reduced: a password hash, a TOTP
+/// secret, a case's wrapped key and its identifying fields (random salts and nonces) to
+/// present or absent; a consent scope or comment sealed with its case's key to the text it
+/// opens to.
+async fn dump_sqlite(app: &TestApp) -> String {
+    use sea_orm::{ConnectionTrait, QueryResult, Statement};
+    let backend = app.db.get_database_backend();
+    let query = |sql: String| Statement::from_string(backend, sql);
+    let keys = &app.config.auth.data_keys;
+    let text = |row: &QueryResult, index: usize| -> String {
+        row.try_get_by_index(index).expect("a text column")
+    };
+    let tables = app
+        .db
+        .query_all_raw(query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name <> 'seaql_migrations' ORDER BY name"
+                .to_owned(),
+        ))
+        .await
+        .expect("tables");
+    let case_keys: HashMap<Uuid, Vec<u8>> = all_cases(app)
+        .await
+        .into_iter()
+        .filter_map(|case| Some((case.id, case.data_key?)))
+        .collect();
+    let mut dump = String::new();
+    for table in &tables {
+        let table = text(table, 0);
+        let columns: Vec<(String, i32)> = app
+            .db
+            .query_all_raw(query(format!(
+                "SELECT name, pk FROM pragma_table_info('{table}') ORDER BY cid"
+            )))
+            .await
+            .expect("columns")
+            .iter()
+            .map(|column| {
+                let pk: i32 = column.try_get_by_index(1).expect("pk");
+                (text(column, 0), pk)
+            })
+            .collect();
+        let mut key: Vec<&(String, i32)> = columns.iter().filter(|(_, pk)| *pk > 0).collect();
+        key.sort_by_key(|(_, pk)| *pk);
+        let order: Vec<String> = if key.is_empty() {
+            columns
+                .iter()
+                .map(|(name, _)| format!("\"{name}\""))
+                .collect()
+        } else {
+            key.iter().map(|(name, _)| format!("\"{name}\"")).collect()
+        };
+        // Each column twice: as `quote()` writes it, and as stored (for the sealed bytes).
+        let select: Vec<String> = columns
+            .iter()
+            .map(|(name, _)| format!("quote(\"{name}\"), \"{name}\""))
+            .collect();
+        let rows = app
+            .db
+            .query_all_raw(query(format!(
+                "SELECT {} FROM \"{table}\" ORDER BY {}",
+                select.join(", "),
+                order.join(", ")
+            )))
+            .await
+            .expect("rows");
+        dump.push_str(&format!("== {table} ({} rows)\n", rows.len()));
+        for row in &rows {
+            let stored = |name: &str| -> Option<Vec<u8>> {
+                let index = columns
+                    .iter()
+                    .position(|(column, _)| column == name)
+                    .expect("a column of the table");
+                row.try_get_by_index(index * 2 + 1).expect("bytes")
+            };
+            let id = |name: &str| Uuid::from_slice(&stored(name).expect("an id")).expect("a uuid");
+            let mut line = Vec::with_capacity(columns.len());
+            for (index, (name, _)) in columns.iter().enumerate() {
+                let quoted = text(row, index * 2);
+                let shown = match (table.as_str(), name.as_str()) {
+                    _ if quoted == "NULL" => quoted,
+                    ("account", "password_hash" | "totp_secret")
+                    | (
+                        "referral_case",
+                        "data_key" | "survivor_name" | "contact_phone" | "address" | "notes",
+                    ) => "<present>".to_owned(),
+                    ("referral_case", "consent_scope_sealed") => {
+                        let case_id = id("id");
+                        opened(
+                            keys,
+                            &case_keys[&case_id],
+                            case_id,
+                            &stored(name).expect("sealed"),
+                            &format!("referral_case.consent_scope:{case_id}"),
+                        )
+                    }
+                    ("referral_transition", "comment_sealed") => {
+                        let case_id = id("case_id");
+                        opened(
+                            keys,
+                            &case_keys[&case_id],
+                            case_id,
+                            &stored(name).expect("sealed"),
+                            &format!("referral_transition.comment:{case_id}:{}", id("id")),
+                        )
+                    }
+                    _ => quoted,
+                };
+                line.push(format!("{name}={shown}"));
+            }
+            dump.push_str(&line.join(" | "));
+            dump.push('\n');
+        }
+    }
+    dump
+}
+
+/// The proof that moving the demo to data files changed no row: the whole database after a
+/// load, pinned. A change to the demo data shows here as a diff to review and accept
+/// (`cargo insta review`); `DEMO_DUMP=<file>` also writes the dump to a file. SQLite only:
+/// the dump reads SQLite's catalogue.
+#[tokio::test]
+async fn the_demo_rows_are_the_pinned_ones() {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        eprintln!("skipped: the demo dump reads SQLite's catalogue");
+        return;
+    }
+    let app = spawn_app_with_demo().await;
+    let dump = dump_sqlite(&app).await;
+    if let Ok(path) = std::env::var("DEMO_DUMP") {
+        std::fs::write(path, &dump).expect("write the dump");
+    }
+    insta::assert_snapshot!("demo_rows", dump);
 }

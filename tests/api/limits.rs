@@ -1556,7 +1556,7 @@ async fn fuzzed_mutations_never_fail_internally() {
     // Sign-ins are part of the fuzz and re-sign a principal whose session a fuzzed `logout`
     // ended; the per-address limit on sign-ins would answer them `RATE_LIMITED` instead.
     let app = spawn_app_with(&[("PORTAL_LOGIN_ATTEMPTS_PER_MINUTE", "100000")]).await;
-    app.services().load_demo().await.expect("demo data");
+    app.load_demo().await.expect("demo data");
     let admin = app.user(Role::Admin, None).await;
     let ids = demo_ids(&app, &admin).await;
     assert!(ids.len() >= 20, "demo ids: {ids:?}");

@@ -266,7 +266,7 @@ pub struct Cases<'a> {
 }
 
 /// One step of the workflow: from which statuses, by which party, to which status.
-struct Step {
+pub struct Step {
     /// The action's name in messages.
     name: &'static str,
     /// Its audit action.
@@ -360,6 +360,132 @@ const WITHDRAW_CONSENT: Step = Step {
     change: CaseChange::ConsentWithdrawn,
     erases: true,
 };
+
+/// A step of the workflow by name: what a party does to a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Send,
+    Accept,
+    Decline,
+    StartService,
+    Close,
+    Withdraw,
+    ReferOnward,
+    WithdrawConsent,
+}
+
+impl Action {
+    fn step(self) -> &'static Step {
+        match self {
+            Self::Send => &SEND,
+            Self::Accept => &ACCEPT,
+            Self::Decline => &DECLINE,
+            Self::StartService => &START,
+            Self::Close => &CLOSE,
+            Self::Withdraw => &WITHDRAW,
+            Self::ReferOnward => &REFER_ONWARD,
+            Self::WithdrawConsent => &WITHDRAW_CONSENT,
+        }
+    }
+}
+
+impl Step {
+    /// The status the step reaches.
+    pub fn to(&self) -> CaseStatus {
+        self.to
+    }
+
+    /// The parties who may take the step on a case in `from` (none: not allowed now).
+    pub fn parties_from(&self, from: CaseStatus) -> impl Iterator<Item = CaseParty> + '_ {
+        self.allowed
+            .iter()
+            .filter(move |(status, _)| *status == from)
+            .map(|(_, party)| *party)
+    }
+}
+
+/// The workflow's step for `action` on a case in `from`, when some party may take it now: the
+/// one table both the services' transitions and the demo loader's replayed histories follow.
+pub fn step_for(from: CaseStatus, action: Action) -> Option<&'static Step> {
+    let step = action.step();
+    step.parties_from(from).next().is_some().then_some(step)
+}
+
+/// A proposed receiving centre, as the receiver rule needs to know it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReceivingCentre {
+    pub operator_id: Uuid,
+    pub active: bool,
+    pub accepting_referrals: bool,
+}
+
+/// A proposed receiver of a referral (a send or an onward referral).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProposedReceiver {
+    pub organisation_id: Uuid,
+    /// Whether an active organisation has this id.
+    pub organisation_active: bool,
+    /// The chosen centre, if one was chosen: `Some(None)` when no centre has its id.
+    pub centre: Option<Option<ReceivingCentre>>,
+}
+
+/// Why a proposed receiver may not receive a referral of a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReceiverRefusal {
+    /// The referrer, or the current receiver.
+    AlreadyParty,
+    NoActiveOrganisation,
+    /// Not a centre, not active, or not the receiving organisation's.
+    NotItsActiveCentre,
+    CentreNotAccepting,
+}
+
+impl ReceiverRefusal {
+    /// The input field at fault and the message, as the API answers them.
+    pub fn field_and_message(self) -> (&'static str, &'static str) {
+        match self {
+            Self::AlreadyParty => (
+                "receivingOrganisationId",
+                "Refer the case to an organisation that is not already party to it.",
+            ),
+            Self::NoActiveOrganisation => (
+                "receivingOrganisationId",
+                "There is no active organisation with this id.",
+            ),
+            Self::NotItsActiveCentre => (
+                "receivingCentreId",
+                "The centre must be an active centre of the receiving organisation.",
+            ),
+            Self::CentreNotAccepting => (
+                "receivingCentreId",
+                "This centre is not accepting referrals now.",
+            ),
+        }
+    }
+}
+
+/// The receiver rule: an active organisation not yet party to `case`, and optionally an active
+/// centre of it that takes referrals. The services check every referral with it, the demo
+/// loader every referral it replays.
+pub fn receiver_refusal(
+    case: &referral_case::Model,
+    proposed: &ProposedReceiver,
+) -> Option<ReceiverRefusal> {
+    let to = proposed.organisation_id;
+    if to == case.referring_organisation_id || Some(to) == case.receiving_organisation_id {
+        return Some(ReceiverRefusal::AlreadyParty);
+    }
+    if !proposed.organisation_active {
+        return Some(ReceiverRefusal::NoActiveOrganisation);
+    }
+    match proposed.centre {
+        None => None,
+        Some(Some(centre)) if centre.operator_id == to && centre.active => {
+            (!centre.accepting_referrals).then_some(ReceiverRefusal::CentreNotAccepting)
+        }
+        Some(_) => Some(ReceiverRefusal::NotItsActiveCentre),
+    }
+}
 
 fn code_of(status: CaseStatus) -> String {
     sea_orm::ActiveEnum::to_value(&status)
@@ -784,7 +910,7 @@ impl Cases<'_> {
     ) -> ApiResult<CaseParty> {
         // Someone who is not a party never acts, whatever the status.
         let party = policy::case_party(&caller.actor, case).ok_or(ApiError::Forbidden)?;
-        if !step.allowed.iter().any(|(from, _)| *from == case.status) {
+        if step.parties_from(case.status).next().is_none() {
             return Err(ApiError::bad_input(
                 "status",
                 format!(
@@ -794,11 +920,7 @@ impl Cases<'_> {
                 ),
             ));
         }
-        if step
-            .allowed
-            .iter()
-            .any(|(from, by)| *from == case.status && *by == party)
-        {
+        if step.parties_from(case.status).any(|by| by == party) {
             Ok(party)
         } else {
             Err(ApiError::Forbidden)
@@ -908,51 +1030,43 @@ impl Cases<'_> {
         self.get(&caller.actor, id).await
     }
 
-    /// Checks a receiving organisation and centre for a referral.
+    /// Checks a receiving organisation and centre for a referral ([`receiver_refusal`]).
     async fn check_receiver(
         &self,
         case: &referral_case::Model,
         organisation_id: Uuid,
         centre_id: Option<Uuid>,
     ) -> ApiResult<()> {
-        if organisation_id == case.referring_organisation_id
-            || Some(organisation_id) == case.receiving_organisation_id
-        {
-            return Err(ApiError::bad_input(
-                "receivingOrganisationId",
-                "Refer the case to an organisation that is not already party to it.",
-            ));
-        }
-        let active = organisation::Entity::find_by_id(organisation_id)
+        let organisation_active = organisation::Entity::find_by_id(organisation_id)
             .filter(organisation::Column::Active.eq(true))
             .one(self.db)
-            .await?;
-        if active.is_none() {
-            return Err(ApiError::bad_input(
-                "receivingOrganisationId",
-                "There is no active organisation with this id.",
-            ));
-        }
-        if let Some(centre_id) = centre_id {
-            let centre = resource_centre::Entity::find_by_id(centre_id)
-                .filter(resource_centre::Column::OperatorId.eq(organisation_id))
-                .filter(resource_centre::Column::Active.eq(true))
-                .one(self.db)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::bad_input(
-                        "receivingCentreId",
-                        "The centre must be an active centre of the receiving organisation.",
-                    )
-                })?;
-            if !centre.accepting_referrals {
-                return Err(ApiError::bad_input(
-                    "receivingCentreId",
-                    "This centre is not accepting referrals now.",
-                ));
+            .await?
+            .is_some();
+        let centre = match centre_id {
+            Some(centre_id) => Some(
+                resource_centre::Entity::find_by_id(centre_id)
+                    .one(self.db)
+                    .await?
+                    .map(|centre| ReceivingCentre {
+                        operator_id: centre.operator_id,
+                        active: centre.active,
+                        accepting_referrals: centre.accepting_referrals,
+                    }),
+            ),
+            None => None,
+        };
+        let proposed = ProposedReceiver {
+            organisation_id,
+            organisation_active,
+            centre,
+        };
+        match receiver_refusal(case, &proposed) {
+            Some(refusal) => {
+                let (field, message) = refusal.field_and_message();
+                Err(ApiError::bad_input(field, message))
             }
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Sends a draft to a receiving organisation (optionally one of its centres). Needs the
@@ -1534,4 +1648,122 @@ async fn next_code(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<
         .ok_or_else(|| anyhow::anyhow!("the case counter returned nothing"))?;
     let value: i32 = row.try_get("", "last_value")?;
     Ok(format!("RC-{year}-{value:06}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_is_allowed_from_its_statuses_to_its_parties_only() {
+        let close = step_for(CaseStatus::Declined, Action::Close).expect("closing a decline");
+        assert_eq!(close.to(), CaseStatus::Closed);
+        assert_eq!(
+            close.parties_from(CaseStatus::Declined).collect::<Vec<_>>(),
+            [CaseParty::Referrer]
+        );
+        assert!(step_for(CaseStatus::Draft, Action::Accept).is_none());
+        let consent = step_for(CaseStatus::Accepted, Action::WithdrawConsent).expect("any time");
+        assert_eq!(consent.parties_from(CaseStatus::Accepted).count(), 2);
+        assert!(step_for(CaseStatus::Closed, Action::WithdrawConsent).is_none());
+    }
+
+    #[test]
+    fn a_receiver_is_an_active_organisation_not_yet_party_with_a_centre_of_its_own() {
+        let (referrer, receiver, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let case = referral_case::Model {
+            referring_organisation_id: referrer,
+            receiving_organisation_id: Some(receiver),
+            ..any_case()
+        };
+        let centre = ReceivingCentre {
+            operator_id: other,
+            active: true,
+            accepting_referrals: true,
+        };
+        let proposed = |organisation_id, organisation_active, centre| ProposedReceiver {
+            organisation_id,
+            organisation_active,
+            centre,
+        };
+        let refusal = |proposed| receiver_refusal(&case, &proposed);
+        assert_eq!(refusal(proposed(other, true, Some(Some(centre)))), None);
+        assert_eq!(refusal(proposed(other, true, None)), None);
+        for party in [referrer, receiver] {
+            assert_eq!(
+                refusal(proposed(party, true, None)),
+                Some(ReceiverRefusal::AlreadyParty)
+            );
+        }
+        assert_eq!(
+            refusal(proposed(other, false, None)),
+            Some(ReceiverRefusal::NoActiveOrganisation)
+        );
+        for centre in [
+            None,
+            Some(ReceivingCentre {
+                operator_id: referrer,
+                ..centre
+            }),
+            Some(ReceivingCentre {
+                active: false,
+                ..centre
+            }),
+        ] {
+            assert_eq!(
+                refusal(proposed(other, true, Some(centre))),
+                Some(ReceiverRefusal::NotItsActiveCentre)
+            );
+        }
+        let closed = ReceivingCentre {
+            accepting_referrals: false,
+            ..centre
+        };
+        assert_eq!(
+            refusal(proposed(other, true, Some(Some(closed)))),
+            Some(ReceiverRefusal::CentreNotAccepting)
+        );
+    }
+
+    /// A draft case with every field set to something.
+    fn any_case() -> referral_case::Model {
+        let now = Utc::now();
+        referral_case::Model {
+            id: Uuid::now_v7(),
+            code: "RC-2026-000001".to_owned(),
+            kind: CaseKind::DomesticViolence,
+            status: CaseStatus::Draft,
+            risk: RiskLevel::Medium,
+            survivor_sex: Sex::Female,
+            survivor_age_group: AgeGroup::Adult2559,
+            survivor_citizenship: None,
+            survivor_has_disability: false,
+            region: Region::Sughd,
+            district: "Khujand".to_owned(),
+            services_requested: CodeList(Vec::new()),
+            referring_organisation_id: Uuid::now_v7(),
+            receiving_organisation_id: None,
+            receiving_centre_id: None,
+            consent_given: true,
+            legacy_consent_scope: None,
+            consent_scope_sealed: None,
+            consent_recorded_at: None,
+            consent_recorded_by_id: None,
+            referred_at: None,
+            response_due_at: None,
+            first_response_at: None,
+            closed_at: None,
+            outcome: None,
+            survivor_name: None,
+            contact_phone: None,
+            address: None,
+            notes: None,
+            data_key: None,
+            erased_at: None,
+            created_by_id: Uuid::now_v7(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }

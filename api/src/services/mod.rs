@@ -9,7 +9,6 @@ pub mod auth;
 pub mod case_events;
 pub mod cases;
 pub mod centres;
-pub mod demo;
 pub mod events;
 pub mod fields;
 pub mod idempotency;
@@ -238,27 +237,6 @@ impl Services {
     /// When migrations are pending, or the database cannot be read.
     pub async fn ensure_migrated(&self) -> anyhow::Result<()> {
         db::ensure_migrated(self.db.connection()).await
-    }
-
-    /// Loads the demo data unless it is already there; returns what it loaded.
-    ///
-    /// # Errors
-    /// Database errors; nothing is half-loaded (one transaction).
-    pub async fn load_demo_if_missing(&self) -> Result<Option<demo::DemoSummary>, sea_orm::DbErr> {
-        if demo::is_loaded(self.db.connection()).await? {
-            return Ok(None);
-        }
-        demo::load(self.db.connection(), &self.auth.data_keys)
-            .await
-            .map(Some)
-    }
-
-    /// Loads the demo data (idempotent).
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn load_demo(&self) -> Result<demo::DemoSummary, sea_orm::DbErr> {
-        demo::load(self.db.connection(), &self.auth.data_keys).await
     }
 
     /// Seals what is stored in plain text or under an older protection, with the configured

@@ -225,11 +225,16 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 /// Starts the server on a fresh database holding the demo data.
 pub async fn spawn_app_with_demo() -> TestApp {
     let app = spawn_app().await;
-    app.services().load_demo().await.expect("demo data");
+    app.load_demo().await.expect("demo data");
     app
 }
 
 impl TestApp {
+    /// Loads the demo data into the app's database (idempotent), as `portal seed-demo` does.
+    pub async fn load_demo(&self) -> Result<api::demo::DemoSummary, sea_orm::DbErr> {
+        api::demo::load(&self.db, &self.config.auth.data_keys).await
+    }
+
     /// The service layer on the app's database, for calls the API does not offer (yet); it
     /// publishes referral events to the app's subscribers.
     pub fn services(&self) -> Services {

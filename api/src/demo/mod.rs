@@ -1,7 +1,11 @@
-//! Demo data for development: organisations, projects, events and resource centres built from
-//! the public texts about the Programme Office (`shared/context/`), a year of monthly reports
-//! from the Women's Resource Centres and shelters, one account per role, and some sixty referral
-//! cases with their histories over the last eighteen months (see [`cases`]).
+//! The demo data for development, read from the data files of `api/data/` (organisations,
+//! projects, events and resource centres built from the public texts about the Programme Office
+//! in `shared/context/`, one account per role, some sixty referral cases with their histories)
+//! and loaded into a database by [`load`]: with a year of monthly reports from the Women's
+//! Resource Centres and shelters made up here, and the case histories replayed through the
+//! workflow of `services::cases` (see [`cases`]). It runs on the bare connection, before or
+//! beside the server, as the migrations do (`portal seed-demo`, or the first start in
+//! development).
 //!
 //! Every row is deterministic: ids are UUIDv7 whose time is the row's own creation time and
 //! whose other bits are a stable hash of a stable key (`org:gulrukhsor`, `event:...`), and no
@@ -14,10 +18,7 @@
 
 mod accounts;
 mod cases;
-mod centres;
-mod data;
-mod events;
-mod projects;
+mod files;
 
 use std::collections::{HashMap, HashSet};
 
@@ -38,22 +39,18 @@ use uuid::Uuid;
 
 use crate::{
     crypto::DataKeys,
-    services::text::{search_text, sort_name},
+    services::{
+        self,
+        text::{search_text, sort_name},
+    },
 };
 
-use self::{
-    centres::{CENTRES, CentreRow},
-    data::{DISTRICTS, ORGANISATIONS, PROGRAMME_OFFICE},
-    events::EVENTS,
-    projects::PROJECTS,
-};
+use self::files::{CentreRow, DemoFiles};
 
-pub use self::accounts::{DEMO_LOGINS, DemoLogin};
+pub use self::files::{DataError, DemoLogin, District, districts, logins};
 
-/// The demo sign-ins, for the development server to print.
-pub fn demo_logins() -> &'static [DemoLogin] {
-    DEMO_LOGINS
-}
+/// The key of the Programme Office itself: accountable for every project.
+const PROGRAMME_OFFICE: &str = "osce-po";
 
 /// What the loader wrote (counts of rows in the database after loading, per table).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +78,9 @@ pub struct DemoSummary {
 ///
 /// Any database error; nothing is written then.
 pub async fn load(db: &DatabaseConnection, keys: &DataKeys) -> Result<DemoSummary, DbErr> {
-    let demo = Demo::build()?;
-    let accounts = accounts::demo_accounts(accounts_created()?).await?;
+    let files = DemoFiles::read().map_err(|error| bad_data(error.to_string()))?;
+    let demo = Demo::build(&files)?;
+    let accounts = accounts::demo_accounts(&files.logins, accounts_created()?).await?;
     let txn = db.begin().await?;
     // Parents before children, for the foreign keys.
     insert(&txn, &demo.organisations).await?;
@@ -99,7 +97,7 @@ pub async fn load(db: &DatabaseConnection, keys: &DataKeys) -> Result<DemoSummar
     insert_cases(&txn, &demo).await?;
     // The demo's consent scopes and comments are written as text and sealed with each case's
     // own key before anything commits, as stored text is at every start.
-    super::cases::seal_stored(&txn, keys)
+    services::cases::seal_stored(&txn, keys)
         .await
         .map_err(|error| DbErr::Custom(format!("sealing the demo cases: {error}")))?;
     let summary = DemoSummary {
@@ -160,6 +158,21 @@ async fn insert_cases(txn: &DatabaseTransaction, demo: &Demo) -> Result<(), DbEr
             .await?;
     }
     Ok(())
+}
+
+/// Loads the demo data unless it is already there; returns what it loaded.
+///
+/// # Errors
+///
+/// Database errors; nothing is half-loaded (one transaction).
+pub async fn load_if_missing(
+    db: &DatabaseConnection,
+    keys: &DataKeys,
+) -> Result<Option<DemoSummary>, DbErr> {
+    if is_loaded(db).await? {
+        return Ok(None);
+    }
+    load(db, keys).await.map(Some)
 }
 
 /// True when the demo data is already present (used to load on first start only).
@@ -230,23 +243,27 @@ const REPORT_MONTHS: u32 = 12;
 const FIRST_CASE_DAY: &str = "2025-05-01";
 
 impl Demo {
-    fn build() -> Result<Self, DbErr> {
+    fn build(files: &DemoFiles) -> Result<Self, DbErr> {
         let mut demo = Self::default();
-        let orgs = demo.add_organisations()?;
-        let projects = demo.add_projects(&orgs)?;
-        demo.add_events(&orgs, &projects)?;
-        demo.add_centres(&orgs)?;
-        demo.add_cases(&orgs)?;
+        let orgs = demo.add_organisations(files)?;
+        let projects = demo.add_projects(files, &orgs)?;
+        demo.add_events(files, &orgs, &projects)?;
+        demo.add_centres(files, &orgs)?;
+        demo.add_cases(files, &orgs)?;
         Ok(demo)
     }
 
     /// Adds the organisations; returns their ids by key.
-    fn add_organisations(&mut self) -> Result<HashMap<&'static str, Uuid>, DbErr> {
+    fn add_organisations<'a>(
+        &mut self,
+        files: &'a DemoFiles,
+    ) -> Result<HashMap<&'a str, Uuid>, DbErr> {
         let entered = at(date(ORGANISATIONS_ENTERED)?, 9);
         let mut ids = HashMap::new();
-        for (index, &(key, kind, acronym, name, active)) in ORGANISATIONS.iter().enumerate() {
+        for (index, row) in files.organisations.iter().enumerate() {
+            let (key, kind, acronym) = (row.key.as_str(), row.kind, row.acronym.as_deref());
             let id = org_id(key)?;
-            let name = name.localized();
+            let name = row.name.localized();
             let (contact_email, contact_phone) = match kind {
                 OrganisationKind::International | OrganisationKind::Donor => {
                     (format!("tajikistan@{key}.example.org"), None)
@@ -265,7 +282,7 @@ impl Demo {
                 kind,
                 contact_email: Some(contact_email),
                 contact_phone,
-                active,
+                active: row.active,
                 created_at: entered,
                 updated_at: entered,
             });
@@ -277,15 +294,16 @@ impl Demo {
     }
 
     /// Adds the projects with their areas, regions and partners; returns their ids by code.
-    fn add_projects(
+    fn add_projects<'a>(
         &mut self,
-        orgs: &HashMap<&'static str, Uuid>,
-    ) -> Result<HashMap<&'static str, Uuid>, DbErr> {
+        files: &'a DemoFiles,
+        orgs: &HashMap<&str, Uuid>,
+    ) -> Result<HashMap<&'a str, Uuid>, DbErr> {
         let as_of = at(date(AS_OF)?, 9);
         let mut ids = HashMap::new();
-        for row in PROJECTS {
-            let start_date = date(row.start)?;
-            let end_date = row.end.map(date).transpose()?;
+        for row in &files.projects {
+            let start_date = row.start;
+            let end_date = row.end;
             // Entered a few weeks before it started; last touched when it closed.
             let created_at = at(start_date - Days::new(45), 9).min(as_of);
             let updated_at = match row.status {
@@ -300,9 +318,9 @@ impl Demo {
             let summary = row.summary.localized();
             self.projects.push(project::Model {
                 id,
-                code: row.code.to_owned(),
+                code: row.code.clone(),
                 search_text: search_text(
-                    [row.code]
+                    [row.code.as_str()]
                         .into_iter()
                         .chain(title.present())
                         .chain(summary.present()),
@@ -336,14 +354,14 @@ impl Demo {
                     project_id: id,
                     region,
                 }));
-            for &(org, role) in row.partners {
+            for partner in &row.partners {
                 self.partners.push(project_partner::Model {
                     project_id: id,
-                    organisation_id: lookup(orgs, "organisation", org)?,
-                    role,
+                    organisation_id: lookup(orgs, "organisation", &partner.organisation)?,
+                    role: partner.role,
                 });
             }
-            if ids.insert(row.code, id).is_some() {
+            if ids.insert(row.code.as_str(), id).is_some() {
                 return Err(bad_data(format!("project {} listed twice", row.code)));
             }
         }
@@ -352,43 +370,44 @@ impl Demo {
 
     fn add_events(
         &mut self,
-        orgs: &HashMap<&'static str, Uuid>,
-        projects: &HashMap<&'static str, Uuid>,
+        files: &DemoFiles,
+        orgs: &HashMap<&str, Uuid>,
+        projects: &HashMap<&str, Uuid>,
     ) -> Result<(), DbErr> {
         let as_of = at(date(AS_OF)?, 9);
-        for row in EVENTS {
-            let starts_on = date(row.starts)?;
-            let ends_on = date(row.ends)?;
+        for row in &files.events {
+            let (starts_on, ends_on) = (row.starts, row.ends);
             // Announced three weeks ahead; figures entered a few days after it ended.
             let created_at = at(starts_on - Days::new(21), 10).min(as_of);
             let updated_at = at(ends_on + Days::new(3), 15).clamp(created_at, as_of);
             let title = row.title.localized();
             let summary = row.summary.localized();
-            let (participants_female, participants_male, participants_undisclosed) = row.people;
+            let people = &row.participants;
             self.events.push(event::Model {
                 id: demo_id(&format!("event:{}", row.key), created_at)?,
                 project_id: row
                     .project
+                    .as_deref()
                     .map(|code| lookup(projects, "project", code))
                     .transpose()?,
                 search_text: search_text(
                     title
                         .present()
                         .chain(summary.present())
-                        .chain([row.district])
-                        .chain(row.venue),
+                        .chain([row.district.as_str()])
+                        .chain(row.venue.as_deref()),
                 ),
                 title,
                 kind: row.kind,
                 starts_on,
                 ends_on,
-                region: region_of(row.district)?,
-                district: row.district.to_owned(),
-                venue: row.venue.map(str::to_owned),
-                organiser_id: lookup(orgs, "organisation", row.organiser)?,
-                participants_female,
-                participants_male,
-                participants_undisclosed,
+                region: region_of(&files.districts, &row.district)?,
+                district: row.district.clone(),
+                venue: row.venue.clone(),
+                organiser_id: lookup(orgs, "organisation", &row.organiser)?,
+                participants_female: people.female,
+                participants_male: people.male,
+                participants_undisclosed: people.undisclosed,
                 summary,
                 published: row.published,
                 created_at,
@@ -400,28 +419,28 @@ impl Demo {
 
     /// Adds the centres, their services and, for Women's Resource Centres and shelters, a year of
     /// monthly reports.
-    fn add_centres(&mut self, orgs: &HashMap<&'static str, Uuid>) -> Result<(), DbErr> {
+    fn add_centres(&mut self, files: &DemoFiles, orgs: &HashMap<&str, Uuid>) -> Result<(), DbErr> {
         let entered = at(date(CENTRES_ENTERED)?, 9);
         let first_month = date(FIRST_REPORT_MONTH)?;
-        for (index, row) in CENTRES.iter().enumerate() {
-            let id = centre_id(row.key)?;
-            let last_verified_at = row.verified.map(date).transpose()?.map(|day| at(day, 10));
+        for (index, row) in files.centres.iter().enumerate() {
+            let id = centre_id(&row.key)?;
+            let last_verified_at = row.verified.map(|day| at(day, 10));
             let name = row.name.localized();
             let address = row.address.localized();
             self.centres.push(resource_centre::Model {
                 id,
                 sort_name: sort_name(&name),
-                search_text: search_text(name.present().chain([row.district])),
+                search_text: search_text(name.present().chain([row.district.as_str()])),
                 search_text_restricted: search_text(address.present()),
                 name,
                 kind: row.kind,
-                operator_id: lookup(orgs, "organisation", row.operator)?,
-                region: region_of(row.district)?,
-                district: row.district.to_owned(),
+                operator_id: lookup(orgs, "organisation", &row.operator)?,
+                region: region_of(&files.districts, &row.district)?,
+                district: row.district.clone(),
                 address,
-                phone: Some(row.phone.to_owned()),
+                phone: Some(row.phone.clone()),
                 opening_hours: row.hours.localized(),
-                languages: CodeList(row.languages.iter().map(|&code| code.to_owned()).collect()),
+                languages: CodeList(row.languages.clone()),
                 shelter_capacity: row.shelter_capacity,
                 accepting_referrals: row.accepting_referrals,
                 last_verified_at,
@@ -451,8 +470,9 @@ impl Demo {
     }
 
     /// Adds the referral cases, their histories and the case counters.
-    fn add_cases(&mut self, orgs: &HashMap<&'static str, Uuid>) -> Result<(), DbErr> {
+    fn add_cases(&mut self, files: &DemoFiles, orgs: &HashMap<&str, Uuid>) -> Result<(), DbErr> {
         let built = cases::build(
+            files,
             orgs,
             accounts_created()?,
             at(date(FIRST_CASE_DAY)?, 0),
@@ -495,7 +515,7 @@ impl Demo {
         // people to awareness sessions.
         let size_percent = 80 + pick(&format!("{}:size", row.key), 0, 40);
         let campaign = matches!(month.month(), 11 | 12);
-        for &service in row.services {
+        for &service in &row.services {
             let ((f_lo, f_hi), (m_lo, m_hi)) = served_range(row, service);
             let seed = format!("{key}:{index}:{service:?}");
             let mut female = pick(&format!("{seed}:f"), f_lo, f_hi);
@@ -605,21 +625,21 @@ fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
     (day.and_time(NaiveTime::MIN) + chrono::Duration::hours(i64::from(hour))).and_utc()
 }
 
-fn region_of(district: &str) -> Result<Region, DbErr> {
-    DISTRICTS
+fn region_of(districts: &[District], district: &str) -> Result<Region, DbErr> {
+    districts
         .iter()
-        .find(|(name, _)| *name == district)
-        .map(|&(_, region)| region)
+        .find(|row| row.name == district)
+        .map(|row| row.region)
         .ok_or_else(|| bad_data(format!("district {district} has no region")))
 }
 
-fn lookup(ids: &HashMap<&'static str, Uuid>, what: &str, key: &str) -> Result<Uuid, DbErr> {
+fn lookup(ids: &HashMap<&str, Uuid>, what: &str, key: &str) -> Result<Uuid, DbErr> {
     ids.get(key)
         .copied()
         .ok_or_else(|| bad_data(format!("unknown {what} {key}")))
 }
 
-/// The static tables contradict themselves: a bug in this module, reported rather than panicked.
+/// The data files contradict themselves (or do not read): reported rather than panicked.
 fn bad_data(message: String) -> DbErr {
     DbErr::Custom(format!("demo data: {message}"))
 }
@@ -635,7 +655,8 @@ mod tests {
     use super::*;
 
     fn demo() -> Demo {
-        Demo::build().expect("the demo tables are consistent")
+        let files = DemoFiles::read().expect("the data files read");
+        Demo::build(&files).expect("the data files are consistent")
     }
 
     fn as_of() -> NaiveDate {
@@ -1008,7 +1029,8 @@ mod tests {
         let histories = histories(&demo);
         let first = at(date(FIRST_CASE_DAY).expect("date"), 0);
         let as_of = at(as_of(), 9);
-        let demo_accounts: HashMap<Uuid, Option<Uuid>> = DEMO_LOGINS
+        let demo_accounts: HashMap<Uuid, Option<Uuid>> = logins()
+            .expect("the logins read")
             .iter()
             .map(|login| {
                 let id = demo_id(
@@ -1016,7 +1038,13 @@ mod tests {
                     accounts_created().expect("time"),
                 )
                 .expect("id");
-                (id, login.organisation.map(|key| org_id(key).expect("id")))
+                (
+                    id,
+                    login
+                        .organisation
+                        .as_deref()
+                        .map(|key| org_id(key).expect("id")),
+                )
             })
             .collect();
         assert_eq!(
