@@ -38,7 +38,7 @@ use crate::{
         response::{self, MediaType},
     },
     metrics::{self, Metrics},
-    proxies::TrustedProxies,
+    http::proxies::TrustedProxies,
     rate_limit::CostLimiter,
     services::Services,
     services::case_events::CaseEventBus,
@@ -215,11 +215,11 @@ impl Application {
             // The last `wrap` is the outermost: the log and the metrics see every answer and
             // the security headers go on every answer, refusals of CORS included.
             App::new()
-                .wrap(crate::cors::middleware(&cors_origins, &cors_headers))
+                .wrap(crate::http::cors::middleware(&cors_origins, &cors_headers))
                 .wrap({
                     let allowed = cors_headers.clone();
                     from_fn(move |request, next| {
-                        crate::cors::explain_refusal(allowed.clone(), request, next)
+                        crate::http::cors::explain_refusal(allowed.clone(), request, next)
                     })
                 })
                 .wrap(security_headers(production))
@@ -302,16 +302,16 @@ fn shutdown_signal() -> futures_util::future::BoxFuture<'static, ()> {
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/graphql", web::post().to(graphql_endpoint))
-        .configure(crate::graphiql::routes)
+        .configure(crate::http::graphiql::routes)
         .route("/graphql", web::route().to(method_not_allowed))
         .route(
             "/graphql/ws",
-            web::get().to(crate::ws::subscriptions_endpoint),
+            web::get().to(crate::http::ws::subscriptions_endpoint),
         )
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
         .route("/metrics", web::get().to(metrics_endpoint))
-        .configure(crate::exports::routes);
+        .configure(crate::http::exports::routes);
 }
 
 /// Any other method on `/graphql` (`PUT`, `DELETE`, and `GET` in production): `405` with
@@ -458,7 +458,7 @@ async fn metrics_endpoint(state: web::Data<AppState>, http: HttpRequest) -> Http
 }
 
 /// The headers every answer carries. The API answers JSON only, so its policy forbids
-/// everything; the GraphiQL page sets its own (see [`crate::graphiql`]).
+/// everything; the GraphiQL page sets its own (see [`crate::http::graphiql`]).
 fn security_headers(production: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
