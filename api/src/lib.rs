@@ -1,8 +1,8 @@
 //! The partner portal's GraphQL server.
 //!
-//! A request flows `startup` (HTTP) → `graphql` (types and resolvers) → `services` (rules and
-//! the database), with `policy` deciding what the request's `auth::Actor` may see. See
-//! `docs/ARCHITECTURE.md`.
+//! A request flows `http` (handlers; `startup` builds the server) → `graphql` (types and
+//! resolvers) → `services` (rules and the database), with `policy` deciding what the request's
+//! `auth::Actor` may see. See `docs/ARCHITECTURE.md`.
 
 pub mod auth;
 pub mod cli;

@@ -9,7 +9,7 @@
 
 use actix_web::{
     HttpRequest, HttpResponse,
-    http::{StatusCode, header},
+    http::header,
     web::{self, Bytes},
 };
 use chrono::NaiveDate;
@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
-    graphql::common::pick,
+    graphql::common::{RequestContext, pick},
     policy,
     services::{
         Services,
@@ -33,8 +33,9 @@ use crate::{
         reports::ReportFilter,
         statistics::{CaseDimension, EventDimension, PeopleDimension, StatisticsFilter, Table},
     },
-    startup::{AppState, request_language},
 };
+
+use super::{AppState, errors};
 
 /// Rows fetched per page while streaming.
 const PAGE_ROWS: u64 = 500;
@@ -128,14 +129,14 @@ impl Params {
 }
 
 /// A signed-in caller with no pending restriction, or the error to answer.
-async fn signed_in(state: &AppState, http: &HttpRequest, request_id: &str) -> ApiResult<Caller> {
-    let actor = state.actor_of(http).await?;
-    policy::may_download(&actor)?;
-    Ok(Caller::new(
-        actor,
-        request_id.to_owned(),
-        state.client_address(http),
-    ))
+async fn signed_in(
+    state: &AppState,
+    http: &HttpRequest,
+    request_id: &str,
+) -> ApiResult<RequestContext> {
+    let context = state.caller(http, request_id.to_owned()).await?;
+    policy::may_download(&context.caller.actor)?;
+    Ok(context)
 }
 
 /// An error as JSON shaped like a GraphQL error, with a status that says the same.
@@ -143,25 +144,7 @@ fn error_response(error: &ApiError, request_id: &str) -> HttpResponse {
     if let ApiError::Internal(source) = error {
         tracing::error!(error = format!("{source:#}"), request_id, "export failed");
     }
-    let status = match error.code() {
-        crate::error::code::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
-        crate::error::code::FORBIDDEN => StatusCode::FORBIDDEN,
-        crate::error::code::NOT_FOUND => StatusCode::NOT_FOUND,
-        crate::error::code::BAD_USER_INPUT => StatusCode::BAD_REQUEST,
-        crate::error::code::RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
-        _ if matches!(error, ApiError::Unavailable) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let mut extensions = serde_json::json!({ "code": error.code(), "requestId": request_id });
-    if let ApiError::BadUserInput(fields) = error {
-        extensions["fields"] = fields
-            .iter()
-            .map(|field| serde_json::json!({ "field": field.field, "message": field.message }))
-            .collect();
-    }
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": error.message(), "extensions": extensions }]
-    }))
+    errors::api_error(error, request_id)
 }
 
 /// A CSV file answer streaming `body`.
@@ -315,9 +298,8 @@ where
 {
     let request_id = request_id.to_string();
     let outcome = async {
-        let caller = signed_in(&state, &http, &request_id).await?;
+        let RequestContext { caller, language } = signed_in(&state, &http, &request_id).await?;
         let params = Params::read(&http)?;
-        let language = request_language(&http, &caller.actor);
         answer(state.get_ref().clone(), caller, params, language).await
     }
     .await;

@@ -12,7 +12,8 @@ use actix_web::{
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::{error::code, startup::AppState};
+use super::AppState;
+use crate::error::code;
 
 /// `GET /graphql` and `GET /graphql/assets/{name}`, in development only: elsewhere the paths
 /// are not routes at all (`404`).
@@ -168,8 +169,8 @@ async fn asset(name: web::Path<String>, http: HttpRequest) -> HttpResponse {
         .enumerate()
         .find(|(_, asset)| asset.name == name.as_str())
     else {
-        return crate::http::response::refusal(
-            crate::http::response::MediaType::Json,
+        return super::errors::refusal(
+            super::response::MediaType::Json,
             StatusCode::NOT_FOUND,
             code::NOT_FOUND,
             "No such GraphiQL file.",
