@@ -400,6 +400,29 @@ pub fn allowed_while_restricted(restriction: Restriction, field: &str) -> bool {
     }
 }
 
+/// Whether `actor` may use `field` (a root field, or `export` for the downloads) with what
+/// its account must do first still pending. The public and accounts with nothing pending pass;
+/// the GraphQL guard, subscriptions and the downloads all ask here.
+///
+/// # Errors
+/// `FORBIDDEN` (`ApiError::ActionRequired`), saying what to do first.
+pub fn check_restriction(actor: &Actor, field: &str) -> crate::error::ApiResult<()> {
+    match actor.member().and_then(|member| member.restriction) {
+        Some(restriction) if !allowed_while_restricted(restriction, field) => {
+            Err(crate::error::ApiError::ActionRequired(match restriction {
+                Restriction::MustChangePassword => {
+                    "Change your one-time password first (changePassword)."
+                }
+                Restriction::MustEnrolTotp => {
+                    "Admins must turn on two-factor authentication first (enrolTotp, then \
+                     confirmTotp)."
+                }
+            }))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A condition no row meets (an explicit `1 = 0`, not an empty condition whose meaning
 /// depends on how it is combined).
 fn nothing() -> Condition {
@@ -494,17 +517,8 @@ pub fn reads_exact_case_statistics(_actor: &Actor) -> bool {
 /// `UNAUTHENTICATED` for the public; the restriction's `FORBIDDEN` for an account that must
 /// first change its password or enrol two-factor authentication.
 pub fn may_download(actor: &Actor) -> crate::error::ApiResult<()> {
-    let Some(member) = actor.member() else {
-        return Err(crate::error::ApiError::Unauthenticated(
-            crate::error::unauthenticated::SIGN_IN,
-        ));
-    };
-    match member.restriction {
-        Some(restriction) if !allowed_while_restricted(restriction, "export") => {
-            Err(crate::graphql::guard::restriction_error(restriction))
-        }
-        _ => Ok(()),
-    }
+    actor.signed_in()?;
+    check_restriction(actor, "export")
 }
 
 /// Whether the actor may read the audit log: admins only.
@@ -647,12 +661,8 @@ pub fn can_identify_reader(actor: &Actor, reader_organisation_id: Option<Uuid>) 
 /// # Errors
 /// `UNAUTHENTICATED` for the public, `FORBIDDEN` for an account of no organisation.
 pub fn referral_event_recipient(actor: &Actor) -> crate::error::ApiResult<Uuid> {
-    let member = actor
-        .member()
-        .ok_or(crate::error::ApiError::Unauthenticated(
-            crate::error::unauthenticated::SIGN_IN,
-        ))?;
-    member
+    actor
+        .signed_in()?
         .organisation_id
         .ok_or(crate::error::ApiError::Forbidden)
 }

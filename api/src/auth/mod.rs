@@ -11,6 +11,8 @@ use std::net::IpAddr;
 use entity::enums::{Language, Role};
 use uuid::Uuid;
 
+use crate::error::{ApiError, ApiResult, unauthenticated};
+
 /// The principal of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
@@ -59,6 +61,16 @@ impl Actor {
             Self::Anonymous => None,
             Self::Member(member) => Some(member),
         }
+    }
+
+    /// The signed-in account: the one rule for what the public may not do, every service,
+    /// policy check and handler that needs an account asks here.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` ("sign in") for the public.
+    pub fn signed_in(&self) -> ApiResult<&Member> {
+        self.member()
+            .ok_or(ApiError::Unauthenticated(unauthenticated::SIGN_IN))
     }
 }
 

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
-    auth::{normalise_email, revoke_sessions, signed_in},
+    auth::{normalise_email, revoke_sessions},
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
 };
 use crate::{
@@ -146,7 +146,7 @@ impl Accounts<'_> {
     /// # Errors
     /// `UNAUTHENTICATED` for the public.
     pub async fn me(&self, caller: &Caller) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         self.find(caller, member.account_id).await
     }
 
@@ -188,7 +188,7 @@ impl Accounts<'_> {
         filter: &AccountFilter,
         page: &PageArgs,
     ) -> ApiResult<Page<account::Model>> {
-        signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_list_accounts(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
@@ -228,7 +228,7 @@ impl Accounts<'_> {
     /// `FORBIDDEN` when the caller may not grant the role in that organisation;
     /// `BAD_USER_INPUT` for invalid fields; `CONFLICT` for an email already in use.
     pub async fn create(&self, caller: &Caller, new: NewAccount) -> ApiResult<WithOneTimePassword> {
-        signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_grant(&caller.actor, new.role, new.organisation_id) {
             return Err(ApiError::Forbidden);
         }
@@ -326,7 +326,7 @@ impl Accounts<'_> {
         id: Uuid,
         changes: AccountChanges,
     ) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let target = self.managed(caller, id).await?;
         let role = changes.role.unwrap_or(target.role);
         let organisation_id = changes.organisation_id.unwrap_or(target.organisation_id);
@@ -394,7 +394,7 @@ impl Accounts<'_> {
         id: Uuid,
         status: AccountStatus,
     ) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let target = self.managed(caller, id).await?;
         if target.id == member.account_id {
             return Err(ApiError::Forbidden);
@@ -441,7 +441,7 @@ impl Accounts<'_> {
         caller: &Caller,
         id: Uuid,
     ) -> ApiResult<WithOneTimePassword> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let target = self.managed(caller, id).await?;
         if target.id == member.account_id {
             return Err(ApiError::Forbidden);
@@ -481,7 +481,7 @@ impl Accounts<'_> {
         display_name: Option<String>,
         preferred_language: Option<Language>,
     ) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let account = self.find(caller, member.account_id).await?;
         let mut update = account.into_active_model();
         let mut changed = Vec::new();

@@ -261,7 +261,7 @@ impl Organisations<'_> {
         caller: &Caller,
         fields: OrganisationFields,
     ) -> ApiResult<Organisation> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
@@ -305,7 +305,7 @@ impl Organisations<'_> {
         id: Uuid,
         fields: OrganisationFields,
     ) -> ApiResult<Organisation> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
@@ -344,7 +344,7 @@ impl Organisations<'_> {
         id: Uuid,
         active: bool,
     ) -> ApiResult<Organisation> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
