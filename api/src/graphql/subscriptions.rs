@@ -1,7 +1,7 @@
 //! Live updates over WebSocket (`graphql-transport-ws` at `/graphql/ws`): `referralEvents`
 //! delivers each new referral, answer and status change to the users of the organisations
 //! party to the case, and to nobody else. The connection signs in once, in `connection_init`
-//! (see `startup.rs`); each subscription checks that sign-in again when it starts and before
+//! (see `http/ws`); each subscription checks that sign-in again when it starts and before
 //! each delivery, and ends when the access token expires, so a disabled account or an ended
 //! login stops receiving at once and a client renews its token by subscribing again.
 
