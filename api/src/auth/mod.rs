@@ -63,8 +63,8 @@ impl Actor {
         }
     }
 
-    /// The signed-in account: the one rule for what the public may not do, every service,
-    /// policy check and handler that needs an account asks here.
+    /// The signed-in account. This is the one answer to "is the caller signed in": services,
+    /// policy checks and subscriptions that need an account all ask here.
     ///
     /// # Errors
     /// `UNAUTHENTICATED` ("sign in") for the public.

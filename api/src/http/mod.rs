@@ -24,6 +24,7 @@ use actix_web::{HttpRequest, web};
 use entity::enums::Language;
 use secrecy::SecretString;
 
+use self::proxies::TrustedProxies;
 use crate::{
     auth::{Actor, Caller},
     connections::ConnectionCaps,
@@ -33,7 +34,6 @@ use crate::{
     rate_limit::CostLimiter,
     services::Services,
 };
-use proxies::TrustedProxies;
 
 /// What every request handler shares.
 #[derive(Clone)]
