@@ -387,7 +387,7 @@ pub fn can_manage_organisations(actor: &Actor) -> bool {
 
 /// The root fields an account with a pending [`Restriction`] may still use: those that let it
 /// meet the restriction, see who it is, and leave.
-pub fn allowed_while_restricted(restriction: Restriction, field: &str) -> bool {
+fn allowed_while_restricted(restriction: Restriction, field: &str) -> bool {
     const ALWAYS: [&str; 4] = ["me", "logout", "refreshSession", "login"];
     if ALWAYS.contains(&field) {
         return true;
