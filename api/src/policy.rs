@@ -387,7 +387,7 @@ pub fn can_manage_organisations(actor: &Actor) -> bool {
 
 /// The root fields an account with a pending [`Restriction`] may still use: those that let it
 /// meet the restriction, see who it is, and leave.
-pub fn allowed_while_restricted(restriction: Restriction, field: &str) -> bool {
+fn allowed_while_restricted(restriction: Restriction, field: &str) -> bool {
     const ALWAYS: [&str; 4] = ["me", "logout", "refreshSession", "login"];
     if ALWAYS.contains(&field) {
         return true;
@@ -397,6 +397,29 @@ pub fn allowed_while_restricted(restriction: Restriction, field: &str) -> bool {
         Restriction::MustEnrolTotp => {
             matches!(field, "enrolTotp" | "confirmTotp" | "changePassword")
         }
+    }
+}
+
+/// Whether `actor` may use `field` (a root field, or `export` for the downloads) with what
+/// its account must do first still pending. The public and accounts with nothing pending pass;
+/// the GraphQL guard, subscriptions and the downloads all ask here.
+///
+/// # Errors
+/// `FORBIDDEN` (`ApiError::ActionRequired`), saying what to do first.
+pub fn check_restriction(actor: &Actor, field: &str) -> crate::error::ApiResult<()> {
+    match actor.member().and_then(|member| member.restriction) {
+        Some(restriction) if !allowed_while_restricted(restriction, field) => {
+            Err(crate::error::ApiError::ActionRequired(match restriction {
+                Restriction::MustChangePassword => {
+                    "Change your one-time password first (changePassword)."
+                }
+                Restriction::MustEnrolTotp => {
+                    "Admins must turn on two-factor authentication first (enrolTotp, then \
+                     confirmTotp)."
+                }
+            }))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -495,17 +518,8 @@ pub fn reads_exact_case_statistics(_actor: &Actor) -> bool {
 /// `UNAUTHENTICATED` for the public; the restriction's `FORBIDDEN` for an account that must
 /// first change its password or enrol two-factor authentication.
 pub fn may_download(actor: &Actor) -> crate::error::ApiResult<()> {
-    let Some(member) = actor.member() else {
-        return Err(crate::error::ApiError::Unauthenticated(
-            crate::error::unauthenticated::SIGN_IN,
-        ));
-    };
-    match member.restriction {
-        Some(restriction) if !allowed_while_restricted(restriction, "export") => {
-            Err(crate::graphql::guard::restriction_error(restriction))
-        }
-        _ => Ok(()),
-    }
+    actor.signed_in()?;
+    check_restriction(actor, "export")
 }
 
 /// Whether the actor may read the audit log: admins only.
@@ -640,12 +654,8 @@ pub fn can_identify_reader(actor: &Actor, reader_organisation_id: Option<Uuid>) 
 /// # Errors
 /// `UNAUTHENTICATED` for the public, `FORBIDDEN` for an account of no organisation.
 pub fn referral_event_recipient(actor: &Actor) -> crate::error::ApiResult<Uuid> {
-    let member = actor
-        .member()
-        .ok_or(crate::error::ApiError::Unauthenticated(
-            crate::error::unauthenticated::SIGN_IN,
-        ))?;
-    member
+    actor
+        .signed_in()?
         .organisation_id
         .ok_or(crate::error::ApiError::Forbidden)
 }

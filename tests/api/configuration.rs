@@ -321,7 +321,7 @@ fn rows() -> Vec<Row> {
             ..row(
                 "PORTAL_CORS_ALLOWED_HEADERS",
                 |config| {
-                    let defaults = api::cors::AllowedHeaders::default();
+                    let defaults = api::http::cors::AllowedHeaders::default();
                     config
                         .server
                         .cors

@@ -11,6 +11,8 @@ use std::net::IpAddr;
 use entity::enums::{Language, Role};
 use uuid::Uuid;
 
+use crate::error::{ApiError, ApiResult, unauthenticated};
+
 /// The principal of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
@@ -59,6 +61,16 @@ impl Actor {
             Self::Anonymous => None,
             Self::Member(member) => Some(member),
         }
+    }
+
+    /// The signed-in account. This is the one answer to "is the caller signed in": services,
+    /// policy checks and subscriptions that need an account all ask here.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` ("sign in") for the public.
+    pub fn signed_in(&self) -> ApiResult<&Member> {
+        self.member()
+            .ok_or(ApiError::Unauthenticated(unauthenticated::SIGN_IN))
     }
 }
 

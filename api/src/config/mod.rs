@@ -2,7 +2,7 @@
 //! the README for the variables.
 //!
 //! Each group's settings type lives with what it configures (`db::DatabaseSettings`,
-//! `auth::AuthSettings`, `cors::CorsSettings`, `proxies::TrustedProxies`,
+//! `auth::AuthSettings`, `http::cors::CorsSettings`, `http::proxies::TrustedProxies`,
 //! `connections::ConnectionLimits`, `rate_limit::CostBudgets`, ...); this module assembles them,
 //! one file per group, every variable read through the one `reader::Reader`. Nothing it
 //! configures imports it: `startup` and `cli` hand each part its own settings.

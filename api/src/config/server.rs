@@ -11,8 +11,10 @@ use secrecy::SecretString;
 use super::reader::Reader;
 use crate::{
     connections::ConnectionLimits,
-    cors::{self, AllowedHeaders, CorsSettings},
-    proxies::TrustedProxies,
+    http::{
+        cors::{self, AllowedHeaders, CorsSettings},
+        proxies::TrustedProxies,
+    },
 };
 
 /// The default of `PORTAL_MAX_BODY_BYTES`: 256 KiB, far more than any GraphQL document of the

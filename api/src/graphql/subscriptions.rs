@@ -1,7 +1,7 @@
 //! Live updates over WebSocket (`graphql-transport-ws` at `/graphql/ws`): `referralEvents`
 //! delivers each new referral, answer and status change to the users of the organisations
 //! party to the case, and to nobody else. The connection signs in once, in `connection_init`
-//! (see `startup.rs`); each subscription checks that sign-in again when it starts and before
+//! (see `http/ws`); each subscription checks that sign-in again when it starts and before
 //! each delivery, and ends when the access token expires, so a disabled account or an ended
 //! login stops receiving at once and a client renews its token by subscribing again.
 
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
-use super::{common, enums::CaseStatus, guard};
+use super::{common, enums::CaseStatus};
 use crate::{
     auth::Actor,
     error::{ApiError, ApiResult, unauthenticated},
@@ -40,9 +40,7 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReferralEvent>>> {
         let services = common::services(ctx)?.clone();
-        if common::actor(ctx)? == &Actor::Anonymous {
-            return Err(ApiError::Unauthenticated(unauthenticated::SIGN_IN).into());
-        }
+        common::actor(ctx)?.signed_in()?;
         let session = ctx
             .data::<ConnectionSession>()
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("connection session missing")))?
@@ -51,11 +49,7 @@ impl Subscription {
         // account was disabled or the token expired.
         let actor = session.authenticate(&services).await?;
         let organisation_id = policy::referral_event_recipient(&actor)?;
-        if let Some(restriction) = actor.member().and_then(|member| member.restriction)
-            && !policy::allowed_while_restricted(restriction, "referralEvents")
-        {
-            return Err(guard::restriction_error(restriction).into());
-        }
+        policy::check_restriction(&actor, "referralEvents")?;
         let feed = Feed {
             receiver: services.case_events().subscribe(),
             services,

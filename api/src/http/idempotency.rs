@@ -15,7 +15,10 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 
-use super::response::{self, MediaType};
+use super::{
+    AppState,
+    response::{self, MediaType},
+};
 use crate::{
     auth::{Actor, Caller},
     error::{ApiError, ApiResult},
@@ -23,7 +26,6 @@ use crate::{
         Services,
         idempotency::{CanonicalRequest, Claim, Claimed, IdempotencyKey, StoredAnswer},
     },
-    startup::AppState,
 };
 
 /// The header's name.

@@ -8,9 +8,8 @@
 //!   coerced, a limit refused it: nothing was executed) has no `data` entry; with
 //!   `application/graphql-response+json` its status is 4xx, with `application/json` 200, as each
 //!   media type's rules say;
-//! - every refusal outside GraphQL execution (413, 415, 405, a batch, the timeout) is a GraphQL
-//!   response too, `{"errors":[{"message":…,"extensions":{"code":…}}]}` in the negotiated media
-//!   type, so that a client shows the code rather than a generic network error.
+//! - every refusal outside GraphQL execution is a GraphQL response too, in the negotiated media
+//!   type (see [`super::errors`]).
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -133,7 +132,7 @@ fn request_error_status(answer: &async_graphql::Response) -> StatusCode {
 pub fn graphql(media: MediaType, answer: &async_graphql::Response) -> HttpResponse {
     match render(media, answer) {
         Some((status, body)) => stored(status, media.content_type(), body),
-        None => refusal(
+        None => super::errors::refusal(
             media,
             StatusCode::INTERNAL_SERVER_ERROR,
             code::INTERNAL,
@@ -177,30 +176,6 @@ pub fn stored(status: StatusCode, content_type: &str, body: Vec<u8>) -> HttpResp
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
-}
-
-/// An answer refused outside GraphQL execution, shaped as a GraphQL request error in `media`:
-/// `{"errors":[{"message":…,"extensions":{"code":…}}]}`. The one builder of such answers.
-pub fn refusal(media: MediaType, status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    refusal_with(media, status, code, message, serde_json::Map::new())
-}
-
-/// As [`refusal`], with more `extensions` beside the code (`requestId`, `retryAfterSeconds`).
-pub fn refusal_with(
-    media: MediaType,
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    mut extensions: serde_json::Map<String, serde_json::Value>,
-) -> HttpResponse {
-    extensions.insert("code".to_owned(), code.into());
-    HttpResponse::build(status)
-        .content_type(media.content_type())
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(
-            serde_json::json!({ "errors": [{ "message": message, "extensions": extensions }] })
-                .to_string(),
-        )
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
-    auth::{revoke_sessions, signed_in},
+    auth::revoke_sessions,
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     rows::OneOrNotFound,
     values::{DisplayName, Email},
@@ -113,7 +113,7 @@ impl Accounts<'_> {
     /// # Errors
     /// `UNAUTHENTICATED` for the public.
     pub async fn me(&self, caller: &Caller) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         self.find(caller, member.account_id).await
     }
 
@@ -154,7 +154,7 @@ impl Accounts<'_> {
         filter: &AccountFilter,
         page: &PageArgs,
     ) -> ApiResult<Page<account::Model>> {
-        signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_list_accounts(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
@@ -194,7 +194,7 @@ impl Accounts<'_> {
     /// `FORBIDDEN` when the caller may not grant the role in that organisation;
     /// `BAD_USER_INPUT` for invalid fields; `CONFLICT` for an email already in use.
     pub async fn create(&self, caller: &Caller, new: NewAccount) -> ApiResult<WithOneTimePassword> {
-        signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_grant(&caller.actor, new.role, new.organisation_id) {
             return Err(ApiError::Forbidden);
         }
@@ -275,7 +275,7 @@ impl Accounts<'_> {
         id: Uuid,
         changes: AccountChanges,
     ) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let target = self.managed(caller, id).await?;
         let role = changes.role.unwrap_or(target.role);
         let organisation_id = changes.organisation_id.unwrap_or(target.organisation_id);
@@ -343,7 +343,7 @@ impl Accounts<'_> {
         id: Uuid,
         status: AccountStatus,
     ) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let target = self.managed(caller, id).await?;
         if target.id == member.account_id {
             return Err(ApiError::Forbidden);
@@ -390,7 +390,7 @@ impl Accounts<'_> {
         caller: &Caller,
         id: Uuid,
     ) -> ApiResult<WithOneTimePassword> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let target = self.managed(caller, id).await?;
         if target.id == member.account_id {
             return Err(ApiError::Forbidden);
@@ -430,7 +430,7 @@ impl Accounts<'_> {
         display_name: Option<String>,
         preferred_language: Option<Language>,
     ) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let account = self.find(caller, member.account_id).await?;
         let mut update = account.into_active_model();
         let mut changed = Vec::new();

@@ -218,11 +218,7 @@ impl AuditLog<'_> {
         page: &PageArgs,
     ) -> ApiResult<Page<audit_entry::Model>> {
         let actor = &caller.actor;
-        if actor.member().is_none() {
-            return Err(ApiError::Unauthenticated(
-                crate::error::unauthenticated::SIGN_IN,
-            ));
-        }
+        actor.signed_in()?;
         if !policy::can_read_audit_log(actor) {
             let mut refused = read_record(filter, None);
             refused.outcome = AuditOutcome::Denied;

@@ -481,7 +481,7 @@ impl Auth<'_> {
     /// # Errors
     /// `UNAUTHENTICATED` when not signed in.
     pub async fn logout(&self, caller: &Caller, everywhere: bool) -> ApiResult<u64> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let txn = self.db.begin().await?;
         let family = (!everywhere).then_some(member.session_family);
         let ended = revoke_sessions(&txn, member.account_id, family, None).await?;
@@ -509,7 +509,7 @@ impl Auth<'_> {
         new: &str,
     ) -> ApiResult<account::Model> {
         use secrecy::ExposeSecret;
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let account = account::Entity::find_by_id(member.account_id)
             .one(self.db)
             .await?
@@ -567,7 +567,7 @@ impl Auth<'_> {
     /// # Errors
     /// `CONFLICT` when two-factor authentication is already on.
     pub async fn enrol_totp(&self, caller: &Caller) -> ApiResult<TotpEnrolment> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let account = self.own_account(member).await?;
         if account.totp_enabled_at.is_some() {
             return Err(ApiError::Conflict(
@@ -607,7 +607,7 @@ impl Auth<'_> {
     /// # Errors
     /// `CONFLICT` without a started enrolment; `BAD_USER_INPUT` naming `code` when it is wrong.
     pub async fn confirm_totp(&self, caller: &Caller, code: &str) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let account = self.own_account(member).await?;
         if account.totp_secret.is_none() || account.totp_enabled_at.is_some() {
             return Err(ApiError::Conflict(
@@ -639,7 +639,7 @@ impl Auth<'_> {
     /// # Errors
     /// `CONFLICT` when it is off; `BAD_USER_INPUT` naming `code` when the code is wrong.
     pub async fn remove_totp(&self, caller: &Caller, code: &str) -> ApiResult<account::Model> {
-        let member = signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let account = self.own_account(member).await?;
         if account.totp_enabled_at.is_none() {
             return Err(ApiError::Conflict(
@@ -693,15 +693,4 @@ impl Auth<'_> {
             .await?
             .ok_or(ApiError::Unauthenticated(unauthenticated::SIGN_IN))
     }
-}
-
-/// The signed-in member of a caller.
-///
-/// # Errors
-/// `UNAUTHENTICATED` for the public.
-pub fn signed_in(caller: &Caller) -> ApiResult<&Member> {
-    caller
-        .actor
-        .member()
-        .ok_or(ApiError::Unauthenticated(unauthenticated::SIGN_IN))
 }

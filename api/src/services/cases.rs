@@ -506,7 +506,7 @@ impl Cases<'_> {
     /// `UNAUTHENTICATED`; `FORBIDDEN` for the Programme Office (it does not refer survivors);
     /// `BAD_USER_INPUT` naming each invalid field.
     pub async fn create(&self, caller: &Caller, new: NewCase) -> ApiResult<referral_case::Model> {
-        let member = super::auth::signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let Some(organisation_id) = policy::partner_organisation(&caller.actor) else {
             return Err(ApiError::Forbidden);
         };
@@ -645,11 +645,7 @@ impl Cases<'_> {
     /// # Errors
     /// `UNAUTHENTICATED` for the public; `NOT_FOUND` when it does not exist or is hidden.
     pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<referral_case::Model> {
-        if actor.member().is_none() {
-            return Err(ApiError::Unauthenticated(
-                crate::error::unauthenticated::SIGN_IN,
-            ));
-        }
+        actor.signed_in()?;
         referral_case::Entity::find_by_id(id)
             .filter(policy::visible_cases(actor, self.db.get_database_backend()))
             .one_or_not_found(self.db, "Referral case")
@@ -668,11 +664,7 @@ impl Cases<'_> {
         order: CaseOrder,
         page: &PageArgs,
     ) -> ApiResult<Page<referral_case::Model>> {
-        if actor.member().is_none() {
-            return Err(ApiError::Unauthenticated(
-                crate::error::unauthenticated::SIGN_IN,
-            ));
-        }
+        actor.signed_in()?;
         let mut select = referral_case::Entity::find()
             .filter(policy::visible_cases(actor, self.db.get_database_backend()));
         if let Some(direction) = filter.direction {
@@ -937,7 +929,7 @@ impl Cases<'_> {
         note: TransitionNote,
         change: impl FnOnce(&mut referral_case::ActiveModel, DateTime<Utc>),
     ) -> ApiResult<referral_case::Model> {
-        let member = super::auth::signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let now = Utc::now();
         let transition_id = Uuid::now_v7();
         let comment_sealed = match note.comment.as_deref() {
@@ -1026,7 +1018,7 @@ impl Cases<'_> {
     }
 
     async fn party_case(&self, caller: &Caller, id: Uuid) -> ApiResult<referral_case::Model> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         self.get(&caller.actor, id).await
     }
 
@@ -1119,7 +1111,7 @@ impl Cases<'_> {
         id: Uuid,
         scope: Option<String>,
     ) -> ApiResult<referral_case::Model> {
-        let member = super::auth::signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let case = self.get(&caller.actor, id).await?;
         if policy::case_party(&caller.actor, &case).is_none() {
             return Err(ApiError::Forbidden);

@@ -474,7 +474,7 @@ impl Centres<'_> {
     /// # Errors
     /// `FORBIDDEN`; `BAD_USER_INPUT` naming each invalid field.
     pub async fn create(&self, caller: &Caller, input: CentreInput) -> ApiResult<Centre> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_manage_centres(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
@@ -495,7 +495,7 @@ impl Centres<'_> {
 
     /// A centre whose directory entry the caller may keep.
     async fn editable(&self, caller: &Caller, id: Uuid) -> ApiResult<resource_centre::Model> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         let centre = self.row(&caller.actor, id).await?;
         let editable = resource_centre::Entity::find_by_id(id)
             .filter(policy::editable_centre_directories(&caller.actor))
@@ -573,7 +573,7 @@ impl Centres<'_> {
     /// # Errors
     /// `FORBIDDEN`; `NOT_FOUND`.
     pub async fn set_active(&self, caller: &Caller, id: Uuid, active: bool) -> ApiResult<Centre> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_manage_centres(&caller.actor) {
             return Err(ApiError::Forbidden);
         }

@@ -510,7 +510,7 @@ impl Events<'_> {
 
     /// An event the caller may edit.
     async fn editable(&self, caller: &Caller, id: Uuid) -> ApiResult<event::Model> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         let event = self.row(&caller.actor, id).await?;
         let editable = event::Entity::find_by_id(id)
             .filter(policy::editable_events(&caller.actor))
@@ -531,7 +531,7 @@ impl Events<'_> {
     /// `UNAUTHENTICATED`; `FORBIDDEN` for another organiser; `BAD_USER_INPUT` naming each
     /// invalid field, or a project the caller may not record under.
     pub async fn create(&self, caller: &Caller, mut input: EventInput) -> ApiResult<event::Model> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if input.organiser_id.is_none() {
             input.organiser_id = policy::partner_organisation(&caller.actor);
         }

@@ -36,7 +36,7 @@ use super::{
 use crate::{
     auth::{Actor, Caller},
     crypto::DataKeys,
-    error::{ApiError, ApiResult, unauthenticated},
+    error::{ApiError, ApiResult},
     policy,
 };
 
@@ -189,9 +189,7 @@ impl Idempotency<'_> {
         stale_after: std::time::Duration,
     ) -> ApiResult<Claimed> {
         let actor = &caller.actor;
-        let Some(account_id) = actor.member().map(|member| member.account_id) else {
-            return Err(ApiError::Unauthenticated(unauthenticated::SIGN_IN));
-        };
+        let account_id = actor.signed_in()?.account_id;
         let now = Utc::now();
         let is_stale = |row: &idempotency_key::Model| {
             row.claimed_at + ChronoDuration::from_std(stale_after).unwrap_or(RETENTION) <= now

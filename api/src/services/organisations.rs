@@ -231,7 +231,7 @@ impl Organisations<'_> {
         caller: &Caller,
         fields: OrganisationFields,
     ) -> ApiResult<Organisation> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
@@ -275,7 +275,7 @@ impl Organisations<'_> {
         id: Uuid,
         fields: OrganisationFields,
     ) -> ApiResult<Organisation> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
         }
@@ -314,7 +314,7 @@ impl Organisations<'_> {
         id: Uuid,
         active: bool,
     ) -> ApiResult<Organisation> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if !policy::can_manage_organisations(&caller.actor) {
             return Err(ApiError::Forbidden);
         }

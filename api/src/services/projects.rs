@@ -488,7 +488,7 @@ fn code_taken(code: &str) -> ApiError {
 
 impl Projects<'_> {
     fn require_manager(caller: &Caller) -> ApiResult<()> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         if policy::can_manage_projects(&caller.actor) {
             Ok(())
         } else {

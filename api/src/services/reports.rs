@@ -105,7 +105,7 @@ impl Reports<'_> {
         month: NaiveDate,
         lines: Vec<ReportLine>,
     ) -> ApiResult<Report> {
-        super::auth::signed_in(caller)?;
+        caller.actor.signed_in()?;
         let centre = resource_centre::Entity::find_by_id(centre_id)
             .filter(policy::visible_centres(&caller.actor))
             .one_or_not_found(self.db, "Resource centre")
@@ -151,7 +151,7 @@ impl Reports<'_> {
         );
         problems.finish()?;
 
-        let member = super::auth::signed_in(caller)?;
+        let member = caller.actor.signed_in()?;
         let txn = self.db.begin().await?;
         let existing = centre_report::Entity::find()
             .filter(centre_report::Column::CentreId.eq(centre_id))
@@ -262,11 +262,7 @@ impl Reports<'_> {
         filter: &ReportFilter,
         page: &PageArgs,
     ) -> ApiResult<Page<Report>> {
-        if actor.member().is_none() {
-            return Err(ApiError::Unauthenticated(
-                crate::error::unauthenticated::SIGN_IN,
-            ));
-        }
+        actor.signed_in()?;
         let mut select =
             centre_report::Entity::find().filter(policy::visible_centre_reports(actor));
         if let Some(centre_id) = filter.centre_id {

@@ -12,7 +12,8 @@ use actix_web::{
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::{error::code, startup::AppState};
+use super::AppState;
+use crate::error::code;
 
 /// `GET /graphql` and `GET /graphql/assets/{name}`, in development only: elsewhere the paths
 /// are not routes at all (`404`).
@@ -54,7 +55,7 @@ fn development() -> impl guard::Guard {
 /// The page, with `{style-nonce}` for each answer's nonce. Every reference is relative
 /// (`graphql/assets/…`), so that the page also works behind a proxy that serves the API under
 /// a path.
-const PAGE: &str = include_str!("../assets/graphiql/graphiql.html");
+const PAGE: &str = include_str!("../../assets/graphiql/graphiql.html");
 
 /// A file the page loads.
 struct Asset {
@@ -72,31 +73,31 @@ const ASSETS: [Asset; 5] = [
     Asset {
         name: "react-18.3.1.production.min.js",
         content_type: JAVASCRIPT,
-        body: include_bytes!("../assets/graphiql/react-18.3.1.production.min.js"),
+        body: include_bytes!("../../assets/graphiql/react-18.3.1.production.min.js"),
         versioned: true,
     },
     Asset {
         name: "react-dom-18.3.1.production.min.js",
         content_type: JAVASCRIPT,
-        body: include_bytes!("../assets/graphiql/react-dom-18.3.1.production.min.js"),
+        body: include_bytes!("../../assets/graphiql/react-dom-18.3.1.production.min.js"),
         versioned: true,
     },
     Asset {
         name: "graphiql-4.1.2.min.js",
         content_type: JAVASCRIPT,
-        body: include_bytes!("../assets/graphiql/graphiql-4.1.2.min.js"),
+        body: include_bytes!("../../assets/graphiql/graphiql-4.1.2.min.js"),
         versioned: true,
     },
     Asset {
         name: "graphiql-4.1.2.min.css",
         content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../assets/graphiql/graphiql-4.1.2.min.css"),
+        body: include_bytes!("../../assets/graphiql/graphiql-4.1.2.min.css"),
         versioned: true,
     },
     Asset {
         name: "start-graphiql.js",
         content_type: JAVASCRIPT,
-        body: include_bytes!("../assets/graphiql/start-graphiql.js"),
+        body: include_bytes!("../../assets/graphiql/start-graphiql.js"),
         versioned: false,
     },
 ];
@@ -168,8 +169,8 @@ async fn asset(name: web::Path<String>, http: HttpRequest) -> HttpResponse {
         .enumerate()
         .find(|(_, asset)| asset.name == name.as_str())
     else {
-        return crate::http::response::refusal(
-            crate::http::response::MediaType::Json,
+        return super::errors::refusal(
+            super::response::MediaType::Json,
             StatusCode::NOT_FOUND,
             code::NOT_FOUND,
             "No such GraphiQL file.",

@@ -8,7 +8,6 @@
 mod protocol;
 
 use std::{
-    net::IpAddr,
     sync::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -22,21 +21,23 @@ use async_graphql::{
     Data,
     http::{WebSocket, WebSocketProtocols, WsMessage},
 };
-use entity::enums::Language;
 use futures_util::{Stream, StreamExt, stream};
 use tokio::time::Instant;
 use tracing_actix_web::RequestId;
 
+use super::{
+    AppState, Arrival,
+    errors::{refusal, refusal_with},
+    response::MediaType,
+    sign_in,
+};
 use crate::{
-    auth::{Actor, Caller},
     connections::{self, ConnectionCaps},
     error::{ApiError, ApiResult, code, unauthenticated},
-    graphql::{common::RequestContext, loaders, subscriptions::ConnectionSession},
-    http::response::{MediaType, refusal, refusal_with},
+    graphql::{loaders, subscriptions::ConnectionSession},
     metrics::{self, Metrics},
     rate_limit::CostLimiter,
     services::Services,
-    startup::{AppState, accept_language, language_for},
 };
 
 /// How often the server pings a connection, and how long it waits to hear from the client
@@ -57,9 +58,8 @@ struct Upgrade {
     /// Counts the connection in `/metrics` while it lives: kept in the connection's data
     /// after `connection_init`.
     gauge: metrics::SubscriptionGauge,
-    request_id: String,
-    client_ip: Option<IpAddr>,
-    accept_language: Option<Language>,
+    /// The request id, client address and language of the upgrade request.
+    arrival: Arrival,
     /// Set when `connection_init` arrives; until then the connection is on a timer.
     initialised: Arc<AtomicBool>,
 }
@@ -107,13 +107,11 @@ pub(crate) async fn subscriptions_endpoint(
         metrics: state.metrics.clone(),
         gauge: state.metrics.subscription_opened(),
         cost_limiter: state.cost_limiter.clone(),
-        request_id: request_id.to_string(),
-        client_ip: state.client_address(&http),
-        accept_language: accept_language(&http),
+        arrival: Arrival::of(&state, &http, request_id.to_string()),
         initialised: Arc::new(AtomicBool::new(false)),
     };
     let connection = Connection {
-        request_id: upgrade.request_id.clone(),
+        request_id: upgrade.arrival.request_id.clone(),
         initialised: upgrade.initialised.clone(),
         init_timeout: state.ws_init_timeout,
         heard: Heard::now(),
@@ -325,28 +323,23 @@ impl Refusal {
 /// refuse the connection (4403).
 async fn connection_init(upgrade: Upgrade, payload: serde_json::Value) -> Result<Data, Refusal> {
     upgrade.initialised.store(true, Ordering::Release);
-    let request_id = upgrade.request_id.as_str();
-    let token = init_token(&payload).map_err(|error| Refusal::of(&error, request_id))?;
-    let (actor, session) = match token {
-        None => (Actor::Anonymous, None),
-        Some(token) => {
-            let actor = upgrade
-                .services
-                .auth()
-                .authenticate(&token)
-                .await
-                .map_err(|error| Refusal::of(&error, request_id))?;
-            let session = ConnectionSession::of_verified_token(&token)
-                .map_err(|error| Refusal::of(&error, request_id))?;
-            (actor, Some(session))
-        }
-    };
-    let account_slot = match actor.member() {
+    let request_id = upgrade.arrival.request_id.clone();
+    let refuse = |error: ApiError| Refusal::of(&error, &request_id);
+    let token = init_token(&payload).map_err(refuse)?;
+    let context = sign_in(&upgrade.services, token.as_deref(), upgrade.arrival)
+        .await
+        .map_err(refuse)?;
+    let session = token
+        .as_deref()
+        .map(ConnectionSession::of_verified_token)
+        .transpose()
+        .map_err(refuse)?;
+    let account_slot = match context.caller.actor.member() {
         Some(member) => match upgrade.caps.sign_in(member.account_id) {
             Some(slot) => Some(slot),
             None => {
                 tracing::info!(
-                    request_id,
+                    request_id = request_id.as_str(),
                     "subscription connection refused: the account's cap is reached"
                 );
                 return Err(Refusal {
@@ -360,11 +353,12 @@ async fn connection_init(upgrade: Upgrade, payload: serde_json::Value) -> Result
         },
         None => None,
     };
-    let language = language_for(upgrade.accept_language, &actor);
-    let caller = Caller::new(actor.clone(), upgrade.request_id, upgrade.client_ip);
     let mut data = Data::default();
-    data.insert(loaders::for_request(upgrade.services, actor));
-    data.insert(RequestContext { caller, language });
+    data.insert(loaders::for_request(
+        upgrade.services,
+        context.caller.actor.clone(),
+    ));
+    data.insert(context);
     data.insert(upgrade.metrics);
     data.insert(upgrade.cost_limiter);
     data.insert(upgrade.gauge);

@@ -7,14 +7,12 @@
 //! return) are prefixed with `'`. Files start with a UTF-8 byte-order mark so that spreadsheet
 //! programs read Cyrillic text correctly.
 
-use actix_web::{
-    HttpRequest, HttpResponse,
-    http::{StatusCode, header},
-    web::{self, Bytes},
-};
+mod file;
+mod statistics;
+
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use entity::enums::{EventKind, Language, Region, ThematicArea};
-use futures_util::{Stream, StreamExt, stream};
 use sea_orm::ActiveEnum;
 use serde::Deserialize;
 use tracing_actix_web::RequestId;
@@ -23,18 +21,20 @@ use uuid::Uuid;
 use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
-    graphql::common::pick,
+    graphql::common::{RequestContext, pick},
     policy,
     services::{
         Services,
         audit::AuditRecord,
         events::{EventFilter, EventOrder},
-        pagination::{Cursor, DateRange, Page, PageArgs},
+        pagination::{Cursor, DateRange, PageArgs},
         reports::ReportFilter,
-        statistics::{CaseDimension, EventDimension, PeopleDimension, StatisticsFilter, Table},
+        statistics::StatisticsFilter,
     },
-    startup::{AppState, request_language},
 };
+
+use self::file::{csv_lines, csv_response, head, next_cursor, paged};
+use super::{AppState, errors};
 
 /// Rows fetched per page while streaming.
 const PAGE_ROWS: u64 = 500;
@@ -46,15 +46,15 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/exports/centre-reports.csv", web::get().to(centre_reports))
         .route(
             "/exports/statistics/events.csv",
-            web::get().to(event_statistics),
+            web::get().to(statistics::event_statistics),
         )
         .route(
             "/exports/statistics/people-served.csv",
-            web::get().to(people_served_statistics),
+            web::get().to(statistics::people_served_statistics),
         )
         .route(
             "/exports/statistics/cases.csv",
-            web::get().to(case_statistics),
+            web::get().to(statistics::case_statistics),
         );
 }
 
@@ -128,14 +128,14 @@ impl Params {
 }
 
 /// A signed-in caller with no pending restriction, or the error to answer.
-async fn signed_in(state: &AppState, http: &HttpRequest, request_id: &str) -> ApiResult<Caller> {
-    let actor = state.actor_of(http).await?;
-    policy::may_download(&actor)?;
-    Ok(Caller::new(
-        actor,
-        request_id.to_owned(),
-        state.client_address(http),
-    ))
+async fn signed_in(
+    state: &AppState,
+    http: &HttpRequest,
+    request_id: &str,
+) -> ApiResult<RequestContext> {
+    let context = state.caller(http, request_id.to_owned()).await?;
+    policy::may_download(&context.caller.actor)?;
+    Ok(context)
 }
 
 /// An error as JSON shaped like a GraphQL error, with a status that says the same.
@@ -143,132 +143,7 @@ fn error_response(error: &ApiError, request_id: &str) -> HttpResponse {
     if let ApiError::Internal(source) = error {
         tracing::error!(error = format!("{source:#}"), request_id, "export failed");
     }
-    let status = match error.code() {
-        crate::error::code::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
-        crate::error::code::FORBIDDEN => StatusCode::FORBIDDEN,
-        crate::error::code::NOT_FOUND => StatusCode::NOT_FOUND,
-        crate::error::code::BAD_USER_INPUT => StatusCode::BAD_REQUEST,
-        crate::error::code::RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
-        _ if matches!(error, ApiError::Unavailable) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let mut extensions = serde_json::json!({ "code": error.code(), "requestId": request_id });
-    if let ApiError::BadUserInput(fields) = error {
-        extensions["fields"] = fields
-            .iter()
-            .map(|field| serde_json::json!({ "field": field.field, "message": field.message }))
-            .collect();
-    }
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": error.message(), "extensions": extensions }]
-    }))
-}
-
-/// A CSV file answer streaming `body`.
-fn csv_response(
-    file_name: &str,
-    body: impl Stream<Item = Result<Bytes, ApiError>> + 'static,
-) -> HttpResponse {
-    let body = body.map(|chunk| {
-        chunk.map_err(|error| {
-            // The status is sent already: cut the connection so the client sees an incomplete
-            // download rather than a file that looks whole.
-            tracing::error!(code = error.code(), "export stopped part way");
-            actix_web::error::ErrorInternalServerError(error.code())
-        })
-    });
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body)
-}
-
-/// A cell as a spreadsheet will show it, never as a formula.
-pub fn safe_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
-        _ => text.into(),
-    }
-}
-
-/// CSV lines of `records`, formula-safe.
-fn csv_lines<I, R>(records: I) -> ApiResult<Bytes>
-where
-    I: IntoIterator<Item = R>,
-    R: IntoIterator<Item = String>,
-{
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for record in records {
-        let cells: Vec<String> = record
-            .into_iter()
-            .map(|cell| safe_cell(&cell).into_owned())
-            .collect();
-        writer
-            .write_record(&cells)
-            .map_err(|error| ApiError::Internal(error.into()))?;
-    }
-    writer
-        .into_inner()
-        .map(Bytes::from)
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("{error}")))
-}
-
-/// The start of a file: the byte-order mark (so that spreadsheets read UTF-8), then `records`.
-fn file_start<I, R>(records: I) -> ApiResult<Bytes>
-where
-    I: IntoIterator<Item = R>,
-    R: IntoIterator<Item = String>,
-{
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend_from_slice(&csv_lines(records)?);
-    Ok(Bytes::from(bytes))
-}
-
-/// The byte-order mark and the header line.
-fn head(columns: &[&str]) -> ApiResult<Bytes> {
-    file_start([columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()])
-}
-
-/// The cursor to fetch the page after `page` from, if there is one.
-fn next_cursor<T>(page: &Page<T>) -> Option<Cursor> {
-    page.has_next_page
-        .then(|| page.items.last().map(|(cursor, _)| cursor.clone()))
-        .flatten()
-}
-
-/// Streams the header, then one chunk per page fetched by `page` from the cursor it returns,
-/// until it returns none.
-fn paged<F, Fut>(header: Bytes, mut page: F) -> impl Stream<Item = Result<Bytes, ApiError>>
-where
-    F: FnMut(Option<Cursor>) -> Fut + 'static,
-    Fut: Future<Output = ApiResult<(Bytes, Option<Cursor>)>>,
-{
-    enum Step {
-        Header(Bytes),
-        Page(Option<Cursor>),
-        Done,
-    }
-    stream::unfold(Step::Header(header), move |step| {
-        let fetch = match &step {
-            Step::Page(after) => Some(page(after.clone())),
-            Step::Header(_) | Step::Done => None,
-        };
-        async move {
-            match step {
-                Step::Header(bytes) => Some((Ok(bytes), Step::Page(None))),
-                Step::Page(_) => match fetch?.await {
-                    Ok((bytes, Some(cursor))) => Some((Ok(bytes), Step::Page(Some(cursor)))),
-                    Ok((bytes, None)) => Some((Ok(bytes), Step::Done)),
-                    Err(error) => Some((Err(error), Step::Done)),
-                },
-                Step::Done => None,
-            }
-        }
-    })
+    errors::api_error(error, request_id)
 }
 
 fn page_args(after: Option<Cursor>) -> PageArgs {
@@ -315,9 +190,8 @@ where
 {
     let request_id = request_id.to_string();
     let outcome = async {
-        let caller = signed_in(&state, &http, &request_id).await?;
+        let RequestContext { caller, language } = signed_in(&state, &http, &request_id).await?;
         let params = Params::read(&http)?;
-        let language = request_language(&http, &caller.actor);
         answer(state.get_ref().clone(), caller, params, language).await
     }
     .await;
@@ -499,229 +373,4 @@ async fn centre_reports(
         },
     )
     .await
-}
-
-/// A dimension named in a query parameter.
-fn dimension<T: for<'de> Deserialize<'de>>(
-    value: Option<&str>,
-    field: &str,
-) -> ApiResult<Option<T>> {
-    value
-        .map(|value| {
-            serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|_| {
-                ApiError::bad_input(
-                    field,
-                    format!("`{value}` is not a dimension of this table."),
-                )
-            })
-        })
-        .transpose()
-}
-
-fn required<T>(value: Option<T>, field: &str) -> ApiResult<T> {
-    value.ok_or_else(|| ApiError::bad_input(field, format!("Give `{field}`, the rows' dimension.")))
-}
-
-/// A statistics table as CSV: a header of column keys, one line per row with its total, and a
-/// line of column totals. Suppressed cells read `suppressed`.
-fn table_csv(table: &Table) -> ApiResult<Bytes> {
-    let cell = |cell: crate::services::statistics::Cell| {
-        cell.0
-            .map_or_else(|| "suppressed".to_owned(), |v| v.to_string())
-    };
-    let with_medians = table.medians.is_some();
-    let mut header: Vec<String> = vec!["key".to_owned()];
-    header.extend(table.column_keys.iter().cloned());
-    header.push("TOTAL".to_owned());
-    if with_medians {
-        header.push("median_hours_to_first_answer".to_owned());
-    }
-    let median = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
-    let mut lines = vec![header];
-    for (row, key) in table.row_keys.iter().enumerate() {
-        let mut line = vec![key.clone()];
-        line.extend((0..table.column_keys.len()).map(|column| cell(table.cell(row, column))));
-        line.push(cell(table.row_total(row)));
-        if let Some(medians) = &table.medians {
-            line.push(median(medians.rows.get(row).copied().flatten()));
-        }
-        lines.push(line);
-    }
-    let mut totals = vec!["TOTAL".to_owned()];
-    totals.extend((0..table.column_keys.len()).map(|column| cell(table.column_total(column))));
-    totals.push(cell(table.total()));
-    if let Some(medians) = &table.medians {
-        totals.push(median(medians.total));
-    }
-    lines.push(totals);
-    file_start(lines)
-}
-
-fn whole(file_name: &str, bytes: Bytes) -> HttpResponse {
-    csv_response(file_name, stream::once(async move { Ok(bytes) }))
-}
-
-/// `GET /exports/statistics/events.csv?rows=REGION`.
-async fn event_statistics(
-    state: web::Data<AppState>,
-    http: HttpRequest,
-    request_id: RequestId,
-) -> HttpResponse {
-    download(
-        state,
-        http,
-        request_id,
-        |state, caller, params, _| async move {
-            params.only(&[
-                "from",
-                "to",
-                "region",
-                "thematicArea",
-                "organisationId",
-                "rows",
-            ])?;
-            let rows: EventDimension =
-                required(dimension(params.rows.as_deref(), "rows")?, "rows")?;
-            let table = state
-                .services
-                .statistics()
-                .events(&caller.actor, rows, &params.statistics_filter()?)
-                .await?;
-            audit_export(&state.services, &caller, "export.event_statistics", &params).await?;
-            let mut lines = vec![
-                [
-                    "key",
-                    "events",
-                    "participants_female",
-                    "participants_male",
-                    "participants_undisclosed",
-                    "participants",
-                ]
-                .map(str::to_owned)
-                .to_vec(),
-            ];
-            for figures in table.rows.iter().chain([&table.total]) {
-                lines.push(vec![
-                    figures.key.clone(),
-                    figures.events.to_string(),
-                    figures.participants_female.to_string(),
-                    figures.participants_male.to_string(),
-                    figures.participants_undisclosed.to_string(),
-                    figures.participants().to_string(),
-                ]);
-            }
-            Ok(whole("event-statistics.csv", file_start(lines)?))
-        },
-    )
-    .await
-}
-
-/// `GET /exports/statistics/people-served.csv?rows=SERVICE&columns=SEX`.
-async fn people_served_statistics(
-    state: web::Data<AppState>,
-    http: HttpRequest,
-    request_id: RequestId,
-) -> HttpResponse {
-    download(
-        state,
-        http,
-        request_id,
-        |state, caller, params, _| async move {
-            params.only(&[
-                "from",
-                "to",
-                "region",
-                "organisationId",
-                "centreId",
-                "rows",
-                "columns",
-            ])?;
-            let rows: PeopleDimension =
-                required(dimension(params.rows.as_deref(), "rows")?, "rows")?;
-            // As in the API, the columns are the sexes unless told otherwise; `ALL` for one column.
-            let columns = match params.columns.as_deref() {
-                None => Some(PeopleDimension::Sex),
-                Some("ALL") => None,
-                Some(value) => dimension(Some(value), "columns")?,
-            };
-            let table = state
-                .services
-                .statistics()
-                .people_served(&caller.actor, rows, columns, &params.statistics_filter()?)
-                .await?;
-            audit_export(
-                &state.services,
-                &caller,
-                "export.people_served_statistics",
-                &params,
-            )
-            .await?;
-            Ok(whole("people-served.csv", table_csv(&table)?))
-        },
-    )
-    .await
-}
-
-/// `GET /exports/statistics/cases.csv?rows=KIND[&columns=STATUS]`.
-async fn case_statistics(
-    state: web::Data<AppState>,
-    http: HttpRequest,
-    request_id: RequestId,
-) -> HttpResponse {
-    download(
-        state,
-        http,
-        request_id,
-        |state, caller, params, _| async move {
-            params.only(&["from", "to", "region", "organisationId", "rows", "columns"])?;
-            let rows: CaseDimension = required(dimension(params.rows.as_deref(), "rows")?, "rows")?;
-            let columns: Option<CaseDimension> = dimension(params.columns.as_deref(), "columns")?;
-            let table = state
-                .services
-                .statistics()
-                .cases(&caller.actor, rows, columns, &params.statistics_filter()?)
-                .await?;
-            audit_export(&state.services, &caller, "export.case_statistics", &params).await?;
-            Ok(whole("case-statistics.csv", table_csv(&table)?))
-        },
-    )
-    .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_defused_and_plain_text_is_left_alone() {
-        for dangerous in [
-            "=1+1",
-            "+7",
-            "-2",
-            "@SUM(A1)",
-            "\tx",
-            "\rx",
-            "=HYPERLINK(\"x\")",
-        ] {
-            assert_eq!(safe_cell(dangerous), format!("'{dangerous}"));
-        }
-        for plain in ["Khujand", "", "12", "Женский ресурсный центр", "a=b"] {
-            assert_eq!(safe_cell(plain), plain);
-        }
-    }
-
-    #[test]
-    fn csv_quotes_what_needs_quoting() -> ApiResult<()> {
-        let bytes = csv_lines([vec![
-            "a,b".to_owned(),
-            "say \"hi\"".to_owned(),
-            "two\nlines".to_owned(),
-            "=cmd".to_owned(),
-        ]])?;
-        assert_eq!(
-            std::str::from_utf8(&bytes).ok(),
-            Some("\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",'=cmd\n")
-        );
-        Ok(())
-    }
 }

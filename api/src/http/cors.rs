@@ -139,7 +139,7 @@ pub fn middleware(origins: &[String], headers: &AllowedHeaders) -> Cors {
         .allowed_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allowed_headers(headers.names().iter().cloned())
         // A page learns that an answer is a replay of an `Idempotency-Key`'s first one.
-        .expose_headers([HeaderName::from_static(crate::http::idempotency::REPLAYED)])
+        .expose_headers([HeaderName::from_static(super::idempotency::REPLAYED)])
         .max_age(600)
 }
 
@@ -165,8 +165,8 @@ pub async fn explain_refusal<B: MessageBody + 'static>(
     };
     let message = refusal_message(refusal, answer.request().headers(), &allowed);
     let (request, refused) = answer.into_parts();
-    let mut explained = crate::http::response::refusal(
-        crate::http::response::MediaType::Json,
+    let mut explained = super::errors::refusal(
+        super::response::MediaType::Json,
         StatusCode::FORBIDDEN,
         code::FORBIDDEN,
         &message,
