@@ -11,6 +11,7 @@ mod auth;
 mod data;
 mod database;
 mod limits;
+mod mail;
 mod reader;
 mod server;
 
@@ -19,7 +20,9 @@ pub use database::DEFAULT_DATABASE_URL;
 pub use limits::LimitSettings;
 pub use server::{DEFAULT_MAX_BODY_BYTES, ServerSettings};
 
-use crate::{auth::AuthSettings, db::DatabaseSettings, telemetry::LogFormat};
+use crate::{
+    auth::AuthSettings, db::DatabaseSettings, services::mail::MailSettings, telemetry::LogFormat,
+};
 
 /// Where the server runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +60,8 @@ pub struct Config {
     pub limits: LimitSettings,
     /// The demo data, referral deadlines and the suppression of small counts.
     pub data: DataSettings,
+    /// Mail: the SMTP server or the `.eml` directory, the sender, the retries.
+    pub mail: MailSettings,
 }
 
 impl Config {
@@ -92,6 +97,7 @@ impl Config {
         let auth = auth::read(&reader, environment)?;
         let limits = limits::read(&reader)?;
         let data = data::read(&reader, environment)?;
+        let mail = mail::read(&reader, environment, &database.url)?;
         Ok(Self {
             environment,
             log_format,
@@ -100,6 +106,7 @@ impl Config {
             auth,
             limits,
             data,
+            mail,
         })
     }
 
