@@ -20,6 +20,7 @@ mod http;
 mod idempotency;
 mod layering;
 mod limits;
+mod mail;
 mod logs;
 mod matrix;
 mod metrics;

@@ -5,6 +5,7 @@ pub mod answers;
 pub mod binary;
 pub mod fixtures;
 pub mod paging;
+pub mod smtp;
 pub mod ws;
 
 use std::net::TcpListener;
@@ -213,6 +214,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         api::telemetry::init(api::telemetry::LogFormat::Pretty);
     }
     let (config, database) = fresh_config(overrides).await;
+    spawn_app_on(config, database).await
+}
+
+/// Starts the server with `config` (from [`fresh_config`], adjusted) on its migrated database.
+pub async fn spawn_app_on(config: Config, database: Option<TestDatabase>) -> TestApp {
     let (db, statements) = db::connect(&config.database).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrations");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
