@@ -162,6 +162,9 @@ fn converse(builder: &SessionBuilder, handler: Session, stream: TcpStream) {
         .peer_addr()
         .map_or(IpAddr::from([127, 0, 0, 1]), |address| address.ip());
     let mut session = builder.build(ip, handler);
+    // Each answer is one small write: without this, delayed ACKs add tens of milliseconds to
+    // every command.
+    let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
