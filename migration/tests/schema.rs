@@ -18,10 +18,9 @@ use entity::{
         ProjectStatus, Region, RiskLevel, Role, Sex, ThematicArea, Visibility,
     },
     event, idempotency_key,
-    mail_outbox,
     localized::CodeList,
-    organisation, persisted_query, project, project_partner, project_region, project_thematic_area,
-    referral_case, referral_transition, resource_centre, session,
+    mail_outbox, organisation, persisted_query, project, project_partner, project_region,
+    project_thematic_area, referral_case, referral_transition, resource_centre, session,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{

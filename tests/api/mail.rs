@@ -14,8 +14,9 @@ use entity::{enums::Language, mail_outbox};
 use sea_orm::{EntityTrait, PaginatorTrait, TransactionTrait};
 
 use crate::helpers::{
-    TestApp, fresh_config, spawn_app_on,
+    TestApp, fresh_config,
     smtp::{SmtpServer, body, header},
+    spawn_app_on,
 };
 
 const USER: &str = "portal@mail.test";
@@ -157,8 +158,7 @@ async fn a_server_that_is_down_gets_the_mail_when_it_comes_back() {
 async fn a_new_process_sends_what_a_stopped_one_left() {
     let server = SmtpServer::start(USER, PASSWORD);
     // The first process never gets to send: it polls once an hour.
-    let (mut config, database) =
-        fresh_config(&[("PORTAL_SMTP_URL", &smtp_url(server.port))]).await;
+    let (mut config, database) = fresh_config(&[("PORTAL_SMTP_URL", &smtp_url(server.port))]).await;
     config.mail.poll_interval = Duration::from_secs(3600);
     let first = spawn_app_on(config.clone(), database).await;
     enqueue(&first.db, mail("a@example.org", "TJ-2026-0003", "one"))
@@ -184,7 +184,10 @@ async fn a_new_process_sends_what_a_stopped_one_left() {
     let restarted = spawn_app_on(config, None).await;
     let received = server.wait_for(2).await;
     assert_eq!(received.len(), 2);
-    wait_until(&restarted, |rows| rows.iter().all(|row| row.sent_at.is_some())).await;
+    wait_until(&restarted, |rows| {
+        rows.iter().all(|row| row.sent_at.is_some())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -197,7 +200,11 @@ async fn several_processes_on_one_database_send_each_mail_once() {
     for number in 0..COUNT {
         enqueue(
             &app.db,
-            mail("partner@example.org", &format!("TJ-2026-{number:04}"), "text"),
+            mail(
+                "partner@example.org",
+                &format!("TJ-2026-{number:04}"),
+                "text",
+            ),
         )
         .await
         .expect("enqueue");
@@ -227,7 +234,13 @@ async fn without_smtp_each_mail_is_written_as_an_eml_file() {
     let id = outbox(&app).await[0].id;
     let files: Vec<_> = std::fs::read_dir(&mail_dir)
         .expect("the mail directory")
-        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     assert_eq!(files, [format!("{id}.eml")]);
     let raw = std::fs::read_to_string(mail_dir.join(format!("{id}.eml"))).expect("the file");
@@ -244,9 +257,12 @@ async fn a_rolled_back_change_enqueues_nothing() {
     let dir = tempfile::tempdir().expect("a directory");
     let app = mail_app(&[("PORTAL_MAIL_DIR", &dir.path().display().to_string())]).await;
     let transaction = app.db.begin().await.expect("begin");
-    enqueue(&transaction, mail("partner@example.org", "TJ-2026-0006", "x"))
-        .await
-        .expect("enqueue");
+    enqueue(
+        &transaction,
+        mail("partner@example.org", "TJ-2026-0006", "x"),
+    )
+    .await
+    .expect("enqueue");
     transaction.rollback().await.expect("rollback");
     assert_eq!(
         mail_outbox::Entity::find()
@@ -256,9 +272,12 @@ async fn a_rolled_back_change_enqueues_nothing() {
         0
     );
     let transaction = app.db.begin().await.expect("begin");
-    enqueue(&transaction, mail("partner@example.org", "TJ-2026-0007", "x"))
-        .await
-        .expect("enqueue");
+    enqueue(
+        &transaction,
+        mail("partner@example.org", "TJ-2026-0007", "x"),
+    )
+    .await
+    .expect("enqueue");
     transaction.commit().await.expect("commit");
     assert_eq!(outbox(&app).await.len(), 1);
 }

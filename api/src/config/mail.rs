@@ -23,7 +23,9 @@ pub(super) fn read(
     let from = match (reader.text("PORTAL_MAIL_FROM"), environment, &smtp) {
         (Some(from), _, _) => from,
         (None, Environment::Production, Some(_)) => {
-            bail!("PORTAL_MAIL_FROM is required when PORTAL_ENV=production and PORTAL_SMTP_URL is set")
+            bail!(
+                "PORTAL_MAIL_FROM is required when PORTAL_ENV=production and PORTAL_SMTP_URL is set"
+            )
         }
         (None, _, _) => MailSettings::DEFAULT_FROM.to_owned(),
     };
@@ -33,9 +35,15 @@ pub(super) fn read(
     let delivery = match smtp {
         Some(url) => MailDelivery::Smtp(url),
         None => MailDelivery::Files(
-            reader
-                .text("PORTAL_MAIL_DIR")
-                .map_or_else(|| default_mail_dir(database_url), PathBuf::from),
+            match reader.parsed_with("PORTAL_MAIL_DIR", |dir| {
+                if dir.trim().is_empty() {
+                    bail!("PORTAL_MAIL_DIR must be a directory, not empty");
+                }
+                Ok(PathBuf::from(dir))
+            })? {
+                Some(dir) => dir,
+                None => default_mail_dir(database_url),
+            },
         ),
     };
     Ok(MailSettings::new(delivery, from))

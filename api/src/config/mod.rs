@@ -183,6 +183,36 @@ mod tests {
     }
 
     #[test]
+    fn production_mail_through_smtp_needs_a_sender() -> anyhow::Result<()> {
+        let production = [
+            ("PORTAL_ENV", "production"),
+            ("DATABASE_URL", "postgres://portal@db/portal"),
+            ("PORTAL_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "PORTAL_DATA_KEYS",
+                "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+            ("PORTAL_SMTP_URL", "smtps://portal:hunter2@mail.example.org"),
+        ];
+        let error = config(&production).err().map(|error| error.to_string());
+        assert!(
+            error
+                .as_ref()
+                .is_some_and(|text| text.contains("PORTAL_MAIL_FROM") && !text.contains("hunter2")),
+            "{error:?}"
+        );
+        let mut with_sender = production.to_vec();
+        with_sender.push(("PORTAL_MAIL_FROM", "Portal <portal@example.org>"));
+        let config = config(&with_sender)?;
+        assert!(matches!(
+            config.mail.delivery,
+            crate::services::mail::MailDelivery::Smtp(_)
+        ));
+        assert!(!format!("{config:?}").contains("hunter2"));
+        Ok(())
+    }
+
+    #[test]
     fn rejects_unknown_values() {
         assert!(config(&[("PORTAL_ENV", "staging")]).is_err());
         assert!(config(&[("PORTAL_LISTEN", "port 80")]).is_err());

@@ -33,9 +33,8 @@ use lettre::{
     },
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr, sea_query::LockBehavior,
-    sea_query::LockType,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr, sea_query::LockBehavior, sea_query::LockType,
 };
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
@@ -120,8 +119,7 @@ impl SmtpUrl {
     /// # Errors
     /// A value that is not an `smtp://` or `smtps://` URL with a host.
     pub fn parse(raw: &str) -> anyhow::Result<Self> {
-        let url = url::Url::parse(raw)
-            .map_err(|error| anyhow!("is not a URL ({error})"))?;
+        let url = url::Url::parse(raw).map_err(|error| anyhow!("is not a URL ({error})"))?;
         if !matches!(url.scheme(), "smtp" | "smtps") {
             return Err(anyhow!("must start with smtp:// or smtps://"));
         }
@@ -141,7 +139,8 @@ impl SmtpUrl {
                 .port(465)
                 .tls(Tls::Wrapper(tls))
         } else {
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host).tls(Tls::Opportunistic(tls))
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+                .tls(Tls::Opportunistic(tls))
         };
         if let Some(port) = url.port() {
             builder = builder.port(port);
@@ -189,7 +188,9 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait after the `attempts`-th failed attempt.
     fn backoff(&self, attempts: i32) -> Duration {
-        let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(30);
+        let doublings = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(30);
         self.first
             .saturating_mul(2_u32.saturating_pow(doublings))
             .min(self.longest)
@@ -258,27 +259,31 @@ impl fmt::Debug for SmtpTransport {
 #[async_trait::async_trait]
 impl Transport for SmtpTransport {
     async fn send(&self, _id: Uuid, message: &Message) -> Result<(), SendFailure> {
-        self.0.send(message.clone()).await.map(|_| ()).map_err(|error| {
-            let kind = if error.is_timeout() {
-                "timeout"
-            } else if error.is_tls() {
-                "tls"
-            } else if error.is_permanent() {
-                "rejected"
-            } else if error.is_transient() {
-                "deferred"
-            } else if error.is_response() {
-                "protocol"
-            } else if error.is_client() {
-                "client"
-            } else {
-                "connect"
-            };
-            SendFailure {
-                kind,
-                permanent: error.is_permanent(),
-            }
-        })
+        self.0
+            .send(message.clone())
+            .await
+            .map(|_| ())
+            .map_err(|error| {
+                let kind = if error.is_timeout() {
+                    "timeout"
+                } else if error.is_tls() {
+                    "tls"
+                } else if error.is_permanent() {
+                    "rejected"
+                } else if error.is_transient() {
+                    "deferred"
+                } else if error.is_response() {
+                    "protocol"
+                } else if error.is_client() {
+                    "client"
+                } else {
+                    "connect"
+                };
+                SendFailure {
+                    kind,
+                    permanent: error.is_permanent(),
+                }
+            })
     }
 }
 
@@ -507,7 +512,8 @@ impl MailSender {
         let given_up = failure.permanent || attempts >= retry.max_attempts;
         let backoff = retry.backoff(attempts);
         let next = Utc::now()
-            + chrono::Duration::from_std(backoff).map_err(|error| ApiError::Internal(error.into()))?;
+            + chrono::Duration::from_std(backoff)
+                .map_err(|error| ApiError::Internal(error.into()))?;
         mail_outbox::Entity::update_many()
             // A refused message counts as having used every attempt, so it is never due again.
             .col_expr(
@@ -579,7 +585,10 @@ mod tests {
             "smtp://user:hunter2@",
         ] {
             let error = SmtpUrl::parse(raw).err().map(|error| error.to_string());
-            assert!(error.as_ref().is_some_and(|text| !text.contains("hunter2")), "{raw}: {error:?}");
+            assert!(
+                error.as_ref().is_some_and(|text| !text.contains("hunter2")),
+                "{raw}: {error:?}"
+            );
         }
         let url = SmtpUrl::parse("smtps://user:p%40ss@mail.example.org:465");
         assert!(url.is_ok());
