@@ -53,9 +53,9 @@ async fn outbox(app: &TestApp) -> Vec<mail_outbox::Model> {
         .expect("the outbox")
 }
 
-/// Waits (up to five seconds) until `done` holds for the outbox.
+/// Waits (up to ten seconds, for a loaded machine) until `done` holds for the outbox.
 async fn wait_until(app: &TestApp, done: impl Fn(&[mail_outbox::Model]) -> bool) {
-    for _ in 0..250 {
+    for _ in 0..500 {
         if done(&outbox(app).await) {
             return;
         }

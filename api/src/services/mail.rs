@@ -384,7 +384,8 @@ impl MailSender {
     /// One pass: claims up to a batch of due messages and sends them one by one.
     ///
     /// # Errors
-    /// The database's; a failed send is recorded on its row, not returned.
+    /// The database's while claiming; a failed send is recorded on its row, and a failure to
+    /// record an outcome is logged, not returned.
     pub async fn deliver_due(&self) -> ApiResult<Pass> {
         let now = Utc::now();
         let mut pass = Pass::default();
@@ -400,15 +401,20 @@ impl MailSender {
                     })
                 }
             };
-            match outcome {
+            let recorded = match outcome {
                 Ok(()) => {
-                    self.mark_sent(&row).await?;
                     pass.sent += 1;
+                    self.mark_sent(&row).await
                 }
                 Err(failure) => {
-                    self.mark_failed(&row, failure).await?;
                     pass.failed += 1;
+                    self.mark_failed(&row, failure).await
                 }
+            };
+            // The rest of the batch is still sent: this row keeps its claim until the lease
+            // runs out, and is then tried again (with the same Message-ID).
+            if let Err(error) = recorded {
+                tracing::warn!(mail = %id, ?error, "the outcome of a mail could not be recorded");
             }
         }
         Ok(pass)

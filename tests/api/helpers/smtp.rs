@@ -143,9 +143,9 @@ impl SmtpServer {
         self.received.lock().expect("lock").clone()
     }
 
-    /// Waits (up to five seconds) until `count` messages have arrived, and returns them.
+    /// Waits (up to ten seconds) until `count` messages have arrived, and returns them.
     pub async fn wait_for(&self, count: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let received = self.received();
             if received.len() >= count || Instant::now() > deadline {
