@@ -22,6 +22,7 @@ use crate::{
     rate_limit::CostLimiter,
     services::Services,
     services::case_events::CaseEventBus,
+    services::mail::{self, MailDelivery, MailSender, MailTask},
 };
 
 /// A bound, not yet running server.
@@ -30,6 +31,8 @@ pub struct Application {
     port: u16,
     pub statements: StatementCounter,
     case_events: CaseEventBus,
+    /// The mail outbox's delivery loop: stopped with the server.
+    mail: MailTask,
 }
 
 impl Application {
@@ -48,6 +51,14 @@ impl Application {
         if config.auth.data_keys_insecure {
             tracing::warn!(
                 "PORTAL_DATA_KEYS is not set: encrypting with the publicly known development key"
+            );
+        }
+        if let (MailDelivery::Files(dir), false) = (&config.mail.delivery, config.is_development())
+        {
+            tracing::warn!(
+                dir = %dir.display(),
+                "PORTAL_SMTP_URL is not set: mail is written to files in PORTAL_MAIL_DIR, and \
+                 nobody receives it"
             );
         }
         let (db, statements) = db::connect(&config.database).await?;
@@ -138,6 +149,7 @@ impl Application {
             metrics,
             metrics_token: config.server.metrics_token.clone(),
         };
+        let mail = mail_sender(config).await?.spawn();
         let production = !config.is_development();
         let cors_origins = config.server.cors.origins.clone();
         let cors_headers = config.server.cors.allowed_headers.clone();
@@ -166,6 +178,7 @@ impl Application {
             port,
             statements,
             case_events,
+            mail,
         })
     }
 
@@ -185,8 +198,28 @@ impl Application {
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self { server, mail, .. } = self;
+        let stopped = server.await;
+        drop(mail);
+        stopped
     }
+}
+
+/// The mail outbox's sender, on a small pool of its own: its polling is background work, and
+/// counted with the requests' statements it would blur what `portal_db_statements_total` and
+/// the tests measure.
+async fn mail_sender(config: &Config) -> anyhow::Result<MailSender> {
+    let settings = db::DatabaseSettings {
+        max_connections: 2,
+        ..config.database.clone()
+    };
+    let (db, statements) = db::connect(&settings).await?;
+    let transport = mail::transport(&config.mail.delivery)?;
+    Ok(MailSender::new(
+        db::Db::new(db, statements),
+        config.mail.clone(),
+        transport,
+    ))
 }
 
 /// Resolves at the first SIGINT (Ctrl-C) or SIGTERM. Given to the server as its shutdown

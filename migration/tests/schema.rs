@@ -19,8 +19,8 @@ use entity::{
     },
     event, idempotency_key,
     localized::CodeList,
-    organisation, persisted_query, project, project_partner, project_region, project_thematic_area,
-    referral_case, referral_transition, resource_centre, session,
+    mail_outbox, organisation, persisted_query, project, project_partner, project_region,
+    project_thematic_area, referral_case, referral_transition, resource_centre, session,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -33,7 +33,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 39] = [
+const EXPECTED_INDEXES: [&str; 40] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -73,6 +73,7 @@ const EXPECTED_INDEXES: [&str; 39] = [
     "idx_persisted_query_listed_last_used_at",
     "idx_idempotency_key_expires_at",
     "idx_idempotency_key_entity_type_entity_id",
+    "idx_mail_outbox_sent_at_next_attempt_at",
 ];
 
 #[tokio::test]
@@ -184,6 +185,7 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         audit_entry,
         persisted_query,
         idempotency_key,
+        mail_outbox,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -759,6 +761,24 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             listed: true,
             created_at: at(16, 0)?,
             last_used_at: at(17, 5)?,
+        },
+    )
+    .await?;
+
+    round_trip::<mail_outbox::Entity>(
+        db,
+        mail_outbox::Model {
+            id: Uuid::now_v7(),
+            recipient: "partner@example.org".to_owned(),
+            language: Language::Tg,
+            subject: "Ирҷоъ TJ-2026-0001".to_owned(),
+            body: "Ирҷоъи нав: TJ-2026-0001".to_owned(),
+            created_at: at(18, 0)?,
+            attempts: 2,
+            next_attempt_at: at(18, 1)?,
+            sent_at: None,
+            last_error: Some("connect".to_owned()),
+            claimed_until: Some(at(18, 2)?),
         },
     )
     .await?;

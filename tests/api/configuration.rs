@@ -438,7 +438,51 @@ fn rows() -> Vec<Row> {
                 "1000",
             )
         },
+        Row {
+            accepted: &[
+                ("smtp://mail.example.org", "smtp"),
+                (
+                    "smtps://portal%40example.org:p%40ss@mail.example.org:465",
+                    "smtp",
+                ),
+            ],
+            refused: &[
+                (
+                    "http://portal:hunter2@mail.example.org",
+                    "smtp:// or smtps://",
+                ),
+                ("mail.example.org", "not a URL"),
+                ("smtp://portal:hunter2@", "PORTAL_SMTP_URL"),
+            ],
+            secret: true,
+            ..row("PORTAL_SMTP_URL", mail_delivery, "files in mail")
+        },
+        Row {
+            accepted: &[
+                ("portal@example.org", "portal@example.org"),
+                ("Portal <portal@example.org>", "Portal <portal@example.org>"),
+            ],
+            refused: &[("the portal", "an address")],
+            ..row(
+                "PORTAL_MAIL_FROM",
+                |config| config.mail.from.to_string(),
+                "OSCE Partner Portal <no-reply@portal.example.tj>",
+            )
+        },
+        Row {
+            accepted: &[("/var/spool/portal-mail", "files in /var/spool/portal-mail")],
+            refused: &[("", "a directory")],
+            ..row("PORTAL_MAIL_DIR", mail_delivery, "files in mail")
+        },
     ]
+}
+
+/// Where mail goes, as text: `smtp` (the URL is secret) or the directory of `.eml` files.
+fn mail_delivery(config: &Config) -> String {
+    match &config.mail.delivery {
+        api::services::mail::MailDelivery::Smtp(_) => "smtp".to_owned(),
+        api::services::mail::MailDelivery::Files(dir) => format!("files in {}", dir.display()),
+    }
 }
 
 const ELSEWHERE: &[Elsewhere] = &[Elsewhere {

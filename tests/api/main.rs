@@ -21,6 +21,7 @@ mod idempotency;
 mod layering;
 mod limits;
 mod logs;
+mod mail;
 mod matrix;
 mod metrics;
 mod migrations;

@@ -11,6 +11,7 @@ mod auth;
 mod data;
 mod database;
 mod limits;
+mod mail;
 mod reader;
 mod server;
 
@@ -19,7 +20,9 @@ pub use database::DEFAULT_DATABASE_URL;
 pub use limits::LimitSettings;
 pub use server::{DEFAULT_MAX_BODY_BYTES, ServerSettings};
 
-use crate::{auth::AuthSettings, db::DatabaseSettings, telemetry::LogFormat};
+use crate::{
+    auth::AuthSettings, db::DatabaseSettings, services::mail::MailSettings, telemetry::LogFormat,
+};
 
 /// Where the server runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +60,8 @@ pub struct Config {
     pub limits: LimitSettings,
     /// The demo data, referral deadlines and the suppression of small counts.
     pub data: DataSettings,
+    /// Mail: the SMTP server or the `.eml` directory, the sender, the retries.
+    pub mail: MailSettings,
 }
 
 impl Config {
@@ -92,6 +97,7 @@ impl Config {
         let auth = auth::read(&reader, environment)?;
         let limits = limits::read(&reader)?;
         let data = data::read(&reader, environment)?;
+        let mail = mail::read(&reader, environment, &database.url)?;
         Ok(Self {
             environment,
             log_format,
@@ -100,6 +106,7 @@ impl Config {
             auth,
             limits,
             data,
+            mail,
         })
     }
 
@@ -172,6 +179,36 @@ mod tests {
         assert!(self::config(&short_key).is_err());
         assert_eq!(config.data.demo_data, DemoData::Never);
         assert_eq!(config.log_format, LogFormat::Json);
+        Ok(())
+    }
+
+    #[test]
+    fn production_mail_through_smtp_needs_a_sender() -> anyhow::Result<()> {
+        let production = [
+            ("PORTAL_ENV", "production"),
+            ("DATABASE_URL", "postgres://portal@db/portal"),
+            ("PORTAL_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "PORTAL_DATA_KEYS",
+                "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+            ("PORTAL_SMTP_URL", "smtps://portal:hunter2@mail.example.org"),
+        ];
+        let error = config(&production).err().map(|error| error.to_string());
+        assert!(
+            error
+                .as_ref()
+                .is_some_and(|text| text.contains("PORTAL_MAIL_FROM") && !text.contains("hunter2")),
+            "{error:?}"
+        );
+        let mut with_sender = production.to_vec();
+        with_sender.push(("PORTAL_MAIL_FROM", "Portal <portal@example.org>"));
+        let config = config(&with_sender)?;
+        assert!(matches!(
+            config.mail.delivery,
+            crate::services::mail::MailDelivery::Smtp(_)
+        ));
+        assert!(!format!("{config:?}").contains("hunter2"));
         Ok(())
     }
 

@@ -14,6 +14,7 @@ pub mod fields;
 pub mod idempotency;
 pub mod input;
 pub mod keys;
+pub mod mail;
 pub mod organisations;
 pub mod pagination;
 pub mod persisted_queries;

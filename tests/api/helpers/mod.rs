@@ -5,6 +5,7 @@ pub mod answers;
 pub mod binary;
 pub mod fixtures;
 pub mod paging;
+pub mod smtp;
 pub mod ws;
 
 use std::net::TcpListener;
@@ -209,10 +210,15 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the server on a fresh, migrated, empty database, with `overrides` of its
 /// environment variables.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let (config, database) = fresh_config(overrides).await;
+    spawn_app_on(config, database).await
+}
+
+/// Starts the server with `config` (from [`fresh_config`], adjusted) on its migrated database.
+pub async fn spawn_app_on(config: Config, database: Option<TestDatabase>) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         api::telemetry::init(api::telemetry::LogFormat::Pretty);
     }
-    let (config, database) = fresh_config(overrides).await;
     let (db, statements) = db::connect(&config.database).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrations");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
