@@ -14,6 +14,7 @@ pub mod enums;
 pub mod event;
 pub mod idempotency_key;
 pub mod localized;
+pub mod notification;
 pub mod organisation;
 pub mod persisted_query;
 pub mod project;

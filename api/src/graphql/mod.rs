@@ -16,6 +16,7 @@ pub mod guard;
 pub mod limits;
 pub mod loaders;
 mod nulls;
+pub mod notifications;
 pub mod organisations;
 pub mod persisted_queries;
 pub mod projects;
@@ -40,6 +41,7 @@ pub struct Query(
     cases::CaseQuery,
     statistics::StatisticsQuery,
     audit::AuditQuery,
+    notifications::NotificationQuery,
 );
 
 /// Every root mutation field.
@@ -53,6 +55,7 @@ pub struct Mutation(
     centres::CentreMutation,
     reports::ReportMutation,
     cases::CaseMutation,
+    notifications::NotificationMutation,
 );
 
 /// The portal's schema.

@@ -14,6 +14,7 @@ pub mod fields;
 pub mod idempotency;
 pub mod input;
 pub mod keys;
+pub mod notifications;
 pub mod organisations;
 pub mod pagination;
 pub mod persisted_queries;
@@ -170,6 +171,11 @@ impl Services {
             db: &self.db,
             keys: &self.auth.data_keys,
         }
+    }
+
+    /// The signed-in account's own inbox of notifications.
+    pub fn notifications(&self) -> notifications::Notifications<'_> {
+        notifications::Notifications { db: &self.db }
     }
 
     /// Account administration.
