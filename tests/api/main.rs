@@ -23,6 +23,7 @@ mod limits;
 mod logs;
 mod matrix;
 mod metrics;
+mod notifications;
 mod migrations;
 mod organisations;
 mod pagination;
