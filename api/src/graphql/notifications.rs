@@ -44,6 +44,7 @@ pub enum NotificationKind {
 /// One item of your inbox: what happened to which case. It never carries survivor data.
 pub struct Notification(pub notification::Model);
 
+/// One item of your inbox: what happened to which case. It never carries survivor data.
 #[Object]
 impl Notification {
     async fn id(&self) -> ID {
@@ -101,6 +102,7 @@ pub struct NotificationTotals {
     total_count: u64,
 }
 
+/// Extra fields of the inbox connection.
 #[Object]
 impl NotificationTotals {
     /// The number of notifications matching the filter, across all pages.
