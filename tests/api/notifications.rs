@@ -30,8 +30,7 @@ query($first: Int, $filter: NotificationFilterInput) {
 
 const MARK: &str = "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }";
 
-const ADDED: &str =
-    "subscription { notificationAdded { id kind caseCode message case { code } } }";
+const ADDED: &str = "subscription { notificationAdded { id kind caseCode message case { code } } }";
 
 /// Who got which kind of notification about `case_id`, by the labels of `w` ("A" for both
 /// members of A, and so on), sorted; a member of an organisation that got one without the
@@ -68,7 +67,10 @@ async fn told(app: &TestApp, w: &World, case_id: &str) -> Vec<(String, Notificat
     organisations.dedup();
     for told in &organisations {
         let members = all.iter().filter(|other| *other == told).count();
-        assert_eq!(members, 2, "both members of {told:?} are told once: {all:?}");
+        assert_eq!(
+            members, 2,
+            "both members of {told:?} are told once: {all:?}"
+        );
     }
     organisations
 }
@@ -413,9 +415,15 @@ async fn the_message_answers_in_the_request_language() {
     let (id, code) = open_case(&app, &w.a.partner, "LOW").await;
     ok(&app, &w.a.partner, &send(w.b.id), &id).await;
     for (language, message) in [
-        ("en", format!("Case {code} was referred to your organisation.")),
+        (
+            "en",
+            format!("Case {code} was referred to your organisation."),
+        ),
         ("ru", format!("В вашу организацию направлено дело {code}.")),
-        ("tg", format!("Ба ташкилоти шумо парвандаи {code} ирсол шуд.")),
+        (
+            "tg",
+            format!("Ба ташкилоти шумо парвандаи {code} ирсол шуд."),
+        ),
     ] {
         let response: Value = app
             .client
@@ -457,7 +465,9 @@ async fn no_notification_carries_identifying_data() {
     ok(
         &app,
         &w.b.partner,
-        &format!(r#"declineReferralCase(id: $id, reason: OTHER, comment: "{DECLINED}") {{ status }}"#),
+        &format!(
+            r#"declineReferralCase(id: $id, reason: OTHER, comment: "{DECLINED}") {{ status }}"#
+        ),
         &id,
     )
     .await;
@@ -478,9 +488,24 @@ async fn no_notification_carries_identifying_data() {
     ok(&app, &w.a.partner, WITHDRAW, &second).await;
     let third = case_in(&app, &w, "ACCEPTED").await;
     ok(&app, &w.b.partner, WITHDRAW_CONSENT, &third).await;
-    ok(&app, &w.b.partner, DECLINE, &case_in(&app, &w, "REFERRED").await).await;
+    ok(
+        &app,
+        &w.b.partner,
+        DECLINE,
+        &case_in(&app, &w, "REFERRED").await,
+    )
+    .await;
 
-    let secrets = [NAME, PHONE, ADDRESS, NOTES, SCOPE, DECLINED, ONWARD, "Secretova"];
+    let secrets = [
+        NAME,
+        PHONE,
+        ADDRESS,
+        NOTES,
+        SCOPE,
+        DECLINED,
+        ONWARD,
+        "Secretova",
+    ];
     let rows = notification::Entity::find()
         .all(&app.db)
         .await
@@ -566,7 +591,10 @@ async fn the_subscription_needs_a_partner_account() {
     let w = world(&app).await;
     let mut anonymous = app.ws_init(json!({})).await.expect("connection_ack");
     anonymous.subscribe("n", ADDED).await;
-    assert_eq!(anonymous.errors_then_complete("n").await, ["UNAUTHENTICATED"]);
+    assert_eq!(
+        anonymous.errors_then_complete("n").await,
+        ["UNAUTHENTICATED"]
+    );
     let mut staff = app.ws_as(&w.staff.access_token).await;
     staff.subscribe("n", ADDED).await;
     assert_eq!(staff.errors_then_complete("n").await, ["FORBIDDEN"]);

@@ -112,7 +112,10 @@ impl NotificationTotals {
 
     /// The number of your unread notifications, whatever the filter.
     async fn unread_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(services(ctx)?.notifications().unread_count(actor(ctx)?).await?)
+        Ok(services(ctx)?
+            .notifications()
+            .unread_count(actor(ctx)?)
+            .await?)
     }
 }
 
@@ -189,13 +192,18 @@ impl NotificationMutation {
         let actor = actor(ctx)?;
         actor.signed_in()?;
         if ids.len() > MAX_MARKED {
-            return Err(ApiError::bad_input("ids", "Mark at most 100 notifications at once.").into());
+            return Err(
+                ApiError::bad_input("ids", "Mark at most 100 notifications at once.").into(),
+            );
         }
         let ids = ids
             .iter()
             .map(|id| parse_id(id, "ids"))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(services(ctx)?.notifications().mark_read(actor, &ids).await?)
+        Ok(services(ctx)?
+            .notifications()
+            .mark_read(actor, &ids)
+            .await?)
     }
 }
 

@@ -993,7 +993,15 @@ impl Cases<'_> {
         )
         .await?;
         let notified = self
-            .tell_parties(&txn, &case, from, step, member.organisation_id, previous_receiver, now)
+            .tell_parties(
+                &txn,
+                &case,
+                from,
+                step,
+                member.organisation_id,
+                previous_receiver,
+                now,
+            )
             .await?;
         txn.commit().await?;
         if step.erases {

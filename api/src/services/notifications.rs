@@ -217,7 +217,9 @@ pub fn message(kind: NotificationKind, code: &str, language: Language) -> String
             K::ReferralWithdrawn => {
                 format!("The referral of case {code} to your organisation was withdrawn.")
             }
-            K::ReferredOnward => format!("Case {code} was referred onward to another organisation."),
+            K::ReferredOnward => {
+                format!("Case {code} was referred onward to another organisation.")
+            }
             K::CaseClosed => format!("Case {code} was closed."),
             K::ConsentWithdrawn => format!(
                 "The survivor withdrew consent for case {code}; its identifying data was erased."
