@@ -367,3 +367,108 @@ impl Notifications<'_> {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn organisations() -> [Uuid; 4] {
+        [
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        ]
+    }
+
+    #[test]
+    fn the_acting_organisation_is_never_told() {
+        let [a, b, c, _] = organisations();
+        // B refers onward to C after accepting: A and C are told, B is not.
+        let parties = StepParties {
+            actor: Some(b),
+            referrer: a,
+            receiver: Some(c),
+            previous_receiver: Some(b),
+            ever: Vec::new(),
+        };
+        let tells = recipients(CaseStatus::Accepted, CaseChange::Referred, &parties);
+        assert_eq!(
+            tells,
+            [
+                Tell {
+                    kind: NotificationKind::ReferralReceived,
+                    organisations: vec![c],
+                },
+                Tell {
+                    kind: NotificationKind::ReferredOnward,
+                    organisations: vec![a],
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn consent_withdrawal_reaches_every_organisation_ever_party_once() {
+        let [a, b, c, d] = organisations();
+        let parties = StepParties {
+            actor: Some(a),
+            referrer: a,
+            receiver: Some(d),
+            previous_receiver: Some(c),
+            ever: vec![b, c, d, b],
+        };
+        let tells = recipients(CaseStatus::Accepted, CaseChange::ConsentWithdrawn, &parties);
+        let mut expected = vec![b, c, d];
+        expected.sort();
+        assert_eq!(
+            tells,
+            [Tell {
+                kind: NotificationKind::ConsentWithdrawn,
+                organisations: expected,
+            }]
+        );
+    }
+
+    #[test]
+    fn a_send_tells_the_receiver_only_and_a_start_of_service_nobody() {
+        let [a, b, _, _] = organisations();
+        let parties = StepParties {
+            actor: Some(a),
+            referrer: a,
+            receiver: Some(b),
+            previous_receiver: None,
+            ever: Vec::new(),
+        };
+        assert_eq!(
+            recipients(CaseStatus::Draft, CaseChange::Referred, &parties),
+            [Tell {
+                kind: NotificationKind::ReferralReceived,
+                organisations: vec![b],
+            }]
+        );
+        assert!(recipients(CaseStatus::Accepted, CaseChange::ServiceStarted, &parties).is_empty());
+    }
+
+    #[test]
+    fn every_message_names_the_code_in_every_language() {
+        use sea_orm::Iterable;
+        for kind in NotificationKind::iter() {
+            for language in Language::iter() {
+                let text = message(kind, "RC-2026-000012", language);
+                assert!(
+                    text.contains("RC-2026-000012"),
+                    "{kind:?} {language:?}: {text}"
+                );
+            }
+        }
+        assert_eq!(
+            message(
+                NotificationKind::ReferralReceived,
+                "RC-2026-000012",
+                Language::Tg
+            ),
+            "Ба ташкилоти шумо парвандаи RC-2026-000012 ирсол шуд."
+        );
+    }
+}
