@@ -599,3 +599,34 @@ async fn the_subscription_needs_a_partner_account() {
     staff.subscribe("n", ADDED).await;
     assert_eq!(staff.errors_then_complete("n").await, ["FORBIDDEN"]);
 }
+
+#[tokio::test]
+async fn an_inbox_page_with_its_cases_costs_the_same_for_one_or_many() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let query = "query($first: Int) { notifications(first: $first) { edges { node { message case { code receivingOrganisation { name } } } } } }";
+    for _ in 0..4 {
+        case_in(&app, &w, "REFERRED").await;
+    }
+    let statements = |first: i64| {
+        let app = &app;
+        let token = w.b.partner.access_token.clone();
+        async move {
+            // The fewest of three runs: a loaded scheduler can split a batch, a loop over the
+            // items would cost one more statement per item in every run.
+            let mut fewest = u64::MAX;
+            for _ in 0..3 {
+                let before = app.statements.get();
+                let data = app.data_as(&token, query, json!({ "first": first })).await;
+                assert_eq!(nodes(&data["notifications"]).len() as i64, first);
+                fewest = fewest.min(app.statements.get() - before);
+            }
+            fewest
+        }
+    };
+
+    let one = statements(1).await;
+    let four = statements(4).await;
+
+    assert_eq!(one, four, "the cases load in one batch");
+}

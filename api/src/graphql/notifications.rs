@@ -13,6 +13,7 @@ use entity::notification;
 use super::{
     cases::ReferralCase,
     common::{PageRequest, actor, page_args, parse_id, request, services, to_id},
+    loaders::{CaseKey, Loaders},
 };
 use crate::{
     error::ApiError,
@@ -76,11 +77,12 @@ impl Notification {
         let Some(case_id) = self.0.case_id else {
             return Ok(None);
         };
-        match services(ctx)?.cases().get(actor(ctx)?, case_id).await {
-            Ok(case) => Ok(Some(ReferralCase(case))),
-            Err(ApiError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error.into()),
-        }
+        // One statement for the whole page, under the same visibility as `referralCase`.
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(CaseKey(case_id))
+            .await?
+            .map(ReferralCase))
     }
 
     /// What happened, in the request's language: the case's code and the news, nothing else.

@@ -653,6 +653,25 @@ impl Cases<'_> {
             .await
     }
 
+    /// The cases among `ids` that the actor may see (for DataLoaders); none for the public.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn by_ids(
+        &self,
+        actor: &Actor,
+        ids: &[Uuid],
+    ) -> ApiResult<Vec<referral_case::Model>> {
+        if actor.member().is_none() || ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(referral_case::Entity::find()
+            .filter(referral_case::Column::Id.is_in(ids.iter().copied()))
+            .filter(policy::visible_cases(actor, self.db.get_database_backend()))
+            .all(self.db)
+            .await?)
+    }
+
     /// A page of the cases the actor may see, in `order`.
     ///
     /// # Errors
