@@ -798,8 +798,7 @@ impl World {
     }
 
     fn centres(&self, rng: &mut Rng) -> (Vec<resource_centre::Model>, Vec<centre_service::Model>) {
-        let all_services: Vec<CentreService> =
-            <CentreService as Iterable>::iter().collect();
+        let all_services: Vec<CentreService> = <CentreService as Iterable>::iter().collect();
         let entered = at(date(2024, 1, 15), 9);
         let providers = (self.counts.organisations / 5).max(1);
         let mut centres = Vec::new();

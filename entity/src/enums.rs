@@ -632,3 +632,43 @@ pub enum IdempotencyState {
     #[sea_orm(string_value = "ERASED")]
     Erased,
 }
+
+/// What an inbox notification tells its account about a case.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum NotificationKind {
+    /// A case was sent, or referred onward, to the account's organisation.
+    #[sea_orm(string_value = "REFERRAL_RECEIVED")]
+    ReferralReceived,
+    #[sea_orm(string_value = "REFERRAL_ACCEPTED")]
+    ReferralAccepted,
+    #[sea_orm(string_value = "REFERRAL_DECLINED")]
+    ReferralDeclined,
+    #[sea_orm(string_value = "REFERRAL_WITHDRAWN")]
+    ReferralWithdrawn,
+    /// The case went on to another organisation (told to the previous receiver and the
+    /// referrer).
+    #[sea_orm(string_value = "REFERRED_ONWARD")]
+    ReferredOnward,
+    #[sea_orm(string_value = "CASE_CLOSED")]
+    CaseClosed,
+    #[sea_orm(string_value = "CONSENT_WITHDRAWN")]
+    ConsentWithdrawn,
+    /// The receiver did not answer in time (written by a later job).
+    #[sea_orm(string_value = "DEADLINE_PASSED")]
+    DeadlinePassed,
+}

@@ -15,6 +15,7 @@ pub mod event;
 pub mod idempotency_key;
 pub mod localized;
 pub mod mail_outbox;
+pub mod notification;
 pub mod organisation;
 pub mod persisted_query;
 pub mod project;

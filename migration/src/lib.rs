@@ -21,6 +21,7 @@ mod m20261202_000008_persisted_queries;
 mod m20261202_000009_idempotency_keys;
 mod m20261202_000010_search_text_split;
 mod m20261202_000012_case_keys;
+mod m20261202_000013_notifications;
 mod m20261202_000014_mail_outbox;
 
 /// All migrations, oldest first.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_idempotency_keys::Migration),
             Box::new(m20261202_000010_search_text_split::Migration),
             Box::new(m20261202_000012_case_keys::Migration),
+            Box::new(m20261202_000013_notifications::Migration),
             Box::new(m20261202_000014_mail_outbox::Migration),
         ]
     }

@@ -14,13 +14,14 @@ use entity::{
     centre_service,
     enums::{
         AccountStatus, AgeGroup, AuditOutcome, CaseKind, CaseOutcome, CaseStatus, CentreKind,
-        CentreService, DeclineReason, EventKind, Language, OrganisationKind, PartnerRole,
-        ProjectStatus, Region, RiskLevel, Role, Sex, ThematicArea, Visibility,
+        CentreService, DeclineReason, EventKind, Language, NotificationKind, OrganisationKind,
+        PartnerRole, ProjectStatus, Region, RiskLevel, Role, Sex, ThematicArea, Visibility,
     },
     event, idempotency_key,
     localized::CodeList,
-    mail_outbox, organisation, persisted_query, project, project_partner, project_region,
-    project_thematic_area, referral_case, referral_transition, resource_centre, session,
+    mail_outbox, notification, organisation, persisted_query, project, project_partner,
+    project_region, project_thematic_area, referral_case, referral_transition, resource_centre,
+    session,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -33,7 +34,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 40] = [
+const EXPECTED_INDEXES: [&str; 43] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -74,6 +75,9 @@ const EXPECTED_INDEXES: [&str; 40] = [
     "idx_idempotency_key_expires_at",
     "idx_idempotency_key_entity_type_entity_id",
     "idx_mail_outbox_sent_at_next_attempt_at",
+    "idx_notification_account_id_at_id",
+    "idx_notification_account_id_read_at",
+    "idx_notification_case_id",
 ];
 
 #[tokio::test]
@@ -186,6 +190,7 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         persisted_query,
         idempotency_key,
         mail_outbox,
+        notification,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -717,6 +722,25 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
     )
     .await?;
 
+    for (kind, case_id, read_at) in [
+        (NotificationKind::ReferralReceived, Some(ids.case), None),
+        (NotificationKind::DeadlinePassed, None, Some(at(15, 7)?)),
+    ] {
+        round_trip::<notification::Entity>(
+            db,
+            notification::Model {
+                id: Uuid::now_v7(),
+                account_id: ids.partner,
+                kind,
+                case_id,
+                case_code: Some("RC-2026-000001".to_owned()),
+                at: at(15, 6)?,
+                read_at,
+            },
+        )
+        .await?;
+    }
+
     round_trip::<audit_entry::Entity>(
         db,
         audit_entry::Model {
@@ -901,6 +925,7 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         "UPDATE referral_transition SET from_status = 'OPEN'",
         "UPDATE referral_transition SET to_status = 'OPEN'",
         "UPDATE referral_transition SET reason = 'BUSY'",
+        "UPDATE notification SET kind = 'NEWS'",
         "UPDATE audit_entry SET actor_role = 'ROOT'",
         "UPDATE audit_entry SET outcome = 'MAYBE'",
         // Other checks.

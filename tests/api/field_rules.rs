@@ -19,6 +19,7 @@
 //! - event E1: B's unpublished STUDY_VISIT in Rushan (GBAO) in 2031. Event E2: published,
 //!   organised by B under P: B reads the event but not its project.
 //! - cases K1 (A's draft, TRAFFICKING_LABOUR, HIGH, GBAO) and K2 (A's, referred to B).
+//! - notification N: the partner of B's (unread) inbox item about K2's referral.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -31,7 +32,7 @@ use entity::{
         ProjectStatus, Region, Role, ThematicArea, Visibility,
     },
 };
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -277,11 +278,19 @@ async fn world() -> World {
     )
     .await;
 
+    let notice = entity::notification::Entity::find()
+        .filter(entity::notification::Column::AccountId.eq(users[&PartnerB].account.id))
+        .one(&app.db)
+        .await
+        .expect("notifications")
+        .expect("the partner of B is told of K2");
+
     let accounts = users
         .iter()
         .map(|(who, user)| (*who, user.account.id))
         .collect();
     let fixtures = HashMap::from([
+        ("N", notice.id.to_string()),
         ("A", a.id.to_string()),
         ("B", b.id.to_string()),
         ("C", c.id.to_string()),
@@ -306,8 +315,9 @@ async fn world() -> World {
 }
 
 /// The fixtures' names; `T` is the audit entry of B's report.
-const FIXTURES: [&str; 16] = [
-    "A", "B", "C", "S", "I", "CB", "P", "Q", "E1", "E2", "E3", "R", "K1", "K2", "T", "disabled",
+const FIXTURES: [&str; 17] = [
+    "A", "B", "C", "S", "I", "CB", "P", "Q", "E1", "E2", "E3", "R", "K1", "K2", "N", "T",
+    "disabled",
 ];
 
 /// A filter of `connection` on `field` with `value`, and the fixtures it finds, each with the
@@ -593,6 +603,13 @@ fn probes(w: &Ids) -> Vec<Probe> {
             "opened",
             json!({ "from": (today - Duration::days(1)).to_string(), "to": (today + Duration::days(1)).to_string() }),
             k_both(),
+        ),
+        // The inbox: each account's own alone.
+        probe(
+            "notifications",
+            "unread",
+            json!(true),
+            vec![(id("N"), &[PartnerB][..])],
         ),
         // The audit log: the admin's alone. T is B's report submission.
         audit("actorAccountId", json!(w.accounts[&PartnerB].to_string())),

@@ -1322,6 +1322,7 @@ const MUTATIONS: &[(&str, &[&str])] = &[
     ("withdrawReferralCase", CASE),
     ("referCaseOnward", CASE),
     ("withdrawCaseConsent", CASE),
+    ("markNotificationsRead", &[]),
 ];
 
 const SESSION: &[&str] = &[

@@ -25,6 +25,7 @@ mod mail;
 mod matrix;
 mod metrics;
 mod migrations;
+mod notifications;
 mod organisations;
 mod pagination;
 mod persisted_queries;

@@ -1654,6 +1654,39 @@ fn matrix(world: &World) -> Vec<Case> {
         )
         .except(Restricted, BAD_USER_INPUT)
         .in_production(BAD_USER_INPUT),
+        // The inbox: every signed-in account has its own (empty for the office, which is told
+        // of nothing); the public has none. Who is told what, marking another account's, and
+        // the live `notificationAdded` per principal: tests/api/notifications.rs (over
+        // WebSocket a referrer is never told of its own referral, which this table's
+        // subscription run waits for).
+        case(
+            "your own notifications",
+            "{ notifications(first: 5) { totalCount unreadCount edges { node { kind message } } } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "marking none of your notifications read",
+            "mutation { markNotificationsRead(ids: []) }",
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                count(0),
+                count(0),
+                count(0),
+                count(0),
+                count(0),
+            ],
+        )
+        .picking(|data| data["markNotificationsRead"].clone()),
+        case(
+            "notificationAdded over HTTP POST",
+            "subscription { notificationAdded { id } }",
+            json!({}),
+            [BAD_USER_INPUT; 6],
+        )
+        .except(Restricted, BAD_USER_INPUT)
+        .in_production(BAD_USER_INPUT),
     ]
 }
 

@@ -27,6 +27,7 @@ fn event(parties: &[Uuid]) -> CaseEvent {
         status: CaseStatus::Referred,
         at: Utc::now().trunc_subsecs(0),
         parties: parties.to_vec(),
+        notified: Vec::new(),
     }
 }
 

@@ -85,6 +85,21 @@ impl Loader<ProjectKey> for PortalLoader {
     }
 }
 
+/// A referral case by id, as the actor may see it (absent when it may not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CaseKey(pub Uuid);
+
+impl Loader<CaseKey> for PortalLoader {
+    type Value = entity::referral_case::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CaseKey]) -> LoadResult<CaseKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let rows = self.services.cases().by_ids(&self.actor, &ids).await?;
+        Ok(rows.into_iter().map(|row| (CaseKey(row.id), row)).collect())
+    }
+}
+
 /// The history of a referral case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CaseHistoryKey(pub Uuid);

@@ -15,6 +15,7 @@ pub mod extension;
 pub mod guard;
 pub mod limits;
 pub mod loaders;
+pub mod notifications;
 mod nulls;
 pub mod organisations;
 pub mod persisted_queries;
@@ -40,6 +41,7 @@ pub struct Query(
     cases::CaseQuery,
     statistics::StatisticsQuery,
     audit::AuditQuery,
+    notifications::NotificationQuery,
 );
 
 /// Every root mutation field.
@@ -53,6 +55,7 @@ pub struct Mutation(
     centres::CentreMutation,
     reports::ReportMutation,
     cases::CaseMutation,
+    notifications::NotificationMutation,
 );
 
 /// The portal's schema.

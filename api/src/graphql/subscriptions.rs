@@ -4,16 +4,20 @@
 //! (see `http/ws`); each subscription checks that sign-in again when it starts and before
 //! each delivery, and ends when the access token expires, so a disabled account or an ended
 //! login stops receiving at once and a client renews its token by subscribing again.
+//! `notificationAdded` delivers the signed-in account's own new inbox notifications.
+
+use std::collections::VecDeque;
 
 use async_graphql::{Context, Enum, ID, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
+use entity::notification;
 use futures_util::{Stream, stream};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
-use super::{common, enums::CaseStatus};
+use super::{common, enums::CaseStatus, notifications::Notification};
 use crate::{
     auth::Actor,
     error::{ApiError, ApiResult, unauthenticated},
@@ -55,6 +59,32 @@ impl Subscription {
             services,
             session,
             organisation_id,
+        };
+        Ok(feed.into_stream())
+    }
+
+    /// Your own new inbox notifications, as the changes that made them are committed (the
+    /// same items as `notifications`, newest last). The case's code and what happened only.
+    /// Partner accounts only; ends with `UNAUTHENTICATED` like `referralEvents`.
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Notification>>> {
+        let services = common::services(ctx)?.clone();
+        common::actor(ctx)?.signed_in()?;
+        let session = ctx
+            .data::<ConnectionSession>()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("connection session missing")))?
+            .clone();
+        let actor = session.authenticate(&services).await?;
+        let organisation_id = policy::referral_event_recipient(&actor)?;
+        policy::check_restriction(&actor, "notificationAdded")?;
+        let feed = InboxFeed {
+            receiver: services.case_events().subscribe(),
+            services,
+            session,
+            organisation_id,
+            pending: VecDeque::new(),
         };
         Ok(feed.into_stream())
     }
@@ -214,5 +244,83 @@ impl Feed {
             return Err(ApiError::Forbidden);
         }
         Ok(event.into())
+    }
+}
+
+/// One subscriber's inbox: the case events that told its organisation wake it, and it reads
+/// its account's rows of that step, so that every delivery is exactly what the inbox holds.
+struct InboxFeed {
+    receiver: broadcast::Receiver<CaseEvent>,
+    services: Services,
+    session: ConnectionSession,
+    organisation_id: Uuid,
+    /// Rows of one step not delivered yet.
+    pending: VecDeque<notification::Model>,
+}
+
+impl InboxFeed {
+    /// The notifications for this subscriber until the first error, which ends the stream.
+    fn into_stream(self) -> impl Stream<Item = async_graphql::Result<Notification>> {
+        stream::unfold(Some(self), |feed| async move {
+            let mut feed = feed?;
+            let item = feed.next().await?;
+            let go_on = item.is_ok();
+            Some((
+                item.map_err(async_graphql::Error::from),
+                go_on.then_some(feed),
+            ))
+        })
+    }
+
+    /// The next notification; an error when the sign-in no longer holds; `None` when the bus
+    /// is gone.
+    async fn next(&mut self) -> Option<ApiResult<Notification>> {
+        if let Some(row) = self.pending.pop_front() {
+            return Some(Ok(Notification(row)));
+        }
+        let remaining = (self.session.expires_at - Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        let expiry = tokio::time::sleep(remaining);
+        tokio::pin!(expiry);
+        loop {
+            let received = tokio::select! {
+                received = self.receiver.recv() => received,
+                () = &mut expiry => {
+                    return Some(Err(ApiError::Unauthenticated(unauthenticated::INVALID_TOKEN)));
+                }
+            };
+            match received {
+                Ok(event) if event.notified.contains(&self.organisation_id) => {
+                    match self.rows_of(&event).await {
+                        Ok(rows) => self.pending.extend(rows),
+                        Err(error) => return Some(Err(error)),
+                    }
+                    if let Some(row) = self.pending.pop_front() {
+                        return Some(Ok(Notification(row)));
+                    }
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(skipped)) => tracing::warn!(
+                    skipped,
+                    organisation_id = %self.organisation_id,
+                    "a notificationAdded subscriber fell behind and skipped notifications"
+                ),
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// This account's rows of the step of `event`, if the sign-in still holds and the account
+    /// still belongs to the organisation subscribed for.
+    async fn rows_of(&self, event: &CaseEvent) -> ApiResult<Vec<notification::Model>> {
+        let actor = self.session.authenticate(&self.services).await?;
+        if policy::referral_event_recipient(&actor)? != self.organisation_id {
+            return Err(ApiError::Forbidden);
+        }
+        self.services
+            .notifications()
+            .of_step(&actor, event.case_id, event.at)
+            .await
     }
 }

@@ -43,6 +43,11 @@ pub struct CaseEvent {
     /// The organisations party to this change (referring, receiving, and the previous receiver
     /// of an onward referral): the only ones whose users receive it.
     pub parties: Vec<Uuid>,
+    /// The organisations whose active accounts got an inbox notification about this change in
+    /// its transaction (see `services::notifications`): the `notificationAdded` subscription
+    /// reads them for those accounts only. Absent from events of older processes.
+    #[serde(default)]
+    pub notified: Vec<Uuid>,
 }
 
 /// The PostgreSQL channel events travel on between server processes.

@@ -28,6 +28,7 @@ use super::{
     audit::{self, AuditRecord},
     case_events::{CaseChange, CaseEvent, CaseEventBus},
     input::{Problems, trimmed},
+    notifications,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
     rows::OneOrNotFound,
     values::District,
@@ -652,6 +653,25 @@ impl Cases<'_> {
             .await
     }
 
+    /// The cases among `ids` that the actor may see (for DataLoaders); none for the public.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn by_ids(
+        &self,
+        actor: &Actor,
+        ids: &[Uuid],
+    ) -> ApiResult<Vec<referral_case::Model>> {
+        if actor.member().is_none() || ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(referral_case::Entity::find()
+            .filter(referral_case::Column::Id.is_in(ids.iter().copied()))
+            .filter(policy::visible_cases(actor, self.db.get_database_backend()))
+            .all(self.db)
+            .await?)
+    }
+
     /// A page of the cases the actor may see, in `order`.
     ///
     /// # Errors
@@ -991,6 +1011,17 @@ impl Cases<'_> {
             },
         )
         .await?;
+        let notified = self
+            .tell_parties(
+                &txn,
+                &case,
+                from,
+                step,
+                member.organisation_id,
+                previous_receiver,
+                now,
+            )
+            .await?;
         txn.commit().await?;
         if step.erases {
             // Nothing of the erased values may stay in SQLite's files once this returns.
@@ -1009,12 +1040,71 @@ impl Cases<'_> {
             status: case.status,
             at: now,
             parties,
+            notified,
         };
         if let Err(error) = self.events.publish(event).await {
             // The change is committed; a missed live event is recovered by the next list.
             tracing::warn!(error = %error, case = %case.id, "could not publish a case event");
         }
         Ok(case)
+    }
+
+    /// Writes the inbox notifications of a step in its transaction (see
+    /// [`notifications::recipients`] for who is told what), and answers the organisations
+    /// told.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the step as the transaction has it: the case after it, and what it was before"
+    )]
+    async fn tell_parties(
+        &self,
+        txn: &impl ConnectionTrait,
+        case: &referral_case::Model,
+        from: CaseStatus,
+        step: &Step,
+        actor_organisation: Option<Uuid>,
+        previous_receiver: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Vec<Uuid>> {
+        let ever = if step.change == CaseChange::ConsentWithdrawn {
+            referral_transition::Entity::find()
+                .filter(referral_transition::Column::CaseId.eq(case.id))
+                .filter(referral_transition::Column::ReceivingOrganisationId.is_not_null())
+                .all(txn)
+                .await?
+                .into_iter()
+                .filter_map(|transition| transition.receiving_organisation_id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let parties = notifications::StepParties {
+            actor: actor_organisation,
+            referrer: case.referring_organisation_id,
+            receiver: case.receiving_organisation_id,
+            previous_receiver,
+            ever,
+        };
+        let tells = notifications::recipients(from, step.change, &parties);
+        // Each notice is also a mail, put in the outbox in this same transaction: a change that
+        // rolls back tells nobody, by either way.
+        let notices = notifications::notify(
+            txn,
+            &tells,
+            notifications::About {
+                case_id: case.id,
+                code: &case.code,
+            },
+            now,
+        )
+        .await?;
+        for mail in notices.iter().filter_map(notifications::mail_for) {
+            super::mail::enqueue(txn, mail).await?;
+        }
+        Ok(tells
+            .into_iter()
+            .flat_map(|tell| tell.organisations)
+            .collect())
     }
 
     async fn party_case(&self, caller: &Caller, id: Uuid) -> ApiResult<referral_case::Model> {

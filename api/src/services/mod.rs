@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod input;
 pub mod keys;
 pub mod mail;
+pub mod notifications;
 pub mod organisations;
 pub mod pagination;
 pub mod persisted_queries;
@@ -171,6 +172,11 @@ impl Services {
             db: &self.db,
             keys: &self.auth.data_keys,
         }
+    }
+
+    /// The signed-in account's own inbox of notifications.
+    pub fn notifications(&self) -> notifications::Notifications<'_> {
+        notifications::Notifications { db: &self.db }
     }
 
     /// Account administration.

@@ -1,0 +1,499 @@
+//! The in-app inbox (issue 16): who is told what when a referral case moves, the rows that tell
+//! them, and reading and marking them.
+//!
+//! A notification carries the case's code and what happened, nothing else: never a survivor's
+//! name, contact, address, notes, consent scope or comment. The rows of a step are written in
+//! the step's own transaction ([`notify`]), so a change that fails or rolls back tells nobody.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    account,
+    enums::{AccountStatus, CaseStatus, Language, NotificationKind},
+    notification,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::{
+    case_events::CaseChange,
+    mail::OutgoingMail,
+    pagination::{KeyKind, KeysetOrder, Page, PageArgs},
+    values::Email,
+};
+use crate::{auth::Actor, db, error::ApiResult};
+
+/// One kind of news for some organisations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tell {
+    pub kind: NotificationKind,
+    pub organisations: Vec<Uuid>,
+}
+
+/// The parties of a case around one step, as [`recipients`] needs them.
+#[derive(Clone, Debug, Default)]
+pub struct StepParties {
+    /// The acting account's organisation (none for the Programme Office).
+    pub actor: Option<Uuid>,
+    pub referrer: Uuid,
+    /// The receiving organisation after the step.
+    pub receiver: Option<Uuid>,
+    /// The receiving organisation before the step.
+    pub previous_receiver: Option<Uuid>,
+    /// Every organisation ever party to the case (the referrer and every receiver); only read
+    /// for a withdrawal of consent.
+    pub ever: Vec<Uuid>,
+}
+
+/// Who is told what about a step from `from` that made `change`.
+///
+/// The organisation that acted is never told of its own action: the people who did it know,
+/// and their colleagues see it in the case's history. So the ones told are the organisations
+/// that did NOT act:
+/// - a case sent or referred onward: the (new) receiver gets `REFERRAL_RECEIVED`; on an onward
+///   referral the previous receiver and the referrer get `REFERRED_ONWARD`;
+/// - accepted, declined: the referrer; withdrawn (by the referrer): the receiver;
+/// - closed: the other party; consent withdrawn: every organisation ever party to the case;
+/// - a start of service tells nobody (the referrer sees it in the case).
+pub fn recipients(from: CaseStatus, change: CaseChange, parties: &StepParties) -> Vec<Tell> {
+    let mut tells = match change {
+        CaseChange::Referred => {
+            let mut tells = vec![Tell {
+                kind: NotificationKind::ReferralReceived,
+                organisations: parties.receiver.into_iter().collect(),
+            }];
+            if from != CaseStatus::Draft {
+                let mut told = vec![parties.referrer];
+                told.extend(parties.previous_receiver);
+                tells.push(Tell {
+                    kind: NotificationKind::ReferredOnward,
+                    organisations: told,
+                });
+            }
+            tells
+        }
+        CaseChange::Accepted => vec![Tell {
+            kind: NotificationKind::ReferralAccepted,
+            organisations: vec![parties.referrer],
+        }],
+        CaseChange::Declined => vec![Tell {
+            kind: NotificationKind::ReferralDeclined,
+            organisations: vec![parties.referrer],
+        }],
+        CaseChange::Withdrawn => vec![Tell {
+            kind: NotificationKind::ReferralWithdrawn,
+            organisations: parties.receiver.into_iter().collect(),
+        }],
+        CaseChange::Closed => {
+            let mut told = vec![parties.referrer];
+            told.extend(parties.receiver);
+            vec![Tell {
+                kind: NotificationKind::CaseClosed,
+                organisations: told,
+            }]
+        }
+        CaseChange::ConsentWithdrawn => {
+            let mut told = vec![parties.referrer];
+            told.extend(parties.receiver);
+            told.extend(parties.previous_receiver);
+            told.extend(parties.ever.iter().copied());
+            vec![Tell {
+                kind: NotificationKind::ConsentWithdrawn,
+                organisations: told,
+            }]
+        }
+        CaseChange::ServiceStarted => Vec::new(),
+    };
+    // An organisation told one kind is not told another of the same step.
+    let mut seen = Vec::new();
+    for tell in &mut tells {
+        tell.organisations
+            .retain(|organisation| Some(*organisation) != parties.actor);
+        tell.organisations.sort();
+        tell.organisations.dedup();
+        tell.organisations
+            .retain(|organisation| !seen.contains(organisation));
+        seen.extend(tell.organisations.iter().copied());
+    }
+    tells.retain(|tell| !tell.organisations.is_empty());
+    tells
+}
+
+/// What [`notify`] wrote for one account: enough to send that account one mail about it (in
+/// its language), and nothing identifying.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub email: String,
+    pub preferred_language: Language,
+    pub kind: NotificationKind,
+    pub case_id: Option<Uuid>,
+    pub case_code: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The case a notification is about.
+#[derive(Clone, Copy, Debug)]
+pub struct About<'a> {
+    pub case_id: Uuid,
+    pub code: &'a str,
+}
+
+/// Writes one notification per ACTIVE account of each organisation of `tells`, in one
+/// multi-row insert on `conn` (the transaction of the change they tell about), and returns
+/// what it wrote.
+///
+/// # Errors
+/// Database errors (the caller's transaction then rolls back, the change with it).
+pub async fn notify(
+    conn: &impl ConnectionTrait,
+    tells: &[Tell],
+    about: About<'_>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Notice>, DbErr> {
+    let organisations: Vec<Uuid> = tells
+        .iter()
+        .flat_map(|tell| tell.organisations.iter().copied())
+        .collect();
+    if organisations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let accounts = account::Entity::find()
+        .filter(account::Column::OrganisationId.is_in(organisations))
+        .filter(account::Column::Status.eq(AccountStatus::Active))
+        .order_by_asc(account::Column::Id)
+        .all(conn)
+        .await?;
+    let notices: Vec<Notice> = tells
+        .iter()
+        .flat_map(|tell| {
+            accounts
+                .iter()
+                .filter(|account| {
+                    account
+                        .organisation_id
+                        .is_some_and(|id| tell.organisations.contains(&id))
+                })
+                .map(|account| Notice {
+                    id: Uuid::now_v7(),
+                    account_id: account.id,
+                    email: account.email.clone(),
+                    preferred_language: account.preferred_language,
+                    kind: tell.kind,
+                    case_id: Some(about.case_id),
+                    case_code: Some(about.code.to_owned()),
+                    at,
+                })
+        })
+        .collect();
+    if notices.is_empty() {
+        return Ok(notices);
+    }
+    notification::Entity::insert_many(notices.iter().map(|notice| {
+        sea_orm::IntoActiveModel::into_active_model(notification::Model {
+            id: notice.id,
+            account_id: notice.account_id,
+            kind: notice.kind,
+            case_id: notice.case_id,
+            case_code: notice.case_code.clone(),
+            at: notice.at,
+            read_at: None,
+        })
+    }))
+    .exec_without_returning(conn)
+    .await?;
+    Ok(notices)
+}
+
+/// The mail that tells a notice's recipient, in the recipient's language: the same words as
+/// the inbox (the case code and what happened, never a survivor's data) and where to read
+/// more. `None` for an account whose stored address no longer parses (it is logged by id).
+pub fn mail_for(notice: &Notice) -> Option<OutgoingMail> {
+    let code = notice.case_code.as_deref().unwrap_or("-");
+    let Ok(to) = Email::parse(&notice.email) else {
+        tracing::warn!(account = %notice.account_id, "no mail for a notice: the account's address does not parse");
+        return None;
+    };
+    let subject = message(notice.kind, code, notice.preferred_language);
+    let pointer = match notice.preferred_language {
+        Language::En => "Sign in to the partner portal to see the case and your notifications.",
+        Language::Ru => "Войдите в портал партнёров, чтобы увидеть дело и ваши уведомления.",
+        Language::Tg => "Барои дидани парванда ва огоҳиномаҳои худ ба портали шарикон ворид шавед.",
+    };
+    Some(OutgoingMail {
+        to,
+        language: notice.preferred_language,
+        body: format!("{subject}\n\n{pointer}\n"),
+        subject,
+    })
+}
+
+/// The text of a notification in `language`: the case's code and what happened, nothing else.
+pub fn message(kind: NotificationKind, code: &str, language: Language) -> String {
+    use NotificationKind as K;
+    match language {
+        Language::En => match kind {
+            K::ReferralReceived => format!("Case {code} was referred to your organisation."),
+            K::ReferralAccepted => format!("Your referral of case {code} was accepted."),
+            K::ReferralDeclined => format!("Your referral of case {code} was declined."),
+            K::ReferralWithdrawn => {
+                format!("The referral of case {code} to your organisation was withdrawn.")
+            }
+            K::ReferredOnward => {
+                format!("Case {code} was referred onward to another organisation.")
+            }
+            K::CaseClosed => format!("Case {code} was closed."),
+            K::ConsentWithdrawn => format!(
+                "The survivor withdrew consent for case {code}; its identifying data was erased."
+            ),
+            K::DeadlinePassed => {
+                format!("The time to answer the referral of case {code} has passed.")
+            }
+        },
+        Language::Ru => match kind {
+            K::ReferralReceived => format!("В вашу организацию направлено дело {code}."),
+            K::ReferralAccepted => format!("Ваше направление по делу {code} принято."),
+            K::ReferralDeclined => format!("Ваше направление по делу {code} отклонено."),
+            K::ReferralWithdrawn => {
+                format!("Направление дела {code} в вашу организацию отозвано.")
+            }
+            K::ReferredOnward => format!("Дело {code} направлено в другую организацию."),
+            K::CaseClosed => format!("Дело {code} закрыто."),
+            K::ConsentWithdrawn => format!(
+                "Пострадавшее лицо отозвало согласие по делу {code}; идентифицирующие данные удалены."
+            ),
+            K::DeadlinePassed => format!("Срок ответа на направление по делу {code} истёк."),
+        },
+        Language::Tg => match kind {
+            K::ReferralReceived => format!("Ба ташкилоти шумо парвандаи {code} ирсол шуд."),
+            K::ReferralAccepted => format!("Ирсоли шумо оид ба парвандаи {code} қабул карда шуд."),
+            K::ReferralDeclined => format!("Ирсоли шумо оид ба парвандаи {code} рад карда шуд."),
+            K::ReferralWithdrawn => {
+                format!("Ирсоли парвандаи {code} ба ташкилоти шумо бозхонда шуд.")
+            }
+            K::ReferredOnward => format!("Парвандаи {code} ба ташкилоти дигар ирсол шуд."),
+            K::CaseClosed => format!("Парвандаи {code} баста шуд."),
+            K::ConsentWithdrawn => format!(
+                "Ҷабрдида розигии худро оид ба парвандаи {code} бозхонд; маълумоти шахсии ӯ нест карда шуд."
+            ),
+            K::DeadlinePassed => {
+                format!("Мӯҳлати ҷавоб ба ирсоли парвандаи {code} гузашт.")
+            }
+        },
+    }
+}
+
+/// Filters of the inbox.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NotificationFilter {
+    /// Only unread (`true`) or only read (`false`) notifications.
+    pub unread: Option<bool>,
+}
+
+/// The signed-in account's own inbox.
+pub struct Notifications<'a> {
+    pub(super) db: &'a db::Db,
+}
+
+/// Newest first; the id (UUIDv7) breaks ties.
+fn newest_first() -> KeysetOrder<notification::Entity> {
+    KeysetOrder {
+        name: "AT_DESC",
+        column: notification::Column::At,
+        kind: KeyKind::Timestamp,
+        descending: true,
+        nullable: false,
+        id_column: notification::Column::Id,
+        key_of: |row| Some(row.at.to_rfc3339()),
+        id_of: |row| row.id,
+    }
+}
+
+impl Notifications<'_> {
+    /// A page of the actor's own notifications, newest first.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public; `BAD_USER_INPUT` for an invalid cursor.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: NotificationFilter,
+        page: &PageArgs,
+    ) -> ApiResult<Page<notification::Model>> {
+        let member = actor.signed_in()?;
+        let mut select = notification::Entity::find()
+            .filter(notification::Column::AccountId.eq(member.account_id));
+        if let Some(unread) = filter.unread {
+            select = select.filter(if unread {
+                notification::Column::ReadAt.is_null()
+            } else {
+                notification::Column::ReadAt.is_not_null()
+            });
+        }
+        newest_first().fetch(self.db, select, page).await
+    }
+
+    /// How many of the actor's own notifications are unread.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public.
+    pub async fn unread_count(&self, actor: &Actor) -> ApiResult<u64> {
+        let member = actor.signed_in()?;
+        Ok(notification::Entity::find()
+            .filter(notification::Column::AccountId.eq(member.account_id))
+            .filter(notification::Column::ReadAt.is_null())
+            .count(self.db)
+            .await?)
+    }
+
+    /// Marks the actor's own notifications among `ids` read, and answers how many were unread
+    /// before. Ids of other accounts' notifications (and unknown ids) are ignored without a
+    /// word, exactly like already-read ones, so that an answer tells nothing about them; they
+    /// are never touched.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public.
+    pub async fn mark_read(&self, actor: &Actor, ids: &[Uuid]) -> ApiResult<u64> {
+        let member = actor.signed_in()?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let result = notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
+            .filter(notification::Column::AccountId.eq(member.account_id))
+            .filter(notification::Column::Id.is_in(ids.iter().copied()))
+            .filter(notification::Column::ReadAt.is_null())
+            .exec(self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+
+    /// The actor's own notifications about the step of `case_id` made at `at`, oldest first:
+    /// what the live subscription delivers when that step's event arrives.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public.
+    pub async fn of_step(
+        &self,
+        actor: &Actor,
+        case_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> ApiResult<Vec<notification::Model>> {
+        let member = actor.signed_in()?;
+        Ok(notification::Entity::find()
+            .filter(notification::Column::AccountId.eq(member.account_id))
+            .filter(notification::Column::CaseId.eq(case_id))
+            .filter(notification::Column::At.eq(at))
+            .order_by_asc(notification::Column::Id)
+            .all(self.db)
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn organisations() -> [Uuid; 4] {
+        [
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        ]
+    }
+
+    #[test]
+    fn the_acting_organisation_is_never_told() {
+        let [a, b, c, _] = organisations();
+        // B refers onward to C after accepting: A and C are told, B is not.
+        let parties = StepParties {
+            actor: Some(b),
+            referrer: a,
+            receiver: Some(c),
+            previous_receiver: Some(b),
+            ever: Vec::new(),
+        };
+        let tells = recipients(CaseStatus::Accepted, CaseChange::Referred, &parties);
+        assert_eq!(
+            tells,
+            [
+                Tell {
+                    kind: NotificationKind::ReferralReceived,
+                    organisations: vec![c],
+                },
+                Tell {
+                    kind: NotificationKind::ReferredOnward,
+                    organisations: vec![a],
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn consent_withdrawal_reaches_every_organisation_ever_party_once() {
+        let [a, b, c, d] = organisations();
+        let parties = StepParties {
+            actor: Some(a),
+            referrer: a,
+            receiver: Some(d),
+            previous_receiver: Some(c),
+            ever: vec![b, c, d, b],
+        };
+        let tells = recipients(CaseStatus::Accepted, CaseChange::ConsentWithdrawn, &parties);
+        let mut expected = vec![b, c, d];
+        expected.sort();
+        assert_eq!(
+            tells,
+            [Tell {
+                kind: NotificationKind::ConsentWithdrawn,
+                organisations: expected,
+            }]
+        );
+    }
+
+    #[test]
+    fn a_send_tells_the_receiver_only_and_a_start_of_service_nobody() {
+        let [a, b, _, _] = organisations();
+        let parties = StepParties {
+            actor: Some(a),
+            referrer: a,
+            receiver: Some(b),
+            previous_receiver: None,
+            ever: Vec::new(),
+        };
+        assert_eq!(
+            recipients(CaseStatus::Draft, CaseChange::Referred, &parties),
+            [Tell {
+                kind: NotificationKind::ReferralReceived,
+                organisations: vec![b],
+            }]
+        );
+        assert!(recipients(CaseStatus::Accepted, CaseChange::ServiceStarted, &parties).is_empty());
+    }
+
+    #[test]
+    fn every_message_names_the_code_in_every_language() {
+        use sea_orm::Iterable;
+        for kind in NotificationKind::iter() {
+            for language in Language::iter() {
+                let text = message(kind, "RC-2026-000012", language);
+                assert!(
+                    text.contains("RC-2026-000012"),
+                    "{kind:?} {language:?}: {text}"
+                );
+            }
+        }
+        assert_eq!(
+            message(
+                NotificationKind::ReferralReceived,
+                "RC-2026-000012",
+                Language::Tg
+            ),
+            "Ба ташкилоти шумо парвандаи RC-2026-000012 ирсол шуд."
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! One item of an account's in-app inbox: what happened to which case. It holds the case's
+//! code and never survivor data.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::NotificationKind;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notification")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub kind: NotificationKind,
+    /// Absent when the news is about no case, or the case is gone.
+    pub case_id: Option<Uuid>,
+    /// The case's code, kept so that a former party still sees which case it was.
+    pub case_code: Option<String>,
+    pub at: DateTimeUtc,
+    pub read_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::account::Entity",
+        from = "Column::AccountId",
+        to = "super::account::Column::Id"
+    )]
+    Account,
+}
+
+impl Related<super::account::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Account.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
