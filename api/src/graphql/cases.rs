@@ -19,7 +19,7 @@ use super::{
     organisations::Organisation,
 };
 use crate::services::cases::{
-    self as case_rules, CaseFilter, CaseOrder, Direction, Identifying, NewCase,
+    self as case_rules, CaseChanges, CaseFilter, CaseOrder, Direction, Identifying, NewCase,
 };
 
 /// A referral of a survivor from one partner organisation to another.
@@ -395,6 +395,62 @@ pub struct CreateCaseInput {
     pub consent_scope: Option<String>,
 }
 
+/// Changes to a case: a field left out keeps its value; a text given empty clears it. A draft
+/// takes every field; a case already referred only the survivor profile (`survivorSex`,
+/// `survivorAgeGroup`, `survivorCitizenship`, `survivorHasDisability`) and the identifying
+/// fields.
+#[derive(InputObject, Default)]
+pub struct UpdateCaseInput {
+    pub kind: Option<CaseKind>,
+    pub risk: Option<RiskLevel>,
+    pub survivor_sex: Option<Sex>,
+    pub survivor_age_group: Option<AgeGroup>,
+    pub survivor_citizenship: Option<String>,
+    pub survivor_has_disability: Option<bool>,
+    pub region: Option<Region>,
+    pub district: Option<String>,
+    pub services_requested: Option<Vec<CentreService>>,
+    /// Identifying: encrypted at rest, read only by the parties.
+    #[graphql(secret)]
+    pub survivor_name: Option<String>,
+    #[graphql(secret)]
+    pub contact_phone: Option<String>,
+    #[graphql(secret)]
+    pub address: Option<String>,
+    /// Free-text notes; identifying like the fields above.
+    #[graphql(secret)]
+    pub notes: Option<String>,
+    /// Drafts only.
+    pub consent_given: Option<bool>,
+    /// Drafts only; identifying free text.
+    #[graphql(secret)]
+    pub consent_scope: Option<String>,
+}
+
+impl From<UpdateCaseInput> for CaseChanges {
+    fn from(input: UpdateCaseInput) -> Self {
+        Self {
+            kind: input.kind.map(Into::into),
+            risk: input.risk.map(Into::into),
+            survivor_sex: input.survivor_sex.map(Into::into),
+            survivor_age_group: input.survivor_age_group.map(Into::into),
+            survivor_citizenship: input.survivor_citizenship,
+            survivor_has_disability: input.survivor_has_disability,
+            region: input.region.map(Into::into),
+            district: input.district,
+            services_requested: input
+                .services_requested
+                .map(|services| services.into_iter().map(Into::into).collect()),
+            survivor_name: input.survivor_name,
+            contact_phone: input.contact_phone,
+            address: input.address,
+            notes: input.notes,
+            consent_given: input.consent_given,
+            consent_scope: input.consent_scope,
+        }
+    }
+}
+
 /// Orderings of `referralCases`.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CaseOrderBy {
@@ -531,6 +587,37 @@ impl CaseMutation {
         };
         Ok(ReferralCase(
             services(ctx)?.cases().create(caller(ctx)?, new).await?,
+        ))
+    }
+
+    /// Edits a case read at `version` (`CONFLICT` when it changed since): a draft's every field
+    /// by its referrer; a referred, accepted, in-service or declined case's survivor profile
+    /// and identifying fields by a current party. Closed and withdrawn cases stay as they are.
+    async fn update_referral_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        input: UpdateCaseInput,
+    ) -> Result<ReferralCase> {
+        let id = parse_id(&id, "id")?;
+        Ok(ReferralCase(
+            services(ctx)?
+                .cases()
+                .update(caller(ctx)?, id, version, input.into())
+                .await?,
+        ))
+    }
+
+    /// Deletes a draft opened by mistake, erasing its identifying data for good; returns its
+    /// id. Its code is never reused. The referring organisation only.
+    async fn delete_draft_referral_case(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let id = parse_id(&id, "id")?;
+        Ok(to_id(
+            services(ctx)?
+                .cases()
+                .delete_draft(caller(ctx)?, id)
+                .await?,
         ))
     }
 

@@ -27,7 +27,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     case_events::{CaseChange, CaseEvent, CaseEventBus},
-    input::{Problems, trimmed},
+    input::{Problems, Stored, trimmed},
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
     rows::OneOrNotFound,
     values::District,
@@ -512,14 +512,7 @@ impl Cases<'_> {
         };
         let mut problems = Problems::new();
         let district = problems.parse("input.district", District::parse(&new.district));
-        let citizenship = trimmed(new.survivor_citizenship).map(|code| code.to_uppercase());
-        if let Some(code) = &citizenship {
-            problems.check(
-                code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()),
-                "input.survivorCitizenship",
-                "Give an ISO 3166 country code such as TJ or AF.",
-            );
-        }
+        let citizenship = checked_citizenship(&mut problems, new.survivor_citizenship);
         let identifying = Identifying {
             survivor_name: problems.text("input.survivorName", new.identifying.survivor_name, 200),
             contact_phone: problems.text("input.contactPhone", new.identifying.contact_phone, 32),
@@ -1356,6 +1349,321 @@ impl Cases<'_> {
     }
 }
 
+impl Cases<'_> {
+    /// Edits a case at `version`: a draft's every field (by its referrer), or an open case's
+    /// survivor profile and identifying fields (by a current party). A field left out keeps
+    /// its value; an empty text clears it; identifying values are sealed again with the case's
+    /// key. The audit entry names the changed fields, never their values. Nothing changed:
+    /// nothing written.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but the
+    /// referrer of a draft or a current party of an open case (the Programme Office included);
+    /// `BAD_USER_INPUT` naming `status` for a closed or withdrawn case, or each invalid field
+    /// (a field only a draft may change included); `CONFLICT` when `version` is not the
+    /// case's.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        version: i32,
+        changes: CaseChanges,
+    ) -> ApiResult<referral_case::Model> {
+        let member = caller.actor.signed_in()?;
+        let case = self.get(&caller.actor, id).await?;
+        let party = policy::case_party(&caller.actor, &case).ok_or(ApiError::Forbidden)?;
+        let draft = match case.status {
+            CaseStatus::Draft if party == CaseParty::Referrer => true,
+            CaseStatus::Draft => return Err(ApiError::Forbidden),
+            CaseStatus::Referred
+            | CaseStatus::Accepted
+            | CaseStatus::InService
+            | CaseStatus::Declined => false,
+            CaseStatus::Closed | CaseStatus::Withdrawn => {
+                return Err(ApiError::bad_input(
+                    "status",
+                    format!(
+                        "This case is {}; it cannot be edited now.",
+                        code_of(case.status)
+                    ),
+                ));
+            }
+        };
+        if version != case.version {
+            return Err(stale());
+        }
+        let key = self.case_key(&case)?.ok_or_else(erased)?;
+
+        let mut problems = Problems::new();
+        if !draft {
+            for name in changes.draft_only_given() {
+                problems.add(
+                    format!("input.{name}"),
+                    "Once a case is referred, only its survivor profile and identifying fields can change.",
+                );
+            }
+        }
+        let stored = Stored::new(Some(&case));
+        let district = changes
+            .district
+            .map(|district| problems.parse("input.district", District::parse(&district)));
+        let citizenship = changes
+            .survivor_citizenship
+            .map(|code| checked_citizenship(&mut problems, Some(code)));
+        if changes
+            .services_requested
+            .as_ref()
+            .is_some_and(Vec::is_empty)
+        {
+            problems.add(
+                "input.servicesRequested",
+                "Name at least one service the survivor needs.",
+            );
+        }
+        let mut texts = Vec::new();
+        for (name, column, given, max) in [
+            ("survivorName", "survivor_name", changes.survivor_name, 200),
+            ("contactPhone", "contact_phone", changes.contact_phone, 32),
+            ("address", "address", changes.address, 300),
+            ("notes", "notes", changes.notes, MAX_IDENTIFYING),
+            (
+                "consentScope",
+                "consent_scope",
+                changes.consent_scope,
+                MAX_COMMENT,
+            ),
+        ] {
+            if let Some(given) = given {
+                let text = problems.text(&format!("input.{name}"), Some(given), max);
+                texts.push((name, column, text));
+            }
+        }
+        problems.finish()?;
+
+        let now = Utc::now();
+        let mut changed: Vec<&'static str> = Vec::new();
+        let mut update = case.clone().into_active_model();
+        let mut set = |name: &'static str, differs: bool| {
+            if differs {
+                changed.push(name);
+            }
+            differs
+        };
+        if let Some(kind) = stored.or(changes.kind, |row| row.kind)
+            && set("kind", kind != case.kind)
+        {
+            update.kind = Set(kind);
+        }
+        if let Some(risk) = stored.or(changes.risk, |row| row.risk)
+            && set("risk", risk != case.risk)
+        {
+            update.risk = Set(risk);
+        }
+        if let Some(sex) = stored.or(changes.survivor_sex, |row| row.survivor_sex)
+            && set("survivorSex", sex != case.survivor_sex)
+        {
+            update.survivor_sex = Set(sex);
+        }
+        if let Some(age) = stored.or(changes.survivor_age_group, |row| row.survivor_age_group)
+            && set("survivorAgeGroup", age != case.survivor_age_group)
+        {
+            update.survivor_age_group = Set(age);
+        }
+        let citizenship = stored.or_cleared(citizenship, |row| row.survivor_citizenship.clone());
+        if set(
+            "survivorCitizenship",
+            citizenship != case.survivor_citizenship,
+        ) {
+            update.survivor_citizenship = Set(citizenship);
+        }
+        if let Some(disability) = stored.or(changes.survivor_has_disability, |row| {
+            row.survivor_has_disability
+        }) && set(
+            "survivorHasDisability",
+            disability != case.survivor_has_disability,
+        ) {
+            update.survivor_has_disability = Set(disability);
+        }
+        if let Some(region) = stored.or(changes.region, |row| row.region)
+            && set("region", region != case.region)
+        {
+            update.region = Set(region);
+        }
+        if let Some(district) = district.flatten().map(Into::<String>::into)
+            && set("district", district != case.district)
+        {
+            update.district = Set(district);
+        }
+        if let Some(services) = changes.services_requested {
+            let mut codes: Vec<String> =
+                services.iter().map(sea_orm::ActiveEnum::to_value).collect();
+            codes.sort();
+            codes.dedup();
+            if set("servicesRequested", codes != case.services_requested.0) {
+                update.services_requested = Set(CodeList(codes));
+            }
+        }
+        if let Some(given) = changes.consent_given
+            && set("consentGiven", given != case.consent_given)
+        {
+            update.consent_given = Set(given);
+            update.consent_recorded_at = Set(given.then_some(now));
+            update.consent_recorded_by_id = Set(given.then_some(member.account_id));
+        }
+        for (name, column, text) in texts {
+            let sealed_now = match column {
+                "survivor_name" => &case.survivor_name,
+                "contact_phone" => &case.contact_phone,
+                "address" => &case.address,
+                "notes" => &case.notes,
+                _ => &case.consent_scope_sealed,
+            };
+            let context = context(case.id, column);
+            // Opened only to compare, never shown: not a read of the identifying data.
+            let before = unseal(&key, sealed_now.as_deref(), &context)?;
+            if !set(name, before != text) {
+                continue;
+            }
+            let sealed = seal(&key, text.as_deref(), &context)?;
+            match column {
+                "survivor_name" => update.survivor_name = Set(sealed),
+                "contact_phone" => update.contact_phone = Set(sealed),
+                "address" => update.address = Set(sealed),
+                "notes" => update.notes = Set(sealed),
+                _ => update.consent_scope_sealed = Set(sealed),
+            }
+        }
+        if changed.is_empty() {
+            return Ok(case);
+        }
+        update.updated_at = Set(now);
+        let txn = self.db.begin().await?;
+        let case = save_if_unchanged(&txn, update, version).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.update", "referral_case", case.id)
+                .with_detail(json!({ "fields": changed })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(case)
+    }
+
+    /// Deletes a draft opened by mistake, with its history: its identifying data and key are
+    /// gone for good, as after a withdrawal of consent, and it leaves every list. Its code is
+    /// never given to another case (the year's counter does not go back).
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but the
+    /// referrer; `BAD_USER_INPUT` naming `status` when the case is no longer a draft;
+    /// `CONFLICT` when the case changed meanwhile.
+    pub async fn delete_draft(&self, caller: &Caller, id: Uuid) -> ApiResult<Uuid> {
+        let case = self.party_case(caller, id).await?;
+        if policy::case_party(&caller.actor, &case) != Some(CaseParty::Referrer) {
+            return Err(ApiError::Forbidden);
+        }
+        if case.status != CaseStatus::Draft {
+            return Err(ApiError::bad_input(
+                "status",
+                format!(
+                    "This case is {}; only a draft can be deleted.",
+                    code_of(case.status)
+                ),
+            ));
+        }
+        let txn = self.db.begin().await?;
+        referral_transition::Entity::delete_many()
+            .filter(referral_transition::Column::CaseId.eq(case.id))
+            .exec(&txn)
+            .await?;
+        let deleted = referral_case::Entity::delete_many()
+            .filter(referral_case::Column::Id.eq(case.id))
+            .filter(referral_case::Column::Version.eq(case.version))
+            .exec(&txn)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(stale());
+        }
+        super::idempotency::erase_answers_about(
+            &txn,
+            super::idempotency::CASE_ENTITY,
+            case.id,
+            caller.idempotency.as_ref(),
+        )
+        .await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.delete_draft", "referral_case", case.id)
+                .with_detail(json!({ "code": case.code })),
+        )
+        .await?;
+        txn.commit().await?;
+        // Nothing of the deleted values may stay in SQLite's files once this returns.
+        db::purge_deleted_content(self.db.connection()).await;
+        Ok(case.id)
+    }
+}
+
+/// Changes to a case ([`Cases::update`]): a field left out (`None`) keeps its value; a text
+/// given empty clears it. No `Debug`: it holds identifying values in plain text.
+#[derive(Clone, Default)]
+pub struct CaseChanges {
+    pub kind: Option<CaseKind>,
+    pub risk: Option<RiskLevel>,
+    pub survivor_sex: Option<Sex>,
+    pub survivor_age_group: Option<AgeGroup>,
+    pub survivor_citizenship: Option<String>,
+    pub survivor_has_disability: Option<bool>,
+    pub region: Option<Region>,
+    pub district: Option<String>,
+    pub services_requested: Option<Vec<CentreService>>,
+    pub survivor_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub notes: Option<String>,
+    pub consent_given: Option<bool>,
+    pub consent_scope: Option<String>,
+}
+
+impl CaseChanges {
+    /// The input names of the given fields that only a draft may change.
+    fn draft_only_given(&self) -> Vec<&'static str> {
+        [
+            ("kind", self.kind.is_some()),
+            ("risk", self.risk.is_some()),
+            ("region", self.region.is_some()),
+            ("district", self.district.is_some()),
+            ("servicesRequested", self.services_requested.is_some()),
+            ("consentGiven", self.consent_given.is_some()),
+            ("consentScope", self.consent_scope.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
+    }
+}
+
+/// A survivor's citizenship as kept (upper case), checked as an ISO 3166 code; `None` when
+/// absent or empty.
+fn checked_citizenship(problems: &mut Problems, given: Option<String>) -> Option<String> {
+    let citizenship = trimmed(given).map(|code| code.to_uppercase());
+    if let Some(code) = &citizenship {
+        problems.check(
+            code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()),
+            "input.survivorCitizenship",
+            "Give an ISO 3166 country code such as TJ or AF.",
+        );
+    }
+    citizenship
+}
+
+/// The refusal of a change to a case read at an older version.
+fn stale() -> ApiError {
+    ApiError::Conflict("Someone changed this case meanwhile; reload it and try again.".into())
+}
+
 /// The audit action of a read of a case's identifying data (and of a refused attempt).
 pub const READ_IDENTIFYING: &str = "case.read_identifying";
 
@@ -1375,9 +1683,7 @@ async fn save_if_unchanged(
         .await
     {
         Ok(case) => Ok(case),
-        Err(DbErr::RecordNotUpdated) => Err(ApiError::Conflict(
-            "Someone changed this case meanwhile; reload it and try again.".into(),
-        )),
+        Err(DbErr::RecordNotUpdated) => Err(stale()),
         Err(error) => Err(error.into()),
     }
 }

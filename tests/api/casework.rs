@@ -1,0 +1,326 @@
+//! Keeping a case up to date: editing a draft or an open case (who, which fields, the version
+//! guard, the audit of field names only) and deleting a draft opened by mistake.
+
+use entity::{referral_case, referral_transition};
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    cases::{ADDRESS, NAME, PHONE, WITHDRAW, act, open_case, send, status, world},
+    helpers::{TestApp, accounts::User, error_codes, error_fields, nodes, spawn_app},
+};
+
+const UPDATE: &str = r"
+mutation($id: ID!, $version: Int!, $input: UpdateCaseInput!) {
+  updateReferralCase(id: $id, version: $version, input: $input) {
+    version risk kind district survivor { ageGroup citizenship hasDisability }
+  }
+}";
+
+const IDENTIFYING: &str = r"
+query($id: ID!) { referralCase(id: $id) {
+  version identifying { survivorName contactPhone address notes } consent { scope }
+} }";
+
+const DELETE: &str = "mutation($id: ID!) { deleteDraftReferralCase(id: $id) }";
+
+async fn update(app: &TestApp, by: &User, id: &str, version: i32, input: Value) -> Value {
+    app.graphql_as(
+        &by.access_token,
+        UPDATE,
+        json!({ "id": id, "version": version, "input": input }),
+    )
+    .await
+}
+
+async fn identifying(app: &TestApp, by: &User, id: &str) -> Value {
+    app.data_as(&by.access_token, IDENTIFYING, json!({ "id": id }))
+        .await["referralCase"]
+        .clone()
+}
+
+async fn stored(app: &TestApp, id: &str) -> Option<referral_case::Model> {
+    referral_case::Entity::find_by_id(id.parse::<Uuid>().expect("an id"))
+        .one(&app.db)
+        .await
+        .expect("read the case")
+}
+
+#[tokio::test]
+async fn the_referrer_edits_every_field_of_a_draft_and_the_audit_names_the_fields_only() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+
+    let new_name = "Malika Renamedova";
+    let answer = update(
+        &app,
+        &w.a.partner,
+        &id,
+        1,
+        json!({
+            "risk": "HIGH", "kind": "TRAFFICKING_LABOUR", "district": "Kulob",
+            "survivorCitizenship": "af", "survivorName": new_name, "address": "",
+            "consentScope": "Only legal aid",
+        }),
+    )
+    .await;
+    let case = &answer["data"]["updateReferralCase"];
+    assert_eq!(case["version"], 2, "{answer:#}");
+    assert_eq!(case["risk"], "HIGH");
+    assert_eq!(case["kind"], "TRAFFICKING_LABOUR");
+    assert_eq!(case["district"], "Kulob");
+    assert_eq!(case["survivor"]["citizenship"], "AF");
+    assert_eq!(
+        case["survivor"]["ageGroup"], "ADULT_25_59",
+        "a field left out keeps its value"
+    );
+
+    let read = identifying(&app, &w.a.manager, &id).await;
+    assert_eq!(read["identifying"]["survivorName"], new_name);
+    assert_eq!(read["identifying"]["contactPhone"], PHONE, "left out: kept");
+    assert_eq!(
+        read["identifying"]["address"],
+        Value::Null,
+        "given empty: cleared"
+    );
+    assert_eq!(read["consent"]["scope"], "Only legal aid");
+
+    // Sealed again with the case's key: the new name is not in the row in plain text.
+    let row = stored(&app, &id).await.expect("the case");
+    let sealed = row.survivor_name.expect("a sealed name");
+    assert!(
+        !sealed
+            .windows(new_name.len())
+            .any(|window| window == new_name.as_bytes()),
+        "the name is stored sealed"
+    );
+
+    let entries = app.audit_of(row.id).await;
+    let edit = entries
+        .iter()
+        .find(|entry| entry.action == "case.update")
+        .expect("the edit is audited");
+    let detail = edit.detail.clone().expect("the edit's detail");
+    assert_eq!(
+        detail["fields"],
+        json!([
+            "kind",
+            "risk",
+            "survivorCitizenship",
+            "district",
+            "survivorName",
+            "address",
+            "consentScope"
+        ])
+    );
+    let everything = format!("{entries:?}");
+    for secret in [new_name, NAME, ADDRESS, "Only legal aid"] {
+        assert!(!everything.contains(secret), "{secret} in the audit log");
+    }
+
+    // Nothing changed: nothing written, no new version.
+    let same = update(&app, &w.a.partner, &id, 2, json!({ "risk": "HIGH" })).await;
+    assert_eq!(same["data"]["updateReferralCase"]["version"], 2, "{same:#}");
+}
+
+#[tokio::test]
+async fn who_may_edit_a_draft() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    let input = json!({ "risk": "LOW" });
+
+    let anonymous = app
+        .graphql(UPDATE, json!({ "id": id, "version": 1, "input": input }))
+        .await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+    for (who, user, code) in [
+        ("receiver-to-be", &w.b.partner, "NOT_FOUND"),
+        ("third organisation", &w.c.manager, "NOT_FOUND"),
+        ("staff", &w.staff, "FORBIDDEN"),
+        ("admin", &w.admin, "FORBIDDEN"),
+    ] {
+        let answer = update(&app, user, &id, 1, input.clone()).await;
+        assert_eq!(error_codes(&answer), [code], "{who}: {answer:#}");
+    }
+    assert_eq!(stored(&app, &id).await.expect("the case").version, 1);
+    let answer = update(&app, &w.a.manager, &id, 1, input).await;
+    assert_eq!(
+        answer["data"]["updateReferralCase"]["risk"], "LOW",
+        "{answer:#}"
+    );
+}
+
+#[tokio::test]
+async fn both_parties_edit_an_open_case_s_profile_only_at_its_current_version() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    assert_eq!(
+        status(&act(&app, &w.a.partner, &send(w.b.id), &id).await),
+        "REFERRED"
+    );
+
+    let answer = update(
+        &app,
+        &w.b.partner,
+        &id,
+        2,
+        json!({ "survivorAgeGroup": "ADULT_18_24", "contactPhone": "+992 90 000 00 00" }),
+    )
+    .await;
+    assert_eq!(
+        answer["data"]["updateReferralCase"]["version"], 3,
+        "{answer:#}"
+    );
+    assert_eq!(
+        identifying(&app, &w.a.partner, &id).await["identifying"]["contactPhone"],
+        "+992 90 000 00 00"
+    );
+
+    // The referrer read version 2: stale, refused, nothing written.
+    let stale = update(
+        &app,
+        &w.a.partner,
+        &id,
+        2,
+        json!({ "survivorHasDisability": true }),
+    )
+    .await;
+    assert_eq!(error_codes(&stale), ["CONFLICT"], "{stale:#}");
+    let row = stored(&app, &id).await.expect("the case");
+    assert!(!row.survivor_has_disability && row.version == 3);
+
+    let fixed = update(
+        &app,
+        &w.a.manager,
+        &id,
+        3,
+        json!({ "kind": "TRAFFICKING_LABOUR", "risk": "LOW", "address": "elsewhere" }),
+    )
+    .await;
+    assert_eq!(error_codes(&fixed), ["BAD_USER_INPUT"], "{fixed:#}");
+    assert_eq!(error_fields(&fixed), ["input.kind", "input.risk"]);
+
+    for (who, user, code) in [
+        ("third organisation", &w.c.partner, "NOT_FOUND"),
+        ("staff", &w.staff, "FORBIDDEN"),
+        ("admin", &w.admin, "FORBIDDEN"),
+    ] {
+        let answer = update(&app, user, &id, 3, json!({ "survivorHasDisability": true })).await;
+        assert_eq!(error_codes(&answer), [code], "{who}: {answer:#}");
+    }
+    assert_eq!(stored(&app, &id).await.expect("the case").version, 3);
+
+    let audited = app
+        .audit_of(row.id)
+        .await
+        .into_iter()
+        .filter(|entry| entry.action == "case.update")
+        .count();
+    assert_eq!(audited, 1, "one successful edit, one entry");
+}
+
+#[tokio::test]
+async fn a_withdrawn_or_erased_case_is_not_edited() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    act(&app, &w.a.partner, &send(w.b.id), &id).await;
+    assert_eq!(
+        status(&act(&app, &w.a.partner, WITHDRAW, &id).await),
+        "WITHDRAWN"
+    );
+    let answer = update(&app, &w.a.partner, &id, 3, json!({ "survivorName": "x" })).await;
+    assert_eq!(error_fields(&answer), ["status"], "{answer:#}");
+
+    let (erased, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    act(
+        &app,
+        &w.a.partner,
+        "withdrawCaseConsent(id: $id) { status }",
+        &erased,
+    )
+    .await;
+    let answer = update(
+        &app,
+        &w.a.partner,
+        &erased,
+        2,
+        json!({ "survivorName": NAME }),
+    )
+    .await;
+    assert_eq!(error_fields(&answer), ["status"], "{answer:#}");
+    let row = stored(&app, &erased).await.expect("the case");
+    assert!(row.survivor_name.is_none() && row.data_key.is_none());
+}
+
+#[tokio::test]
+async fn a_deleted_draft_leaves_every_list_and_its_code_is_never_reused() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, code) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    let (referred, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    act(&app, &w.a.partner, &send(w.b.id), &referred).await;
+
+    let anonymous = app.graphql(DELETE, json!({ "id": id })).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+    for (who, user, code) in [
+        ("partner of B", &w.b.partner, "NOT_FOUND"),
+        ("manager of C", &w.c.manager, "NOT_FOUND"),
+        ("staff", &w.staff, "FORBIDDEN"),
+        ("admin", &w.admin, "FORBIDDEN"),
+    ] {
+        let answer = app
+            .graphql_as(&user.access_token, DELETE, json!({ "id": id }))
+            .await;
+        assert_eq!(error_codes(&answer), [code], "{who}: {answer:#}");
+    }
+    let receiver = app
+        .graphql_as(&w.b.manager.access_token, DELETE, json!({ "id": referred }))
+        .await;
+    assert_eq!(error_codes(&receiver), ["FORBIDDEN"], "{receiver:#}");
+    let referrer = app
+        .graphql_as(&w.a.partner.access_token, DELETE, json!({ "id": referred }))
+        .await;
+    assert_eq!(error_fields(&referrer), ["status"], "{referrer:#}");
+
+    let deleted = app
+        .data_as(&w.a.partner.access_token, DELETE, json!({ "id": id }))
+        .await;
+    assert_eq!(deleted["deleteDraftReferralCase"], id.as_str());
+    assert!(stored(&app, &id).await.is_none());
+    let case_id: Uuid = id.parse().expect("an id");
+    let steps = referral_transition::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("transitions");
+    assert!(steps.iter().all(|step| step.case_id != case_id));
+    let audit = app.audit_of(case_id).await;
+    let entry = audit
+        .iter()
+        .find(|entry| entry.action == "case.delete_draft")
+        .expect("the deletion is audited");
+    assert_eq!(entry.detail.clone().expect("detail")["code"], code.as_str());
+
+    for user in [&w.a.partner, &w.staff] {
+        let list = app
+            .data_as(
+                &user.access_token,
+                "{ referralCases(first: 50) { edges { node { id } } } }",
+                json!({}),
+            )
+            .await;
+        let ids: Vec<&Value> = nodes(&list["referralCases"]);
+        assert!(ids.iter().all(|node| node["id"] != id.as_str()));
+    }
+    let again = app
+        .graphql_as(&w.a.partner.access_token, DELETE, json!({ "id": id }))
+        .await;
+    assert_eq!(error_codes(&again), ["NOT_FOUND"]);
+
+    let (_, next) = open_case(&app, &w.a.partner, "LOW").await;
+    assert!(next.ends_with("-000003"), "after {code}: {next}");
+}
