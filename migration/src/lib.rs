@@ -21,6 +21,7 @@ mod m20261202_000008_persisted_queries;
 mod m20261202_000009_idempotency_keys;
 mod m20261202_000010_search_text_split;
 mod m20261202_000012_case_keys;
+mod m20261202_000015_case_notes_assignment;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_idempotency_keys::Migration),
             Box::new(m20261202_000010_search_text_split::Migration),
             Box::new(m20261202_000012_case_keys::Migration),
+            Box::new(m20261202_000015_case_notes_assignment::Migration),
         ]
     }
 }

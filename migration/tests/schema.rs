@@ -10,7 +10,7 @@ use std::{collections::BTreeSet, fmt::Debug};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::{
-    Localized, account, audit_entry, case_code_counter, centre_report, centre_report_line,
+    Localized, account, audit_entry, case_assignment, case_code_counter, case_note, centre_report, centre_report_line,
     centre_service,
     enums::{
         AccountStatus, AgeGroup, AuditOutcome, CaseKind, CaseOutcome, CaseStatus, CentreKind,
@@ -33,7 +33,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 39] = [
+const EXPECTED_INDEXES: [&str; 41] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -73,6 +73,8 @@ const EXPECTED_INDEXES: [&str; 39] = [
     "idx_persisted_query_listed_last_used_at",
     "idx_idempotency_key_expires_at",
     "idx_idempotency_key_entity_type_entity_id",
+    "idx_case_note_case_id_at",
+    "idx_case_assignment_account_id_case_id",
 ];
 
 #[tokio::test]
@@ -184,6 +186,8 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         audit_entry,
         persisted_query,
         idempotency_key,
+        case_note,
+        case_assignment,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -711,6 +715,29 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             legacy_comment: None,
             comment_sealed: None,
             at: at(13, 0)?,
+        },
+    )
+    .await?;
+
+    round_trip::<case_note::Entity>(
+        db,
+        case_note::Model {
+            id: Uuid::now_v7(),
+            case_id: ids.case,
+            author_account_id: ids.partner,
+            author_organisation_id: ids.ngo,
+            at: at(15, 0)?,
+            text_sealed: Some(vec![3; 60]),
+        },
+    )
+    .await?;
+    round_trip::<case_assignment::Entity>(
+        db,
+        case_assignment::Model {
+            case_id: ids.case,
+            organisation_id: ids.ngo,
+            account_id: ids.partner,
+            assigned_at: at(15, 1)?,
         },
     )
     .await?;
