@@ -10,8 +10,8 @@ use std::{collections::BTreeSet, fmt::Debug};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::{
-    Localized, account, audit_entry, case_assignment, case_code_counter, case_note, centre_report, centre_report_line,
-    centre_service,
+    Localized, account, audit_entry, case_assignment, case_code_counter, case_note, centre_report,
+    centre_report_line, centre_service,
     enums::{
         AccountStatus, AgeGroup, AuditOutcome, CaseKind, CaseOutcome, CaseStatus, CentreKind,
         CentreService, DeclineReason, EventKind, Language, OrganisationKind, PartnerRole,

@@ -324,3 +324,157 @@ async fn a_deleted_draft_leaves_every_list_and_its_code_is_never_reused() {
     let (_, next) = open_case(&app, &w.a.partner, "LOW").await;
     assert!(next.ends_with("-000003"), "after {code}: {next}");
 }
+
+const ADD_NOTE: &str =
+    "mutation($id: ID!, $text: String!) { addCaseNote(id: $id, text: $text) { id text } }";
+const NOTES: &str = r"
+query($id: ID!) { referralCase(id: $id) {
+  notes { text authorAccountId organisation { name } }
+} }";
+
+/// The follow-up notes in these tests: free text naming the survivor.
+const NOTE_OF_A: &str = "Gulnora Testova called: she is safe at her aunt's";
+const NOTE_OF_B: &str = "Gulnora Testova missed the first counselling session";
+
+async fn add_note(app: &TestApp, by: &User, id: &str, text: &str) -> Value {
+    app.graphql_as(
+        &by.access_token,
+        ADD_NOTE,
+        json!({ "id": id, "text": text }),
+    )
+    .await
+}
+
+async fn note_reads(app: &TestApp, id: &str) -> Vec<Value> {
+    app.audit_of(id.parse().expect("an id"))
+        .await
+        .into_iter()
+        .filter(|entry| entry.action == "case.read_identifying")
+        .filter_map(|entry| entry.detail)
+        .filter(|detail| detail["fields"] == "notes")
+        .collect()
+}
+
+#[tokio::test]
+async fn notes_are_written_and_read_by_the_current_parties_only_each_read_audited() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    act(&app, &w.a.partner, &send(w.b.id), &id).await;
+
+    let added = add_note(&app, &w.a.partner, &id, NOTE_OF_A).await;
+    assert_eq!(added["data"]["addCaseNote"]["text"], NOTE_OF_A, "{added:#}");
+    let added = add_note(&app, &w.b.manager, &id, NOTE_OF_B).await;
+    assert!(added.get("errors").is_none(), "{added:#}");
+
+    let anonymous = app
+        .graphql(ADD_NOTE, json!({ "id": id, "text": "x" }))
+        .await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+    for (who, user, code) in [
+        ("third organisation", &w.c.partner, "NOT_FOUND"),
+        ("staff", &w.staff, "FORBIDDEN"),
+        ("admin", &w.admin, "FORBIDDEN"),
+    ] {
+        let answer = add_note(&app, user, &id, "x").await;
+        assert_eq!(error_codes(&answer), [code], "{who}: {answer:#}");
+    }
+    let empty = add_note(&app, &w.a.partner, &id, "   ").await;
+    assert_eq!(error_fields(&empty), ["text"], "{empty:#}");
+
+    // Both parties read both notes, oldest first; each read is audited.
+    for (reader, own) in [(&w.a.partner, 0), (&w.b.partner, 1)] {
+        let before = note_reads(&app, &id).await.len();
+        let view = app
+            .data_as(&reader.access_token, NOTES, json!({ "id": id }))
+            .await;
+        let notes = view["referralCase"]["notes"].as_array().expect("notes");
+        let texts: Vec<&Value> = notes.iter().map(|note| &note["text"]).collect();
+        assert_eq!(texts, [NOTE_OF_A, NOTE_OF_B]);
+        // The author's account only for the author's own organisation.
+        for (at, note) in notes.iter().enumerate() {
+            assert_eq!(note["authorAccountId"].is_string(), at == own, "{note}");
+        }
+        assert_eq!(note_reads(&app, &id).await.len(), before + 1);
+    }
+    // Listing notes without their text opens nothing and records no read.
+    let before = note_reads(&app, &id).await.len();
+    app.data_as(
+        &w.a.partner.access_token,
+        "query($id: ID!) { referralCase(id: $id) { notes { at } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(note_reads(&app, &id).await.len(), before);
+
+    for outsider in [&w.staff, &w.admin] {
+        let view = app
+            .data_as(&outsider.access_token, NOTES, json!({ "id": id }))
+            .await;
+        assert_eq!(view["referralCase"]["notes"], Value::Null);
+    }
+
+    // B refers onward to C: B is a previous receiver and sees no notes, nor adds one.
+    act(
+        &app,
+        &w.b.partner,
+        "acceptReferralCase(id: $id) { status }",
+        &id,
+    )
+    .await;
+    let onward = act(
+        &app,
+        &w.b.partner,
+        &format!(
+            r#"referCaseOnward(id: $id, receivingOrganisationId: "{}") {{ status }}"#,
+            w.c.id
+        ),
+        &id,
+    )
+    .await;
+    assert_eq!(status(&onward), "REFERRED", "{onward:#}");
+    let view = app
+        .data_as(&w.b.partner.access_token, NOTES, json!({ "id": id }))
+        .await;
+    assert_eq!(view["referralCase"]["notes"], Value::Null);
+    let refused = add_note(&app, &w.b.partner, &id, "x").await;
+    assert_eq!(error_codes(&refused), ["FORBIDDEN"], "{refused:#}");
+    let view = app
+        .data_as(&w.c.partner.access_token, NOTES, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        view["referralCase"]["notes"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    // Never in the audit log, sealed in the database.
+    let entries = format!("{:?}", app.audit_of(id.parse().expect("an id")).await);
+    let rows = format!(
+        "{:?}",
+        entity::case_note::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("notes")
+    );
+    for text in [NOTE_OF_A, NOTE_OF_B, "Gulnora"] {
+        assert!(!entries.contains(text), "{text} in the audit log");
+        assert!(!rows.contains(text), "{text} stored as text");
+    }
+
+    // Consent withdrawn: the texts are gone, and no note is added any more.
+    let withdrawn = act(
+        &app,
+        &w.c.partner,
+        "withdrawCaseConsent(id: $id) { status }",
+        &id,
+    )
+    .await;
+    assert_eq!(status(&withdrawn), "CLOSED", "{withdrawn:#}");
+    let view = app
+        .data_as(&w.a.partner.access_token, NOTES, json!({ "id": id }))
+        .await;
+    let notes = view["referralCase"]["notes"].as_array().expect("notes");
+    assert!(notes.iter().all(|note| note["text"].is_null()), "{view:#}");
+    let late = add_note(&app, &w.a.partner, &id, NOTE_OF_A).await;
+    assert_eq!(error_codes(&late), ["CONFLICT"], "{late:#}");
+}

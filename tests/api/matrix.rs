@@ -1416,6 +1416,15 @@ fn matrix(world: &World) -> Vec<Case> {
         )
         .with(Setup::FreshCase(Stage::Withdrawn))
         .status_after(None, "WITHDRAWN"),
+        // Notes: the current parties write and read them; the office neither.
+        case(
+            "addCaseNote on a case A referred to B",
+            ADD_NOTE,
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, FORBIDDEN, FORBIDDEN],
+        )
+        // The admin reads no notes, so the effect is read back in `tests/api/casework.rs`.
+        .with(Setup::FreshCase(Stage::Referred)),
         case(
             "deleteDraftReferralCase of a draft of A's",
             DELETE_DRAFT,
@@ -2678,6 +2687,8 @@ const WITHDRAW_CONSENT: &str = "mutation($id: ID!) { withdrawCaseConsent(id: $id
 const UPDATE_CASE_RISK: &str =
     "mutation($id: ID!) { updateReferralCase(id: $id, version: 1, input: { risk: LOW }) { risk } }";
 const UPDATE_CASE_PROFILE: &str = "mutation($id: ID!) { updateReferralCase(id: $id, version: 2, input: { survivorHasDisability: true }) { status survivor { hasDisability } } }";
+const ADD_NOTE: &str =
+    "mutation($id: ID!) { addCaseNote(id: $id, text: \"Called back; all well\") { id } }";
 const DELETE_DRAFT: &str = "mutation($id: ID!) { deleteDraftReferralCase(id: $id) }";
 const CASE_RISK: &str = "query($id: ID!) { referralCase(id: $id) { risk } }";
 const CASE_DISABILITY: &str =

@@ -125,6 +125,41 @@ impl CaseTransition {
     }
 }
 
+/// A follow-up note a party wrote on a case.
+pub struct CaseNote(case_rules::CaseNote);
+
+#[Object]
+impl CaseNote {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// The author's account, by id; only for readers of the author's own organisation (null
+    /// for the other party, which sees the organisation).
+    async fn author_account_id(&self) -> Option<ID> {
+        self.0.author_account_id.map(to_id)
+    }
+
+    /// The organisation the author wrote for.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(OrganisationKey(self.0.organisation_id))
+            .await?
+            .map(Organisation))
+    }
+
+    /// The note: free text, so identifying. Null after consent was withdrawn; every read is
+    /// recorded in the case's `accessLog`.
+    async fn text(&self) -> Option<&str> {
+        self.0.text.as_deref()
+    }
+}
+
 /// A read of a case's identifying data.
 pub struct AccessLogEntry(case_rules::AccessLogEntry);
 
@@ -330,6 +365,19 @@ impl ReferralCase {
                 step,
             })
             .collect())
+    }
+
+    /// Follow-up notes, oldest first: for the current parties only (`null` for everyone else,
+    /// the Programme Office and previous receivers included). Reading their `text` is recorded
+    /// in `accessLog`.
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Option<Vec<CaseNote>>> {
+        // Texts are opened (and the read audited) only when asked for.
+        let with_text = ctx.look_ahead().field("text").exists();
+        let notes = services(ctx)?
+            .cases()
+            .notes(caller(ctx)?, &self.0, with_text)
+            .await?;
+        Ok(notes.map(|notes| notes.into_iter().map(CaseNote).collect()))
     }
 
     /// Who read the identifying data, latest first: for the current parties (`null` with
@@ -617,6 +665,23 @@ impl CaseMutation {
             services(ctx)?
                 .cases()
                 .delete_draft(caller(ctx)?, id)
+                .await?,
+        ))
+    }
+
+    /// Adds a follow-up note to a case: its current parties only. The text is identifying:
+    /// sealed at rest, shown to the current parties, erased when consent is withdrawn.
+    async fn add_case_note(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(secret)] text: String,
+    ) -> Result<CaseNote> {
+        let id = parse_id(&id, "id")?;
+        Ok(CaseNote(
+            services(ctx)?
+                .cases()
+                .add_note(caller(ctx)?, id, text)
                 .await?,
         ))
     }

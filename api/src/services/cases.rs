@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    audit_entry, case_code_counter,
+    audit_entry, case_code_counter, case_note,
     enums::{
         AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason, Region,
         RiskLevel, Sex,
@@ -131,6 +131,30 @@ pub struct AccessLogEntry {
 
 const MAX_IDENTIFYING: usize = 2_000;
 const MAX_COMMENT: usize = 1_000;
+const MAX_NOTE: usize = 2_000;
+
+/// A follow-up note on a case, as a reader sees it.
+#[derive(Clone)]
+pub struct CaseNote {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// The author's account: only for readers of the author's own organisation (as in the
+    /// access log).
+    pub author_account_id: Option<Uuid>,
+    pub organisation_id: Uuid,
+    /// The text: `None` after consent was withdrawn, or when it was not asked for.
+    pub text: Option<String>,
+}
+
+impl std::fmt::Debug for CaseNote {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("CaseNote")
+            .field("id", &self.id)
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Whether a case is past its answer deadline.
 pub fn is_overdue(case: &referral_case::Model, now: DateTime<Utc>) -> bool {
@@ -209,6 +233,11 @@ fn key_context(case_id: Uuid) -> Vec<u8> {
 /// The associated data of a transition's comment.
 fn comment_context(case_id: Uuid, transition_id: Uuid) -> Vec<u8> {
     format!("referral_transition.comment:{case_id}:{transition_id}").into_bytes()
+}
+
+/// The associated data of a note's text.
+fn note_context(case_id: Uuid, note_id: Uuid) -> Vec<u8> {
+    format!("case_note.text:{case_id}:{note_id}").into_bytes()
 }
 
 /// Seals an optional text with a case's key.
@@ -947,6 +976,7 @@ impl Cases<'_> {
         let case = save_if_unchanged(&txn, update, version).await?;
         if step.erases {
             erase_comments(&txn, case.id).await?;
+            erase_notes(&txn, case.id).await?;
             // The answers stored for retries may hold what was just erased.
             super::idempotency::erase_answers_about(
                 &txn,
@@ -1573,6 +1603,10 @@ impl Cases<'_> {
             ));
         }
         let txn = self.db.begin().await?;
+        case_note::Entity::delete_many()
+            .filter(case_note::Column::CaseId.eq(case.id))
+            .exec(&txn)
+            .await?;
         referral_transition::Entity::delete_many()
             .filter(referral_transition::Column::CaseId.eq(case.id))
             .exec(&txn)
@@ -1603,6 +1637,128 @@ impl Cases<'_> {
         // Nothing of the deleted values may stay in SQLite's files once this returns.
         db::purge_deleted_content(self.db.connection()).await;
         Ok(case.id)
+    }
+}
+
+impl Cases<'_> {
+    /// Adds a follow-up note to a case, sealed with the case's key; by a current party. The
+    /// audit entry says a note was added, never what it says.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but the
+    /// current parties; `BAD_USER_INPUT` naming `text` when empty or too long; `CONFLICT` after
+    /// consent was withdrawn.
+    pub async fn add_note(&self, caller: &Caller, id: Uuid, text: String) -> ApiResult<CaseNote> {
+        let member = caller.actor.signed_in()?;
+        let case = self.get(&caller.actor, id).await?;
+        let (Some(_), Some(organisation_id)) = (
+            policy::case_party(&caller.actor, &case),
+            member.organisation_id,
+        ) else {
+            return Err(ApiError::Forbidden);
+        };
+        let mut problems = Problems::new();
+        let text = problems.text("text", Some(text), MAX_NOTE);
+        problems.check(text.is_some(), "text", "Write the note.");
+        problems.finish()?;
+        let key = self.case_key(&case)?.ok_or_else(erased)?;
+        let note_id = Uuid::now_v7();
+        let sealed = seal(&key, text.as_deref(), &note_context(case.id, note_id))?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        // Holds the case's row until the commit, so that a withdrawal of consent either comes
+        // first (and this refuses) or after (and erases this note too).
+        let live = referral_case::Entity::update_many()
+            .col_expr(
+                referral_case::Column::UpdatedAt,
+                Expr::col(referral_case::Column::UpdatedAt).into(),
+            )
+            .filter(referral_case::Column::Id.eq(case.id))
+            .filter(referral_case::Column::ErasedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if live.rows_affected == 0 {
+            return Err(erased());
+        }
+        let note = case_note::Model {
+            id: note_id,
+            case_id: case.id,
+            author_account_id: member.account_id,
+            author_organisation_id: organisation_id,
+            at: now,
+            text_sealed: sealed,
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.add_note", "referral_case", case.id)
+                .with_detail(json!({ "note": note.id })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(CaseNote {
+            id: note.id,
+            at: note.at,
+            author_account_id: Some(note.author_account_id),
+            organisation_id: note.author_organisation_id,
+            text,
+        })
+    }
+
+    /// The follow-up notes of `case`, oldest first: for its current parties only (`None` for
+    /// everyone else: previous receivers and the Programme Office). Texts are opened only when
+    /// `with_text`, and such a read is audited as a read of the identifying data; after
+    /// erasure the notes are listed without text.
+    ///
+    /// # Errors
+    /// Database errors; `INTERNAL` when a value does not open.
+    pub async fn notes(
+        &self,
+        caller: &Caller,
+        case: &referral_case::Model,
+        with_text: bool,
+    ) -> ApiResult<Option<Vec<CaseNote>>> {
+        if !policy::can_read_identifying(&caller.actor, case) {
+            return Ok(None);
+        }
+        let rows = case_note::Entity::find()
+            .filter(case_note::Column::CaseId.eq(case.id))
+            .order_by_asc(case_note::Column::At)
+            .order_by_asc(case_note::Column::Id)
+            .all(self.db)
+            .await?;
+        let key = if with_text && rows.iter().any(|row| row.text_sealed.is_some()) {
+            self.case_key(case)?
+        } else {
+            None
+        };
+        let mut notes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let text = match &key {
+                Some(key) => unseal(
+                    key,
+                    row.text_sealed.as_deref(),
+                    &note_context(case.id, row.id),
+                )?,
+                None => None,
+            };
+            notes.push(CaseNote {
+                id: row.id,
+                at: row.at,
+                author_account_id: Some(row.author_account_id).filter(|_| {
+                    policy::can_identify_reader(&caller.actor, Some(row.author_organisation_id))
+                }),
+                organisation_id: row.author_organisation_id,
+                text,
+            });
+        }
+        if key.is_some() {
+            self.audit_free_text_read(caller, case.id, "notes").await?;
+        }
+        Ok(Some(notes))
     }
 }
 
@@ -1710,6 +1866,19 @@ async fn erase_comments(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<()
     Ok(())
 }
 
+/// Clears the texts of a case's notes.
+async fn erase_notes(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<(), DbErr> {
+    case_note::Entity::update_many()
+        .col_expr(
+            case_note::Column::TextSealed,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(case_note::Column::CaseId.eq(case_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// The first answer to a referral ends its deadline.
 fn answered(update: &mut referral_case::ActiveModel, now: DateTime<Utc>) {
     if matches!(
@@ -1790,12 +1959,23 @@ pub async fn seal_stored(
             referral_transition::Column::LegacyComment,
             Expr::value(Option::<String>::None),
         )
-        .filter(referral_transition::Column::CaseId.in_subquery(erased_cases))
+        .filter(referral_transition::Column::CaseId.in_subquery(erased_cases.clone()))
         .filter(
             sea_orm::Condition::any()
                 .add(referral_transition::Column::LegacyComment.is_not_null())
                 .add(referral_transition::Column::CommentSealed.is_not_null()),
         )
+        .exec(conn)
+        .await?;
+
+    // Notes are cleared in the erasing transaction; this is the safety net for any other path.
+    case_note::Entity::update_many()
+        .col_expr(
+            case_note::Column::TextSealed,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(case_note::Column::CaseId.in_subquery(erased_cases))
+        .filter(case_note::Column::TextSealed.is_not_null())
         .exec(conn)
         .await?;
 
