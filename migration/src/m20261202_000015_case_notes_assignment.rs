@@ -106,6 +106,14 @@ impl MigrationTrait for Migration {
             CaseAssignment::Table,
             [CaseAssignment::AccountId, CaseAssignment::CaseId],
         )
+        .await?;
+        // The `unassigned` filter: the cases an organisation has assigned.
+        create_index(
+            manager,
+            "idx_case_assignment_organisation_id_case_id",
+            CaseAssignment::Table,
+            [CaseAssignment::OrganisationId, CaseAssignment::CaseId],
+        )
         .await
     }
 

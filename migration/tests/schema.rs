@@ -33,7 +33,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 41] = [
+const EXPECTED_INDEXES: [&str; 42] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -75,6 +75,7 @@ const EXPECTED_INDEXES: [&str; 41] = [
     "idx_idempotency_key_entity_type_entity_id",
     "idx_case_note_case_id_at",
     "idx_case_assignment_account_id_case_id",
+    "idx_case_assignment_organisation_id_case_id",
 ];
 
 #[tokio::test]

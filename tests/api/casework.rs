@@ -478,3 +478,184 @@ async fn notes_are_written_and_read_by_the_current_parties_only_each_read_audite
     let late = add_note(&app, &w.a.partner, &id, NOTE_OF_A).await;
     assert_eq!(error_codes(&late), ["CONFLICT"], "{late:#}");
 }
+
+const ASSIGN: &str = r"
+mutation($id: ID!, $account: ID) { assignReferralCase(id: $id, accountId: $account) {
+  assignedTo { id }
+} }";
+
+async fn assign(app: &TestApp, by: &User, id: &str, account: Option<&User>) -> Value {
+    app.graphql_as(
+        &by.access_token,
+        ASSIGN,
+        json!({ "id": id, "account": account.map(|user| user.account.id.to_string()) }),
+    )
+    .await
+}
+
+async fn assignee(app: &TestApp, reader: &User, id: &str) -> Value {
+    app.data_as(
+        &reader.access_token,
+        "query($id: ID!) { referralCase(id: $id) { assignedTo { id } } }",
+        json!({ "id": id }),
+    )
+    .await["referralCase"]["assignedTo"]["id"]
+        .clone()
+}
+
+/// The ids of the cases `reader` lists with `filter`.
+async fn listed(app: &TestApp, reader: &User, filter: Value) -> Vec<String> {
+    let data = app
+        .data_as(
+            &reader.access_token,
+            "query($filter: CaseFilterInput) { referralCases(first: 50, filter: $filter, orderBy: RESPONSE_DUE_ASC) { edges { node { id } } } }",
+            json!({ "filter": filter }),
+        )
+        .await;
+    nodes(&data["referralCases"])
+        .iter()
+        .map(|node| node["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+fn id_of(user: &User) -> Value {
+    json!(user.account.id.to_string())
+}
+
+#[tokio::test]
+async fn each_party_assigns_its_own_side_managers_anyone_partners_themselves() {
+    use entity::enums::Role;
+
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let colleague = app.user(Role::Partner, Some(w.a.id)).await;
+    let (id, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+    let (other, _) = open_case(&app, &w.a.partner, "HIGH").await;
+    act(&app, &w.a.partner, &send(w.b.id), &id).await;
+    act(&app, &w.a.partner, &send(w.b.id), &other).await;
+
+    // A's manager assigns A's partner; B's side stays unassigned.
+    let answer = assign(&app, &w.a.manager, &id, Some(&w.a.partner)).await;
+    assert_eq!(
+        answer["data"]["assignReferralCase"]["assignedTo"]["id"],
+        id_of(&w.a.partner),
+        "{answer:#}"
+    );
+    assert_eq!(assignee(&app, &colleague, &id).await, id_of(&w.a.partner));
+    assert_eq!(assignee(&app, &w.b.partner, &id).await, Value::Null);
+
+    // A partner assigns only themself, and unassigns only themself.
+    let answer = assign(&app, &w.a.partner, &id, Some(&colleague)).await;
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"], "{answer:#}");
+    let answer = assign(&app, &colleague, &id, None).await;
+    assert_eq!(error_codes(&answer), ["FORBIDDEN"], "{answer:#}");
+    let answer = assign(&app, &colleague, &id, Some(&colleague)).await;
+    assert!(answer.get("errors").is_none(), "taking it: {answer:#}");
+    let answer = assign(&app, &colleague, &id, None).await;
+    assert!(answer.get("errors").is_none(), "giving it back: {answer:#}");
+    assert_eq!(assignee(&app, &w.a.partner, &id).await, Value::Null);
+
+    // Only active members of the caller's own organisation.
+    let answer = assign(&app, &w.a.manager, &id, Some(&w.b.partner)).await;
+    assert_eq!(error_fields(&answer), ["accountId"], "{answer:#}");
+    let anonymous = app
+        .graphql(ASSIGN, json!({ "id": id, "account": null }))
+        .await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+    for (who, user, code) in [
+        ("third organisation", &w.c.manager, "NOT_FOUND"),
+        ("staff", &w.staff, "FORBIDDEN"),
+        ("admin", &w.admin, "FORBIDDEN"),
+    ] {
+        let answer = assign(&app, user, &id, Some(user)).await;
+        assert_eq!(error_codes(&answer), [code], "{who}: {answer:#}");
+    }
+    assert_eq!(
+        app.data_as(
+            &w.staff.access_token,
+            "query($id: ID!) { referralCase(id: $id) { assignedTo { id } } }",
+            json!({ "id": id }),
+        )
+        .await["referralCase"]["assignedTo"],
+        Value::Null
+    );
+
+    // Each side its own queue.
+    assign(&app, &w.a.manager, &id, Some(&w.a.partner)).await;
+    let taken = assign(&app, &w.b.partner, &other, Some(&w.b.partner)).await;
+    assert!(taken.get("errors").is_none(), "{taken:#}");
+    assert_eq!(
+        listed(&app, &w.a.partner, json!({ "assignedToMe": true })).await,
+        [id.clone()]
+    );
+    assert_eq!(
+        listed(&app, &w.a.manager, json!({ "unassigned": true })).await,
+        [other.clone()]
+    );
+    assert_eq!(
+        listed(&app, &w.b.partner, json!({ "assignedToMe": true })).await,
+        [other.clone()]
+    );
+    assert_eq!(
+        listed(&app, &w.b.manager, json!({ "unassigned": true })).await,
+        [id.clone()]
+    );
+    assert_eq!(
+        listed(
+            &app,
+            &w.b.manager,
+            json!({ "unassigned": false, "assignedToMe": false })
+        )
+        .await,
+        [other.clone()]
+    );
+    let office = app
+        .graphql_as(
+            &w.staff.access_token,
+            "{ referralCases(filter: { unassigned: true }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&office), ["BAD_USER_INPUT"], "{office:#}");
+
+    // B refers the case on to C: B's assignee goes with B's part in it; A's stays.
+    act(
+        &app,
+        &w.b.partner,
+        "acceptReferralCase(id: $id) { status }",
+        &other,
+    )
+    .await;
+    let onward = act(
+        &app,
+        &w.b.partner,
+        &format!(
+            r#"referCaseOnward(id: $id, receivingOrganisationId: "{}") {{ status }}"#,
+            w.c.id
+        ),
+        &other,
+    )
+    .await;
+    assert_eq!(status(&onward), "REFERRED", "{onward:#}");
+    assert!(
+        listed(&app, &w.b.partner, json!({ "assignedToMe": true }))
+            .await
+            .is_empty()
+    );
+    let rows = entity::case_assignment::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("assignments");
+    assert!(
+        rows.iter()
+            .all(|row| row.organisation_id != w.b.id || row.case_id.to_string() == id)
+    );
+
+    let audited = app
+        .audit_of(id.parse().expect("an id"))
+        .await
+        .into_iter()
+        .filter(|entry| entry.action == "case.assign")
+        .count();
+    assert_eq!(audited, 4, "assigned, taken, given back, assigned");
+}

@@ -1416,6 +1416,14 @@ fn matrix(world: &World) -> Vec<Case> {
         )
         .with(Setup::FreshCase(Stage::Withdrawn))
         .status_after(None, "WITHDRAWN"),
+        // Assignment: each party organisation assigns its own side; the office never.
+        case(
+            "assignReferralCase (unassigning) of a case A referred to B",
+            UNASSIGN_CASE,
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
         // Notes: the current parties write and read them; the office neither.
         case(
             "addCaseNote on a case A referred to B",
@@ -2689,6 +2697,8 @@ const UPDATE_CASE_RISK: &str =
 const UPDATE_CASE_PROFILE: &str = "mutation($id: ID!) { updateReferralCase(id: $id, version: 2, input: { survivorHasDisability: true }) { status survivor { hasDisability } } }";
 const ADD_NOTE: &str =
     "mutation($id: ID!) { addCaseNote(id: $id, text: \"Called back; all well\") { id } }";
+const UNASSIGN_CASE: &str =
+    "mutation($id: ID!) { assignReferralCase(id: $id, accountId: null) { status } }";
 const DELETE_DRAFT: &str = "mutation($id: ID!) { deleteDraftReferralCase(id: $id) }";
 const CASE_RISK: &str = "query($id: ID!) { referralCase(id: $id) { risk } }";
 const CASE_DISABILITY: &str =

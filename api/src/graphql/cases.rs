@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{referral_case, referral_transition};
 
 use super::{
+    accounts::Account,
     centres::ResourceCentre,
     common::{
         DateRangeInput, PageRequest, PortalConnection, actor, caller, connection, optional_id,
@@ -367,6 +368,16 @@ impl ReferralCase {
             .collect())
     }
 
+    /// Who works the case in your organisation (each party organisation has its own
+    /// assignee); null when nobody does, and for anyone but the current parties.
+    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
+        Ok(services(ctx)?
+            .cases()
+            .assignee(actor(ctx)?, &self.0)
+            .await?
+            .map(Account))
+    }
+
     /// Follow-up notes, oldest first: for the current parties only (`null` for everyone else,
     /// the Programme Office and previous receivers included). Reading their `text` is recorded
     /// in `accessLog`.
@@ -412,6 +423,12 @@ pub struct CaseFilterInput {
     pub region: Option<Region>,
     /// Cases opened within the range.
     pub opened: Option<DateRangeInput>,
+    /// Assigned to you in your organisation (or, `false`, not to you). Partner organisations
+    /// only.
+    pub assigned_to_me: Option<bool>,
+    /// Assigned to nobody in your organisation (or, `false`, to someone). Partner
+    /// organisations only.
+    pub unassigned: Option<bool>,
 }
 
 /// A new case, opened as a draft for your organisation.
@@ -585,6 +602,8 @@ impl CaseQuery {
             overdue: input.overdue,
             region: input.region.map(Into::into),
             opened: DateRangeInput::validate(input.opened, "filter.opened")?,
+            assigned_to_me: input.assigned_to_me,
+            unassigned: input.unassigned,
         };
         let page = services(ctx)?
             .cases()
@@ -665,6 +684,25 @@ impl CaseMutation {
             services(ctx)?
                 .cases()
                 .delete_draft(caller(ctx)?, id)
+                .await?,
+        ))
+    }
+
+    /// Assigns a case in your organisation to `accountId`, an active member of it (`null`:
+    /// unassigns). A partner manager assigns anyone; a partner takes the case or gives it
+    /// back. The other party's assignee is not affected.
+    async fn assign_referral_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        account_id: Option<ID>,
+    ) -> Result<ReferralCase> {
+        let id = parse_id(&id, "id")?;
+        let account = optional_id(account_id, "accountId")?;
+        Ok(ReferralCase(
+            services(ctx)?
+                .cases()
+                .assign(caller(ctx)?, id, account)
                 .await?,
         ))
     }

@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    audit_entry, case_code_counter, case_note,
+    account, audit_entry, case_assignment, case_code_counter, case_note,
     enums::{
-        AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason, Region,
-        RiskLevel, Sex,
+        AccountStatus, AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason,
+        Region, RiskLevel, Role, Sex,
     },
     localized::CodeList,
     organisation, referral_case, referral_transition, resource_centre,
@@ -119,6 +119,10 @@ pub struct CaseFilter {
     pub region: Option<Region>,
     /// Cases opened within the range.
     pub opened: DateRange,
+    /// Assigned (or not) to the caller in the caller's organisation.
+    pub assigned_to_me: Option<bool>,
+    /// Assigned to nobody (or to someone) in the caller's organisation.
+    pub unassigned: Option<bool>,
 }
 
 /// An entry of a case's access log: who read the identifying data, when.
@@ -721,6 +725,44 @@ impl Cases<'_> {
                 .and(Expr::col(referral_case::Column::ResponseDueAt).lt(Utc::now()));
             select = select.filter(if overdue { past_due } else { past_due.not() });
         }
+        if filter.assigned_to_me.is_some() || filter.unassigned.is_some() {
+            let (Some(member), Some(organisation_id)) = (
+                actor.signed_in().ok().map(|member| member.account_id),
+                policy::partner_organisation(actor),
+            ) else {
+                return Err(ApiError::bad_input(
+                    "filter",
+                    "Assignment filters are for partner organisations, which assign their cases.",
+                ));
+            };
+            let assigned = |account: Option<Uuid>| {
+                let mut query = Query::select();
+                query
+                    .column(case_assignment::Column::CaseId)
+                    .from(case_assignment::Entity)
+                    .and_where(case_assignment::Column::OrganisationId.eq(organisation_id));
+                if let Some(account) = account {
+                    query.and_where(case_assignment::Column::AccountId.eq(account));
+                }
+                query.to_owned()
+            };
+            if let Some(mine) = filter.assigned_to_me {
+                let ids = assigned(Some(member));
+                select = select.filter(if mine {
+                    referral_case::Column::Id.in_subquery(ids)
+                } else {
+                    referral_case::Column::Id.not_in_subquery(ids)
+                });
+            }
+            if let Some(unassigned) = filter.unassigned {
+                let ids = assigned(None);
+                select = select.filter(if unassigned {
+                    referral_case::Column::Id.not_in_subquery(ids)
+                } else {
+                    referral_case::Column::Id.in_subquery(ids)
+                });
+            }
+        }
         if let Some(from) = filter.opened.from {
             select = select.filter(
                 referral_case::Column::CreatedAt
@@ -974,6 +1016,14 @@ impl Cases<'_> {
         change(&mut update, now);
         let txn = self.db.begin().await?;
         let case = save_if_unchanged(&txn, update, version).await?;
+        // An organisation that is no longer a party has no queue for the case any more.
+        let mut parties = vec![case.referring_organisation_id];
+        parties.extend(case.receiving_organisation_id);
+        case_assignment::Entity::delete_many()
+            .filter(case_assignment::Column::CaseId.eq(case.id))
+            .filter(case_assignment::Column::OrganisationId.is_not_in(parties))
+            .exec(&txn)
+            .await?;
         if step.erases {
             erase_comments(&txn, case.id).await?;
             erase_notes(&txn, case.id).await?;
@@ -1607,6 +1657,10 @@ impl Cases<'_> {
             .filter(case_note::Column::CaseId.eq(case.id))
             .exec(&txn)
             .await?;
+        case_assignment::Entity::delete_many()
+            .filter(case_assignment::Column::CaseId.eq(case.id))
+            .exec(&txn)
+            .await?;
         referral_transition::Entity::delete_many()
             .filter(referral_transition::Column::CaseId.eq(case.id))
             .exec(&txn)
@@ -1759,6 +1813,121 @@ impl Cases<'_> {
             self.audit_free_text_read(caller, case.id, "notes").await?;
         }
         Ok(Some(notes))
+    }
+}
+
+impl Cases<'_> {
+    /// Assigns `case` in the caller's organisation to `account_id` (`None`: unassigns). A
+    /// partner manager assigns any active member of their organisation; a partner takes the
+    /// case (assigns themself) or gives it back (unassigns themself). Each side of a case has
+    /// its own assignee.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but a member
+    /// of a current party, and for a partner assigning or unassigning someone else;
+    /// `BAD_USER_INPUT` naming `accountId` for an account that is not an active member of the
+    /// caller's organisation.
+    pub async fn assign(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        account_id: Option<Uuid>,
+    ) -> ApiResult<referral_case::Model> {
+        let member = caller.actor.signed_in()?;
+        let case = self.get(&caller.actor, id).await?;
+        let (Some(_), Some(organisation_id)) = (
+            policy::case_party(&caller.actor, &case),
+            member.organisation_id,
+        ) else {
+            return Err(ApiError::Forbidden);
+        };
+        let manager = member.role == Role::PartnerManager;
+        let current = case_assignment::Entity::find_by_id((case.id, organisation_id))
+            .one(self.db)
+            .await?;
+        match account_id {
+            Some(target) => {
+                if !manager && target != member.account_id {
+                    return Err(ApiError::Forbidden);
+                }
+                let active_member = account::Entity::find_by_id(target)
+                    .filter(account::Column::OrganisationId.eq(organisation_id))
+                    .filter(account::Column::Status.eq(AccountStatus::Active))
+                    .one(self.db)
+                    .await?
+                    .is_some();
+                if !active_member {
+                    return Err(ApiError::bad_input(
+                        "accountId",
+                        "Assign the case to an active member of your organisation.",
+                    ));
+                }
+            }
+            None => {
+                if !manager
+                    && current
+                        .as_ref()
+                        .is_some_and(|row| row.account_id != member.account_id)
+                {
+                    return Err(ApiError::Forbidden);
+                }
+            }
+        }
+        if current.as_ref().map(|row| row.account_id) == account_id {
+            return Ok(case);
+        }
+        let txn = self.db.begin().await?;
+        case_assignment::Entity::delete_many()
+            .filter(case_assignment::Column::CaseId.eq(case.id))
+            .filter(case_assignment::Column::OrganisationId.eq(organisation_id))
+            .exec(&txn)
+            .await?;
+        if let Some(account_id) = account_id {
+            case_assignment::Model {
+                case_id: case.id,
+                organisation_id,
+                account_id,
+                assigned_at: Utc::now(),
+            }
+            .into_active_model()
+            .insert(&txn)
+            .await?;
+        }
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.assign", "referral_case", case.id)
+                .with_detail(json!({ "organisation": organisation_id, "account": account_id })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(case)
+    }
+
+    /// Who works `case` for the reader's organisation, if the reader is a member of a current
+    /// party and someone does; `None` for everyone else.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn assignee(
+        &self,
+        actor: &Actor,
+        case: &referral_case::Model,
+    ) -> ApiResult<Option<account::Model>> {
+        let Some(organisation_id) =
+            policy::case_party(actor, case).and_then(|_| policy::partner_organisation(actor))
+        else {
+            return Ok(None);
+        };
+        let Some(row) = case_assignment::Entity::find_by_id((case.id, organisation_id))
+            .one(self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(account::Entity::find_by_id(row.account_id)
+            .one(self.db)
+            .await?)
     }
 }
 
