@@ -586,19 +586,19 @@ async fn each_party_assigns_its_own_side_managers_anyone_partners_themselves() {
     assert!(taken.get("errors").is_none(), "{taken:#}");
     assert_eq!(
         listed(&app, &w.a.partner, json!({ "assignedToMe": true })).await,
-        [id.clone()]
+        [id.as_str()]
     );
     assert_eq!(
         listed(&app, &w.a.manager, json!({ "unassigned": true })).await,
-        [other.clone()]
+        [other.as_str()]
     );
     assert_eq!(
         listed(&app, &w.b.partner, json!({ "assignedToMe": true })).await,
-        [other.clone()]
+        [other.as_str()]
     );
     assert_eq!(
         listed(&app, &w.b.manager, json!({ "unassigned": true })).await,
-        [id.clone()]
+        [id.as_str()]
     );
     assert_eq!(
         listed(
@@ -607,7 +607,7 @@ async fn each_party_assigns_its_own_side_managers_anyone_partners_themselves() {
             json!({ "unassigned": false, "assignedToMe": false })
         )
         .await,
-        [other.clone()]
+        [other.as_str()]
     );
     let office = app
         .graphql_as(

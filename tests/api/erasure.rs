@@ -404,7 +404,11 @@ async fn on_postgresql_what_remains_of_an_erased_case_opens_with_no_key_once_rot
     let erased_id = Uuid::parse_str(&erased).expect("uuid");
     let kept_id = Uuid::parse_str(&kept).expect("uuid");
     let values = sealed_values(&app, erased_id).await;
-    assert_eq!(values.len(), 9, "key, four fields, scope, two comments, a note");
+    assert_eq!(
+        values.len(),
+        9,
+        "key, four fields, scope, two comments, a note"
+    );
 
     let withdrawn = act(&app, &w.c.partner, WITHDRAW_CONSENT, &erased).await;
     assert!(withdrawn.get("errors").is_none(), "{withdrawn:#}");

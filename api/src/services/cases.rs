@@ -1725,7 +1725,7 @@ impl Cases<'_> {
         let live = referral_case::Entity::update_many()
             .col_expr(
                 referral_case::Column::UpdatedAt,
-                Expr::col(referral_case::Column::UpdatedAt).into(),
+                Expr::col(referral_case::Column::UpdatedAt),
             )
             .filter(referral_case::Column::Id.eq(case.id))
             .filter(referral_case::Column::ErasedAt.is_null())
