@@ -1322,6 +1322,13 @@ const MUTATIONS: &[(&str, &[&str])] = &[
     ("withdrawReferralCase", CASE),
     ("referCaseOnward", CASE),
     ("withdrawCaseConsent", CASE),
+    ("updateReferralCase", CASE),
+    ("deleteDraftReferralCase", &[]),
+    (
+        "addCaseNote",
+        &["id at text", "authorAccountId organisation { name }"],
+    ),
+    ("assignReferralCase", CASE),
 ];
 
 const SESSION: &[&str] = &[
