@@ -6,7 +6,9 @@
 
 pub mod account;
 pub mod audit_entry;
+pub mod case_assignment;
 pub mod case_code_counter;
+pub mod case_note;
 pub mod centre_report;
 pub mod centre_report_line;
 pub mod centre_service;

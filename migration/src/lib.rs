@@ -23,6 +23,7 @@ mod m20261202_000010_search_text_split;
 mod m20261202_000012_case_keys;
 mod m20261202_000013_notifications;
 mod m20261202_000014_mail_outbox;
+mod m20261202_000015_case_notes_assignment;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_case_keys::Migration),
             Box::new(m20261202_000013_notifications::Migration),
             Box::new(m20261202_000014_mail_outbox::Migration),
+            Box::new(m20261202_000015_case_notes_assignment::Migration),
         ]
     }
 }

@@ -10,8 +10,8 @@ use std::{collections::BTreeSet, fmt::Debug};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::{
-    Localized, account, audit_entry, case_code_counter, centre_report, centre_report_line,
-    centre_service,
+    Localized, account, audit_entry, case_assignment, case_code_counter, case_note, centre_report,
+    centre_report_line, centre_service,
     enums::{
         AccountStatus, AgeGroup, AuditOutcome, CaseKind, CaseOutcome, CaseStatus, CentreKind,
         CentreService, DeclineReason, EventKind, Language, NotificationKind, OrganisationKind,
@@ -34,7 +34,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 43] = [
+const EXPECTED_INDEXES: [&str; 46] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -78,6 +78,9 @@ const EXPECTED_INDEXES: [&str; 43] = [
     "idx_notification_account_id_at_id",
     "idx_notification_account_id_read_at",
     "idx_notification_case_id",
+    "idx_case_note_case_id_at",
+    "idx_case_assignment_account_id_case_id",
+    "idx_case_assignment_organisation_id_case_id",
 ];
 
 #[tokio::test]
@@ -191,6 +194,8 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         idempotency_key,
         mail_outbox,
         notification,
+        case_note,
+        case_assignment,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -740,6 +745,28 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
         )
         .await?;
     }
+    round_trip::<case_note::Entity>(
+        db,
+        case_note::Model {
+            id: Uuid::now_v7(),
+            case_id: ids.case,
+            author_account_id: ids.partner,
+            author_organisation_id: ids.ngo,
+            at: at(15, 0)?,
+            text_sealed: Some(vec![3; 60]),
+        },
+    )
+    .await?;
+    round_trip::<case_assignment::Entity>(
+        db,
+        case_assignment::Model {
+            case_id: ids.case,
+            organisation_id: ids.ngo,
+            account_id: ids.partner,
+            assigned_at: at(15, 1)?,
+        },
+    )
+    .await?;
 
     round_trip::<audit_entry::Entity>(
         db,

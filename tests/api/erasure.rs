@@ -27,6 +27,7 @@ use crate::{
 const SCOPE: &str = "Gulnora Testova agrees to a shelter referral only";
 const DECLINE_COMMENT: &str = "Gulnora Testova's brother-in-law works at our shelter";
 const ONWARD_COMMENT: &str = "Sent on for Gulnora Testova: B cannot take her";
+const NOTE: &str = "Gulnora Testova moved to her sister's flat";
 
 const K1: &str = "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
 const K2: &str = "k2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
@@ -35,10 +36,11 @@ const FREE_TEXT: &str = r"
 query($id: ID!) { referralCase(id: $id) {
   consent { given scope }
   history { toStatus reason comment }
+  notes { text }
 } }";
 
 /// A case of A's with a consent scope, declined by B with a comment, referred on to C with
-/// another: A and C are its current parties, B a previous receiver.
+/// another, and a follow-up note by C: A and C are its current parties, B a previous receiver.
 async fn case_with_free_text(app: &TestApp, w: &World) -> String {
     let mut input = crate::cases::new_case(true, "MEDIUM");
     input["input"]["consentScope"] = json!(SCOPE);
@@ -69,7 +71,17 @@ async fn case_with_free_text(app: &TestApp, w: &World) -> String {
         )
         .await;
     assert_eq!(status(&onward), "REFERRED", "{onward:#}");
+    app.data_as(
+        &w.c.partner.access_token,
+        "mutation($id: ID!, $text: String!) { addCaseNote(id: $id, text: $text) { id } }",
+        json!({ "id": id, "text": NOTE }),
+    )
+    .await;
     id
+}
+
+fn note_texts(view: &Value) -> Value {
+    view["referralCase"]["notes"].clone()
 }
 
 fn comments(view: &Value) -> Vec<Value> {
@@ -116,7 +128,12 @@ async fn free_text_is_read_by_the_current_parties_only_each_read_audited_and_era
         let view = free_text_as(&app, party, &id).await;
         assert_eq!(view["referralCase"]["consent"]["scope"], SCOPE);
         assert_eq!(comments(&view), expected);
-        assert_eq!(reads(&app, &id).await, before + 2, "scope and comments");
+        assert_eq!(note_texts(&view), json!([{ "text": NOTE }]));
+        assert_eq!(
+            reads(&app, &id).await,
+            before + 3,
+            "scope, comments and notes"
+        );
     }
     // A history without its comments opens nothing and records no read.
     let before = reads(&app, &id).await;
@@ -134,6 +151,7 @@ async fn free_text_is_read_by_the_current_parties_only_each_read_audited_and_era
         assert_eq!(view["referralCase"]["consent"]["given"], true);
         assert_eq!(view["referralCase"]["consent"]["scope"], Value::Null);
         assert_eq!(comments(&view), [const { Value::Null }; 4]);
+        assert_eq!(note_texts(&view), Value::Null, "no notes for outsiders");
         let reasons: Vec<&Value> = view["referralCase"]["history"]
             .as_array()
             .expect("history")
@@ -149,8 +167,9 @@ async fn free_text_is_read_by_the_current_parties_only_each_read_audited_and_era
     let steps = steps_of(&app, case_id).await;
     assert!(row.legacy_consent_scope.is_none());
     assert!(steps.iter().all(|step| step.legacy_comment.is_none()));
-    let stored = format!("{row:?}{steps:?}");
-    for text in [SCOPE, DECLINE_COMMENT, ONWARD_COMMENT, "Gulnora"] {
+    let notes = notes_of(&app, case_id).await;
+    let stored = format!("{row:?}{steps:?}{notes:?}");
+    for text in [SCOPE, DECLINE_COMMENT, ONWARD_COMMENT, NOTE, "Gulnora"] {
         assert!(!stored.contains(text), "{text} stored as text");
     }
     assert_eq!(
@@ -165,7 +184,18 @@ async fn free_text_is_read_by_the_current_parties_only_each_read_audited_and_era
         let view = free_text_as(&app, reader, &id).await;
         assert_eq!(view["referralCase"]["consent"]["scope"], Value::Null);
         assert!(comments(&view).iter().all(Value::is_null));
+        let notes = note_texts(&view);
+        assert!(
+            notes.is_null() || notes == json!([{ "text": null }]),
+            "{notes}"
+        );
     }
+    assert!(
+        notes_of(&app, case_id)
+            .await
+            .iter()
+            .all(|note| note.text_sealed.is_none())
+    );
     let row = case_row(&app, case_id).await;
     assert!(row.data_key.is_none() && row.consent_scope_sealed.is_none());
     assert!(row.legacy_consent_scope.is_none() && row.survivor_name.is_none());
@@ -185,6 +215,14 @@ async fn case_row(app: &TestApp, id: Uuid) -> referral_case::Model {
         .expect("case")
 }
 
+async fn notes_of(app: &TestApp, id: Uuid) -> Vec<entity::case_note::Model> {
+    entity::case_note::Entity::find()
+        .filter(entity::case_note::Column::CaseId.eq(id))
+        .all(&app.db)
+        .await
+        .expect("notes")
+}
+
 async fn steps_of(app: &TestApp, id: Uuid) -> Vec<referral_transition::Model> {
     referral_transition::Entity::find()
         .filter(referral_transition::Column::CaseId.eq(id))
@@ -194,7 +232,7 @@ async fn steps_of(app: &TestApp, id: Uuid) -> Vec<referral_transition::Model> {
 }
 
 /// Every sealed value of a case as stored, named: its wrapped key, identifying fields, consent
-/// scope and comments.
+/// scope, comments and notes.
 async fn sealed_values(app: &TestApp, id: Uuid) -> Vec<(String, Vec<u8>)> {
     let row = case_row(app, id).await;
     let mut values: Vec<(String, Vec<u8>)> = [
@@ -211,6 +249,11 @@ async fn sealed_values(app: &TestApp, id: Uuid) -> Vec<(String, Vec<u8>)> {
     for step in steps_of(app, id).await {
         if let Some(comment) = step.comment_sealed {
             values.push((format!("comment {}", step.id), comment));
+        }
+    }
+    for note in notes_of(app, id).await {
+        if let Some(text) = note.text_sealed {
+            values.push((format!("note {}", note.id), text));
         }
     }
     values
@@ -273,7 +316,7 @@ fn copies_in(files: &[PathBuf], values: &[(String, Vec<u8>)]) -> Vec<(String, Pa
     found
 }
 
-fn plaintexts() -> [&'static str; 7] {
+fn plaintexts() -> [&'static str; 8] {
     [
         NAME,
         PHONE,
@@ -282,6 +325,7 @@ fn plaintexts() -> [&'static str; 7] {
         SCOPE,
         DECLINE_COMMENT,
         ONWARD_COMMENT,
+        NOTE,
     ]
 }
 
@@ -311,7 +355,11 @@ async fn after_a_withdrawal_nothing_of_the_case_remains_in_the_sqlite_files() {
     let id = case_with_free_text(&app, &w).await;
     let case_id = Uuid::parse_str(&id).expect("uuid");
     let values = sealed_values(&app, case_id).await;
-    assert_eq!(values.len(), 8, "key, four fields, scope, two comments");
+    assert_eq!(
+        values.len(),
+        9,
+        "key, four fields, scope, two comments, a note"
+    );
     let database = api::db::sqlite_file(&app.config.database.url).expect("a SQLite file");
     let dir = database.parent().expect("its directory");
     let files = files_under(dir);
@@ -356,7 +404,11 @@ async fn on_postgresql_what_remains_of_an_erased_case_opens_with_no_key_once_rot
     let erased_id = Uuid::parse_str(&erased).expect("uuid");
     let kept_id = Uuid::parse_str(&kept).expect("uuid");
     let values = sealed_values(&app, erased_id).await;
-    assert_eq!(values.len(), 8);
+    assert_eq!(
+        values.len(),
+        9,
+        "key, four fields, scope, two comments, a note"
+    );
 
     let withdrawn = act(&app, &w.c.partner, WITHDRAW_CONSENT, &erased).await;
     assert!(withdrawn.get("errors").is_none(), "{withdrawn:#}");

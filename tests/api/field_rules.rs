@@ -18,7 +18,8 @@
 //!   public.
 //! - event E1: B's unpublished STUDY_VISIT in Rushan (GBAO) in 2031. Event E2: published,
 //!   organised by B under P: B reads the event but not its project.
-//! - cases K1 (A's draft, TRAFFICKING_LABOUR, HIGH, GBAO) and K2 (A's, referred to B).
+//! - cases K1 (A's draft, TRAFFICKING_LABOUR, HIGH, GBAO) and K2 (A's, referred to B, where
+//!   B's partner took it; nobody in A has either).
 //! - notification N: the partner of B's (unread) inbox item about K2's referral.
 
 use std::collections::{BTreeSet, HashMap};
@@ -275,6 +276,12 @@ async fn world() -> World {
         &tokens[&PartnerA],
         "mutation($id: ID!, $to: ID!) { sendReferralCase(id: $id, receivingOrganisationId: $to) { status } }",
         json!({ "id": case_ids[1], "to": b.id.to_string() }),
+    )
+    .await;
+    app.data_as(
+        &tokens[&PartnerB],
+        "mutation($id: ID!, $me: ID!) { assignReferralCase(id: $id, accountId: $me) { id } }",
+        json!({ "id": case_ids[1], "me": users[&PartnerB].account.id.to_string() }),
     )
     .await;
 
@@ -598,6 +605,22 @@ fn probes(w: &Ids) -> Vec<Probe> {
             vec![(id("K1"), OF_A)],
         ),
         probe("referralCases", "overdue", json!(false), k_both()),
+        // Assignment filters: each party organisation's own queue; the office has none.
+        probe(
+            "referralCases",
+            "assignedToMe",
+            json!(true),
+            vec![(id("K2"), &[PartnerB][..])],
+        ),
+        probe(
+            "referralCases",
+            "unassigned",
+            json!(true),
+            vec![
+                (id("K1"), &[PartnerA, ManagerA][..]),
+                (id("K2"), &[PartnerA, ManagerA][..]),
+            ],
+        ),
         probe(
             "referralCases",
             "opened",

@@ -1323,6 +1323,13 @@ const MUTATIONS: &[(&str, &[&str])] = &[
     ("referCaseOnward", CASE),
     ("withdrawCaseConsent", CASE),
     ("markNotificationsRead", &[]),
+    ("updateReferralCase", CASE),
+    ("deleteDraftReferralCase", &[]),
+    (
+        "addCaseNote",
+        &["id at text", "authorAccountId organisation { name }"],
+    ),
+    ("assignReferralCase", CASE),
 ];
 
 const SESSION: &[&str] = &[

@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod auth;
 mod cases;
+mod casework;
 mod centres;
 mod cli;
 mod configuration;

@@ -1371,6 +1371,97 @@ fn matrix(world: &World) -> Vec<Case> {
         )
         .with(Setup::FreshCase(Stage::Referred))
         .status_after(None, "REFERRED"),
+        // Editing: the referrer edits a draft's every field; a current party an open case's
+        // survivor profile; the office never (it reads codes only).
+        case(
+            "updateReferralCase of a draft of A's",
+            UPDATE_CASE_RISK,
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Draft))
+        .reread(
+            CASE_RISK,
+            |data| data["referralCase"]["risk"].clone(),
+            |data| data["updateReferralCase"]["risk"].clone(),
+            json!("LOW"),
+            json!("MEDIUM"),
+        ),
+        case(
+            "updateReferralCase of a case A referred to B",
+            UPDATE_CASE_PROFILE,
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Referred))
+        .reread(
+            CASE_DISABILITY,
+            |data| data["referralCase"]["survivor"]["hasDisability"].clone(),
+            |data| data["updateReferralCase"]["survivor"]["hasDisability"].clone(),
+            json!(true),
+            json!(false),
+        ),
+        case(
+            "updateReferralCase of a case A withdrew",
+            UPDATE_CASE_PROFILE,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                invalid("status"),
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Withdrawn))
+        .status_after(None, "WITHDRAWN"),
+        // Assignment: each party organisation assigns its own side; the office never.
+        case(
+            "assignReferralCase (unassigning) of a case A referred to B",
+            UNASSIGN_CASE,
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Referred)),
+        // Notes: the current parties write and read them; the office neither.
+        case(
+            "addCaseNote on a case A referred to B",
+            ADD_NOTE,
+            json!({}),
+            [UNAUTHENTICATED, OK, OK, OK, FORBIDDEN, FORBIDDEN],
+        )
+        // The admin reads no notes, so the effect is read back in `tests/api/casework.rs`.
+        .with(Setup::FreshCase(Stage::Referred)),
+        case(
+            "deleteDraftReferralCase of a draft of A's",
+            DELETE_DRAFT,
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshCase(Stage::Draft))
+        .reread(
+            CASE_STATUS,
+            |data| json!(data["referralCase"].is_null()),
+            |data| json!(data["deleteDraftReferralCase"].is_string()),
+            json!(true),
+            json!(false),
+        ),
+        case(
+            "deleteDraftReferralCase of a case A referred to B",
+            DELETE_DRAFT,
+            json!({}),
+            [
+                UNAUTHENTICATED,
+                invalid("status"),
+                FORBIDDEN,
+                invalid("status"),
+                FORBIDDEN,
+                FORBIDDEN,
+            ],
+        )
+        .with(Setup::FreshCase(Stage::Referred))
+        .status_after(None, "REFERRED"),
         case(
             "sendReferralCase of a draft of A's to B",
             SEND_CASE,
@@ -2633,6 +2724,18 @@ const CLOSE_CASE: &str =
 const WITHDRAW_CASE: &str = "mutation($id: ID!) { withdrawReferralCase(id: $id) { status } }";
 const REFER_ONWARD: &str = "mutation($id: ID!, $to: ID!) { referCaseOnward(id: $id, receivingOrganisationId: $to) { status } }";
 const WITHDRAW_CONSENT: &str = "mutation($id: ID!) { withdrawCaseConsent(id: $id) { status } }";
+/// A fresh draft is at version 1; a fresh referred case at 2 (opened, then sent).
+const UPDATE_CASE_RISK: &str =
+    "mutation($id: ID!) { updateReferralCase(id: $id, version: 1, input: { risk: LOW }) { risk } }";
+const UPDATE_CASE_PROFILE: &str = "mutation($id: ID!) { updateReferralCase(id: $id, version: 2, input: { survivorHasDisability: true }) { status survivor { hasDisability } } }";
+const ADD_NOTE: &str =
+    "mutation($id: ID!) { addCaseNote(id: $id, text: \"Called back; all well\") { id } }";
+const UNASSIGN_CASE: &str =
+    "mutation($id: ID!) { assignReferralCase(id: $id, accountId: null) { status } }";
+const DELETE_DRAFT: &str = "mutation($id: ID!) { deleteDraftReferralCase(id: $id) }";
+const CASE_RISK: &str = "query($id: ID!) { referralCase(id: $id) { risk } }";
+const CASE_DISABILITY: &str =
+    "query($id: ID!) { referralCase(id: $id) { survivor { hasDisability } } }";
 
 /// The survivor-identifying fields of the case numbered `number`, tagged `tag`: strings found
 /// nowhere else, so that an answer containing one has leaked it. As `identifying` returns them.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{referral_case, referral_transition};
 
 use super::{
+    accounts::Account,
     centres::ResourceCentre,
     common::{
         DateRangeInput, PageRequest, PortalConnection, actor, caller, connection, optional_id,
@@ -19,7 +20,7 @@ use super::{
     organisations::Organisation,
 };
 use crate::services::cases::{
-    self as case_rules, CaseFilter, CaseOrder, Direction, Identifying, NewCase,
+    self as case_rules, CaseChanges, CaseFilter, CaseOrder, Direction, Identifying, NewCase,
 };
 
 /// A referral of a survivor from one partner organisation to another.
@@ -122,6 +123,41 @@ impl CaseTransition {
 
     async fn at(&self) -> DateTime<Utc> {
         self.step.at
+    }
+}
+
+/// A follow-up note a party wrote on a case.
+pub struct CaseNote(case_rules::CaseNote);
+
+#[Object]
+impl CaseNote {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// The author's account, by id; only for readers of the author's own organisation (null
+    /// for the other party, which sees the organisation).
+    async fn author_account_id(&self) -> Option<ID> {
+        self.0.author_account_id.map(to_id)
+    }
+
+    /// The organisation the author wrote for.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(OrganisationKey(self.0.organisation_id))
+            .await?
+            .map(Organisation))
+    }
+
+    /// The note: free text, so identifying. Null after consent was withdrawn; every read is
+    /// recorded in the case's `accessLog`.
+    async fn text(&self) -> Option<&str> {
+        self.0.text.as_deref()
     }
 }
 
@@ -332,6 +368,29 @@ impl ReferralCase {
             .collect())
     }
 
+    /// Who works the case in your organisation (each party organisation has its own
+    /// assignee); null when nobody does, and for anyone but the current parties.
+    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
+        Ok(services(ctx)?
+            .cases()
+            .assignee(actor(ctx)?, &self.0)
+            .await?
+            .map(Account))
+    }
+
+    /// Follow-up notes, oldest first: for the current parties only (`null` for everyone else,
+    /// the Programme Office and previous receivers included). Reading their `text` is recorded
+    /// in `accessLog`.
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Option<Vec<CaseNote>>> {
+        // Texts are opened (and the read audited) only when asked for.
+        let with_text = ctx.look_ahead().field("text").exists();
+        let notes = services(ctx)?
+            .cases()
+            .notes(caller(ctx)?, &self.0, with_text)
+            .await?;
+        Ok(notes.map(|notes| notes.into_iter().map(CaseNote).collect()))
+    }
+
     /// Who read the identifying data, latest first: for the current parties (`null` with
     /// `FORBIDDEN` for everyone else).
     async fn access_log(&self, ctx: &Context<'_>) -> Result<Option<Vec<AccessLogEntry>>> {
@@ -364,6 +423,12 @@ pub struct CaseFilterInput {
     pub region: Option<Region>,
     /// Cases opened within the range.
     pub opened: Option<DateRangeInput>,
+    /// Assigned to you in your organisation (or, `false`, not to you). Partner organisations
+    /// only.
+    pub assigned_to_me: Option<bool>,
+    /// Assigned to nobody in your organisation (or, `false`, to someone). Partner
+    /// organisations only.
+    pub unassigned: Option<bool>,
 }
 
 /// A new case, opened as a draft for your organisation.
@@ -393,6 +458,62 @@ pub struct CreateCaseInput {
     #[graphql(default)]
     pub consent_given: bool,
     pub consent_scope: Option<String>,
+}
+
+/// Changes to a case: a field left out keeps its value; a text given empty clears it. A draft
+/// takes every field; a case already referred only the survivor profile (`survivorSex`,
+/// `survivorAgeGroup`, `survivorCitizenship`, `survivorHasDisability`) and the identifying
+/// fields.
+#[derive(InputObject, Default)]
+pub struct UpdateCaseInput {
+    pub kind: Option<CaseKind>,
+    pub risk: Option<RiskLevel>,
+    pub survivor_sex: Option<Sex>,
+    pub survivor_age_group: Option<AgeGroup>,
+    pub survivor_citizenship: Option<String>,
+    pub survivor_has_disability: Option<bool>,
+    pub region: Option<Region>,
+    pub district: Option<String>,
+    pub services_requested: Option<Vec<CentreService>>,
+    /// Identifying: encrypted at rest, read only by the parties.
+    #[graphql(secret)]
+    pub survivor_name: Option<String>,
+    #[graphql(secret)]
+    pub contact_phone: Option<String>,
+    #[graphql(secret)]
+    pub address: Option<String>,
+    /// Free-text notes; identifying like the fields above.
+    #[graphql(secret)]
+    pub notes: Option<String>,
+    /// Drafts only.
+    pub consent_given: Option<bool>,
+    /// Drafts only; identifying free text.
+    #[graphql(secret)]
+    pub consent_scope: Option<String>,
+}
+
+impl From<UpdateCaseInput> for CaseChanges {
+    fn from(input: UpdateCaseInput) -> Self {
+        Self {
+            kind: input.kind.map(Into::into),
+            risk: input.risk.map(Into::into),
+            survivor_sex: input.survivor_sex.map(Into::into),
+            survivor_age_group: input.survivor_age_group.map(Into::into),
+            survivor_citizenship: input.survivor_citizenship,
+            survivor_has_disability: input.survivor_has_disability,
+            region: input.region.map(Into::into),
+            district: input.district,
+            services_requested: input
+                .services_requested
+                .map(|services| services.into_iter().map(Into::into).collect()),
+            survivor_name: input.survivor_name,
+            contact_phone: input.contact_phone,
+            address: input.address,
+            notes: input.notes,
+            consent_given: input.consent_given,
+            consent_scope: input.consent_scope,
+        }
+    }
 }
 
 /// Orderings of `referralCases`.
@@ -481,6 +602,8 @@ impl CaseQuery {
             overdue: input.overdue,
             region: input.region.map(Into::into),
             opened: DateRangeInput::validate(input.opened, "filter.opened")?,
+            assigned_to_me: input.assigned_to_me,
+            unassigned: input.unassigned,
         };
         let page = services(ctx)?
             .cases()
@@ -531,6 +654,73 @@ impl CaseMutation {
         };
         Ok(ReferralCase(
             services(ctx)?.cases().create(caller(ctx)?, new).await?,
+        ))
+    }
+
+    /// Edits a case read at `version` (`CONFLICT` when it changed since): a draft's every field
+    /// by its referrer; a referred, accepted, in-service or declined case's survivor profile
+    /// and identifying fields by a current party. Closed and withdrawn cases stay as they are.
+    async fn update_referral_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        input: UpdateCaseInput,
+    ) -> Result<ReferralCase> {
+        let id = parse_id(&id, "id")?;
+        Ok(ReferralCase(
+            services(ctx)?
+                .cases()
+                .update(caller(ctx)?, id, version, input.into())
+                .await?,
+        ))
+    }
+
+    /// Deletes a draft opened by mistake, erasing its identifying data for good; returns its
+    /// id. Its code is never reused. The referring organisation only.
+    async fn delete_draft_referral_case(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let id = parse_id(&id, "id")?;
+        Ok(to_id(
+            services(ctx)?
+                .cases()
+                .delete_draft(caller(ctx)?, id)
+                .await?,
+        ))
+    }
+
+    /// Assigns a case in your organisation to `accountId`, an active member of it (`null`:
+    /// unassigns). A partner manager assigns anyone; a partner takes the case or gives it
+    /// back. The other party's assignee is not affected.
+    async fn assign_referral_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        account_id: Option<ID>,
+    ) -> Result<ReferralCase> {
+        let id = parse_id(&id, "id")?;
+        let account = optional_id(account_id, "accountId")?;
+        Ok(ReferralCase(
+            services(ctx)?
+                .cases()
+                .assign(caller(ctx)?, id, account)
+                .await?,
+        ))
+    }
+
+    /// Adds a follow-up note to a case: its current parties only. The text is identifying:
+    /// sealed at rest, shown to the current parties, erased when consent is withdrawn.
+    async fn add_case_note(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(secret)] text: String,
+    ) -> Result<CaseNote> {
+        let id = parse_id(&id, "id")?;
+        Ok(CaseNote(
+            services(ctx)?
+                .cases()
+                .add_note(caller(ctx)?, id, text)
+                .await?,
         ))
     }
 

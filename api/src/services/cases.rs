@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    audit_entry, case_code_counter,
+    account, audit_entry, case_assignment, case_code_counter, case_note,
     enums::{
-        AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason, Region,
-        RiskLevel, Sex,
+        AccountStatus, AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason,
+        Region, RiskLevel, Role, Sex,
     },
     localized::CodeList,
     organisation, referral_case, referral_transition, resource_centre,
@@ -27,7 +27,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     case_events::{CaseChange, CaseEvent, CaseEventBus},
-    input::{Problems, trimmed},
+    input::{Problems, Stored, trimmed},
     notifications,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
     rows::OneOrNotFound,
@@ -120,6 +120,10 @@ pub struct CaseFilter {
     pub region: Option<Region>,
     /// Cases opened within the range.
     pub opened: DateRange,
+    /// Assigned (or not) to the caller in the caller's organisation.
+    pub assigned_to_me: Option<bool>,
+    /// Assigned to nobody (or to someone) in the caller's organisation.
+    pub unassigned: Option<bool>,
 }
 
 /// An entry of a case's access log: who read the identifying data, when.
@@ -132,6 +136,30 @@ pub struct AccessLogEntry {
 
 const MAX_IDENTIFYING: usize = 2_000;
 const MAX_COMMENT: usize = 1_000;
+const MAX_NOTE: usize = 2_000;
+
+/// A follow-up note on a case, as a reader sees it.
+#[derive(Clone)]
+pub struct CaseNote {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// The author's account: only for readers of the author's own organisation (as in the
+    /// access log).
+    pub author_account_id: Option<Uuid>,
+    pub organisation_id: Uuid,
+    /// The text: `None` after consent was withdrawn, or when it was not asked for.
+    pub text: Option<String>,
+}
+
+impl std::fmt::Debug for CaseNote {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("CaseNote")
+            .field("id", &self.id)
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Whether a case is past its answer deadline.
 pub fn is_overdue(case: &referral_case::Model, now: DateTime<Utc>) -> bool {
@@ -210,6 +238,11 @@ fn key_context(case_id: Uuid) -> Vec<u8> {
 /// The associated data of a transition's comment.
 fn comment_context(case_id: Uuid, transition_id: Uuid) -> Vec<u8> {
     format!("referral_transition.comment:{case_id}:{transition_id}").into_bytes()
+}
+
+/// The associated data of a note's text.
+fn note_context(case_id: Uuid, note_id: Uuid) -> Vec<u8> {
+    format!("case_note.text:{case_id}:{note_id}").into_bytes()
 }
 
 /// Seals an optional text with a case's key.
@@ -513,14 +546,7 @@ impl Cases<'_> {
         };
         let mut problems = Problems::new();
         let district = problems.parse("input.district", District::parse(&new.district));
-        let citizenship = trimmed(new.survivor_citizenship).map(|code| code.to_uppercase());
-        if let Some(code) = &citizenship {
-            problems.check(
-                code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()),
-                "input.survivorCitizenship",
-                "Give an ISO 3166 country code such as TJ or AF.",
-            );
-        }
+        let citizenship = checked_citizenship(&mut problems, new.survivor_citizenship);
         let identifying = Identifying {
             survivor_name: problems.text("input.survivorName", new.identifying.survivor_name, 200),
             contact_phone: problems.text("input.contactPhone", new.identifying.contact_phone, 32),
@@ -718,6 +744,44 @@ impl Cases<'_> {
                 .eq(sea_orm::ActiveEnum::to_value(&CaseStatus::Referred))
                 .and(Expr::col(referral_case::Column::ResponseDueAt).lt(Utc::now()));
             select = select.filter(if overdue { past_due } else { past_due.not() });
+        }
+        if filter.assigned_to_me.is_some() || filter.unassigned.is_some() {
+            let (Some(member), Some(organisation_id)) = (
+                actor.signed_in().ok().map(|member| member.account_id),
+                policy::partner_organisation(actor),
+            ) else {
+                return Err(ApiError::bad_input(
+                    "filter",
+                    "Assignment filters are for partner organisations, which assign their cases.",
+                ));
+            };
+            let assigned = |account: Option<Uuid>| {
+                let mut query = Query::select();
+                query
+                    .column(case_assignment::Column::CaseId)
+                    .from(case_assignment::Entity)
+                    .and_where(case_assignment::Column::OrganisationId.eq(organisation_id));
+                if let Some(account) = account {
+                    query.and_where(case_assignment::Column::AccountId.eq(account));
+                }
+                query.to_owned()
+            };
+            if let Some(mine) = filter.assigned_to_me {
+                let ids = assigned(Some(member));
+                select = select.filter(if mine {
+                    referral_case::Column::Id.in_subquery(ids)
+                } else {
+                    referral_case::Column::Id.not_in_subquery(ids)
+                });
+            }
+            if let Some(unassigned) = filter.unassigned {
+                let ids = assigned(None);
+                select = select.filter(if unassigned {
+                    referral_case::Column::Id.not_in_subquery(ids)
+                } else {
+                    referral_case::Column::Id.in_subquery(ids)
+                });
+            }
         }
         if let Some(from) = filter.opened.from {
             select = select.filter(
@@ -972,8 +1036,17 @@ impl Cases<'_> {
         change(&mut update, now);
         let txn = self.db.begin().await?;
         let case = save_if_unchanged(&txn, update, version).await?;
+        // An organisation that is no longer a party has no queue for the case any more.
+        let mut parties = vec![case.referring_organisation_id];
+        parties.extend(case.receiving_organisation_id);
+        case_assignment::Entity::delete_many()
+            .filter(case_assignment::Column::CaseId.eq(case.id))
+            .filter(case_assignment::Column::OrganisationId.is_not_in(parties))
+            .exec(&txn)
+            .await?;
         if step.erases {
             erase_comments(&txn, case.id).await?;
+            erase_notes(&txn, case.id).await?;
             // The answers stored for retries may hold what was just erased.
             super::idempotency::erase_answers_about(
                 &txn,
@@ -1446,6 +1519,566 @@ impl Cases<'_> {
     }
 }
 
+impl Cases<'_> {
+    /// Edits a case at `version`: a draft's every field (by its referrer), or an open case's
+    /// survivor profile and identifying fields (by a current party). A field left out keeps
+    /// its value; an empty text clears it; identifying values are sealed again with the case's
+    /// key. The audit entry names the changed fields, never their values. Nothing changed:
+    /// nothing written.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but the
+    /// referrer of a draft or a current party of an open case (the Programme Office included);
+    /// `BAD_USER_INPUT` naming `status` for a closed or withdrawn case, or each invalid field
+    /// (a field only a draft may change included); `CONFLICT` when `version` is not the
+    /// case's.
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        version: i32,
+        changes: CaseChanges,
+    ) -> ApiResult<referral_case::Model> {
+        let member = caller.actor.signed_in()?;
+        let case = self.get(&caller.actor, id).await?;
+        let party = policy::case_party(&caller.actor, &case).ok_or(ApiError::Forbidden)?;
+        let draft = match case.status {
+            CaseStatus::Draft if party == CaseParty::Referrer => true,
+            CaseStatus::Draft => return Err(ApiError::Forbidden),
+            CaseStatus::Referred
+            | CaseStatus::Accepted
+            | CaseStatus::InService
+            | CaseStatus::Declined => false,
+            CaseStatus::Closed | CaseStatus::Withdrawn => {
+                return Err(ApiError::bad_input(
+                    "status",
+                    format!(
+                        "This case is {}; it cannot be edited now.",
+                        code_of(case.status)
+                    ),
+                ));
+            }
+        };
+        if version != case.version {
+            return Err(stale());
+        }
+        let key = self.case_key(&case)?.ok_or_else(erased)?;
+
+        let mut problems = Problems::new();
+        if !draft {
+            for name in changes.draft_only_given() {
+                problems.add(
+                    format!("input.{name}"),
+                    "Once a case is referred, only its survivor profile and identifying fields can change.",
+                );
+            }
+        }
+        let stored = Stored::new(Some(&case));
+        let district = changes
+            .district
+            .map(|district| problems.parse("input.district", District::parse(&district)));
+        let citizenship = changes
+            .survivor_citizenship
+            .map(|code| checked_citizenship(&mut problems, Some(code)));
+        if changes
+            .services_requested
+            .as_ref()
+            .is_some_and(Vec::is_empty)
+        {
+            problems.add(
+                "input.servicesRequested",
+                "Name at least one service the survivor needs.",
+            );
+        }
+        let mut texts = Vec::new();
+        for (name, column, given, max) in [
+            ("survivorName", "survivor_name", changes.survivor_name, 200),
+            ("contactPhone", "contact_phone", changes.contact_phone, 32),
+            ("address", "address", changes.address, 300),
+            ("notes", "notes", changes.notes, MAX_IDENTIFYING),
+            (
+                "consentScope",
+                "consent_scope",
+                changes.consent_scope,
+                MAX_COMMENT,
+            ),
+        ] {
+            if let Some(given) = given {
+                let text = problems.text(&format!("input.{name}"), Some(given), max);
+                texts.push((name, column, text));
+            }
+        }
+        problems.finish()?;
+
+        let now = Utc::now();
+        let mut changed: Vec<&'static str> = Vec::new();
+        let mut update = case.clone().into_active_model();
+        let mut set = |name: &'static str, differs: bool| {
+            if differs {
+                changed.push(name);
+            }
+            differs
+        };
+        if let Some(kind) = stored.or(changes.kind, |row| row.kind)
+            && set("kind", kind != case.kind)
+        {
+            update.kind = Set(kind);
+        }
+        if let Some(risk) = stored.or(changes.risk, |row| row.risk)
+            && set("risk", risk != case.risk)
+        {
+            update.risk = Set(risk);
+        }
+        if let Some(sex) = stored.or(changes.survivor_sex, |row| row.survivor_sex)
+            && set("survivorSex", sex != case.survivor_sex)
+        {
+            update.survivor_sex = Set(sex);
+        }
+        if let Some(age) = stored.or(changes.survivor_age_group, |row| row.survivor_age_group)
+            && set("survivorAgeGroup", age != case.survivor_age_group)
+        {
+            update.survivor_age_group = Set(age);
+        }
+        let citizenship = stored.or_cleared(citizenship, |row| row.survivor_citizenship.clone());
+        if set(
+            "survivorCitizenship",
+            citizenship != case.survivor_citizenship,
+        ) {
+            update.survivor_citizenship = Set(citizenship);
+        }
+        if let Some(disability) = stored.or(changes.survivor_has_disability, |row| {
+            row.survivor_has_disability
+        }) && set(
+            "survivorHasDisability",
+            disability != case.survivor_has_disability,
+        ) {
+            update.survivor_has_disability = Set(disability);
+        }
+        if let Some(region) = stored.or(changes.region, |row| row.region)
+            && set("region", region != case.region)
+        {
+            update.region = Set(region);
+        }
+        if let Some(district) = district.flatten().map(Into::<String>::into)
+            && set("district", district != case.district)
+        {
+            update.district = Set(district);
+        }
+        if let Some(services) = changes.services_requested {
+            let mut codes: Vec<String> =
+                services.iter().map(sea_orm::ActiveEnum::to_value).collect();
+            codes.sort();
+            codes.dedup();
+            if set("servicesRequested", codes != case.services_requested.0) {
+                update.services_requested = Set(CodeList(codes));
+            }
+        }
+        if let Some(given) = changes.consent_given
+            && set("consentGiven", given != case.consent_given)
+        {
+            update.consent_given = Set(given);
+            update.consent_recorded_at = Set(given.then_some(now));
+            update.consent_recorded_by_id = Set(given.then_some(member.account_id));
+        }
+        for (name, column, text) in texts {
+            let sealed_now = match column {
+                "survivor_name" => &case.survivor_name,
+                "contact_phone" => &case.contact_phone,
+                "address" => &case.address,
+                "notes" => &case.notes,
+                _ => &case.consent_scope_sealed,
+            };
+            let context = context(case.id, column);
+            // Opened only to compare, never shown: not a read of the identifying data.
+            let before = unseal(&key, sealed_now.as_deref(), &context)?;
+            if !set(name, before != text) {
+                continue;
+            }
+            let sealed = seal(&key, text.as_deref(), &context)?;
+            match column {
+                "survivor_name" => update.survivor_name = Set(sealed),
+                "contact_phone" => update.contact_phone = Set(sealed),
+                "address" => update.address = Set(sealed),
+                "notes" => update.notes = Set(sealed),
+                _ => update.consent_scope_sealed = Set(sealed),
+            }
+        }
+        if changed.is_empty() {
+            return Ok(case);
+        }
+        update.updated_at = Set(now);
+        let txn = self.db.begin().await?;
+        let case = save_if_unchanged(&txn, update, version).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.update", "referral_case", case.id)
+                .with_detail(json!({ "fields": changed })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(case)
+    }
+
+    /// Deletes a draft opened by mistake, with its history: its identifying data and key are
+    /// gone for good, as after a withdrawal of consent, and it leaves every list. Its code is
+    /// never given to another case (the year's counter does not go back).
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but the
+    /// referrer; `BAD_USER_INPUT` naming `status` when the case is no longer a draft;
+    /// `CONFLICT` when the case changed meanwhile.
+    pub async fn delete_draft(&self, caller: &Caller, id: Uuid) -> ApiResult<Uuid> {
+        let case = self.party_case(caller, id).await?;
+        if policy::case_party(&caller.actor, &case) != Some(CaseParty::Referrer) {
+            return Err(ApiError::Forbidden);
+        }
+        if case.status != CaseStatus::Draft {
+            return Err(ApiError::bad_input(
+                "status",
+                format!(
+                    "This case is {}; only a draft can be deleted.",
+                    code_of(case.status)
+                ),
+            ));
+        }
+        let txn = self.db.begin().await?;
+        case_note::Entity::delete_many()
+            .filter(case_note::Column::CaseId.eq(case.id))
+            .exec(&txn)
+            .await?;
+        case_assignment::Entity::delete_many()
+            .filter(case_assignment::Column::CaseId.eq(case.id))
+            .exec(&txn)
+            .await?;
+        referral_transition::Entity::delete_many()
+            .filter(referral_transition::Column::CaseId.eq(case.id))
+            .exec(&txn)
+            .await?;
+        let deleted = referral_case::Entity::delete_many()
+            .filter(referral_case::Column::Id.eq(case.id))
+            .filter(referral_case::Column::Version.eq(case.version))
+            .exec(&txn)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(stale());
+        }
+        super::idempotency::erase_answers_about(
+            &txn,
+            super::idempotency::CASE_ENTITY,
+            case.id,
+            caller.idempotency.as_ref(),
+        )
+        .await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.delete_draft", "referral_case", case.id)
+                .with_detail(json!({ "code": case.code })),
+        )
+        .await?;
+        txn.commit().await?;
+        // Nothing of the deleted values may stay in SQLite's files once this returns.
+        db::purge_deleted_content(self.db.connection()).await;
+        Ok(case.id)
+    }
+}
+
+impl Cases<'_> {
+    /// Adds a follow-up note to a case, sealed with the case's key; by a current party. The
+    /// audit entry says a note was added, never what it says.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but the
+    /// current parties; `BAD_USER_INPUT` naming `text` when empty or too long; `CONFLICT` after
+    /// consent was withdrawn.
+    pub async fn add_note(&self, caller: &Caller, id: Uuid, text: String) -> ApiResult<CaseNote> {
+        let member = caller.actor.signed_in()?;
+        let case = self.get(&caller.actor, id).await?;
+        let (Some(_), Some(organisation_id)) = (
+            policy::case_party(&caller.actor, &case),
+            member.organisation_id,
+        ) else {
+            return Err(ApiError::Forbidden);
+        };
+        let mut problems = Problems::new();
+        let text = problems.text("text", Some(text), MAX_NOTE);
+        problems.check(text.is_some(), "text", "Write the note.");
+        problems.finish()?;
+        let key = self.case_key(&case)?.ok_or_else(erased)?;
+        let note_id = Uuid::now_v7();
+        let sealed = seal(&key, text.as_deref(), &note_context(case.id, note_id))?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        // Holds the case's row until the commit, so that a withdrawal of consent either comes
+        // first (and this refuses) or after (and erases this note too).
+        let live = referral_case::Entity::update_many()
+            .col_expr(
+                referral_case::Column::UpdatedAt,
+                Expr::col(referral_case::Column::UpdatedAt),
+            )
+            .filter(referral_case::Column::Id.eq(case.id))
+            .filter(referral_case::Column::ErasedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if live.rows_affected == 0 {
+            return Err(erased());
+        }
+        let note = case_note::Model {
+            id: note_id,
+            case_id: case.id,
+            author_account_id: member.account_id,
+            author_organisation_id: organisation_id,
+            at: now,
+            text_sealed: sealed,
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.add_note", "referral_case", case.id)
+                .with_detail(json!({ "note": note.id })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(CaseNote {
+            id: note.id,
+            at: note.at,
+            author_account_id: Some(note.author_account_id),
+            organisation_id: note.author_organisation_id,
+            text,
+        })
+    }
+
+    /// The follow-up notes of `case`, oldest first: for its current parties only (`None` for
+    /// everyone else: previous receivers and the Programme Office). Texts are opened only when
+    /// `with_text`, and such a read is audited as a read of the identifying data; after
+    /// erasure the notes are listed without text.
+    ///
+    /// # Errors
+    /// Database errors; `INTERNAL` when a value does not open.
+    pub async fn notes(
+        &self,
+        caller: &Caller,
+        case: &referral_case::Model,
+        with_text: bool,
+    ) -> ApiResult<Option<Vec<CaseNote>>> {
+        if !policy::can_read_identifying(&caller.actor, case) {
+            return Ok(None);
+        }
+        let rows = case_note::Entity::find()
+            .filter(case_note::Column::CaseId.eq(case.id))
+            .order_by_asc(case_note::Column::At)
+            .order_by_asc(case_note::Column::Id)
+            .all(self.db)
+            .await?;
+        let key = if with_text && rows.iter().any(|row| row.text_sealed.is_some()) {
+            self.case_key(case)?
+        } else {
+            None
+        };
+        let mut notes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let text = match &key {
+                Some(key) => unseal(
+                    key,
+                    row.text_sealed.as_deref(),
+                    &note_context(case.id, row.id),
+                )?,
+                None => None,
+            };
+            notes.push(CaseNote {
+                id: row.id,
+                at: row.at,
+                author_account_id: Some(row.author_account_id).filter(|_| {
+                    policy::can_identify_reader(&caller.actor, Some(row.author_organisation_id))
+                }),
+                organisation_id: row.author_organisation_id,
+                text,
+            });
+        }
+        if key.is_some() {
+            self.audit_free_text_read(caller, case.id, "notes").await?;
+        }
+        Ok(Some(notes))
+    }
+}
+
+impl Cases<'_> {
+    /// Assigns `case` in the caller's organisation to `account_id` (`None`: unassigns). A
+    /// partner manager assigns any active member of their organisation; a partner takes the
+    /// case (assigns themself) or gives it back (unassigns themself). Each side of a case has
+    /// its own assignee.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `NOT_FOUND` for a hidden case; `FORBIDDEN` for anyone but a member
+    /// of a current party, and for a partner assigning or unassigning someone else;
+    /// `BAD_USER_INPUT` naming `accountId` for an account that is not an active member of the
+    /// caller's organisation.
+    pub async fn assign(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        account_id: Option<Uuid>,
+    ) -> ApiResult<referral_case::Model> {
+        let member = caller.actor.signed_in()?;
+        let case = self.get(&caller.actor, id).await?;
+        let (Some(_), Some(organisation_id)) = (
+            policy::case_party(&caller.actor, &case),
+            member.organisation_id,
+        ) else {
+            return Err(ApiError::Forbidden);
+        };
+        let manager = member.role == Role::PartnerManager;
+        let current = case_assignment::Entity::find_by_id((case.id, organisation_id))
+            .one(self.db)
+            .await?;
+        match account_id {
+            Some(target) => {
+                if !manager && target != member.account_id {
+                    return Err(ApiError::Forbidden);
+                }
+                let active_member = account::Entity::find_by_id(target)
+                    .filter(account::Column::OrganisationId.eq(organisation_id))
+                    .filter(account::Column::Status.eq(AccountStatus::Active))
+                    .one(self.db)
+                    .await?
+                    .is_some();
+                if !active_member {
+                    return Err(ApiError::bad_input(
+                        "accountId",
+                        "Assign the case to an active member of your organisation.",
+                    ));
+                }
+            }
+            None => {
+                if !manager
+                    && current
+                        .as_ref()
+                        .is_some_and(|row| row.account_id != member.account_id)
+                {
+                    return Err(ApiError::Forbidden);
+                }
+            }
+        }
+        if current.as_ref().map(|row| row.account_id) == account_id {
+            return Ok(case);
+        }
+        let txn = self.db.begin().await?;
+        case_assignment::Entity::delete_many()
+            .filter(case_assignment::Column::CaseId.eq(case.id))
+            .filter(case_assignment::Column::OrganisationId.eq(organisation_id))
+            .exec(&txn)
+            .await?;
+        if let Some(account_id) = account_id {
+            case_assignment::Model {
+                case_id: case.id,
+                organisation_id,
+                account_id,
+                assigned_at: Utc::now(),
+            }
+            .into_active_model()
+            .insert(&txn)
+            .await?;
+        }
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("case.assign", "referral_case", case.id)
+                .with_detail(json!({ "organisation": organisation_id, "account": account_id })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(case)
+    }
+
+    /// Who works `case` for the reader's organisation, if the reader is a member of a current
+    /// party and someone does; `None` for everyone else.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn assignee(
+        &self,
+        actor: &Actor,
+        case: &referral_case::Model,
+    ) -> ApiResult<Option<account::Model>> {
+        let Some(organisation_id) =
+            policy::case_party(actor, case).and_then(|_| policy::partner_organisation(actor))
+        else {
+            return Ok(None);
+        };
+        let Some(row) = case_assignment::Entity::find_by_id((case.id, organisation_id))
+            .one(self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(account::Entity::find_by_id(row.account_id)
+            .one(self.db)
+            .await?)
+    }
+}
+
+/// Changes to a case ([`Cases::update`]): a field left out (`None`) keeps its value; a text
+/// given empty clears it. No `Debug`: it holds identifying values in plain text.
+#[derive(Clone, Default)]
+pub struct CaseChanges {
+    pub kind: Option<CaseKind>,
+    pub risk: Option<RiskLevel>,
+    pub survivor_sex: Option<Sex>,
+    pub survivor_age_group: Option<AgeGroup>,
+    pub survivor_citizenship: Option<String>,
+    pub survivor_has_disability: Option<bool>,
+    pub region: Option<Region>,
+    pub district: Option<String>,
+    pub services_requested: Option<Vec<CentreService>>,
+    pub survivor_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub notes: Option<String>,
+    pub consent_given: Option<bool>,
+    pub consent_scope: Option<String>,
+}
+
+impl CaseChanges {
+    /// The input names of the given fields that only a draft may change.
+    fn draft_only_given(&self) -> Vec<&'static str> {
+        [
+            ("kind", self.kind.is_some()),
+            ("risk", self.risk.is_some()),
+            ("region", self.region.is_some()),
+            ("district", self.district.is_some()),
+            ("servicesRequested", self.services_requested.is_some()),
+            ("consentGiven", self.consent_given.is_some()),
+            ("consentScope", self.consent_scope.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
+    }
+}
+
+/// A survivor's citizenship as kept (upper case), checked as an ISO 3166 code; `None` when
+/// absent or empty.
+fn checked_citizenship(problems: &mut Problems, given: Option<String>) -> Option<String> {
+    let citizenship = trimmed(given).map(|code| code.to_uppercase());
+    if let Some(code) = &citizenship {
+        problems.check(
+            code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()),
+            "input.survivorCitizenship",
+            "Give an ISO 3166 country code such as TJ or AF.",
+        );
+    }
+    citizenship
+}
+
+/// The refusal of a change to a case read at an older version.
+fn stale() -> ApiError {
+    ApiError::Conflict("Someone changed this case meanwhile; reload it and try again.".into())
+}
+
 /// The audit action of a read of a case's identifying data (and of a refused attempt).
 pub const READ_IDENTIFYING: &str = "case.read_identifying";
 
@@ -1465,9 +2098,7 @@ async fn save_if_unchanged(
         .await
     {
         Ok(case) => Ok(case),
-        Err(DbErr::RecordNotUpdated) => Err(ApiError::Conflict(
-            "Someone changed this case meanwhile; reload it and try again.".into(),
-        )),
+        Err(DbErr::RecordNotUpdated) => Err(stale()),
         Err(error) => Err(error.into()),
     }
 }
@@ -1489,6 +2120,19 @@ async fn erase_comments(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<()
             Expr::value(Option::<String>::None),
         )
         .filter(referral_transition::Column::CaseId.eq(case_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Clears the texts of a case's notes.
+async fn erase_notes(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<(), DbErr> {
+    case_note::Entity::update_many()
+        .col_expr(
+            case_note::Column::TextSealed,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(case_note::Column::CaseId.eq(case_id))
         .exec(conn)
         .await?;
     Ok(())
@@ -1574,12 +2218,23 @@ pub async fn seal_stored(
             referral_transition::Column::LegacyComment,
             Expr::value(Option::<String>::None),
         )
-        .filter(referral_transition::Column::CaseId.in_subquery(erased_cases))
+        .filter(referral_transition::Column::CaseId.in_subquery(erased_cases.clone()))
         .filter(
             sea_orm::Condition::any()
                 .add(referral_transition::Column::LegacyComment.is_not_null())
                 .add(referral_transition::Column::CommentSealed.is_not_null()),
         )
+        .exec(conn)
+        .await?;
+
+    // Notes are cleared in the erasing transaction; this is the safety net for any other path.
+    case_note::Entity::update_many()
+        .col_expr(
+            case_note::Column::TextSealed,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(case_note::Column::CaseId.in_subquery(erased_cases))
+        .filter(case_note::Column::TextSealed.is_not_null())
         .exec(conn)
         .await?;
 
