@@ -164,6 +164,14 @@ pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<TestDat
             "PORTAL_LISTEN" => Some("127.0.0.1:0".to_owned()),
             "PORTAL_DB_MAX_CONNECTIONS" => Some("5".to_owned()),
             "PORTAL_JWT_SECRET" => Some(TEST_JWT_SECRET.to_owned()),
+            // Mail goes beside a SQLite file (a temporary directory here), but on PostgreSQL
+            // into the working directory: keep the tests' `.eml` files out of the checkout.
+            "PORTAL_MAIL_DIR" if !database_url.starts_with("sqlite") => Some(
+                std::env::temp_dir()
+                    .join("portal-test-mail")
+                    .display()
+                    .to_string(),
+            ),
             _ => None,
         }
     })
