@@ -32,6 +32,26 @@ use crate::{
 #[derive(Default)]
 pub struct Subscription;
 
+/// The start of a subscription to a partner's live feed (`field`): signed in, and signed in
+/// again through the connection's session, since a later subscription on the same connection
+/// may come after the account was disabled or the token expired; a partner account without a
+/// pending restriction. Answers the services, the session and the partner's organisation.
+async fn start(
+    ctx: &Context<'_>,
+    field: &str,
+) -> async_graphql::Result<(Services, ConnectionSession, Uuid)> {
+    let services = common::services(ctx)?.clone();
+    common::actor(ctx)?.signed_in()?;
+    let session = ctx
+        .data::<ConnectionSession>()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("connection session missing")))?
+        .clone();
+    let actor = session.authenticate(&services).await?;
+    let organisation_id = policy::referral_event_recipient(&actor)?;
+    policy::check_restriction(&actor, field)?;
+    Ok((services, session, organisation_id))
+}
+
 #[Subscription]
 impl Subscription {
     /// Changes of the referral cases your organisation is party to (as referrer or receiver),
@@ -43,17 +63,7 @@ impl Subscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReferralEvent>>> {
-        let services = common::services(ctx)?.clone();
-        common::actor(ctx)?.signed_in()?;
-        let session = ctx
-            .data::<ConnectionSession>()
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("connection session missing")))?
-            .clone();
-        // Checked again: a later subscription on the same connection may come after the
-        // account was disabled or the token expired.
-        let actor = session.authenticate(&services).await?;
-        let organisation_id = policy::referral_event_recipient(&actor)?;
-        policy::check_restriction(&actor, "referralEvents")?;
+        let (services, session, organisation_id) = start(ctx, "referralEvents").await?;
         let feed = Feed {
             receiver: services.case_events().subscribe(),
             services,
@@ -70,15 +80,7 @@ impl Subscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Notification>>> {
-        let services = common::services(ctx)?.clone();
-        common::actor(ctx)?.signed_in()?;
-        let session = ctx
-            .data::<ConnectionSession>()
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("connection session missing")))?
-            .clone();
-        let actor = session.authenticate(&services).await?;
-        let organisation_id = policy::referral_event_recipient(&actor)?;
-        policy::check_restriction(&actor, "notificationAdded")?;
+        let (services, session, organisation_id) = start(ctx, "notificationAdded").await?;
         let feed = InboxFeed {
             receiver: services.case_events().subscribe(),
             services,
