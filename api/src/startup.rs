@@ -22,6 +22,7 @@ use crate::{
     rate_limit::CostLimiter,
     services::Services,
     services::case_events::CaseEventBus,
+    services::jobs::{JobTask, Scheduler},
     services::mail::{self, MailDelivery, MailSender, MailTask},
 };
 
@@ -33,6 +34,8 @@ pub struct Application {
     case_events: CaseEventBus,
     /// The mail outbox's delivery loop: stopped with the server.
     mail: MailTask,
+    /// The scheduled jobs' loop (overdue escalation, daily digest): stopped with the server.
+    jobs: JobTask,
 }
 
 impl Application {
@@ -150,6 +153,7 @@ impl Application {
             metrics_token: config.server.metrics_token.clone(),
         };
         let mail = mail_sender(config).await?.spawn();
+        let jobs = scheduler(config, case_events.clone()).await?.spawn();
         let production = !config.is_development();
         let cors_origins = config.server.cors.origins.clone();
         let cors_headers = config.server.cors.allowed_headers.clone();
@@ -179,6 +183,7 @@ impl Application {
             statements,
             case_events,
             mail,
+            jobs,
         })
     }
 
@@ -198,8 +203,11 @@ impl Application {
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, mail, .. } = self;
+        let Self {
+            server, mail, jobs, ..
+        } = self;
         let stopped = server.await;
+        drop(jobs);
         drop(mail);
         stopped
     }
@@ -219,6 +227,21 @@ async fn mail_sender(config: &Config) -> anyhow::Result<MailSender> {
         db::Db::new(db, statements),
         config.mail.clone(),
         transport,
+    ))
+}
+
+/// The scheduled jobs, on a small pool of their own for the same reason as the mail sender's,
+/// publishing what they tell on the server's bus of referral events.
+async fn scheduler(config: &Config, events: CaseEventBus) -> anyhow::Result<Scheduler> {
+    let settings = db::DatabaseSettings {
+        max_connections: 2,
+        ..config.database.clone()
+    };
+    let (db, statements) = db::connect(&settings).await?;
+    Ok(Scheduler::new(
+        db::Db::new(db, statements),
+        events,
+        config.jobs.clone(),
     ))
 }
 

@@ -15,6 +15,7 @@ pub mod centre_service;
 pub mod enums;
 pub mod event;
 pub mod idempotency_key;
+pub mod job_mark;
 pub mod localized;
 pub mod mail_outbox;
 pub mod notification;
@@ -27,6 +28,7 @@ pub mod project_thematic_area;
 pub mod referral_case;
 pub mod referral_transition;
 pub mod resource_centre;
+pub mod scheduled_job;
 pub mod session;
 
 pub use localized::Localized;

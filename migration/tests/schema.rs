@@ -17,11 +17,11 @@ use entity::{
         CentreService, DeclineReason, EventKind, Language, NotificationKind, OrganisationKind,
         PartnerRole, ProjectStatus, Region, RiskLevel, Role, Sex, ThematicArea, Visibility,
     },
-    event, idempotency_key,
+    event, idempotency_key, job_mark,
     localized::CodeList,
     mail_outbox, notification, organisation, persisted_query, project, project_partner,
     project_region, project_thematic_area, referral_case, referral_transition, resource_centre,
-    session,
+    scheduled_job, session,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -196,6 +196,8 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         notification,
         case_note,
         case_assignment,
+        scheduled_job,
+        job_mark,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -830,6 +832,26 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             sent_at: None,
             last_error: Some("connect".to_owned()),
             claimed_until: Some(at(18, 2)?),
+        },
+    )
+    .await?;
+
+    round_trip::<scheduled_job::Entity>(
+        db,
+        scheduled_job::Model {
+            name: "overdue_escalation".to_owned(),
+            next_run_at: at(19, 0)?,
+            locked_until: Some(at(19, 1)?),
+            last_finished_at: None,
+        },
+    )
+    .await?;
+    round_trip::<job_mark::Entity>(
+        db,
+        job_mark::Model {
+            job: "overdue_escalation".to_owned(),
+            subject: ids.case,
+            at: at(19, 2)?,
         },
     )
     .await?;

@@ -474,6 +474,45 @@ fn rows() -> Vec<Row> {
             refused: &[("", "a directory")],
             ..row("PORTAL_MAIL_DIR", mail_delivery, "files in mail")
         },
+        Row {
+            accepted: &[("1", "1"), ("3600", "3600")],
+            refused: &[
+                ("0", "1 to 3600"),
+                ("3601", "1 to 3600"),
+                ("soon", "a number of seconds"),
+            ],
+            ..row(
+                "PORTAL_JOBS_POLL_SECONDS",
+                |config| config.jobs.poll_interval.as_secs().to_string(),
+                "60",
+            )
+        },
+        Row {
+            accepted: &[("1", "1"), ("720", "720")],
+            refused: &[
+                ("0", "1 to 720"),
+                ("721", "1 to 720"),
+                ("daily", "a number of hours"),
+            ],
+            ..row(
+                "PORTAL_ESCALATION_INTERVAL_HOURS",
+                |config| config.jobs.escalation_interval.num_hours().to_string(),
+                "24",
+            )
+        },
+        Row {
+            accepted: &[("0", "0"), ("23", "23")],
+            refused: &[
+                ("24", "0 to 23"),
+                ("-1", "0 to 23"),
+                ("8am", "an hour of the day"),
+            ],
+            ..row(
+                "PORTAL_DIGEST_HOUR_UTC",
+                |config| config.jobs.digest_hour.to_string(),
+                "3",
+            )
+        },
     ]
 }
 

@@ -19,6 +19,7 @@ mod field_rules;
 mod helpers;
 mod http;
 mod idempotency;
+mod jobs;
 mod layering;
 mod limits;
 mod logs;

@@ -35,7 +35,11 @@ const ADDED: &str = "subscription { notificationAdded { id kind caseCode message
 /// Who got which kind of notification about `case_id`, by the labels of `w` ("A" for both
 /// members of A, and so on), sorted; a member of an organisation that got one without the
 /// other member fails the test.
-async fn told(app: &TestApp, w: &World, case_id: &str) -> Vec<(String, NotificationKind)> {
+pub(crate) async fn told(
+    app: &TestApp,
+    w: &World,
+    case_id: &str,
+) -> Vec<(String, NotificationKind)> {
     let case_id = Uuid::parse_str(case_id).expect("uuid");
     let rows = notification::Entity::find()
         .filter(notification::Column::CaseId.eq(case_id))
@@ -75,7 +79,7 @@ async fn told(app: &TestApp, w: &World, case_id: &str) -> Vec<(String, Notificat
     organisations
 }
 
-fn expected(pairs: &[(&str, NotificationKind)]) -> Vec<(String, NotificationKind)> {
+pub(crate) fn expected(pairs: &[(&str, NotificationKind)]) -> Vec<(String, NotificationKind)> {
     let mut pairs: Vec<_> = pairs
         .iter()
         .map(|(label, kind)| ((*label).to_owned(), *kind))
@@ -84,11 +88,11 @@ fn expected(pairs: &[(&str, NotificationKind)]) -> Vec<(String, NotificationKind
     pairs
 }
 
-fn onward(to: Uuid) -> String {
+pub(crate) fn onward(to: Uuid) -> String {
     format!(r#"referCaseOnward(id: $id, receivingOrganisationId: "{to}") {{ status }}"#)
 }
 
-async fn ok(app: &TestApp, by: &User, mutation: &str, id: &str) {
+pub(crate) async fn ok(app: &TestApp, by: &User, mutation: &str, id: &str) {
     let response = act(app, by, mutation, id).await;
     assert!(response.get("errors").is_none(), "{mutation}: {response:#}");
 }

@@ -10,6 +10,7 @@
 mod auth;
 mod data;
 mod database;
+mod jobs;
 mod limits;
 mod mail;
 mod reader;
@@ -21,7 +22,8 @@ pub use limits::LimitSettings;
 pub use server::{DEFAULT_MAX_BODY_BYTES, ServerSettings};
 
 use crate::{
-    auth::AuthSettings, db::DatabaseSettings, services::mail::MailSettings, telemetry::LogFormat,
+    auth::AuthSettings, db::DatabaseSettings, services::jobs::JobSettings,
+    services::mail::MailSettings, telemetry::LogFormat,
 };
 
 /// Where the server runs.
@@ -62,6 +64,8 @@ pub struct Config {
     pub data: DataSettings,
     /// Mail: the SMTP server or the `.eml` directory, the sender, the retries.
     pub mail: MailSettings,
+    /// The scheduled jobs: overdue escalation and the daily digest.
+    pub jobs: JobSettings,
 }
 
 impl Config {
@@ -98,6 +102,7 @@ impl Config {
         let limits = limits::read(&reader)?;
         let data = data::read(&reader, environment)?;
         let mail = mail::read(&reader, environment, &database.url)?;
+        let jobs = jobs::read(&reader)?;
         Ok(Self {
             environment,
             log_format,
@@ -107,6 +112,7 @@ impl Config {
             limits,
             data,
             mail,
+            jobs,
         })
     }
 

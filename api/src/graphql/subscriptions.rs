@@ -110,6 +110,9 @@ pub enum CaseChange {
     Withdrawn,
     /// The survivor withdrew consent: identifying data erased, case closed.
     ConsentWithdrawn,
+    /// The answer deadline passed and the receiving organisation has not answered (again at
+    /// the escalation interval while it stays unanswered); the status does not change.
+    DeadlinePassed,
 }
 
 /// One committed change of a referral case. It carries no survivor data.

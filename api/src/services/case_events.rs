@@ -28,6 +28,9 @@ pub enum CaseChange {
     Withdrawn,
     /// The survivor withdrew consent: identifying data erased, case closed.
     ConsentWithdrawn,
+    /// The answer deadline passed with no answer (told by the overdue escalation job, again
+    /// at its interval while it stays unanswered); the status does not change.
+    DeadlinePassed,
 }
 
 /// One change of one case, as delivered to subscribers.

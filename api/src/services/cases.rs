@@ -1161,23 +1161,16 @@ impl Cases<'_> {
         let tells = notifications::recipients(from, step.change, &parties);
         // Each notice is also a mail, put in the outbox in this same transaction: a change that
         // rolls back tells nobody, by either way.
-        let notices = notifications::notify(
+        notifications::tell(
             txn,
-            &tells,
+            tells,
             notifications::About {
                 case_id: case.id,
                 code: &case.code,
             },
             now,
         )
-        .await?;
-        for mail in notices.iter().filter_map(notifications::mail_for) {
-            super::mail::enqueue(txn, mail).await?;
-        }
-        Ok(tells
-            .into_iter()
-            .flat_map(|tell| tell.organisations)
-            .collect())
+        .await
     }
 
     async fn party_case(&self, caller: &Caller, id: Uuid) -> ApiResult<referral_case::Model> {
@@ -1838,7 +1831,7 @@ impl Cases<'_> {
         audit::record(
             &txn,
             caller,
-            AuditRecord::success("case.add_note", "referral_case", case.id)
+            AuditRecord::success(ADD_NOTE, "referral_case", case.id)
                 .with_detail(json!({ "note": note.id })),
         )
         .await?;
@@ -2081,6 +2074,11 @@ fn stale() -> ApiError {
 
 /// The audit action of a read of a case's identifying data (and of a refused attempt).
 pub const READ_IDENTIFYING: &str = "case.read_identifying";
+
+/// The audit action of a new note. Its answer holds the note's text (its author's own words,
+/// so no read), but a replay of that answer hands the text out again: a replay is logged as a
+/// read (see `idempotency::mark_committed`).
+pub const ADD_NOTE: &str = "case.add_note";
 
 /// Saves `update` of a case read at `version`, moving it to the next version, unless another
 /// writer changed the case meanwhile: of two concurrent changes, one wins and the other gets

@@ -64,16 +64,30 @@ pub struct OutgoingMail {
 /// the message then exists exactly when the change does.
 ///
 /// # Errors
-/// A subject that is longer than 255 characters or not one line (a programming error), or the
-/// database's.
+/// As [`enqueue_all`].
 pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> ApiResult<()> {
-    if mail.subject.chars().count() > MAX_SUBJECT_CHARS || mail.subject.contains(['\r', '\n']) {
+    enqueue_all(conn, vec![mail]).await
+}
+
+/// Puts every message of `mails` in the outbox in one statement, on the transaction of the
+/// change that causes them.
+///
+/// # Errors
+/// A subject that is longer than 255 characters or not one line (a programming error: then
+/// none is enqueued), or the database's.
+pub async fn enqueue_all(conn: &impl ConnectionTrait, mails: Vec<OutgoingMail>) -> ApiResult<()> {
+    if mails.is_empty() {
+        return Ok(());
+    }
+    if mails.iter().any(|mail| {
+        mail.subject.chars().count() > MAX_SUBJECT_CHARS || mail.subject.contains(['\r', '\n'])
+    }) {
         return Err(ApiError::Internal(anyhow!(
             "a mail subject must be one line of at most {MAX_SUBJECT_CHARS} characters"
         )));
     }
     let now = Utc::now();
-    mail_outbox::Entity::insert(mail_outbox::ActiveModel {
+    mail_outbox::Entity::insert_many(mails.into_iter().map(|mail| mail_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         recipient: Set(mail.to.as_str().to_owned()),
         language: Set(mail.language),
@@ -85,7 +99,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> ApiResu
         sent_at: Set(None),
         last_error: Set(None),
         claimed_until: Set(None),
-    })
+    }))
     .exec_without_returning(conn)
     .await?;
     Ok(())

@@ -13,6 +13,7 @@ pub mod events;
 pub mod fields;
 pub mod idempotency;
 pub mod input;
+pub mod jobs;
 pub mod keys;
 pub mod mail;
 pub mod notifications;

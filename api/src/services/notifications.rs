@@ -56,6 +56,8 @@ pub struct StepParties {
 ///   referral the previous receiver and the referrer get `REFERRED_ONWARD`;
 /// - accepted, declined: the referrer; withdrawn (by the referrer): the receiver;
 /// - closed: the other party; consent withdrawn: every organisation ever party to the case;
+/// - a deadline passed (told by the escalation job, no organisation acting): the receiver
+///   that has not answered and the referrer;
 /// - a start of service tells nobody (the referrer sees it in the case).
 pub fn recipients(from: CaseStatus, change: CaseChange, parties: &StepParties) -> Vec<Tell> {
     let mut tells = match change {
@@ -101,6 +103,14 @@ pub fn recipients(from: CaseStatus, change: CaseChange, parties: &StepParties) -
             told.extend(parties.ever.iter().copied());
             vec![Tell {
                 kind: NotificationKind::ConsentWithdrawn,
+                organisations: told,
+            }]
+        }
+        CaseChange::DeadlinePassed => {
+            let mut told = vec![parties.referrer];
+            told.extend(parties.receiver);
+            vec![Tell {
+                kind: NotificationKind::DeadlinePassed,
                 organisations: told,
             }]
         }
@@ -208,6 +218,26 @@ pub async fn notify(
     Ok(notices)
 }
 
+/// Tells the organisations of `tells` about a case: their members' inbox notifications and one
+/// mail per notice, all written on `conn` (the transaction of what they tell about). Answers
+/// the organisations told.
+///
+/// # Errors
+/// The database's (the caller's transaction then rolls back, and nobody is told).
+pub async fn tell(
+    conn: &impl ConnectionTrait,
+    tells: Vec<Tell>,
+    about: About<'_>,
+    at: DateTime<Utc>,
+) -> ApiResult<Vec<Uuid>> {
+    let notices = notify(conn, &tells, about, at).await?;
+    super::mail::enqueue_all(conn, notices.iter().filter_map(mail_for).collect()).await?;
+    Ok(tells
+        .into_iter()
+        .flat_map(|tell| tell.organisations)
+        .collect())
+}
+
 /// The mail that tells a notice's recipient, in the recipient's language: the same words as
 /// the inbox (the case code and what happened, never a survivor's data) and where to read
 /// more. `None` for an account whose stored address no longer parses (it is logged by id).
@@ -218,11 +248,7 @@ pub fn mail_for(notice: &Notice) -> Option<OutgoingMail> {
         return None;
     };
     let subject = message(notice.kind, code, notice.preferred_language);
-    let pointer = match notice.preferred_language {
-        Language::En => "Sign in to the partner portal to see the case and your notifications.",
-        Language::Ru => "Войдите в портал партнёров, чтобы увидеть дело и ваши уведомления.",
-        Language::Tg => "Барои дидани парванда ва огоҳиномаҳои худ ба портали шарикон ворид шавед.",
-    };
+    let pointer = pointer(notice.preferred_language);
     Some(OutgoingMail {
         to,
         language: notice.preferred_language,
@@ -283,6 +309,168 @@ pub fn message(kind: NotificationKind, code: &str, language: Language) -> String
                 format!("Мӯҳлати ҷавоб ба ирсоли парвандаи {code} гузашт.")
             }
         },
+    }
+}
+
+/// What awaits one organisation, for its daily digest: case codes and deadlines only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Digest {
+    /// Referrals to the organisation that it has not answered, the earliest deadline first.
+    pub to_answer: Vec<Waiting>,
+    /// The organisation's referrals that the receiver has not answered yet.
+    pub awaiting_answer: Vec<Waiting>,
+    /// Open cases the organisation is party to with nobody of it assigned.
+    pub unassigned: Vec<String>,
+}
+
+/// A case waiting for an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    pub code: String,
+    pub due: Option<DateTime<Utc>>,
+    pub overdue: bool,
+}
+
+impl Digest {
+    /// Whether there is anything to tell.
+    pub fn is_empty(&self) -> bool {
+        self.to_answer.is_empty() && self.awaiting_answer.is_empty() && self.unassigned.is_empty()
+    }
+}
+
+/// The codes a digest lists per section; the rest are counted.
+const DIGEST_CODES: usize = 20;
+
+/// The daily digest mail of one member of an organisation, in the member's language: how many
+/// cases wait for what, with their codes and deadlines. `None` when the account's address no
+/// longer parses.
+pub fn digest_mail(email: &str, language: Language, digest: &Digest) -> Option<OutgoingMail> {
+    let Ok(to) = Email::parse(email) else {
+        tracing::warn!("no digest for an account whose address does not parse");
+        return None;
+    };
+    let overdue = digest.to_answer.iter().filter(|case| case.overdue).count();
+    let late_elsewhere = digest
+        .awaiting_answer
+        .iter()
+        .filter(|case| case.overdue)
+        .count();
+    let (answer, overdue_word, waiting, unassigned, more, due_word) = match language {
+        Language::En => (
+            "Referrals to answer",
+            "overdue",
+            "Your referrals awaiting an answer",
+            "Open cases with nobody of your organisation assigned",
+            "more",
+            "answer by",
+        ),
+        Language::Ru => (
+            "Направления, ожидающие вашего ответа",
+            "просрочено",
+            "Ваши направления, ожидающие ответа",
+            "Открытые дела без ответственного в вашей организации",
+            "ещё",
+            "ответить до",
+        ),
+        Language::Tg => (
+            "Ирсолҳое, ки ҷавоби шуморо интизоранд",
+            "мӯҳлаташ гузаштааст",
+            "Ирсолҳои шумо, ки ҷавоб интизоранд",
+            "Парвандаҳои кушода бе масъул дар ташкилоти шумо",
+            "боз",
+            "ҷавоб то",
+        ),
+    };
+    let subject = match language {
+        Language::En => format!(
+            "Daily digest: {} to answer ({overdue} overdue), {} awaiting others, {} unassigned",
+            digest.to_answer.len(),
+            digest.awaiting_answer.len(),
+            digest.unassigned.len()
+        ),
+        Language::Ru => format!(
+            "Сводка за день: ответить — {} (просрочено {overdue}), ждут ответа — {}, без ответственного — {}",
+            digest.to_answer.len(),
+            digest.awaiting_answer.len(),
+            digest.unassigned.len()
+        ),
+        Language::Tg => format!(
+            "Хулосаи рӯз: ҷавоб додан — {} (гузашта {overdue}), ҷавоб интизор — {}, бе масъул — {}",
+            digest.to_answer.len(),
+            digest.awaiting_answer.len(),
+            digest.unassigned.len()
+        ),
+    };
+    let waiting_lines = |cases: &[Waiting]| -> String {
+        let mut lines: Vec<String> = cases
+            .iter()
+            .take(DIGEST_CODES)
+            .map(|case| {
+                let due = case.due.map_or_else(String::new, |due| {
+                    format!(" ({due_word} {})", due.format("%Y-%m-%d %H:%M UTC"))
+                });
+                let late = if case.overdue {
+                    format!(" — {overdue_word}")
+                } else {
+                    String::new()
+                };
+                format!("- {}{due}{late}", case.code)
+            })
+            .collect();
+        if cases.len() > DIGEST_CODES {
+            lines.push(format!("- … {} {more}", cases.len() - DIGEST_CODES));
+        }
+        lines.join("\n")
+    };
+    let mut sections = Vec::new();
+    if !digest.to_answer.is_empty() {
+        sections.push(format!(
+            "{answer}: {} ({overdue_word}: {overdue})\n{}",
+            digest.to_answer.len(),
+            waiting_lines(&digest.to_answer)
+        ));
+    }
+    if !digest.awaiting_answer.is_empty() {
+        sections.push(format!(
+            "{waiting}: {} ({overdue_word}: {late_elsewhere})\n{}",
+            digest.awaiting_answer.len(),
+            waiting_lines(&digest.awaiting_answer)
+        ));
+    }
+    if !digest.unassigned.is_empty() {
+        let mut lines: Vec<String> = digest
+            .unassigned
+            .iter()
+            .take(DIGEST_CODES)
+            .map(|code| format!("- {code}"))
+            .collect();
+        if digest.unassigned.len() > DIGEST_CODES {
+            lines.push(format!(
+                "- … {} {more}",
+                digest.unassigned.len() - DIGEST_CODES
+            ));
+        }
+        sections.push(format!(
+            "{unassigned}: {}\n{}",
+            digest.unassigned.len(),
+            lines.join("\n")
+        ));
+    }
+    sections.push(pointer(language).to_owned());
+    Some(OutgoingMail {
+        to,
+        language,
+        subject,
+        body: format!("{}\n", sections.join("\n\n")),
+    })
+}
+
+/// Where to read more, in `language`.
+fn pointer(language: Language) -> &'static str {
+    match language {
+        Language::En => "Sign in to the partner portal to see the case and your notifications.",
+        Language::Ru => "Войдите в портал партнёров, чтобы увидеть дело и ваши уведомления.",
+        Language::Tg => "Барои дидани парванда ва огоҳиномаҳои худ ба портали шарикон ворид шавед.",
     }
 }
 
