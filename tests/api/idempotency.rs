@@ -818,3 +818,60 @@ async fn a_retry_after_the_server_was_killed_opens_no_second_case() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_deleted_draft_retried_with_its_key_answers_the_same_and_nothing_else() {
+    let app = spawn_app().await;
+    let (_, a) = partner(&app, "Referring NGO").await;
+    let variables = new_case("Bokhtar");
+    let created = post(&app, &a, "named", CREATE_READING_NAME, &variables).await;
+    let id = created.json["data"]["createReferralCase"]["id"].clone();
+    let delete = "mutation($id: ID!) { deleteDraftReferralCase(id: $id) }";
+    let deleted = post(&app, &a, "delete", delete, &json!({ "id": id })).await;
+    assert_eq!(
+        deleted.json["data"]["deleteDraftReferralCase"], id,
+        "{}",
+        deleted.text
+    );
+    // The network failed: the retry gets the same answer, not a refusal.
+    let retried = post(&app, &a, "delete", delete, &json!({ "id": id })).await;
+    assert!(retried.replayed, "{}", retried.text);
+    assert_eq!(
+        (retried.status, &retried.text),
+        (deleted.status, &deleted.text)
+    );
+    // The answer that held the survivor's name went with the draft.
+    let again = post(&app, &a, "named", CREATE_READING_NAME, &variables).await;
+    assert_eq!(error_codes(&again.json), ["CONFLICT"], "{}", again.text);
+    assert!(!again.text.contains(NAME));
+    assert_eq!(app.rows::<referral_case::Entity>().await, 0);
+}
+
+#[tokio::test]
+async fn a_replayed_note_is_in_the_access_log_as_a_read() {
+    let app = spawn_app().await;
+    let (_, a) = partner(&app, "Referring NGO").await;
+    let created = post(&app, &a, "create", CREATE, &new_case("Bokhtar")).await;
+    let id = created.json["data"]["createReferralCase"]["id"].clone();
+    let case_id: Uuid = id.as_str().and_then(|id| id.parse().ok()).expect("the id");
+    let note = "mutation($id: ID!, $text: String!) { addCaseNote(id: $id, text: $text) { text } }";
+    let variables = json!({ "id": id, "text": "Called back; she is safe at her sister's" });
+    let reads = |entries: Vec<entity::audit_entry::Model>| {
+        entries
+            .into_iter()
+            .filter(|entry| entry.action == "case.read_identifying")
+            .map(|entry| entry.detail)
+            .collect::<Vec<_>>()
+    };
+    let added = post(&app, &a, "note", note, &variables).await;
+    assert!(added.text.contains("her sister"), "{}", added.text);
+    // Writing one's own note is no read.
+    assert!(reads(app.audit_of(case_id).await).is_empty());
+    let replayed = post(&app, &a, "note", note, &variables).await;
+    assert!(replayed.replayed);
+    assert_eq!(replayed.text, added.text);
+    assert_eq!(
+        reads(app.audit_of(case_id).await),
+        [Some(json!({ "replay": true }))]
+    );
+}

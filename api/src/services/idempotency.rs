@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
-    cases::READ_IDENTIFYING,
+    cases::{ADD_NOTE, READ_IDENTIFYING},
 };
 use crate::{
     auth::{Actor, Caller},
@@ -333,8 +333,12 @@ impl Idempotency<'_> {
         let case = referral_case::Entity::find_by_id(case_id)
             .one(self.db)
             .await?;
-        if case.is_some_and(|case| policy::case_party(actor, &case).is_some()) {
-            return Ok(());
+        match case {
+            // A deleted draft: the deletion erased every stored answer about it but its own,
+            // which is only the case's id.
+            None => return Ok(()),
+            Some(case) if policy::case_party(actor, &case).is_some() => return Ok(()),
+            Some(_) => {}
         }
         Err(ApiError::Conflict(
             "The request with this Idempotency-Key was carried out, but its answer is about a \
@@ -478,7 +482,8 @@ pub(super) async fn mark_committed(
         )
         .col_expr(
             idempotency_key::Column::IdentifyingRead,
-            if record.action == READ_IDENTIFYING {
+            // The answer holds survivor data: read, or the text of a note just written.
+            if record.action == READ_IDENTIFYING || record.action == ADD_NOTE {
                 Expr::value(true)
             } else {
                 Expr::col(idempotency_key::Column::IdentifyingRead)
