@@ -129,7 +129,8 @@ impl Application {
             .with_case_events(case_events.clone())
             .with_case_deadlines(config.data.case_deadlines)
             .with_suppression_threshold(config.data.suppression_threshold)
-            .with_persisted_queries(config.limits.persisted_queries);
+            .with_persisted_queries(config.limits.persisted_queries)
+            .with_app_url(&config.mail.app_url);
         let exposure = if config.is_development() {
             Exposure::Development
         } else {

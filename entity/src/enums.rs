@@ -672,3 +672,29 @@ pub enum NotificationKind {
     #[sea_orm(string_value = "DEADLINE_PASSED")]
     DeadlinePassed,
 }
+
+/// What a mailed single-use link to an account is for.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum TokenPurpose {
+    /// A new account's invitation: its owner sets the first password (72 hours).
+    #[sea_orm(string_value = "INVITATION")]
+    Invitation,
+    /// A password reset, asked for by the owner or started by an administrator (1 hour).
+    #[sea_orm(string_value = "PASSWORD_RESET")]
+    PasswordReset,
+}

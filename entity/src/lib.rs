@@ -5,6 +5,7 @@
 //! these models, so a new column is never exposed by accident.
 
 pub mod account;
+pub mod account_token;
 pub mod audit_entry;
 pub mod case_assignment;
 pub mod case_code_counter;
@@ -20,6 +21,7 @@ pub mod localized;
 pub mod mail_outbox;
 pub mod notification;
 pub mod organisation;
+pub mod password_reset_request;
 pub mod persisted_query;
 pub mod project;
 pub mod project_partner;

@@ -33,6 +33,9 @@ pub struct Model {
     pub last_error: Option<String>,
     /// A sender holds the row until then; a crashed sender's claim runs out.
     pub claimed_until: Option<DateTimeUtc>,
+    /// The body holds a single-use link (an invitation, a password reset): it is emptied once
+    /// the message is sent or given up.
+    pub holds_link: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

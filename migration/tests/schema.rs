@@ -832,6 +832,7 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             sent_at: None,
             last_error: Some("connect".to_owned()),
             claimed_until: Some(at(18, 2)?),
+            holds_link: true,
         },
     )
     .await?;

@@ -475,6 +475,25 @@ fn rows() -> Vec<Row> {
             ..row("PORTAL_MAIL_DIR", mail_delivery, "files in mail")
         },
         Row {
+            accepted: &[
+                ("https://portal.example.org/", "https://portal.example.org"),
+                ("http://localhost:5173", "http://localhost:5173"),
+            ],
+            refused: &[
+                ("portal.example.org", "https:// or http://"),
+                (
+                    "https://portal.example.org/?next=1",
+                    "the web app's address",
+                ),
+                ("https://", "the web app's address"),
+            ],
+            ..row(
+                "PORTAL_APP_URL",
+                |config| config.mail.app_url.clone(),
+                "http://localhost:3000",
+            )
+        },
+        Row {
             accepted: &[("1", "1"), ("3600", "3600")],
             refused: &[
                 ("0", "1 to 3600"),

@@ -1287,11 +1287,15 @@ const MUTATIONS: &[(&str, &[&str])] = &[
     ("enrolTotp", &["secret", "provisioningUri"]),
     ("confirmTotp", ACCOUNT),
     ("removeTotp", ACCOUNT),
-    ("createAccount", WITH_PASSWORD),
+    ("createAccount", ACCOUNT),
+    ("resendInvitation", ACCOUNT),
+    ("acceptInvitation", &[]),
+    ("requestPasswordReset", &[]),
+    ("resetPassword", &[]),
     ("updateAccount", ACCOUNT),
     ("disableAccount", ACCOUNT),
     ("enableAccount", ACCOUNT),
-    ("resetAccountPassword", WITH_PASSWORD),
+    ("resetAccountPassword", ACCOUNT),
     ("updateMyProfile", ACCOUNT),
     ("createOrganisation", ORGANISATION),
     ("updateOrganisation", ORGANISATION),
@@ -1337,7 +1341,6 @@ const SESSION: &[&str] = &[
     "mustChangePassword mustEnrolTwoFactor",
     "account { id email role organisation { name } }",
 ];
-const WITH_PASSWORD: &[&str] = &["oneTimePassword", "account { id email role status }"];
 
 /// Who sends a fuzzed mutation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

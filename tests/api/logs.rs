@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     binary::{self, PASSWORD, create_admin, migrate, portal},
-    fresh_config,
+    fresh_config, links,
 };
 
 /// What a request answered, and the access line it must leave: method, route, status.
@@ -92,9 +92,11 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
     assert!(migrate(&database, &[]).success);
     let admin_email = "first@portal.example.tj";
     assert!(create_admin(&database, admin_email).success);
+    let mail = tempfile::tempdir().expect("a mail directory");
     let mut command = portal(&database);
     command
         .env("PORTAL_LOG_FORMAT", "json")
+        .env("PORTAL_MAIL_DIR", mail.path())
         .env("RUST_LOG", "trace");
     let server = binary::serve(command, &binary::free_address());
     drop(server.connection().await);
@@ -136,15 +138,15 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
     let created = client
         .graphql(
             Some(&admin_token),
-            "mutation($input: CreateAccountInput!) { createAccount(input: $input) \
-             { oneTimePassword } }",
+            "mutation($input: CreateAccountInput!) { createAccount(input: $input) { id } }",
             json!({ "input": {
                 "email": manager_email, "displayName": "Shelter manager",
                 "role": "PARTNER_MANAGER", "organisationId": organisation_id,
             } }),
         )
         .await;
-    let one_time_password = text(&created, "/data/createAccount/oneTimePassword");
+    assert!(created["errors"].is_null(), "{created:#}");
+    let invitation = links::link_in_mail_dir(mail.path(), manager_email).await;
     let enrolment = client
         .graphql(
             Some(&admin_token),
@@ -155,24 +157,16 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
     let totp_secret = text(&enrolment, "/data/enrolTotp/secret");
     let provisioning_uri = text(&enrolment, "/data/enrolTotp/provisioningUri");
 
-    // The manager signs in with the one-time password and changes it.
-    let first = client
+    // The manager accepts the invitation with a password of their own, and signs in.
+    let accepted = client
         .graphql(
             None,
-            LOGIN,
-            json!({ "email": manager_email, "password": one_time_password }),
+            "mutation($token: String!, $password: String!) { acceptInvitation(token: $token, \
+             password: $password) }",
+            json!({ "token": invitation, "password": NEW_PASSWORD }),
         )
         .await;
-    let first_token = text(&first, "/data/login/accessToken");
-    let changed = client
-        .graphql(
-            Some(&first_token),
-            "mutation($current: String!, $new: String!) { changePassword(currentPassword: \
-             $current, newPassword: $new) { id } }",
-            json!({ "current": one_time_password, "new": NEW_PASSWORD }),
-        )
-        .await;
-    assert!(changed["errors"].is_null(), "{changed:#}");
+    assert_eq!(accepted["data"]["acceptInvitation"], true, "{accepted:#}");
     let manager = client
         .graphql(
             None,
@@ -361,10 +355,9 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
         PASSWORD,
         WRONG_PASSWORD,
         NEW_PASSWORD,
-        &one_time_password,
+        &invitation,
         &admin_token,
         &admin_refresh,
-        &first_token,
         &manager_token,
         &manager_refresh,
         &refreshed_token,

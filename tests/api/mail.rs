@@ -43,6 +43,7 @@ fn mail(to: &str, subject: &str, body: &str) -> OutgoingMail {
         language: Language::Tg,
         subject: subject.to_owned(),
         body: body.to_owned(),
+        holds_link: false,
     }
 }
 

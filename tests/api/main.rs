@@ -2,6 +2,7 @@
 //! server (built by `startup`, as `main` builds it) on its own fresh database, SQLite by default
 //! or PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod account_links;
 mod accounts;
 mod audit;
 mod auth;

@@ -9,8 +9,10 @@ use super::{Environment, reader::Reader};
 use crate::services::mail::{MailDelivery, MailSettings, SmtpUrl};
 
 /// Reads `PORTAL_SMTP_URL`, `PORTAL_MAIL_FROM` (required in production when mail goes to an
-/// SMTP server: a made-up sender would be refused or marked as spam) and `PORTAL_MAIL_DIR`
-/// (without an SMTP server; `mail/` beside the SQLite file by default).
+/// SMTP server: a made-up sender would be refused or marked as spam), `PORTAL_MAIL_DIR`
+/// (without an SMTP server; `mail/` beside the SQLite file by default) and `PORTAL_APP_URL`
+/// (where mailed links point; required in production with an SMTP server, for the same
+/// reason).
 pub(super) fn read(
     reader: &Reader<'_>,
     environment: Environment,
@@ -46,7 +48,39 @@ pub(super) fn read(
             },
         ),
     };
-    Ok(MailSettings::new(delivery, from))
+    let app_url = match (
+        reader.parsed_with("PORTAL_APP_URL", parse_app_url)?,
+        environment,
+        &delivery,
+    ) {
+        (Some(url), _, _) => url,
+        (None, Environment::Production, MailDelivery::Smtp(_)) => {
+            bail!(
+                "PORTAL_APP_URL is required when PORTAL_ENV=production and PORTAL_SMTP_URL is set"
+            )
+        }
+        (None, _, _) => crate::services::DEFAULT_APP_URL.to_owned(),
+    };
+    Ok(MailSettings {
+        app_url,
+        ..MailSettings::new(delivery, from)
+    })
+}
+
+/// An `http://` or `https://` address without query or fragment, kept without its trailing
+/// slash: the links of invitation and reset mails are this followed by a path.
+fn parse_app_url(raw: &str) -> anyhow::Result<String> {
+    let url = raw.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| anyhow!("PORTAL_APP_URL must start with https:// or http://"))?
+        .trim_end_matches('/');
+    let url = url.trim_end_matches('/');
+    if rest.is_empty() || rest.starts_with('/') || url.contains(['?', '#', ' ']) {
+        bail!("PORTAL_APP_URL must be the web app's address, such as https://portal.example.org");
+    }
+    Ok(url.to_owned())
 }
 
 /// `mail/` beside the SQLite file of `database_url`, or in the working directory.

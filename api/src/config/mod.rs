@@ -189,7 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn production_mail_through_smtp_needs_a_sender() -> anyhow::Result<()> {
+    fn production_mail_through_smtp_needs_a_sender_and_the_apps_address() -> anyhow::Result<()> {
         let production = [
             ("PORTAL_ENV", "production"),
             ("DATABASE_URL", "postgres://portal@db/portal"),
@@ -209,7 +209,17 @@ mod tests {
         );
         let mut with_sender = production.to_vec();
         with_sender.push(("PORTAL_MAIL_FROM", "Portal <portal@example.org>"));
+        // Its links must point at the real web app, not at a development address.
+        let error = config(&with_sender).err().map(|error| error.to_string());
+        assert!(
+            error
+                .as_ref()
+                .is_some_and(|text| text.contains("PORTAL_APP_URL") && !text.contains("hunter2")),
+            "{error:?}"
+        );
+        with_sender.push(("PORTAL_APP_URL", "https://portal.example.org"));
         let config = config(&with_sender)?;
+        assert_eq!(config.mail.app_url, "https://portal.example.org");
         assert!(matches!(
             config.mail.delivery,
             crate::services::mail::MailDelivery::Smtp(_)

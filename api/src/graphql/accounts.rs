@@ -1,6 +1,6 @@
 //! Accounts in the API: one's own profile, and administration by admins and partner managers.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::account;
 
@@ -12,7 +12,7 @@ use super::{
     loaders::{Loaders, OrganisationKey},
     organisations::Organisation,
 };
-use crate::services::accounts::{AccountChanges, AccountFilter, NewAccount, WithOneTimePassword};
+use crate::services::accounts::{AccountChanges, AccountFilter, NewAccount};
 
 /// A sign-in account.
 pub struct Account(pub account::Model);
@@ -76,23 +76,6 @@ impl Account {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
-    }
-}
-
-/// A new account, or one whose password was reset, with the one-time password to hand to its
-/// owner. It is shown only here, once; the owner must change it at first sign-in.
-#[derive(SimpleObject)]
-pub struct AccountWithPassword {
-    pub account: Account,
-    pub one_time_password: String,
-}
-
-impl From<WithOneTimePassword> for AccountWithPassword {
-    fn from(created: WithOneTimePassword) -> Self {
-        Self {
-            account: Account(created.account),
-            one_time_password: created.one_time_password,
-        }
     }
 }
 
@@ -206,13 +189,14 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Creates an account with a one-time password. Admins create any account; partner
+    /// Creates an account and mails its owner an invitation: a single-use link to choose the
+    /// first password, valid 72 hours (`acceptInvitation`). Admins create any account; partner
     /// managers create partner accounts of their own organisation.
     async fn create_account(
         &self,
         ctx: &Context<'_>,
         input: CreateAccountInput,
-    ) -> Result<AccountWithPassword> {
+    ) -> Result<Account> {
         let new = NewAccount {
             email: input.email,
             display_name: input.display_name,
@@ -224,7 +208,18 @@ impl AccountMutation {
             preferred_language: input.preferred_language.into(),
         };
         let created = services(ctx)?.accounts().create(caller(ctx)?, new).await?;
-        Ok(created.into())
+        Ok(Account(created))
+    }
+
+    /// Mails an account that has never signed in a new invitation; earlier ones stop working.
+    /// `CONFLICT` once the account has signed in (use `resetAccountPassword`).
+    async fn resend_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Account> {
+        let id = parse_id(&id, "id")?;
+        let account = services(ctx)?
+            .accounts()
+            .resend_invitation(caller(ctx)?, id)
+            .await?;
+        Ok(Account(account))
     }
 
     /// Changes an account's name, role, organisation or language. Nobody changes their own
@@ -278,18 +273,60 @@ impl AccountMutation {
         Ok(Account(account))
     }
 
-    /// Gives an account a new one-time password and ends its sessions.
-    async fn reset_account_password(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> Result<AccountWithPassword> {
+    /// Resets an account's password: the current one stops working at once, its sessions end,
+    /// a lock is lifted, and its owner is mailed a link to choose a new one (24 hours). No
+    /// answer carries a password.
+    async fn reset_account_password(&self, ctx: &Context<'_>, id: ID) -> Result<Account> {
         let id = parse_id(&id, "id")?;
         let reset = services(ctx)?
             .accounts()
             .reset_password(caller(ctx)?, id)
             .await?;
-        Ok(reset.into())
+        Ok(Account(reset))
+    }
+
+    /// Sets the first password of an invited account, with the `token` of its invitation
+    /// link; anyone holding the link may use it, once, within 72 hours. Then sign in with
+    /// `login`. `BAD_USER_INPUT` naming `token` for a link that does not work (used, expired,
+    /// replaced, unknown: one message for all), or `password` for one the policy refuses.
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+        #[graphql(secret)] password: String,
+    ) -> Result<bool> {
+        services(ctx)?
+            .account_links()
+            .accept_invitation(caller(ctx)?, &token, &password)
+            .await?;
+        Ok(true)
+    }
+
+    /// Mails a password reset link (valid one hour) to the account of `email`, if there is an
+    /// active one. The answer is always `true`, in the same time, whether or not there is:
+    /// it tells nothing about which addresses have accounts. At most 10 requests per client
+    /// address and 3 mails per account per hour (`RATE_LIMITED` past the first).
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+        services(ctx)?
+            .account_links()
+            .request_reset(caller(ctx)?, &email)
+            .await?;
+        Ok(true)
+    }
+
+    /// Sets a new password with the `token` of a reset link, once; ends every session of the
+    /// account and lifts a lock. Errors as `acceptInvitation`.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+        #[graphql(secret)] new_password: String,
+    ) -> Result<bool> {
+        services(ctx)?
+            .account_links()
+            .reset_password(caller(ctx)?, &token, &new_password)
+            .await?;
+        Ok(true)
     }
 
     /// Changes the signed-in account's own name or language.

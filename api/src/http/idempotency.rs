@@ -152,13 +152,7 @@ pub async fn finish(
 
 /// Mutation fields whose answers hold secrets; a key on them is refused rather than ignored,
 /// so that a client does not believe itself protected.
-const SECRET_ANSWERS: [&str; 5] = [
-    "login",
-    "refreshSession",
-    "enrolTotp",
-    "createAccount",
-    "resetAccountPassword",
-];
+const SECRET_ANSWERS: [&str; 3] = ["login", "refreshSession", "enrolTotp"];
 
 /// The key this request runs under, or `None` when it has no key or is not a mutation (a
 /// document that does not parse is not one: execution reports it and runs nothing).

@@ -15,6 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    account_links::{LinkReason, send_link},
     audit::{self, AuditRecord},
     auth::revoke_sessions,
     pagination::{KeyKind, KeysetOrder, Page, PageArgs, search_condition},
@@ -57,14 +58,6 @@ pub struct AccountFilter {
     pub organisation_id: Option<Uuid>,
 }
 
-/// A created account or reset password: the one-time password is shown once, to the
-/// administrator, and never stored.
-#[derive(Debug)]
-pub struct WithOneTimePassword {
-    pub account: account::Model,
-    pub one_time_password: String,
-}
-
 /// A display name from input, or the error naming `displayName`.
 fn parse_display_name(name: &str) -> ApiResult<DisplayName> {
     DisplayName::parse(name).map_err(|invalid| invalid.at("displayName"))
@@ -105,6 +98,7 @@ fn duplicate_email(error: &sea_orm::DbErr) -> bool {
 /// Account rules.
 pub struct Accounts<'a> {
     pub(super) db: &'a crate::db::Db,
+    pub(super) app_url: &'a str,
 }
 
 impl Accounts<'_> {
@@ -188,12 +182,13 @@ impl Accounts<'_> {
         keyset().fetch(self.db, select, page).await
     }
 
-    /// Creates an account with a one-time password that must be changed at first sign-in.
+    /// Creates an account and mails its owner an invitation: a link to choose the first
+    /// password (72 hours). Until then nobody can sign in to it.
     ///
     /// # Errors
     /// `FORBIDDEN` when the caller may not grant the role in that organisation;
     /// `BAD_USER_INPUT` for invalid fields; `CONFLICT` for an email already in use.
-    pub async fn create(&self, caller: &Caller, new: NewAccount) -> ApiResult<WithOneTimePassword> {
+    pub async fn create(&self, caller: &Caller, new: NewAccount) -> ApiResult<account::Model> {
         caller.actor.signed_in()?;
         if !policy::can_grant(&caller.actor, new.role, new.organisation_id) {
             return Err(ApiError::Forbidden);
@@ -204,8 +199,7 @@ impl Accounts<'_> {
         if let Some(organisation_id) = new.organisation_id {
             self.check_organisation(organisation_id).await?;
         }
-        let one_time_password = password::one_time_password();
-        let hash = password::hash_trusted(one_time_password.clone().into()).await?;
+        let hash = unusable_password_hash().await?;
         let now = Utc::now();
         let txn = self.db.begin().await?;
         let account = insert_new(
@@ -217,25 +211,56 @@ impl Accounts<'_> {
                 organisation_id: new.organisation_id,
                 preferred_language: new.preferred_language,
                 password_hash: hash,
-                must_change_password: true,
+                must_change_password: false,
             }
             .row(Uuid::now_v7(), now),
         )
         .await?;
+        send_link(&txn, &account, LinkReason::Invitation, self.app_url, now).await?;
         audit::record(
             &txn,
             caller,
             AuditRecord::success("account.create", "account", account.id).with_detail(json!({
                 "role": sea_orm::ActiveEnum::to_value(&account.role),
                 "organisationId": account.organisation_id,
+                "invited": true,
             })),
         )
         .await?;
         txn.commit().await?;
-        Ok(WithOneTimePassword {
-            account,
-            one_time_password,
-        })
+        Ok(account)
+    }
+
+    /// Mails an account that has never signed in a new invitation; the older ones stop
+    /// working.
+    ///
+    /// # Errors
+    /// As [`Accounts::update`]; `CONFLICT` for an account that has signed in (reset its
+    /// password instead) or is disabled.
+    pub async fn resend_invitation(&self, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
+        caller.actor.signed_in()?;
+        let target = self.managed(caller, id).await?;
+        if target.last_login_at.is_some() {
+            return Err(ApiError::Conflict(
+                "This account has signed in already; reset its password instead.".to_owned(),
+            ));
+        }
+        if target.status != AccountStatus::Active {
+            return Err(ApiError::Conflict(
+                "This account is disabled; enable it first.".to_owned(),
+            ));
+        }
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        send_link(&txn, &target, LinkReason::Invitation, self.app_url, now).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("account.resend_invitation", "account", target.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(target)
     }
 
     async fn check_organisation(&self, organisation_id: Uuid) -> ApiResult<()> {
@@ -380,32 +405,36 @@ impl Accounts<'_> {
         Ok(account)
     }
 
-    /// Gives an account a new one-time password, to be changed at its next sign-in; ends its
-    /// sessions and lifts a lock.
+    /// Resets an account's password: the current one stops working, its sessions end, a lock
+    /// is lifted, and its owner is mailed a link to choose a new one (24 hours).
     ///
     /// # Errors
     /// As [`Accounts::update`]; `FORBIDDEN` for one's own account (use `changePassword`).
-    pub async fn reset_password(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-    ) -> ApiResult<WithOneTimePassword> {
+    pub async fn reset_password(&self, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
         let member = caller.actor.signed_in()?;
         let target = self.managed(caller, id).await?;
         if target.id == member.account_id {
             return Err(ApiError::Forbidden);
         }
-        let one_time_password = password::one_time_password();
-        let hash = password::hash_trusted(one_time_password.clone().into()).await?;
+        let hash = unusable_password_hash().await?;
+        let now = Utc::now();
         let txn = self.db.begin().await?;
         let mut update = target.into_active_model();
         update.password_hash = Set(hash);
-        update.must_change_password = Set(true);
+        update.must_change_password = Set(false);
         update.failed_login_count = Set(0);
         update.locked_until = Set(None);
-        update.updated_at = Set(Utc::now());
+        update.updated_at = Set(now);
         let account = update.update(&txn).await?;
         let ended = revoke_sessions(&txn, account.id, None, None).await?;
+        send_link(
+            &txn,
+            &account,
+            LinkReason::ResetByAdministrator,
+            self.app_url,
+            now,
+        )
+        .await?;
         audit::record(
             &txn,
             caller,
@@ -414,10 +443,7 @@ impl Accounts<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(WithOneTimePassword {
-            account,
-            one_time_password,
-        })
+        Ok(account)
     }
 
     /// Changes the caller's own display name or language.
@@ -538,6 +564,12 @@ impl FreshAccount {
             updated_at: created_at,
         }
     }
+}
+
+/// The hash of a random password nobody is told: an account whose owner has not chosen one
+/// (yet) cannot be signed in to.
+async fn unusable_password_hash() -> ApiResult<String> {
+    Ok(password::hash_trusted(password::one_time_password().into()).await?)
 }
 
 /// Inserts a new account; an email in use is a `CONFLICT`.

@@ -58,6 +58,9 @@ pub struct OutgoingMail {
     pub subject: String,
     /// Plain text (UTF-8).
     pub body: String,
+    /// Whether the body holds a single-use link: the outbox then forgets the body once the
+    /// message is sent or given up.
+    pub holds_link: bool,
 }
 
 /// Puts `mail` in the outbox. Call it on the transaction of the change that causes the mail:
@@ -99,6 +102,7 @@ pub async fn enqueue_all(conn: &impl ConnectionTrait, mails: Vec<OutgoingMail>) 
         sent_at: Set(None),
         last_error: Set(None),
         claimed_until: Set(None),
+        holds_link: Set(mail.holds_link),
     }))
     .exec_without_returning(conn)
     .await?;
@@ -211,12 +215,16 @@ impl RetryPolicy {
     }
 }
 
-/// How the server sends mail (`PORTAL_SMTP_URL`, `PORTAL_MAIL_FROM`, `PORTAL_MAIL_DIR`).
+/// How the server sends mail (`PORTAL_SMTP_URL`, `PORTAL_MAIL_FROM`, `PORTAL_MAIL_DIR`,
+/// `PORTAL_APP_URL`).
 #[derive(Clone, Debug)]
 pub struct MailSettings {
     pub delivery: MailDelivery,
     /// The `From` of every message.
     pub from: Mailbox,
+    /// The partner web app, where the links of invitations and resets point (no trailing
+    /// slash).
+    pub app_url: String,
     /// How often the outbox is looked at.
     pub poll_interval: Duration,
     pub retry: RetryPolicy,
@@ -235,6 +243,7 @@ impl MailSettings {
         Self {
             delivery,
             from,
+            app_url: super::DEFAULT_APP_URL.to_owned(),
             poll_interval: Duration::from_secs(5),
             retry: RetryPolicy::default(),
             lease: Duration::from_secs(300),
@@ -512,7 +521,12 @@ impl MailSender {
     }
 
     async fn mark_sent(&self, row: &mail_outbox::Model) -> ApiResult<()> {
-        mail_outbox::Entity::update_many()
+        let mut update = mail_outbox::Entity::update_many();
+        if row.holds_link {
+            // The link is the recipient's now; the outbox keeps no working one.
+            update = update.col_expr(mail_outbox::Column::Body, Expr::value(String::new()));
+        }
+        update
             .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()))
             .col_expr(mail_outbox::Column::Attempts, Expr::value(row.attempts + 1))
             .col_expr(
@@ -534,7 +548,11 @@ impl MailSender {
         let next = Utc::now()
             + chrono::Duration::from_std(backoff)
                 .map_err(|error| ApiError::Internal(error.into()))?;
-        mail_outbox::Entity::update_many()
+        let mut update = mail_outbox::Entity::update_many();
+        if given_up && row.holds_link {
+            update = update.col_expr(mail_outbox::Column::Body, Expr::value(String::new()));
+        }
+        update
             // A refused message counts as having used every attempt, so it is never due again.
             .col_expr(
                 mail_outbox::Column::Attempts,

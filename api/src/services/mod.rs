@@ -3,6 +3,7 @@
 //!
 //! [`Actor`]: crate::auth::Actor
 
+pub mod account_links;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -34,6 +35,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::{auth::AuthSettings, db};
 
+/// The partner web app in development, where mailed links point unless `PORTAL_APP_URL` says.
+pub const DEFAULT_APP_URL: &str = "http://localhost:3000";
+
 /// The service layer: a handle on the database that only this module can open, the keys of
 /// signing in, and the bus of live referral events.
 #[derive(Clone, Debug)]
@@ -44,6 +48,8 @@ pub struct Services {
     case_deadlines: cases::CaseDeadlines,
     suppression_threshold: i64,
     persisted_queries: Arc<persisted_queries::PersistedQueryState>,
+    /// Where the links of invitation and reset mails point (`PORTAL_APP_URL`).
+    app_url: Arc<str>,
 }
 
 impl Services {
@@ -57,6 +63,24 @@ impl Services {
             case_deadlines: cases::CaseDeadlines::default(),
             suppression_threshold: statistics::DEFAULT_THRESHOLD,
             persisted_queries: Arc::default(),
+            app_url: Arc::from(DEFAULT_APP_URL),
+        }
+    }
+
+    /// The same services putting `app_url` (the partner web app) in the links they mail.
+    #[must_use]
+    pub fn with_app_url(self, app_url: &str) -> Self {
+        Self {
+            app_url: Arc::from(app_url),
+            ..self
+        }
+    }
+
+    /// Invitations and password resets by mailed link.
+    pub fn account_links(&self) -> account_links::AccountLinks<'_> {
+        account_links::AccountLinks {
+            db: &self.db,
+            app_url: &self.app_url,
         }
     }
 
@@ -182,7 +206,10 @@ impl Services {
 
     /// Account administration.
     pub fn accounts(&self) -> accounts::Accounts<'_> {
-        accounts::Accounts { db: &self.db }
+        accounts::Accounts {
+            db: &self.db,
+            app_url: &self.app_url,
+        }
     }
 
     /// Organisations.

@@ -254,6 +254,7 @@ pub fn mail_for(notice: &Notice) -> Option<OutgoingMail> {
         language: notice.preferred_language,
         body: format!("{subject}\n\n{pointer}\n"),
         subject,
+        holds_link: false,
     })
 }
 
@@ -462,6 +463,7 @@ pub fn digest_mail(email: &str, language: Language, digest: &Digest) -> Option<O
         language,
         subject,
         body: format!("{}\n", sections.join("\n\n")),
+        holds_link: false,
     })
 }
 

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod answers;
 pub mod binary;
 pub mod fixtures;
+pub mod links;
 pub mod paging;
 pub mod smtp;
 pub mod ws;
