@@ -24,6 +24,7 @@ mod m20261202_000012_case_keys;
 mod m20261202_000013_notifications;
 mod m20261202_000014_mail_outbox;
 mod m20261202_000015_case_notes_assignment;
+mod m20261202_000017_report_revisions;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_notifications::Migration),
             Box::new(m20261202_000014_mail_outbox::Migration),
             Box::new(m20261202_000015_case_notes_assignment::Migration),
+            Box::new(m20261202_000017_report_revisions::Migration),
         ]
     }
 }

@@ -11,7 +11,8 @@ use std::{collections::BTreeSet, fmt::Debug};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::{
     Localized, account, audit_entry, case_assignment, case_code_counter, case_note, centre_report,
-    centre_report_line, centre_service,
+    centre_report_approval, centre_report_line, centre_report_revision,
+    centre_report_revision_line, centre_service, centre_service_past,
     enums::{
         AccountStatus, AgeGroup, AuditOutcome, CaseKind, CaseOutcome, CaseStatus, CentreKind,
         CentreService, DeclineReason, EventKind, Language, NotificationKind, OrganisationKind,
@@ -34,7 +35,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 46] = [
+const EXPECTED_INDEXES: [&str; 47] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -78,6 +79,7 @@ const EXPECTED_INDEXES: [&str; 46] = [
     "idx_notification_account_id_at_id",
     "idx_notification_account_id_read_at",
     "idx_notification_case_id",
+    "idx_notification_report_id",
     "idx_case_note_case_id_at",
     "idx_case_assignment_account_id_case_id",
     "idx_case_assignment_organisation_id_case_id",
@@ -186,6 +188,10 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         centre_service,
         centre_report,
         centre_report_line,
+        centre_report_revision,
+        centre_report_revision_line,
+        centre_report_approval,
+        centre_service_past,
         case_code_counter,
         referral_case,
         referral_transition,
@@ -642,6 +648,46 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
         },
     )
     .await?;
+    let revision_id = Uuid::now_v7();
+    round_trip::<centre_report_revision::Entity>(
+        db,
+        centre_report_revision::Model {
+            id: revision_id,
+            report_id: ids.report,
+            revision: 1,
+            submitted_by_id: Some(ids.reporter),
+            submitted_at: at(11, 0)?,
+        },
+    )
+    .await?;
+    round_trip::<centre_report_revision_line::Entity>(
+        db,
+        centre_report_revision_line::Model {
+            revision_id,
+            service: CentreService::AwarenessRaising,
+            female: 12,
+            male: 4,
+        },
+    )
+    .await?;
+    round_trip::<centre_report_approval::Entity>(
+        db,
+        centre_report_approval::Model {
+            report_id: ids.report,
+            approved_at: at(13, 0)?,
+            approved_by_id: Some(ids.staff),
+        },
+    )
+    .await?;
+    round_trip::<centre_service_past::Entity>(
+        db,
+        centre_service_past::Model {
+            centre_id: ids.centre,
+            service: CentreService::Shelter,
+            last_month: date(2026, 9, 1)?,
+        },
+    )
+    .await?;
 
     round_trip::<case_code_counter::Entity>(
         db,
@@ -739,12 +785,29 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
                 kind,
                 case_id,
                 case_code: Some("RC-2026-000001".to_owned()),
+                report_id: None,
+                report_label: None,
                 at: at(15, 6)?,
                 read_at,
             },
         )
         .await?;
     }
+    round_trip::<notification::Entity>(
+        db,
+        notification::Model {
+            id: Uuid::now_v7(),
+            account_id: ids.partner,
+            kind: NotificationKind::ReportApproved,
+            case_id: None,
+            case_code: None,
+            report_id: Some(ids.report),
+            report_label: Some("Bokhtar Women's Resource Centre (2026-10)".to_owned()),
+            at: at(15, 8)?,
+            read_at: None,
+        },
+    )
+    .await?;
     round_trip::<case_note::Entity>(
         db,
         case_note::Model {
@@ -1088,8 +1151,13 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         "deleting an account that created cases",
         account::Entity::delete_by_id(ids.partner).exec(db).await,
     );
-    // An account nothing refers to can go.
+    // An account nothing refers to (but an approval, which keeps) can go.
     account::Entity::delete_by_id(ids.staff).exec(db).await?;
+    let approval = centre_report_approval::Entity::find_by_id(ids.report)
+        .one(db)
+        .await?
+        .ok_or("deleting the approver must keep the approval")?;
+    assert_eq!(approval.approved_by_id, None);
 
     account::Entity::delete_by_id(ids.reporter).exec(db).await?;
     assert!(
@@ -1115,6 +1183,26 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
             .await?
             .is_empty(),
         "deleting a report must delete its lines"
+    );
+    assert!(
+        centre_report_revision::Entity::find()
+            .all(db)
+            .await?
+            .is_empty()
+            && centre_report_revision_line::Entity::find()
+                .all(db)
+                .await?
+                .is_empty()
+            && centre_report_approval::Entity::find()
+                .all(db)
+                .await?
+                .is_empty()
+            && notification::Entity::find()
+                .filter(notification::Column::ReportId.is_not_null())
+                .all(db)
+                .await?
+                .is_empty(),
+        "deleting a report must delete its revisions, approval and notifications"
     );
     // The project's children go with it once the events are gone.
     event::Entity::delete_many()
