@@ -498,6 +498,12 @@ pub fn can_report_for(actor: &Actor, centre: &resource_centre::Model) -> bool {
     reach(actor) == Reach::Organisation(centre.operator_id)
 }
 
+/// Whether the actor may approve centre reports (locking their month) and reopen them: the
+/// Programme Office only.
+pub fn can_approve_reports(actor: &Actor) -> bool {
+    reach(actor) == Reach::Office
+}
+
 /// Whether the actor reads exact figures of people served by the centres `operator_id` runs:
 /// its own members do (they submitted them); everyone else, the Programme Office included,
 /// reads them with small cells suppressed.

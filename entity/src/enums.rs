@@ -671,6 +671,12 @@ pub enum NotificationKind {
     /// The receiver did not answer in time (written by a later job).
     #[sea_orm(string_value = "DEADLINE_PASSED")]
     DeadlinePassed,
+    /// The Programme Office approved a monthly report of a centre the organisation operates.
+    #[sea_orm(string_value = "REPORT_APPROVED")]
+    ReportApproved,
+    /// The Programme Office reopened an approved report for correction.
+    #[sea_orm(string_value = "REPORT_REOPENED")]
+    ReportReopened,
 }
 
 /// What a mailed single-use link to an account is for.

@@ -12,10 +12,14 @@ pub struct Model {
     pub id: Uuid,
     pub account_id: Uuid,
     pub kind: NotificationKind,
-    /// Absent when the news is about no case, or the case is gone.
+    /// Absent when the news is about no case (a report: see `report_id`), or the case is gone.
     pub case_id: Option<Uuid>,
     /// The case's code, kept so that a former party still sees which case it was.
     pub case_code: Option<String>,
+    /// The centre report the news is about (none for news about a case).
+    pub report_id: Option<Uuid>,
+    /// The report's centre and month as the news names them, kept like a case's code.
+    pub report_label: Option<String>,
     pub at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
 }

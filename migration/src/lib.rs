@@ -25,6 +25,7 @@ mod m20261202_000013_notifications;
 mod m20261202_000014_mail_outbox;
 mod m20261202_000015_case_notes_assignment;
 mod m20261202_000016_scheduled_jobs;
+mod m20261202_000017_report_revisions;
 mod m20261202_000019_account_links;
 
 /// All migrations, oldest first.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_mail_outbox::Migration),
             Box::new(m20261202_000015_case_notes_assignment::Migration),
             Box::new(m20261202_000016_scheduled_jobs::Migration),
+            Box::new(m20261202_000017_report_revisions::Migration),
             Box::new(m20261202_000019_account_links::Migration),
         ]
     }

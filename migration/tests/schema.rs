@@ -10,8 +10,9 @@ use std::{collections::BTreeSet, fmt::Debug};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::{
-    Localized, account, audit_entry, case_assignment, case_code_counter, case_note, centre_report,
-    centre_report_line, centre_service,
+    Localized, account, account_token, audit_entry, case_assignment, case_code_counter, case_note,
+    centre_report, centre_report_approval, centre_report_line, centre_report_revision,
+    centre_report_revision_line, centre_service, centre_service_past,
     enums::{
         AccountStatus, AgeGroup, AuditOutcome, CaseKind, CaseOutcome, CaseStatus, CentreKind,
         CentreService, DeclineReason, EventKind, Language, NotificationKind, OrganisationKind,
@@ -19,9 +20,9 @@ use entity::{
     },
     event, idempotency_key, job_mark,
     localized::CodeList,
-    mail_outbox, notification, organisation, persisted_query, project, project_partner,
-    project_region, project_thematic_area, referral_case, referral_transition, resource_centre,
-    scheduled_job, session,
+    mail_outbox, notification, organisation, password_reset_request, persisted_query, project,
+    project_partner, project_region, project_thematic_area, referral_case, referral_transition,
+    resource_centre, scheduled_job, session,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -34,7 +35,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 46] = [
+const EXPECTED_INDEXES: [&str; 50] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -78,9 +79,13 @@ const EXPECTED_INDEXES: [&str; 46] = [
     "idx_notification_account_id_at_id",
     "idx_notification_account_id_read_at",
     "idx_notification_case_id",
+    "idx_notification_report_id",
     "idx_case_note_case_id_at",
     "idx_case_assignment_account_id_case_id",
     "idx_case_assignment_organisation_id_case_id",
+    "idx_account_token_account_id_purpose_created_at",
+    "idx_password_reset_request_client_address_at",
+    "idx_password_reset_request_at",
 ];
 
 #[tokio::test]
@@ -186,6 +191,10 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         centre_service,
         centre_report,
         centre_report_line,
+        centre_report_revision,
+        centre_report_revision_line,
+        centre_report_approval,
+        centre_service_past,
         case_code_counter,
         referral_case,
         referral_transition,
@@ -198,6 +207,8 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         case_assignment,
         scheduled_job,
         job_mark,
+        account_token,
+        password_reset_request,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -644,6 +655,46 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
         },
     )
     .await?;
+    let revision_id = Uuid::now_v7();
+    round_trip::<centre_report_revision::Entity>(
+        db,
+        centre_report_revision::Model {
+            id: revision_id,
+            report_id: ids.report,
+            revision: 1,
+            submitted_by_id: Some(ids.reporter),
+            submitted_at: at(11, 0)?,
+        },
+    )
+    .await?;
+    round_trip::<centre_report_revision_line::Entity>(
+        db,
+        centre_report_revision_line::Model {
+            revision_id,
+            service: CentreService::AwarenessRaising,
+            female: 12,
+            male: 4,
+        },
+    )
+    .await?;
+    round_trip::<centre_report_approval::Entity>(
+        db,
+        centre_report_approval::Model {
+            report_id: ids.report,
+            approved_at: at(13, 0)?,
+            approved_by_id: Some(ids.staff),
+        },
+    )
+    .await?;
+    round_trip::<centre_service_past::Entity>(
+        db,
+        centre_service_past::Model {
+            centre_id: ids.centre,
+            service: CentreService::Shelter,
+            last_month: date(2026, 9, 1)?,
+        },
+    )
+    .await?;
 
     round_trip::<case_code_counter::Entity>(
         db,
@@ -741,12 +792,29 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
                 kind,
                 case_id,
                 case_code: Some("RC-2026-000001".to_owned()),
+                report_id: None,
+                report_label: None,
                 at: at(15, 6)?,
                 read_at,
             },
         )
         .await?;
     }
+    round_trip::<notification::Entity>(
+        db,
+        notification::Model {
+            id: Uuid::now_v7(),
+            account_id: ids.partner,
+            kind: NotificationKind::ReportApproved,
+            case_id: None,
+            case_code: None,
+            report_id: Some(ids.report),
+            report_label: Some("Bokhtar Women's Resource Centre (2026-10)".to_owned()),
+            at: at(15, 8)?,
+            read_at: None,
+        },
+    )
+    .await?;
     round_trip::<case_note::Entity>(
         db,
         case_note::Model {
@@ -844,6 +912,28 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             next_run_at: at(19, 0)?,
             locked_until: Some(at(19, 1)?),
             last_finished_at: None,
+        },
+    )
+    .await?;
+    round_trip::<account_token::Entity>(
+        db,
+        account_token::Model {
+            id: Uuid::now_v7(),
+            account_id: ids.partner,
+            purpose: entity::enums::TokenPurpose::PasswordReset,
+            token_hash: "a".repeat(64),
+            created_at: at(19, 3)?,
+            expires_at: at(20, 3)?,
+            used_at: Some(at(19, 4)?),
+        },
+    )
+    .await?;
+    round_trip::<password_reset_request::Entity>(
+        db,
+        password_reset_request::Model {
+            id: Uuid::now_v7(),
+            client_address: Some("2001:db8::1".to_owned()),
+            at: at(19, 5)?,
         },
     )
     .await?;
@@ -1111,8 +1201,13 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         "deleting an account that created cases",
         account::Entity::delete_by_id(ids.partner).exec(db).await,
     );
-    // An account nothing refers to can go.
+    // An account nothing refers to (but an approval, which keeps) can go.
     account::Entity::delete_by_id(ids.staff).exec(db).await?;
+    let approval = centre_report_approval::Entity::find_by_id(ids.report)
+        .one(db)
+        .await?
+        .ok_or("deleting the approver must keep the approval")?;
+    assert_eq!(approval.approved_by_id, None);
 
     account::Entity::delete_by_id(ids.reporter).exec(db).await?;
     assert!(
@@ -1138,6 +1233,26 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
             .await?
             .is_empty(),
         "deleting a report must delete its lines"
+    );
+    assert!(
+        centre_report_revision::Entity::find()
+            .all(db)
+            .await?
+            .is_empty()
+            && centre_report_revision_line::Entity::find()
+                .all(db)
+                .await?
+                .is_empty()
+            && centre_report_approval::Entity::find()
+                .all(db)
+                .await?
+                .is_empty()
+            && notification::Entity::find()
+                .filter(notification::Column::ReportId.is_not_null())
+                .all(db)
+                .await?
+                .is_empty(),
+        "deleting a report must delete its revisions, approval and notifications"
     );
     // The project's children go with it once the events are gone.
     event::Entity::delete_many()

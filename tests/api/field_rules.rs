@@ -564,6 +564,13 @@ fn probes(w: &Ids) -> Vec<Probe> {
             json!("2025-07-31"),
             vec![(id("R"), OF_B)],
         ),
+        // R awaits approval (the fixtures' only report).
+        probe(
+            "centreReports",
+            "approval",
+            json!("PENDING"),
+            vec![(id("R"), OF_B)],
+        ),
         // Referral cases: K1 is A's draft; K2 A's, referred to B.
         probe(
             "referralCases",

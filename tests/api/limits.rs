@@ -638,8 +638,9 @@ const ACCOUNT: &[&str] = &[
     "mustChangePassword twoFactorEnabled locked createdAt",
 ];
 const REPORT: &[&str] = &[
-    "id month revision submittedAt total",
+    "id month revision submittedAt submittedById total",
     "centre { name } lines { __typename }",
+    "approval approvedAt approvedById revisions { revision total lines { total } }",
 ];
 const CASE: &[&str] = &[
     "id code kind status risk region district",
@@ -1316,6 +1317,8 @@ const MUTATIONS: &[(&str, &[&str])] = &[
     ("deactivateResourceCentre", CENTRE),
     ("reactivateResourceCentre", CENTRE),
     ("submitCentreReport", REPORT),
+    ("approveCentreReport", REPORT),
+    ("reopenCentreReport", REPORT),
     ("createReferralCase", CASE),
     ("recordCaseConsent", CASE),
     ("sendReferralCase", CASE),

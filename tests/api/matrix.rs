@@ -445,6 +445,11 @@ enum Setup {
     /// `id`: a new referral case a partner of A opened through the API, brought to `stage`
     /// (sent to B from [`Stage::Referred`] on).
     FreshCase(Stage),
+    /// `id`: the report of the world's month of a new centre of A, submitted by a partner of
+    /// A, and approved by staff when `approved`.
+    FreshReport {
+        approved: bool,
+    },
 }
 
 /// How far a fresh referral case of A's has come, each step taken through the API by the party
@@ -1353,6 +1358,30 @@ fn matrix(world: &World) -> Vec<Case> {
         .with(Setup::FreshCentre { active: false })
         .counted(
             "{ centreReports(first: 1) { totalCount } }",
+            |data| data["centreReports"]["totalCount"].clone(),
+        ),
+        // Approval: the office approves and reopens reports; the operating organisation reads
+        // them but may not, another organisation does not find them.
+        case(
+            "approveCentreReport of A's centre",
+            "mutation($id: ID!) { approveCentreReport(id: $id) { id approval } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshReport { approved: false })
+        .counted(
+            "{ centreReports(first: 1, filter: { approval: APPROVED }) { totalCount } }",
+            |data| data["centreReports"]["totalCount"].clone(),
+        ),
+        case(
+            "reopenCentreReport of A's centre",
+            "mutation($id: ID!) { reopenCentreReport(id: $id, reason: \"Check the figures.\") { id approval } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshReport { approved: true })
+        .counted(
+            "{ centreReports(first: 1, filter: { approval: PENDING }) { totalCount } }",
             |data| data["centreReports"]["totalCount"].clone(),
         ),
         // Referral cases: partners open them for their own organisation; the office refers
@@ -3438,6 +3467,36 @@ async fn prepare(
             )
             .await,
         ),
+        Setup::FreshReport { approved } => {
+            let centre = centre(
+                app,
+                "Fresh reporting centre",
+                CentreKind::WomensResourceCentre,
+                world.a,
+                true,
+                &[CentreService::LegalConsultation],
+            )
+            .await;
+            let id = submit_report(
+                app,
+                &world.users[&PartnerA],
+                centre,
+                world.month,
+                "LEGAL_CONSULTATION",
+            )
+            .await;
+            if *approved {
+                let approval = app
+                    .data_as(
+                        &world.users[&Staff].access_token,
+                        "mutation($id: ID!) { approveCentreReport(id: $id) { approval } }",
+                        json!({ "id": id }),
+                    )
+                    .await;
+                assert_eq!(approval["approveCentreReport"]["approval"], "APPROVED");
+            }
+            (json!({ "id": id }), None)
+        }
     }
 }
 

@@ -120,3 +120,106 @@ async fn the_search_text_split_moves_existing_addresses_apart_and_back() {
     assert_eq!(split.search_text, "safe house\nvahdat");
     assert_eq!(split.search_text_restricted, "zarafshon lane 9");
 }
+
+/// Runs `sql` without the entities (whose columns are those of the newest schema).
+async fn raw(app: &crate::helpers::TestApp, sql: &str) {
+    app.db
+        .execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"));
+}
+
+#[tokio::test]
+async fn the_report_revisions_migration_remembers_services_reported_but_no_longer_offered() {
+    const REVISIONS: &str = "m20261202_000017_report_revisions";
+    use entity::enums::{CentreService, NotificationKind, Role};
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+
+    let app = spawn_app().await;
+    let operator = crate::helpers::fixtures::organisation(&app.db, "Operator").await;
+    let centre = crate::helpers::fixtures::centre(
+        &app.db,
+        crate::helpers::fixtures::NewCentre {
+            name: "Bokhtar WRC",
+            operator_id: operator.id,
+            services: &[
+                CentreService::LegalConsultation,
+                CentreService::CrisisSupport,
+            ],
+            ..crate::helpers::fixtures::NewCentre::default()
+        },
+    )
+    .await;
+    let partner = app.user(Role::Partner, Some(operator.id)).await;
+    app.data_as(
+        &partner.access_token,
+        "mutation($centre: ID!) { submitCentreReport(centreId: $centre, month: \"2025-03-01\", \
+         lines: [{ service: CRISIS_SUPPORT, female: 2, male: 0 }]) { id } }",
+        serde_json::json!({ "centre": centre.id.to_string() }),
+    )
+    .await;
+    // One notification about a case's kind, one about a report: going down keeps the first.
+    for kind in [
+        NotificationKind::DeadlinePassed,
+        NotificationKind::ReportApproved,
+    ] {
+        entity::notification::Model {
+            id: uuid::Uuid::now_v7(),
+            account_id: partner.account.id,
+            kind,
+            case_id: None,
+            case_code: Some("RC-2026-000001".to_owned()),
+            report_id: None,
+            report_label: None,
+            at: chrono::Utc::now(),
+            read_at: None,
+        }
+        .into_active_model()
+        .insert(&app.db)
+        .await
+        .expect("a notification");
+    }
+
+    while Migrator::get_applied_migrations(&app.db)
+        .await
+        .expect("applied migrations")
+        .iter()
+        .any(|migration| migration.name() == REVISIONS)
+    {
+        Migrator::down(&app.db, Some(1)).await.expect("down");
+    }
+    // Before the migration, a removed service was simply forgotten.
+    raw(
+        &app,
+        &format!(
+            "DELETE FROM centre_service WHERE service = 'CRISIS_SUPPORT' AND centre_id = {}",
+            match app.db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => format!("'{}'", centre.id),
+                _ => format!("X'{}'", centre.id.simple()),
+            }
+        ),
+    )
+    .await;
+
+    Migrator::up(&app.db, None).await.expect("up");
+    let past = entity::centre_service_past::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("past services");
+    assert_eq!(
+        past,
+        [entity::centre_service_past::Model {
+            centre_id: centre.id,
+            service: CentreService::CrisisSupport,
+            last_month: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("a date"),
+        }]
+    );
+    let kinds: Vec<NotificationKind> = entity::notification::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("notifications")
+        .into_iter()
+        .map(|row| row.kind)
+        .collect();
+    assert_eq!(kinds, [NotificationKind::DeadlinePassed]);
+}

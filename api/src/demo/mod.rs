@@ -24,7 +24,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use entity::{
-    case_code_counter, centre_report, centre_report_line, centre_service,
+    case_code_counter, centre_report, centre_report_approval, centre_report_line,
+    centre_report_revision, centre_report_revision_line, centre_service,
     enums::{CentreKind, CentreService, OrganisationKind, ProjectStatus, Region, Visibility},
     event,
     localized::CodeList,
@@ -93,6 +94,9 @@ pub async fn load(db: &DatabaseConnection, keys: &DataKeys) -> Result<DemoSummar
     insert(&txn, &demo.services).await?;
     insert(&txn, &demo.reports).await?;
     insert(&txn, &demo.report_lines).await?;
+    insert(&txn, &demo.report_revisions).await?;
+    insert(&txn, &demo.report_revision_lines).await?;
+    insert(&txn, &demo.report_approvals).await?;
     insert(&txn, &accounts).await?;
     insert_cases(&txn, &demo).await?;
     // The demo's consent scopes and comments are written as text and sealed with each case's
@@ -225,6 +229,11 @@ struct Demo {
     services: Vec<centre_service::Model>,
     reports: Vec<centre_report::Model>,
     report_lines: Vec<centre_report_line::Model>,
+    /// One earlier revision: a month of the first reporting centre was corrected.
+    report_revisions: Vec<centre_report_revision::Model>,
+    report_revision_lines: Vec<centre_report_revision_line::Model>,
+    /// The Programme Office approved every month but the last three.
+    report_approvals: Vec<centre_report_approval::Model>,
     cases: Vec<referral_case::Model>,
     transitions: Vec<referral_transition::Model>,
     case_counters: Vec<case_code_counter::Model>,
@@ -463,6 +472,12 @@ impl Demo {
                         .checked_add_months(Months::new(offset))
                         .ok_or_else(|| bad_data("report month out of range".to_owned()))?;
                     self.add_report(id, index, row, month)?;
+                    if offset + 2 == REPORT_MONTHS && self.report_revisions.is_empty() {
+                        self.correct_last_report()?;
+                    }
+                    if offset + 3 < REPORT_MONTHS {
+                        self.approve_last_report();
+                    }
                 }
             }
         }
@@ -533,6 +548,57 @@ impl Demo {
             });
         }
         Ok(())
+    }
+}
+
+impl Demo {
+    /// Makes the report added last a correction: its first figures, submitted two days
+    /// earlier with four more women under the first service, become revision 1.
+    fn correct_last_report(&mut self) -> Result<(), DbErr> {
+        let Some(report) = self.reports.last_mut() else {
+            return Ok(());
+        };
+        let submitted_at = report.submitted_at - chrono::Duration::days(2);
+        let revision_id = demo_id(
+            &format!("report:{}:{}:revision:1", report.centre_id, report.month),
+            submitted_at,
+        )?;
+        self.report_revisions.push(centre_report_revision::Model {
+            id: revision_id,
+            report_id: report.id,
+            revision: 1,
+            submitted_by_id: None,
+            submitted_at,
+        });
+        report.revision = 2;
+        let report_id = report.id;
+        let mut first = true;
+        for line in self
+            .report_lines
+            .iter()
+            .filter(|line| line.report_id == report_id)
+        {
+            self.report_revision_lines
+                .push(centre_report_revision_line::Model {
+                    revision_id,
+                    service: line.service,
+                    female: line.female + if first { 4 } else { 0 },
+                    male: line.male,
+                });
+            first = false;
+        }
+        Ok(())
+    }
+
+    /// Approves the report added last, a week after it was submitted.
+    fn approve_last_report(&mut self) {
+        if let Some(report) = self.reports.last() {
+            self.report_approvals.push(centre_report_approval::Model {
+                report_id: report.id,
+                approved_at: report.submitted_at + chrono::Duration::days(7),
+                approved_by_id: None,
+            });
+        }
     }
 }
 

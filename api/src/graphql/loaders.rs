@@ -17,6 +17,7 @@ use crate::{
         organisations::Organisation,
         pagination::{Page, PageArgs},
         projects::{Project, ProjectPartner},
+        reports::{Report, Revision},
     },
 };
 
@@ -306,5 +307,74 @@ impl Loader<ProjectEventCountKey> for PortalLoader {
             .into_iter()
             .map(|(project_id, count)| (ProjectEventCountKey(project_id), count))
             .collect())
+    }
+}
+
+/// A centre report by id, as the actor may read it (absent when it may not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReportKey(pub Uuid);
+
+impl Loader<ReportKey> for PortalLoader {
+    type Value = Report;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ReportKey]) -> LoadResult<ReportKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let rows = self.services.reports().by_ids(&self.actor, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ReportKey(row.report.id), row))
+            .collect())
+    }
+}
+
+/// The approval of a centre report (absent while it awaits approval).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReportApprovalKey(pub Uuid);
+
+impl Loader<ReportApprovalKey> for PortalLoader {
+    type Value = entity::centre_report_approval::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ReportApprovalKey]) -> LoadResult<ReportApprovalKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let rows = self
+            .services
+            .reports()
+            .approvals_of(&self.actor, &ids)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ReportApprovalKey(row.report_id), row))
+            .collect())
+    }
+}
+
+/// The earlier revisions of a centre report, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReportRevisionsKey(pub Uuid);
+
+impl Loader<ReportRevisionsKey> for PortalLoader {
+    type Value = Vec<Revision>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ReportRevisionsKey],
+    ) -> LoadResult<ReportRevisionsKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let mut grouped: HashMap<ReportRevisionsKey, Self::Value> = HashMap::new();
+        for revision in self
+            .services
+            .reports()
+            .revisions_of(&self.actor, &ids)
+            .await?
+        {
+            grouped
+                .entry(ReportRevisionsKey(revision.revision.report_id))
+                .or_default()
+                .push(revision);
+        }
+        Ok(grouped)
     }
 }

@@ -1,7 +1,8 @@
 //! The signed-in account's inbox in the API: `notifications` (a Relay connection with
 //! `totalCount` and `unreadCount`), `markNotificationsRead`, and the live `notificationAdded`
-//! subscription (in [`super::subscriptions`]). A notification names the case by its code and
-//! says what happened, in the request's language; it never carries survivor data.
+//! subscription (in [`super::subscriptions`]). A notification names the case by its code (or a
+//! centre report by its centre and month) and says what happened, in the request's language;
+//! it never carries survivor data.
 
 use async_graphql::{
     Context, Enum, ID, InputObject, Object, Result,
@@ -13,14 +14,15 @@ use entity::notification;
 use super::{
     cases::ReferralCase,
     common::{PageRequest, actor, page_args, parse_id, request, services, to_id},
-    loaders::{CaseKey, Loaders},
+    loaders::{CaseKey, Loaders, ReportKey},
+    reports::CentreReport,
 };
 use crate::{
     error::ApiError,
     services::{notifications as inbox, pagination::Cursor},
 };
 
-/// What a notification tells about a case.
+/// What a notification tells about a case, or about a centre report.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::NotificationKind")]
 pub enum NotificationKind {
@@ -40,12 +42,21 @@ pub enum NotificationKind {
     ConsentWithdrawn,
     /// The receiving organisation did not answer the referral in time.
     DeadlinePassed,
+    /// The Programme Office approved a monthly report of a centre your organisation operates:
+    /// its month is locked.
+    ReportApproved,
+    /// The Programme Office reopened an approved monthly report of a centre your organisation
+    /// operates: it may be corrected again.
+    ReportReopened,
 }
 
-/// One item of your inbox: what happened to which case. It never carries survivor data.
+/// One item of your inbox: what happened to which case, or to which centre report. It never
+/// carries survivor data.
 pub struct Notification(pub notification::Model);
 
-/// One item of your inbox: what happened to which case. It never carries survivor data.
+/// One item of your inbox: what happened to which case, or to which centre report (the
+/// `REPORT_*` kinds: then `caseCode` and `case` are null, and `report` names the report). It
+/// never carries survivor data.
 #[Object]
 impl Notification {
     async fn id(&self) -> ID {
@@ -66,13 +77,15 @@ impl Notification {
         self.0.read_at
     }
 
-    /// The case's code (`RC-<year>-<6 digits>`), kept even when you may no longer see the case.
+    /// The case's code (`RC-<year>-<6 digits>`), kept even when you may no longer see the case;
+    /// null for news about no case (a centre report).
     async fn case_code(&self) -> Option<&str> {
         self.0.case_code.as_deref()
     }
 
-    /// The case as you may see it now; null when you may not (any more), e.g. after it was
-    /// referred onward away from your organisation.
+    /// The case as you may see it now; null for news about no case (a centre report), or when
+    /// you may not see it (any more), e.g. after it was referred onward away from your
+    /// organisation.
     async fn case(&self, ctx: &Context<'_>) -> Result<Option<ReferralCase>> {
         let Some(case_id) = self.0.case_id else {
             return Ok(None);
@@ -85,10 +98,30 @@ impl Notification {
             .map(ReferralCase))
     }
 
-    /// What happened, in the request's language: the case's code and the news, nothing else.
+    /// The centre report the news is about (the `REPORT_*` kinds), as you may read it now;
+    /// null for news about a case, or when you may not read the report (any more).
+    async fn report(&self, ctx: &Context<'_>) -> Result<Option<CentreReport>> {
+        let Some(report_id) = self.0.report_id else {
+            return Ok(None);
+        };
+        // One statement for the whole page, under the same rule as `centreReports`.
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(ReportKey(report_id))
+            .await?
+            .map(CentreReport))
+    }
+
+    /// What happened, in the request's language: the case's code (or the report's centre and
+    /// month) and the news, nothing else.
     async fn message(&self, ctx: &Context<'_>) -> Result<String> {
-        let code = self.0.case_code.as_deref().unwrap_or("—");
-        Ok(inbox::message(self.0.kind, code, request(ctx)?.language))
+        let subject = self
+            .0
+            .case_code
+            .as_deref()
+            .or(self.0.report_label.as_deref())
+            .unwrap_or("—");
+        Ok(inbox::message(self.0.kind, subject, request(ctx)?.language))
     }
 }
 

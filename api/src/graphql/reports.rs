@@ -1,6 +1,7 @@
-//! Centre reports in the API: monthly figures of people served, by service and sex.
+//! Centre reports in the API: monthly figures of people served, by service and sex; their
+//! earlier revisions; their approval by the Programme Office.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
@@ -10,15 +11,53 @@ use super::{
         to_id,
     },
     enums::CentreService,
-    loaders::{CentreKey, Loaders},
+    loaders::{CentreKey, Loaders, ReportApprovalKey, ReportRevisionsKey},
 };
 use crate::{
     error::ApiError,
     services::{
         pagination::DateRange,
-        reports::{Report, ReportFilter, ReportLine},
+        reports::{Approval, Report, ReportFilter, ReportLine, Revision},
     },
 };
+
+/// Whether the Programme Office approved a report.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportApproval {
+    /// Approved: the month is locked; a correction is refused (`CONFLICT`) until the Programme
+    /// Office reopens the report.
+    Approved,
+    /// Not approved (yet, or reopened): the operating organisation may correct it.
+    Pending,
+}
+
+impl From<ReportApproval> for Approval {
+    fn from(approval: ReportApproval) -> Self {
+        match approval {
+            ReportApproval::Approved => Self::Approved,
+            ReportApproval::Pending => Self::Pending,
+        }
+    }
+}
+
+fn report_lines(
+    lines: impl Iterator<Item = (entity::enums::CentreService, i32, i32)>,
+) -> Vec<CentreReportLine> {
+    lines
+        .map(|(service, female, male)| CentreReportLine {
+            service: service.into(),
+            female,
+            male,
+            total: female + male,
+        })
+        .collect()
+}
+
+fn lines_total(lines: impl Iterator<Item = (i32, i32)>) -> i64 {
+    lines
+        .map(|(female, male)| i64::from(female) + i64::from(male))
+        .sum()
+}
 
 /// A centre's report of one month. The operating organisation and the Programme Office read
 /// them; the public sees only suppressed statistics.
@@ -58,36 +97,123 @@ impl CentreReport {
         self.0.report.month
     }
 
-    /// 1 for the first submission, one more for each correction.
+    /// 1 for the first submission, one more for each correction (figures identical to the
+    /// current ones are no correction).
     async fn revision(&self) -> i32 {
         self.0.report.revision
     }
 
+    /// When the current revision was submitted.
     async fn submitted_at(&self) -> DateTime<Utc> {
         self.0.report.submitted_at
     }
 
+    /// The account that submitted the current revision, by id; null when that account was
+    /// deleted (or for figures loaded without one, as the demo's).
+    async fn submitted_by_id(&self) -> Option<ID> {
+        self.0.report.submitted_by_id.map(to_id)
+    }
+
     async fn lines(&self) -> Vec<CentreReportLine> {
-        self.0
-            .lines
-            .iter()
-            .map(|line| CentreReportLine {
-                service: line.service.into(),
-                female: line.female,
-                male: line.male,
-                total: line.female + line.male,
-            })
-            .collect()
+        report_lines(
+            self.0
+                .lines
+                .iter()
+                .map(|line| (line.service, line.female, line.male)),
+        )
     }
 
     /// Everyone served in the month, all services together (a person helped by two services
     /// counts twice).
     async fn total(&self) -> i64 {
-        self.0
-            .lines
-            .iter()
-            .map(|line| i64::from(line.female) + i64::from(line.male))
-            .sum()
+        lines_total(self.0.lines.iter().map(|line| (line.female, line.male)))
+    }
+
+    /// Every earlier revision, oldest first, with its figures, who submitted it and when
+    /// (empty for a report never corrected). Readable by whoever reads the report.
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<CentreReportRevision>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(ReportRevisionsKey(self.0.report.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(CentreReportRevision)
+            .collect())
+    }
+
+    /// `APPROVED` once the Programme Office approved the report (its month is then locked),
+    /// `PENDING` before and after a reopening.
+    async fn approval(&self, ctx: &Context<'_>) -> Result<ReportApproval> {
+        Ok(if self.approval_row(ctx).await?.is_some() {
+            ReportApproval::Approved
+        } else {
+            ReportApproval::Pending
+        })
+    }
+
+    /// When the Programme Office approved the report; null while it is pending.
+    async fn approved_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .approval_row(ctx)
+            .await?
+            .map(|approval| approval.approved_at))
+    }
+
+    /// The staff account that approved the report, by id; null while it is pending (or when
+    /// that account was deleted).
+    async fn approved_by_id(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
+        Ok(self
+            .approval_row(ctx)
+            .await?
+            .and_then(|approval| approval.approved_by_id)
+            .map(to_id))
+    }
+}
+
+impl CentreReport {
+    async fn approval_row(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<entity::centre_report_approval::Model>> {
+        ctx.data::<Loaders>()?
+            .load_one(ReportApprovalKey(self.0.report.id))
+            .await
+    }
+}
+
+/// An earlier revision of a centre report: the figures a correction replaced.
+pub struct CentreReportRevision(pub Revision);
+
+#[Object]
+impl CentreReportRevision {
+    /// Its number: 1 for the first submission.
+    async fn revision(&self) -> i32 {
+        self.0.revision.revision
+    }
+
+    /// When it was submitted.
+    async fn submitted_at(&self) -> DateTime<Utc> {
+        self.0.revision.submitted_at
+    }
+
+    /// The account that submitted it, by id; null when that account was deleted.
+    async fn submitted_by_id(&self) -> Option<ID> {
+        self.0.revision.submitted_by_id.map(to_id)
+    }
+
+    async fn lines(&self) -> Vec<CentreReportLine> {
+        report_lines(
+            self.0
+                .lines
+                .iter()
+                .map(|line| (line.service, line.female, line.male)),
+        )
+    }
+
+    /// Everyone served in the month by this revision's figures.
+    async fn total(&self) -> i64 {
+        lines_total(self.0.lines.iter().map(|line| (line.female, line.male)))
     }
 }
 
@@ -107,6 +233,8 @@ pub struct CentreReportFilterInput {
     pub from: Option<NaiveDate>,
     /// The last month (any day of it).
     pub to: Option<NaiveDate>,
+    /// Only approved, or only pending, reports.
+    pub approval: Option<ReportApproval>,
 }
 
 #[derive(Default)]
@@ -148,6 +276,7 @@ impl ReportQuery {
                 .map(|id| parse_id(&id, "filter.centreId"))
                 .transpose()?,
             months: DateRange::new(input.from, input.to, "filter.from")?,
+            approval: input.approval.map(Into::into),
         };
         let page = services(ctx)?
             .reports()
@@ -162,8 +291,12 @@ pub struct ReportMutation;
 
 #[Object]
 impl ReportMutation {
-    /// Submits a centre's figures for a month, or corrects them (the report is replaced and the
-    /// correction audited). Members of the operating organisation only; not for future months.
+    /// Submits a centre's figures for a month, or corrects them (the report is replaced, the
+    /// replaced figures kept in `revisions` and the correction audited). Figures identical to
+    /// the current ones change nothing (same revision, no audit entry). Members of the operating
+    /// organisation only; not for future months. A month is judged by the services of that
+    /// month: a service the centre offered then may be reported even if it was removed since.
+    /// An approved report is locked: `CONFLICT` until the Programme Office reopens it.
     async fn submit_centre_report(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +316,36 @@ impl ReportMutation {
         let report = services(ctx)?
             .reports()
             .submit(caller(ctx)?, centre_id, month, lines)
+            .await?;
+        Ok(CentreReport(report))
+    }
+
+    /// Approves a report: its month is locked, corrections are refused (`CONFLICT`) until
+    /// `reopenCentreReport`. Audited, and told to the members of the operating organisation
+    /// (inbox and mail). Programme Office staff and admins only (`FORBIDDEN` for partners,
+    /// `UNAUTHENTICATED` for the public); `CONFLICT` for a report already approved, or
+    /// corrected while it was being approved.
+    async fn approve_centre_report(&self, ctx: &Context<'_>, id: ID) -> Result<CentreReport> {
+        let id = parse_id(&id, "id")?;
+        let report = services(ctx)?.reports().approve(caller(ctx)?, id).await?;
+        Ok(CentreReport(report))
+    }
+
+    /// Reopens an approved report for correction. Audited with its reason, and told to the
+    /// members of the operating organisation (inbox and mail). Programme Office staff and admins
+    /// only (`FORBIDDEN` for partners, `UNAUTHENTICATED` for the public); `CONFLICT` for a
+    /// report that is not approved.
+    async fn reopen_centre_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "Why it is reopened: required, 1 to 1,000 characters once trimmed.")]
+        reason: String,
+    ) -> Result<CentreReport> {
+        let id = parse_id(&id, "id")?;
+        let report = services(ctx)?
+            .reports()
+            .reopen(caller(ctx)?, id, &reason)
             .await?;
         Ok(CentreReport(report))
     }

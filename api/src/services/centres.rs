@@ -1,16 +1,17 @@
 //! Resource centres: the public directory and the centres' services; their management by the
 //! Programme Office and the upkeep of their directory entries by the operating organisations.
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use entity::{
-    Localized, centre_service,
+    Localized, centre_service, centre_service_past,
     enums::{CentreKind, CentreService, Region},
     localized::CodeList,
     organisation, resource_centre,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Query,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    sea_query::{OnConflict, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -432,11 +433,44 @@ fn validate(
     })
 }
 
+/// Makes `services` the services `centre_id` offers. A service it stops offering is not
+/// forgotten: `centre_service_past` keeps this month as the last it was offered, so that the
+/// reports of that month and earlier may still list it (see `reports::services_of_month`).
 async fn replace_services(
     txn: &impl ConnectionTrait,
     centre_id: Uuid,
     services: &[CentreService],
 ) -> Result<(), sea_orm::DbErr> {
+    let removed: Vec<CentreService> = centre_service::Entity::find()
+        .filter(centre_service::Column::CentreId.eq(centre_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| row.service)
+        .filter(|service| !services.contains(service))
+        .collect();
+    if !removed.is_empty() {
+        let today = Utc::now().date_naive();
+        let this_month = today.with_day(1).unwrap_or(today);
+        centre_service_past::Entity::insert_many(removed.into_iter().map(|service| {
+            centre_service_past::Model {
+                centre_id,
+                service,
+                last_month: this_month,
+            }
+            .into_active_model()
+        }))
+        .on_conflict(
+            OnConflict::columns([
+                centre_service_past::Column::CentreId,
+                centre_service_past::Column::Service,
+            ])
+            .update_column(centre_service_past::Column::LastMonth)
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
     centre_service::Entity::delete_many()
         .filter(centre_service::Column::CentreId.eq(centre_id))
         .exec(txn)

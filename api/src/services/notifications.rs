@@ -142,7 +142,20 @@ pub struct Notice {
     pub kind: NotificationKind,
     pub case_id: Option<Uuid>,
     pub case_code: Option<String>,
+    /// The centre report the news is about, for news about no case.
+    pub report_id: Option<Uuid>,
+    pub report_label: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+impl Notice {
+    /// What the news names: the case's code, or the report's centre and month.
+    pub fn subject(&self) -> &str {
+        self.case_code
+            .as_deref()
+            .or(self.report_label.as_deref())
+            .unwrap_or("-")
+    }
 }
 
 /// The case a notification is about.
@@ -150,6 +163,58 @@ pub struct Notice {
 pub struct About<'a> {
     pub case_id: Uuid,
     pub code: &'a str,
+}
+
+/// The centre report a notification is about: its id and the words that name it (see
+/// [`report_label`]).
+#[derive(Clone, Copy, Debug)]
+pub struct AboutReport<'a> {
+    pub report_id: Uuid,
+    pub label: &'a str,
+}
+
+/// What a notification about a centre's report of `month` names: the centre's name (English,
+/// else the first language present; at most 150 characters) and the month, as
+/// `Bokhtar Women's Resource Centre (2026-11)`.
+pub fn report_label(centre_name: &entity::Localized, month: chrono::NaiveDate) -> String {
+    let name: String = centre_name
+        .present()
+        .next()
+        .unwrap_or("-")
+        .chars()
+        .take(150)
+        .collect();
+    format!("{name} ({})", month.format("%Y-%m"))
+}
+
+/// Writes one notification of `kind` about a centre report per ACTIVE account of
+/// `organisation` (the centre's operator), on `conn` (the transaction of the change it tells
+/// about), and returns what it wrote. A report's news has no case (`case_id`, `case_code`
+/// none).
+///
+/// # Errors
+/// Database errors (the caller's transaction then rolls back, the change with it).
+pub async fn notify_report(
+    conn: &impl ConnectionTrait,
+    kind: NotificationKind,
+    organisation: Uuid,
+    about: AboutReport<'_>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Notice>, DbErr> {
+    let tells = [Tell {
+        kind,
+        organisations: vec![organisation],
+    }];
+    write(
+        conn,
+        &tells,
+        |notice| {
+            notice.report_id = Some(about.report_id);
+            notice.report_label = Some(about.label.to_owned());
+        },
+        at,
+    )
+    .await
 }
 
 /// Writes one notification per ACTIVE account of each organisation of `tells`, in one
@@ -162,6 +227,26 @@ pub async fn notify(
     conn: &impl ConnectionTrait,
     tells: &[Tell],
     about: About<'_>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Notice>, DbErr> {
+    write(
+        conn,
+        tells,
+        |notice| {
+            notice.case_id = Some(about.case_id);
+            notice.case_code = Some(about.code.to_owned());
+        },
+        at,
+    )
+    .await
+}
+
+/// The rows of [`notify`] and [`notify_report`]: one per ACTIVE account of each organisation
+/// of `tells`, each made what it is about by `about`, in one multi-row insert.
+async fn write(
+    conn: &impl ConnectionTrait,
+    tells: &[Tell],
+    about: impl Fn(&mut Notice),
     at: DateTime<Utc>,
 ) -> Result<Vec<Notice>, DbErr> {
     let organisations: Vec<Uuid> = tells
@@ -187,15 +272,21 @@ pub async fn notify(
                         .organisation_id
                         .is_some_and(|id| tell.organisations.contains(&id))
                 })
-                .map(|account| Notice {
-                    id: Uuid::now_v7(),
-                    account_id: account.id,
-                    email: account.email.clone(),
-                    preferred_language: account.preferred_language,
-                    kind: tell.kind,
-                    case_id: Some(about.case_id),
-                    case_code: Some(about.code.to_owned()),
-                    at,
+                .map(|account| {
+                    let mut notice = Notice {
+                        id: Uuid::now_v7(),
+                        account_id: account.id,
+                        email: account.email.clone(),
+                        preferred_language: account.preferred_language,
+                        kind: tell.kind,
+                        case_id: None,
+                        case_code: None,
+                        report_id: None,
+                        report_label: None,
+                        at,
+                    };
+                    about(&mut notice);
+                    notice
                 })
         })
         .collect();
@@ -209,6 +300,8 @@ pub async fn notify(
             kind: notice.kind,
             case_id: notice.case_id,
             case_code: notice.case_code.clone(),
+            report_id: notice.report_id,
+            report_label: notice.report_label.clone(),
             at: notice.at,
             read_at: None,
         })
@@ -239,16 +332,35 @@ pub async fn tell(
 }
 
 /// The mail that tells a notice's recipient, in the recipient's language: the same words as
-/// the inbox (the case code and what happened, never a survivor's data) and where to read
-/// more. `None` for an account whose stored address no longer parses (it is logged by id).
+/// the inbox (the case code, or a report's centre and month, and what happened, never a
+/// survivor's data) and where to read more. `None` for an account whose stored address no
+/// longer parses (it is logged by id).
 pub fn mail_for(notice: &Notice) -> Option<OutgoingMail> {
-    let code = notice.case_code.as_deref().unwrap_or("-");
     let Ok(to) = Email::parse(&notice.email) else {
         tracing::warn!(account = %notice.account_id, "no mail for a notice: the account's address does not parse");
         return None;
     };
-    let subject = message(notice.kind, code, notice.preferred_language);
-    let pointer = pointer(notice.preferred_language);
+    let subject = message(notice.kind, notice.subject(), notice.preferred_language);
+    let pointer = match (notice.preferred_language, is_about_report(notice.kind)) {
+        (Language::En, false) => {
+            "Sign in to the partner portal to see the case and your notifications."
+        }
+        (Language::Ru, false) => {
+            "Войдите в портал партнёров, чтобы увидеть дело и ваши уведомления."
+        }
+        (Language::Tg, false) => {
+            "Барои дидани парванда ва огоҳиномаҳои худ ба портали шарикон ворид шавед."
+        }
+        (Language::En, true) => {
+            "Sign in to the partner portal to see the report and your notifications."
+        }
+        (Language::Ru, true) => {
+            "Войдите в портал партнёров, чтобы увидеть отчёт и ваши уведомления."
+        }
+        (Language::Tg, true) => {
+            "Барои дидани ҳисобот ва огоҳиномаҳои худ ба портали шарикон ворид шавед."
+        }
+    };
     Some(OutgoingMail {
         to,
         language: notice.preferred_language,
@@ -258,7 +370,16 @@ pub fn mail_for(notice: &Notice) -> Option<OutgoingMail> {
     })
 }
 
-/// The text of a notification in `language`: the case's code and what happened, nothing else.
+/// Whether news of `kind` is about a centre report (and not a case).
+pub fn is_about_report(kind: NotificationKind) -> bool {
+    matches!(
+        kind,
+        NotificationKind::ReportApproved | NotificationKind::ReportReopened
+    )
+}
+
+/// The text of a notification in `language`: what it is about (`code`: the case's code, or
+/// the report's centre and month) and what happened, nothing else.
 pub fn message(kind: NotificationKind, code: &str, language: Language) -> String {
     use NotificationKind as K;
     match language {
@@ -279,6 +400,12 @@ pub fn message(kind: NotificationKind, code: &str, language: Language) -> String
             K::DeadlinePassed => {
                 format!("The time to answer the referral of case {code} has passed.")
             }
+            K::ReportApproved => {
+                format!("The Programme Office approved the monthly report of {code}.")
+            }
+            K::ReportReopened => format!(
+                "The Programme Office reopened the monthly report of {code} for correction."
+            ),
         },
         Language::Ru => match kind {
             K::ReferralReceived => format!("В вашу организацию направлено дело {code}."),
@@ -293,6 +420,12 @@ pub fn message(kind: NotificationKind, code: &str, language: Language) -> String
                 "Пострадавшее лицо отозвало согласие по делу {code}; идентифицирующие данные удалены."
             ),
             K::DeadlinePassed => format!("Срок ответа на направление по делу {code} истёк."),
+            K::ReportApproved => {
+                format!("Программный офис утвердил ежемесячный отчёт: {code}.")
+            }
+            K::ReportReopened => {
+                format!("Программный офис вернул на исправление ежемесячный отчёт: {code}.")
+            }
         },
         Language::Tg => match kind {
             K::ReferralReceived => format!("Ба ташкилоти шумо парвандаи {code} ирсол шуд."),
@@ -308,6 +441,12 @@ pub fn message(kind: NotificationKind, code: &str, language: Language) -> String
             ),
             K::DeadlinePassed => {
                 format!("Мӯҳлати ҷавоб ба ирсоли парвандаи {code} гузашт.")
+            }
+            K::ReportApproved => {
+                format!("Дафтари барномавӣ ҳисоботи моҳонаро тасдиқ кард: {code}.")
+            }
+            K::ReportReopened => {
+                format!("Дафтари барномавӣ ҳисоботи моҳонаро барои ислоҳ боз кард: {code}.")
             }
         },
     }

@@ -1,24 +1,29 @@
 //! Centre reports: each month the operating organisation reports how many people each service
-//! of a centre served, by sex. One report per centre and month; a correction replaces it and is
-//! audited. The Programme Office reads them all; the public only ever sees suppressed
-//! statistics.
+//! of a centre served, by sex. One report per centre and month; a correction replaces it, keeps
+//! the replaced figures as an earlier revision and is audited. The Programme Office reads them
+//! all and approves them: an approved month is locked until the Programme Office reopens it.
+//! The public only ever sees suppressed statistics.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::{
-    centre_report, centre_report_line, centre_service, enums::CentreService, resource_centre,
+    centre_report, centre_report_approval, centre_report_line, centre_report_revision,
+    centre_report_revision_line, centre_service, centre_service_past,
+    enums::{CentreService, NotificationKind},
+    resource_centre,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr, sea_query::Query,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
-    input::Problems,
+    input::{Problems, trimmed},
+    notifications,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
     rows::OneOrNotFound,
 };
@@ -43,13 +48,31 @@ pub struct Report {
     pub lines: Vec<centre_report_line::Model>,
 }
 
+/// An earlier revision of a report with its lines.
+#[derive(Clone, Debug)]
+pub struct Revision {
+    pub revision: centre_report_revision::Model,
+    pub lines: Vec<centre_report_revision_line::Model>,
+}
+
+/// Whether a report is approved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Approval {
+    Approved,
+    Pending,
+}
+
 /// Filters of the report list.
 #[derive(Clone, Debug, Default)]
 pub struct ReportFilter {
     pub centre_id: Option<Uuid>,
     /// Months within the range (compared by their first day).
     pub months: DateRange,
+    pub approval: Option<Approval>,
 }
+
+/// The longest reason for reopening a report, in characters.
+pub const MAX_REOPEN_REASON: usize = 1_000;
 
 /// More people than this served by one service of one centre in a month is a typing mistake.
 const MAX_PEOPLE: i32 = 100_000;
@@ -94,10 +117,19 @@ pub struct Reports<'a> {
 impl Reports<'_> {
     /// Submits the report of `centre_id` for `month`, or corrects the one already there.
     ///
+    /// A correction keeps the figures it replaces as an earlier revision. Figures identical to
+    /// the current ones change nothing: no new revision, no audit entry; the answer is the
+    /// report as it is.
+    ///
+    /// A month is judged by the services of that month: a line may name a service the centre
+    /// offers now, one it offered in that month or later before it was removed (see
+    /// [`services_of_month`]), or one the month's report already lists.
+    ///
     /// # Errors
     /// `NOT_FOUND` for a centre hidden from the caller; `FORBIDDEN` unless the caller belongs to
     /// the operating organisation; `BAD_USER_INPUT` for a future month, a negative or absurd
-    /// count, a repeated service or one the centre does not offer.
+    /// count, a repeated service or one the centre did not offer in the month; `CONFLICT` when
+    /// the month's report is approved (locked until the Programme Office reopens it).
     pub async fn submit(
         &self,
         caller: &Caller,
@@ -114,13 +146,7 @@ impl Reports<'_> {
             return Err(ApiError::Forbidden);
         }
         let month = reported_month(month, Utc::now().date_naive())?;
-        let offered: HashSet<CentreService> = centre_service::Entity::find()
-            .filter(centre_service::Column::CentreId.eq(centre_id))
-            .all(self.db)
-            .await?
-            .into_iter()
-            .map(|row| row.service)
-            .collect();
+        let offered = services_of_month(self.db, centre_id, month).await?;
         let mut problems = Problems::new();
         let mut seen = HashSet::new();
         for (index, line) in lines.iter().enumerate() {
@@ -133,7 +159,7 @@ impl Reports<'_> {
             problems.check(
                 offered.contains(&line.service),
                 &format!("{field}.service"),
-                "The centre does not offer this service; add it to the centre first.",
+                "The centre did not offer this service in this month; add it to the centre first.",
             );
             for (sex, count) in [("female", line.female), ("male", line.male)] {
                 problems.in_range(
@@ -152,6 +178,18 @@ impl Reports<'_> {
         problems.finish()?;
 
         let member = caller.actor.signed_in()?;
+        let mut rows: Vec<centre_report_line::Model> = lines
+            .iter()
+            .map(|line| centre_report_line::Model {
+                // Set below, once the report's id is known.
+                report_id: Uuid::nil(),
+                service: line.service,
+                female: line.female,
+                male: line.male,
+            })
+            .collect();
+        // In the order every read gives them.
+        rows.sort_by_key(|line| sea_orm::ActiveEnum::to_value(&line.service));
         let txn = self.db.begin().await?;
         let existing = centre_report::Entity::find()
             .filter(centre_report::Column::CentreId.eq(centre_id))
@@ -161,14 +199,34 @@ impl Reports<'_> {
         let now = Utc::now();
         let (report, action, previous_total) = match existing {
             Some(existing) => {
-                let previous: Vec<centre_report_line::Model> = centre_report_line::Entity::find()
-                    .filter(centre_report_line::Column::ReportId.eq(existing.id))
-                    .all(&txn)
-                    .await?;
+                // The report's row is held from here to the commit, so an approval cannot
+                // come in between the check below and the correction (see `approve`).
+                lock_report(&txn, existing.id, None).await?;
+                if centre_report_approval::Entity::find_by_id(existing.id)
+                    .one(&txn)
+                    .await?
+                    .is_some()
+                {
+                    return Err(locked());
+                }
+                let previous = lines_of(&txn, existing.id).await?;
+                let unchanged = previous.len() == rows.len()
+                    && previous.iter().zip(&rows).all(|(old, new)| {
+                        (old.service, old.female, old.male) == (new.service, new.female, new.male)
+                    });
+                if unchanged {
+                    // Nothing to correct: the report as it is.
+                    txn.rollback().await?;
+                    return Ok(Report {
+                        report: existing,
+                        lines: previous,
+                    });
+                }
                 let previous_total: i64 = previous
                     .iter()
                     .map(|line| i64::from(line.female) + i64::from(line.male))
                     .sum();
+                keep_revision(&txn, &existing, &previous).await?;
                 centre_report_line::Entity::delete_many()
                     .filter(centre_report_line::Column::ReportId.eq(existing.id))
                     .exec(&txn)
@@ -213,17 +271,9 @@ impl Reports<'_> {
                 }
             }
         };
-        let mut rows: Vec<centre_report_line::Model> = lines
-            .iter()
-            .map(|line| centre_report_line::Model {
-                report_id: report.id,
-                service: line.service,
-                female: line.female,
-                male: line.male,
-            })
-            .collect();
-        // In the order every read gives them.
-        rows.sort_by_key(|line| sea_orm::ActiveEnum::to_value(&line.service));
+        for row in &mut rows {
+            row.report_id = report.id;
+        }
         centre_report_line::Entity::insert_many(
             rows.iter().cloned().map(IntoActiveModel::into_active_model),
         )
@@ -252,6 +302,205 @@ impl Reports<'_> {
         })
     }
 
+    /// Approves the report `id`: its month is locked, no correction is taken until it is
+    /// reopened. Audited, and told to the members of the centre's operating organisation (inbox
+    /// and mail), all in one transaction.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public; `NOT_FOUND` for a report hidden from the caller;
+    /// `FORBIDDEN` for anyone but the Programme Office; `CONFLICT` for a report already approved.
+    pub async fn approve(&self, caller: &Caller, id: Uuid) -> ApiResult<Report> {
+        let member = caller.actor.signed_in()?;
+        let (report, centre) = self.for_approval(caller, id).await?;
+        let txn = self.db.begin().await?;
+        // What is approved is the revision the caller could read: a correction that came in
+        // since, or that is under way (it holds the row), makes this a conflict.
+        if !lock_report(&txn, report.id, Some(report.revision)).await? {
+            return Err(ApiError::Conflict(
+                "The report was just corrected; reload it and approve what it says now.".into(),
+            ));
+        }
+        let now = Utc::now();
+        let inserted = centre_report_approval::Model {
+            report_id: report.id,
+            approved_at: now,
+            approved_by_id: Some(member.account_id),
+        }
+        .into_active_model()
+        .insert(&txn)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Err(ApiError::Conflict(
+                    "This report is already approved.".into(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("centre_report.approve", "centre_report", report.id).with_detail(
+                json!({
+                    "centreId": report.centre_id,
+                    "month": report.month.to_string(),
+                    "revision": report.revision,
+                }),
+            ),
+        )
+        .await?;
+        tell_operator(
+            &txn,
+            NotificationKind::ReportApproved,
+            &report,
+            &centre,
+            now,
+        )
+        .await?;
+        let lines = lines_of(&txn, report.id).await?;
+        txn.commit().await?;
+        Ok(Report { report, lines })
+    }
+
+    /// Reopens the approved report `id` for correction, for `reason` (trimmed, required, at
+    /// most [`MAX_REOPEN_REASON`] characters; kept in the audit log). Audited, and told to the
+    /// members of the centre's operating organisation (inbox and mail), in one transaction.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public; `NOT_FOUND` for a report hidden from the caller;
+    /// `FORBIDDEN` for anyone but the Programme Office; `BAD_USER_INPUT` naming `reason`;
+    /// `CONFLICT` for a report that is not approved.
+    pub async fn reopen(&self, caller: &Caller, id: Uuid, reason: &str) -> ApiResult<Report> {
+        caller.actor.signed_in()?;
+        let (report, centre) = self.for_approval(caller, id).await?;
+        let mut problems = Problems::new();
+        let reason = trimmed(Some(reason.to_owned()));
+        problems.check(
+            reason.is_some(),
+            "reason",
+            "Say why the report is reopened.",
+        );
+        let reason = problems.text("reason", reason, MAX_REOPEN_REASON);
+        problems.finish()?;
+        let txn = self.db.begin().await?;
+        let deleted = centre_report_approval::Entity::delete_by_id(report.id)
+            .exec(&txn)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(ApiError::Conflict(
+                "This report is not approved; there is nothing to reopen.".into(),
+            ));
+        }
+        let now = Utc::now();
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("centre_report.reopen", "centre_report", report.id).with_detail(
+                json!({
+                    "centreId": report.centre_id,
+                    "month": report.month.to_string(),
+                    "revision": report.revision,
+                    "reason": reason,
+                }),
+            ),
+        )
+        .await?;
+        tell_operator(
+            &txn,
+            NotificationKind::ReportReopened,
+            &report,
+            &centre,
+            now,
+        )
+        .await?;
+        let lines = lines_of(&txn, report.id).await?;
+        txn.commit().await?;
+        Ok(Report { report, lines })
+    }
+
+    /// The report `id` and its centre, for the Programme Office to approve or reopen.
+    async fn for_approval(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> ApiResult<(centre_report::Model, resource_centre::Model)> {
+        let report = centre_report::Entity::find_by_id(id)
+            .filter(policy::visible_centre_reports(&caller.actor))
+            .one_or_not_found(self.db, "Centre report")
+            .await?;
+        if !policy::can_approve_reports(&caller.actor) {
+            return Err(ApiError::Forbidden);
+        }
+        let centre = resource_centre::Entity::find_by_id(report.centre_id)
+            .one_or_not_found(self.db, "Resource centre")
+            .await?;
+        Ok((report, centre))
+    }
+
+    /// The approvals of the reports among `report_ids` the actor may read (no row: pending).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn approvals_of(
+        &self,
+        actor: &Actor,
+        report_ids: &[Uuid],
+    ) -> ApiResult<Vec<centre_report_approval::Model>> {
+        if report_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(centre_report_approval::Entity::find()
+            .filter(centre_report_approval::Column::ReportId.is_in(report_ids.iter().copied()))
+            .filter(centre_report_approval::Column::ReportId.in_subquery(readable_reports(actor)))
+            .all(self.db)
+            .await?)
+    }
+
+    /// The earlier revisions of the reports `report_ids` the actor may read, oldest first, with
+    /// their lines: two statements, whatever the number of reports.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn revisions_of(
+        &self,
+        actor: &Actor,
+        report_ids: &[Uuid],
+    ) -> ApiResult<Vec<Revision>> {
+        if report_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let readable = readable_reports(actor);
+        let revisions = centre_report_revision::Entity::find()
+            .filter(centre_report_revision::Column::ReportId.is_in(report_ids.iter().copied()))
+            .filter(centre_report_revision::Column::ReportId.in_subquery(readable))
+            .order_by_asc(centre_report_revision::Column::ReportId)
+            .order_by_asc(centre_report_revision::Column::Revision)
+            .all(self.db)
+            .await?;
+        let mut lines: HashMap<Uuid, Vec<centre_report_revision_line::Model>> = HashMap::new();
+        if !revisions.is_empty() {
+            for line in centre_report_revision_line::Entity::find()
+                .filter(
+                    centre_report_revision_line::Column::RevisionId
+                        .is_in(revisions.iter().map(|revision| revision.id)),
+                )
+                .order_by_asc(centre_report_revision_line::Column::Service)
+                .all(self.db)
+                .await?
+            {
+                lines.entry(line.revision_id).or_default().push(line);
+            }
+        }
+        Ok(revisions
+            .into_iter()
+            .map(|revision| Revision {
+                lines: lines.remove(&revision.id).unwrap_or_default(),
+                revision,
+            })
+            .collect())
+    }
+
     /// A page of the reports the actor may read, latest month first, with their lines.
     ///
     /// # Errors
@@ -275,22 +524,232 @@ impl Reports<'_> {
         if let Some(to) = filter.months.to {
             select = select.filter(centre_report::Column::Month.lte(to));
         }
-        let page = keyset().fetch(self.db, select, page).await?;
-        let ids: Vec<Uuid> = page.items.iter().map(|(_, report)| report.id).collect();
-        let mut lines: HashMap<Uuid, Vec<centre_report_line::Model>> = HashMap::new();
-        for line in centre_report_line::Entity::find()
-            .filter(centre_report_line::Column::ReportId.is_in(ids))
-            .order_by_asc(centre_report_line::Column::Service)
-            .all(self.db)
-            .await?
-        {
-            lines.entry(line.report_id).or_default().push(line);
+        if let Some(approval) = filter.approval {
+            let approved = Query::select()
+                .column(centre_report_approval::Column::ReportId)
+                .from(centre_report_approval::Entity)
+                .to_owned();
+            select = select.filter(match approval {
+                Approval::Approved => centre_report::Column::Id.in_subquery(approved),
+                Approval::Pending => centre_report::Column::Id.not_in_subquery(approved),
+            });
         }
+        let page = keyset().fetch(self.db, select, page).await?;
+        let rows: Vec<centre_report::Model> = page
+            .items
+            .iter()
+            .map(|(_, report)| report.clone())
+            .collect();
+        let mut complete: HashMap<Uuid, Report> = self
+            .complete(rows)
+            .await?
+            .into_iter()
+            .map(|report| (report.report.id, report))
+            .collect();
         Ok(page.map(|report| {
-            let lines = lines.remove(&report.id).unwrap_or_default();
-            Report { report, lines }
+            complete.remove(&report.id).unwrap_or(Report {
+                report,
+                lines: Vec::new(),
+            })
         }))
     }
+
+    /// The reports among `ids` the actor may read, with their lines.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn by_ids(&self, actor: &Actor, ids: &[Uuid]) -> ApiResult<Vec<Report>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = centre_report::Entity::find()
+            .filter(centre_report::Column::Id.is_in(ids.iter().copied()))
+            .filter(policy::visible_centre_reports(actor))
+            .all(self.db)
+            .await?;
+        self.complete(rows).await
+    }
+
+    /// `rows` with their lines: one statement, whatever their number.
+    async fn complete(&self, rows: Vec<centre_report::Model>) -> ApiResult<Vec<Report>> {
+        let ids: Vec<Uuid> = rows.iter().map(|report| report.id).collect();
+        let mut lines: HashMap<Uuid, Vec<centre_report_line::Model>> = HashMap::new();
+        if !ids.is_empty() {
+            for line in centre_report_line::Entity::find()
+                .filter(centre_report_line::Column::ReportId.is_in(ids))
+                .order_by_asc(centre_report_line::Column::Service)
+                .all(self.db)
+                .await?
+            {
+                lines.entry(line.report_id).or_default().push(line);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|report| {
+                let lines = lines.remove(&report.id).unwrap_or_default();
+                Report { report, lines }
+            })
+            .collect())
+    }
+}
+
+/// The ids of the reports the actor may read.
+fn readable_reports(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(centre_report::Column::Id)
+        .from(centre_report::Entity)
+        .cond_where(policy::visible_centre_reports(actor))
+        .to_owned()
+}
+
+/// The error of a correction of an approved month.
+fn locked() -> ApiError {
+    ApiError::Conflict(
+        "The Programme Office approved this month's report; it cannot be corrected until the \
+         Programme Office reopens it."
+            .into(),
+    )
+}
+
+/// Holds the row of report `id` until the end of the transaction (a write that changes
+/// nothing), if it still has `revision` when one is given; whether it did.
+async fn lock_report(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    revision: Option<i32>,
+) -> Result<bool, sea_orm::DbErr> {
+    let mut update = centre_report::Entity::update_many()
+        .col_expr(
+            centre_report::Column::Revision,
+            sea_orm::sea_query::Expr::col(centre_report::Column::Revision),
+        )
+        .filter(centre_report::Column::Id.eq(id));
+    if let Some(revision) = revision {
+        update = update.filter(centre_report::Column::Revision.eq(revision));
+    }
+    Ok(update.exec(conn).await?.rows_affected == 1)
+}
+
+/// The current lines of report `report_id`, in service order.
+async fn lines_of(
+    conn: &impl ConnectionTrait,
+    report_id: Uuid,
+) -> Result<Vec<centre_report_line::Model>, sea_orm::DbErr> {
+    centre_report_line::Entity::find()
+        .filter(centre_report_line::Column::ReportId.eq(report_id))
+        .order_by_asc(centre_report_line::Column::Service)
+        .all(conn)
+        .await
+}
+
+/// Keeps `report` as it is now, with its `lines`, as an earlier revision.
+async fn keep_revision(
+    conn: &impl ConnectionTrait,
+    report: &centre_report::Model,
+    lines: &[centre_report_line::Model],
+) -> Result<(), sea_orm::DbErr> {
+    let revision = centre_report_revision::Model {
+        id: Uuid::now_v7(),
+        report_id: report.id,
+        revision: report.revision,
+        submitted_by_id: report.submitted_by_id,
+        submitted_at: report.submitted_at,
+    };
+    centre_report_revision::Entity::insert(revision.clone().into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    if !lines.is_empty() {
+        centre_report_revision_line::Entity::insert_many(lines.iter().map(|line| {
+            centre_report_revision_line::Model {
+                revision_id: revision.id,
+                service: line.service,
+                female: line.female,
+                male: line.male,
+            }
+            .into_active_model()
+        }))
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The services `centre_id` offered in `month` as far as the portal knows: those it offers now,
+/// those removed in `month` or later (`centre_service_past` keeps the last month of each), and
+/// those the month's report already lists (reported then, so offered then).
+///
+/// Why a record of ends and not of whole periods: a centre is often entered in the portal after
+/// it opened, and reports its earlier months with the services it has, so the start of a
+/// service is not known and not enforced, as before. What was wrong was forgetting a service
+/// as soon as it was removed, which made a correction of a month that had it impossible.
+///
+/// # Errors
+/// Database errors.
+pub async fn services_of_month(
+    conn: &impl ConnectionTrait,
+    centre_id: Uuid,
+    month: NaiveDate,
+) -> Result<HashSet<CentreService>, sea_orm::DbErr> {
+    let mut offered: HashSet<CentreService> = centre_service::Entity::find()
+        .filter(centre_service::Column::CentreId.eq(centre_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.service)
+        .collect();
+    offered.extend(
+        centre_service_past::Entity::find()
+            .filter(centre_service_past::Column::CentreId.eq(centre_id))
+            .filter(centre_service_past::Column::LastMonth.gte(month))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|row| row.service),
+    );
+    let reported = Query::select()
+        .column(centre_report::Column::Id)
+        .from(centre_report::Entity)
+        .and_where(centre_report::Column::CentreId.eq(centre_id))
+        .and_where(centre_report::Column::Month.eq(month))
+        .to_owned();
+    offered.extend(
+        centre_report_line::Entity::find()
+            .select_only()
+            .column(centre_report_line::Column::Service)
+            .filter(centre_report_line::Column::ReportId.in_subquery(reported))
+            .into_tuple::<CentreService>()
+            .all(conn)
+            .await?,
+    );
+    Ok(offered)
+}
+
+/// Tells the members of `centre`'s operating organisation of `kind` about `report`, in the
+/// inbox and by mail, on `txn`.
+async fn tell_operator(
+    txn: &impl ConnectionTrait,
+    kind: NotificationKind,
+    report: &centre_report::Model,
+    centre: &resource_centre::Model,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<()> {
+    let label = notifications::report_label(&centre.name, report.month);
+    let notices = notifications::notify_report(
+        txn,
+        kind,
+        centre.operator_id,
+        notifications::AboutReport {
+            report_id: report.id,
+            label: &label,
+        },
+        now,
+    )
+    .await?;
+    for mail in notices.iter().filter_map(notifications::mail_for) {
+        super::mail::enqueue(txn, mail).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -314,6 +314,7 @@ async fn centre_reports(
             let filter = ReportFilter {
                 centre_id: params.centre_id,
                 months: DateRange::new(params.from, params.to, "from")?,
+                approval: None,
             };
             audit_export(&state.services, &caller, "export.centre_reports", &params).await?;
             let header = head(&[
