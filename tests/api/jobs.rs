@@ -347,3 +347,108 @@ async fn the_daily_digest_tells_each_organisation_what_awaits_it_once_a_day() {
         2
     );
 }
+
+#[tokio::test]
+async fn operators_are_reminded_once_a_month_of_a_missing_report() {
+    use entity::{centre_report, enums::CentreKind, resource_centre};
+
+    use crate::helpers::fixtures::{self, NewCentre};
+
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let at = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .expect("a time")
+            .with_timezone(&Utc)
+    };
+    // A's centre reported November; B's two (the world's shelter too) did not; C's came into
+    // the portal in December.
+    let mut centres = Vec::new();
+    for (operator, name, created) in [
+        (w.a.id, "Reporting centre of A", "2026-10-01T00:00:00Z"),
+        (w.b.id, "Silent centre of B", "2026-10-01T00:00:00Z"),
+        (w.c.id, "New centre of C", "2026-12-01T00:00:00Z"),
+    ] {
+        let centre = fixtures::centre(
+            &app.db,
+            NewCentre {
+                name,
+                kind: CentreKind::WomensResourceCentre,
+                operator_id: operator,
+                ..NewCentre::default()
+            },
+        )
+        .await;
+        let mut dated = centre.clone().into_active_model();
+        dated.created_at = Set(at(created));
+        dated.update(&app.db).await.expect("date the centre");
+        centres.push(centre);
+    }
+    centre_report::Model {
+        id: Uuid::now_v7(),
+        centre_id: centres[0].id,
+        month: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("a month"),
+        revision: 1,
+        submitted_by_id: None,
+        submitted_at: at("2026-12-01T09:00:00Z"),
+    }
+    .into_active_model()
+    .insert(&app.db)
+    .await
+    .expect("A's report");
+    let jobs = scheduler(&app, app.db.clone());
+    let before = outbox(&app).await.len();
+
+    // Not before the third of the month; then once.
+    assert_eq!(
+        jobs.remind_reports(at("2026-12-02T10:00:00Z"))
+            .await
+            .expect("run"),
+        0
+    );
+    assert_eq!(
+        jobs.remind_reports(at("2026-12-03T03:00:00Z"))
+            .await
+            .expect("run"),
+        2
+    );
+    assert_eq!(
+        jobs.remind_reports(at("2026-12-04T03:00:00Z"))
+            .await
+            .expect("run"),
+        0
+    );
+    let reminders: Vec<mail_outbox::Model> = outbox(&app).await.split_off(before);
+    let mut recipients: Vec<String> = reminders
+        .iter()
+        .map(|mail| mail.recipient.clone())
+        .collect();
+    recipients.sort();
+    let mut members = vec![address(&w.b.partner), address(&w.b.manager)];
+    members.sort();
+    assert_eq!(recipients, members, "{reminders:#?}");
+    assert_eq!(
+        reminders[0].subject,
+        "Monthly report for 2026-11 not submitted yet"
+    );
+    for name in ["Silent centre of B", "Shelter of B"] {
+        assert!(reminders[0].body.contains(name), "{}", reminders[0].body);
+    }
+    assert!(!reminders[0].body.contains("of A"), "{}", reminders[0].body);
+
+    // The next month every centre owes December, C's included; a deactivated one nothing.
+    let mut gone = resource_centre::Entity::find_by_id(centres[0].id)
+        .one(&app.db)
+        .await
+        .expect("q")
+        .expect("centre")
+        .into_active_model();
+    gone.active = Set(false);
+    gone.update(&app.db).await.expect("deactivate");
+    assert_eq!(
+        jobs.remind_reports(at("2027-01-03T03:00:00Z"))
+            .await
+            .expect("run"),
+        3
+    );
+}

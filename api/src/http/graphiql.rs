@@ -141,13 +141,15 @@ fn content_security_policy(host: &str, style_nonce: Option<&str>) -> String {
     )
 }
 
-/// A nonce for one answer: 128 random bits, base64. Without random numbers the page goes
-/// without (GraphiQL works; its dialogs' scroll lock is refused).
+/// A nonce for one answer: 128 random bits, base64url (which CSP's `base64-value` allows). Not
+/// the standard alphabet: its `/` made the page hold `//` now and then, which reads like an
+/// address. Without random numbers the page goes without (GraphiQL works; its dialogs' scroll
+/// lock is refused).
 fn style_nonce() -> Option<String> {
     let mut bytes = [0_u8; 16];
     getrandom::fill(&mut bytes)
         .ok()
-        .map(|()| base64::engine::general_purpose::STANDARD.encode(bytes))
+        .map(|()| base64::engine::general_purpose::URL_SAFE.encode(bytes))
 }
 
 /// `GET /graphql` in development: the GraphiQL page (whatever the query string says: a query

@@ -1,5 +1,5 @@
-//! Scheduled jobs that every server process on a database shares (issue 16): the overdue
-//! escalation and the daily digest.
+//! Scheduled jobs that every server process on a database shares: the overdue escalation and
+//! the daily digest (issue 16), and the reminder of missing monthly reports (issue 17).
 //!
 //! Each process runs a [`Scheduler`] that looks every poll interval for a due job. A job runs
 //! only in the process that takes its lease in `scheduled_job` (an update guarded on the old
@@ -21,11 +21,11 @@ use std::{
     time::Duration,
 };
 
-use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc};
 use entity::{
-    account, case_assignment,
+    account, case_assignment, centre_report,
     enums::{AccountStatus, CaseStatus, Language},
-    job_mark, referral_case, scheduled_job,
+    job_mark, referral_case, resource_centre, scheduled_job,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -46,6 +46,10 @@ use crate::{
 pub const ESCALATION: &str = "overdue_escalation";
 /// The daily digest job: tells each organisation what awaits it.
 pub const DIGEST: &str = "daily_digest";
+/// The monthly report reminder: tells the operators of centres without last month's report.
+pub const REPORT_REMINDER: &str = "report_reminder";
+/// The day of the month from which a missing report of the month before is reminded of.
+pub const REMINDER_DAY: u32 = 3;
 
 /// When the jobs run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +88,8 @@ pub struct Ran {
     pub escalated: usize,
     /// Organisations sent a digest.
     pub digests: usize,
+    /// Centres whose operators were reminded of last month's report.
+    pub reminders: usize,
 }
 
 /// Whether the parties of a case whose answer was due at `due` are to be told now, when they
@@ -145,6 +151,7 @@ impl Scheduler {
                 Ok(ran) if ran != Ran::default() => tracing::info!(
                     escalated = ran.escalated,
                     digests = ran.digests,
+                    reminders = ran.reminders,
                     "scheduled jobs ran"
                 ),
                 Ok(_) => {}
@@ -179,6 +186,17 @@ impl Scheduler {
             };
             self.release(DIGEST, now, next, outcome.is_ok()).await?;
             ran.digests = outcome?;
+        }
+        if self.take(REPORT_REMINDER, now, next_digest).await? {
+            let outcome = self.remind_reports(now).await;
+            let next = if outcome.is_ok() {
+                next_digest
+            } else {
+                now + poll
+            };
+            self.release(REPORT_REMINDER, now, next, outcome.is_ok())
+                .await?;
+            ran.reminders = outcome?;
         }
         Ok(ran)
     }
@@ -374,6 +392,99 @@ impl Scheduler {
         Ok(sent)
     }
 
+    /// From the [`REMINDER_DAY`] of a month on, reminds the operators of active centres
+    /// that have no report for the month before, once per centre and month: one mail to each
+    /// active member of the operating organisation, naming its centres. Answers how many
+    /// centres were reminded of.
+    ///
+    /// # Errors
+    /// The database's; the operators reminded before the error stay reminded.
+    pub async fn remind_reports(&self, now: DateTime<Utc>) -> ApiResult<usize> {
+        let Some(month) = reminded_month(now.date_naive()) else {
+            return Ok(0);
+        };
+        let this_month = month
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(month);
+        let month_start = this_month.and_time(NaiveTime::MIN).and_utc();
+        let centres = resource_centre::Entity::find()
+            .filter(resource_centre::Column::Active.eq(true))
+            // A centre that came into the portal this month owes nothing for the last one.
+            .filter(resource_centre::Column::CreatedAt.lt(month_start))
+            .order_by_asc(resource_centre::Column::SortName)
+            .all(&self.db)
+            .await?;
+        let reported: HashSet<Uuid> = centre_report::Entity::find()
+            .filter(centre_report::Column::Month.eq(month))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|report| report.centre_id)
+            .collect();
+        let marks = marks(
+            &self.db,
+            REPORT_REMINDER,
+            centres.iter().map(|centre| centre.id),
+        )
+        .await?;
+        let mut owed: BTreeMap<Uuid, Vec<&resource_centre::Model>> = BTreeMap::new();
+        for centre in &centres {
+            let reminded = marks.get(&centre.id).is_some_and(|at| *at >= month_start);
+            if !reported.contains(&centre.id) && !reminded {
+                owed.entry(centre.operator_id).or_default().push(centre);
+            }
+        }
+        if owed.is_empty() {
+            return Ok(0);
+        }
+        let members = account::Entity::find()
+            .filter(account::Column::OrganisationId.is_in(owed.keys().copied()))
+            .filter(account::Column::Status.eq(AccountStatus::Active))
+            .order_by_asc(account::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut reminded = 0;
+        for (operator, centres) in owed {
+            let txn = self.db.begin().await?;
+            let mut marked = Vec::new();
+            for centre in centres {
+                if mark(
+                    &txn,
+                    REPORT_REMINDER,
+                    centre.id,
+                    marks.get(&centre.id).copied(),
+                    now,
+                )
+                .await?
+                {
+                    marked.push(centre);
+                }
+            }
+            let mails = members
+                .iter()
+                .filter(|member| member.organisation_id == Some(operator))
+                .filter_map(|member| {
+                    let names: Vec<String> = marked
+                        .iter()
+                        .map(|centre| centre_name(&centre.name, member.preferred_language))
+                        .collect();
+                    (!names.is_empty()).then(|| {
+                        notifications::report_reminder_mail(
+                            &member.email,
+                            member.preferred_language,
+                            month,
+                            &names,
+                        )
+                    })?
+                })
+                .collect();
+            super::mail::enqueue_all(&txn, mails).await?;
+            txn.commit().await?;
+            reminded += marked.len();
+        }
+        Ok(reminded)
+    }
+
     /// What awaits each organisation at `now`, for those awaited by something.
     async fn digests(&self, now: DateTime<Utc>) -> ApiResult<BTreeMap<Uuid, Digest>> {
         let open = referral_case::Entity::find()
@@ -433,6 +544,31 @@ impl Scheduler {
         digests.retain(|_, digest| !digest.is_empty());
         Ok(digests)
     }
+}
+
+/// The month whose missing reports are reminded of on `today`: the month before, from the
+/// [`REMINDER_DAY`] of this month on; `None` before it.
+pub fn reminded_month(today: NaiveDate) -> Option<NaiveDate> {
+    if today.day() < REMINDER_DAY {
+        return None;
+    }
+    today
+        .with_day(1)?
+        .checked_sub_months(chrono::Months::new(1))
+}
+
+/// A centre's name in `language`, else in the first language it has.
+fn centre_name(name: &entity::Localized, language: Language) -> String {
+    let preferred = match language {
+        Language::En => &name.en,
+        Language::Ru => &name.ru,
+        Language::Tg => &name.tg,
+    };
+    preferred
+        .as_deref()
+        .or_else(|| name.present().next())
+        .unwrap_or("-")
+        .to_owned()
 }
 
 /// The marks of `job` on `subjects`.
@@ -535,6 +671,15 @@ mod tests {
             at("2026-12-01T18:00:01Z"),
             day
         ));
+    }
+
+    #[test]
+    fn a_missing_report_is_reminded_of_from_the_third_of_the_next_month() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a day");
+        assert_eq!(reminded_month(day("2026-12-02")), None);
+        assert_eq!(reminded_month(day("2026-12-03")), Some(day("2026-11-01")));
+        assert_eq!(reminded_month(day("2026-12-31")), Some(day("2026-11-01")));
+        assert_eq!(reminded_month(day("2027-01-05")), Some(day("2026-12-01")));
     }
 
     #[test]

@@ -606,6 +606,53 @@ pub fn digest_mail(email: &str, language: Language, digest: &Digest) -> Option<O
     })
 }
 
+/// The reminder to one member of a centre's operating organisation that `month` has no report
+/// yet for `centres` (their names), in the member's language. `None` when the account's address
+/// no longer parses.
+pub fn report_reminder_mail(
+    email: &str,
+    language: Language,
+    month: chrono::NaiveDate,
+    centres: &[String],
+) -> Option<OutgoingMail> {
+    let Ok(to) = Email::parse(email) else {
+        tracing::warn!("no report reminder for an account whose address does not parse");
+        return None;
+    };
+    let month = month.format("%Y-%m");
+    let list: String = centres.iter().map(|name| format!("- {name}\n")).collect();
+    let (subject, text) = match language {
+        Language::En => (
+            format!("Monthly report for {month} not submitted yet"),
+            format!(
+                "The figures of {month} have not been reported yet for:\n\n{list}\nSubmit them in \
+                 the partner portal (a month with nobody served is reported with zeros)."
+            ),
+        ),
+        Language::Ru => (
+            format!("Ежемесячный отчёт за {month} ещё не представлен"),
+            format!(
+                "Данные за {month} ещё не представлены для:\n\n{list}\nВнесите их на портале \
+                 партнёров (месяц без обращений отчитывается нулями)."
+            ),
+        ),
+        Language::Tg => (
+            format!("Ҳисоботи моҳонаи {month} ҳанӯз пешниҳод нашудааст"),
+            format!(
+                "Рақамҳои {month} ҳанӯз пешниҳод нашудаанд барои:\n\n{list}\nОнҳоро дар портали \
+                 шарикон ворид кунед (моҳе, ки касе наомад, бо сифрҳо ҳисобот дода мешавад)."
+            ),
+        ),
+    };
+    Some(OutgoingMail {
+        to,
+        language,
+        subject,
+        body: format!("{text}\n"),
+        holds_link: false,
+    })
+}
+
 /// Where to read more, in `language`.
 fn pointer(language: Language) -> &'static str {
     match language {
