@@ -167,38 +167,51 @@ impl Scheduler {
     /// # Errors
     /// The database's; a job that fails is released to run again at the next poll.
     pub async fn run_due(&self, now: DateTime<Utc>) -> ApiResult<Ran> {
-        let mut ran = Ran::default();
         let poll = delta(self.settings.poll_interval)?;
-        if self.take(ESCALATION, now, now).await? {
-            let outcome = self.escalate_overdue(now).await;
-            self.release(ESCALATION, now, now + poll, outcome.is_ok())
-                .await?;
-            ran.escalated = outcome?;
+        let next_digest = digest_window(now, self.settings.digest_hour) + TimeDelta::days(1);
+        Ok(Ran {
+            escalated: self
+                .run_job(ESCALATION, now, (now, now + poll), || {
+                    self.escalate_overdue(now)
+                })
+                .await?,
+            digests: self
+                .run_job(DIGEST, now, (next_digest, next_digest), || {
+                    self.send_digests(now)
+                })
+                .await?,
+            reminders: self
+                .run_job(REPORT_REMINDER, now, (next_digest, next_digest), || {
+                    self.remind_reports(now)
+                })
+                .await?,
+        })
+    }
+
+    /// Runs `job` if this process takes the lease of job `name` (first due at `due.0`), and
+    /// gives the lease back due again at `due.1`, or at the next poll when it failed. Answers
+    /// what the job did (0 when it did not run).
+    async fn run_job<Job, Done>(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+        due: (DateTime<Utc>, DateTime<Utc>),
+        job: Job,
+    ) -> ApiResult<usize>
+    where
+        Job: FnOnce() -> Done,
+        Done: Future<Output = ApiResult<usize>>,
+    {
+        if !self.take(name, now, due.0).await? {
+            return Ok(0);
         }
-        let hour = self.settings.digest_hour;
-        let next_digest = digest_window(now, hour) + TimeDelta::days(1);
-        if self.take(DIGEST, now, next_digest).await? {
-            let outcome = self.send_digests(now).await;
-            let next = if outcome.is_ok() {
-                next_digest
-            } else {
-                now + poll
-            };
-            self.release(DIGEST, now, next, outcome.is_ok()).await?;
-            ran.digests = outcome?;
-        }
-        if self.take(REPORT_REMINDER, now, next_digest).await? {
-            let outcome = self.remind_reports(now).await;
-            let next = if outcome.is_ok() {
-                next_digest
-            } else {
-                now + poll
-            };
-            self.release(REPORT_REMINDER, now, next, outcome.is_ok())
-                .await?;
-            ran.reminders = outcome?;
-        }
-        Ok(ran)
+        let outcome = job().await;
+        let next = match outcome {
+            Ok(_) => due.1,
+            Err(_) => now + delta(self.settings.poll_interval)?,
+        };
+        self.release(name, now, next, outcome.is_ok()).await?;
+        outcome
     }
 
     /// Takes the lease of job `name` if it is due at `now` and nobody holds it. A job seen for
