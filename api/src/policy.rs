@@ -528,6 +528,16 @@ pub fn may_download(actor: &Actor) -> crate::error::ApiResult<()> {
     check_restriction(actor, "export")
 }
 
+/// Whether the actor may upload a CSV file of reports: signed-in accounts without a pending
+/// restriction (each report of the file is then held to [`can_report_for`]).
+///
+/// # Errors
+/// As [`may_download`].
+pub fn may_import(actor: &Actor) -> crate::error::ApiResult<()> {
+    actor.signed_in()?;
+    check_restriction(actor, "import")
+}
+
 /// Whether the actor may read the audit log: admins only.
 pub fn can_read_audit_log(actor: &Actor) -> bool {
     actor.role() == Some(Role::Admin)

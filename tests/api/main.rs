@@ -20,6 +20,7 @@ mod field_rules;
 mod helpers;
 mod http;
 mod idempotency;
+mod imports;
 mod jobs;
 mod layering;
 mod limits;

@@ -33,15 +33,15 @@ query($filter: CentreReportFilterInput) {
 
 /// Gulrukhsor operates a Women's Resource Centre; Najoti Kudakon a shelter; a partner of each,
 /// and Programme Office staff.
-struct World {
-    staff: User,
-    centre: entity::resource_centre::Model,
-    shelter: entity::resource_centre::Model,
-    operator: User,
-    shelter_operator: User,
+pub(crate) struct World {
+    pub(crate) staff: User,
+    pub(crate) centre: entity::resource_centre::Model,
+    pub(crate) shelter: entity::resource_centre::Model,
+    pub(crate) operator: User,
+    pub(crate) shelter_operator: User,
 }
 
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let gulrukhsor = fixtures::organisation(&app.db, "Gulrukhsor").await;
     let najoti = fixtures::organisation(&app.db, "Najoti Kudakon").await;
     let centre = fixtures::centre(

@@ -11,6 +11,7 @@ pub mod exports;
 pub mod graphiql;
 mod graphql;
 pub mod idempotency;
+mod imports;
 pub mod middleware;
 mod ops;
 pub mod proxies;
@@ -128,5 +129,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/health", web::get().to(ops::health))
         .route("/ready", web::get().to(ops::ready))
         .route("/metrics", web::get().to(ops::metrics_endpoint))
-        .configure(exports::routes);
+        .configure(exports::routes)
+        .configure(imports::routes);
 }

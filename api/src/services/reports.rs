@@ -109,6 +109,57 @@ pub fn reported_month(month: NaiveDate, today: NaiveDate) -> ApiResult<NaiveDate
     Ok(first)
 }
 
+/// Checks the lines of one report against the services the centre offered that month, naming
+/// each problem's field by `field(index, column)`.
+fn check_lines(
+    problems: &mut Problems,
+    lines: &[ReportLine],
+    offered: &HashSet<CentreService>,
+    field: impl Fn(usize, &str) -> String,
+) {
+    let mut seen = HashSet::new();
+    for (index, line) in lines.iter().enumerate() {
+        problems.check(
+            seen.insert(line.service),
+            &field(index, "service"),
+            "This service is listed twice for this centre and month.",
+        );
+        problems.check(
+            offered.contains(&line.service),
+            &field(index, "service"),
+            "The centre did not offer this service in this month; add it to the centre first.",
+        );
+        for (sex, count) in [("female", line.female), ("male", line.male)] {
+            problems.in_range(
+                &field(index, sex),
+                count,
+                0..=MAX_PEOPLE,
+                format!("A count is 0 to {MAX_PEOPLE}."),
+            );
+        }
+    }
+}
+
+/// One report of an import: a centre's month, and its lines with the file's line number of
+/// each (for the names of problems: `rows.<line>.<column>`).
+#[derive(Clone, Debug)]
+pub struct ImportedReport {
+    pub centre_id: Uuid,
+    /// The line of the month's first row, where a problem of the whole report is named.
+    pub first_line: usize,
+    pub month: NaiveDate,
+    pub lines: Vec<(usize, ReportLine)>,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Reports (centre and month) in the file.
+    pub reports: usize,
+    /// Of those, the ones that are new or correct the figures stored.
+    pub changed: usize,
+}
+
 /// Centre report rules.
 pub struct Reports<'a> {
     pub(super) db: &'a crate::db::Db,
@@ -148,35 +199,141 @@ impl Reports<'_> {
         let month = reported_month(month, Utc::now().date_naive())?;
         let offered = services_of_month(self.db, centre_id, month).await?;
         let mut problems = Problems::new();
-        let mut seen = HashSet::new();
-        for (index, line) in lines.iter().enumerate() {
-            let field = format!("lines.{index}");
-            problems.check(
-                seen.insert(line.service),
-                &format!("{field}.service"),
-                "This service is listed twice.",
-            );
-            problems.check(
-                offered.contains(&line.service),
-                &format!("{field}.service"),
-                "The centre did not offer this service in this month; add it to the centre first.",
-            );
-            for (sex, count) in [("female", line.female), ("male", line.male)] {
-                problems.in_range(
-                    &format!("{field}.{sex}"),
-                    count,
-                    0..=MAX_PEOPLE,
-                    format!("A count is 0 to {MAX_PEOPLE}."),
-                );
-            }
-        }
+        check_lines(&mut problems, &lines, &offered, |index, column| {
+            format!("lines.{index}.{column}")
+        });
         problems.not_empty(
             "lines",
             &lines,
             "Report at least one service (with zeros if nobody came).",
         );
         problems.finish()?;
+        let txn = self.db.begin().await?;
+        let (report, _) = self.write(&txn, caller, centre_id, month, &lines).await?;
+        txn.commit().await?;
+        Ok(report)
+    }
 
+    /// Imports `reports` (a CSV file's, see `http/imports.rs`): each is checked as
+    /// `submitCentreReport` checks one, and every problem of every row is named
+    /// (`rows.<line>.<column>`). A dry run stops there; otherwise every report is written in
+    /// one transaction (all or nothing) and audited, with one more entry for the import.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for the public; `BAD_USER_INPUT` naming every bad row and field (a
+    /// centre the caller may not report for is a bad `centre_id`, never a hint that it
+    /// exists); `CONFLICT` when a month was approved or submitted meanwhile.
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        reports: Vec<ImportedReport>,
+        dry_run: bool,
+    ) -> ApiResult<ImportOutcome> {
+        caller.actor.signed_in()?;
+        if reports.is_empty() {
+            return Err(ApiError::bad_input("rows", "The file holds no report."));
+        }
+        let today = Utc::now().date_naive();
+        let centre_ids: HashSet<Uuid> = reports.iter().map(|report| report.centre_id).collect();
+        let centres: HashMap<Uuid, resource_centre::Model> = resource_centre::Entity::find()
+            .filter(resource_centre::Column::Id.is_in(centre_ids))
+            .filter(policy::visible_centres(&caller.actor))
+            .all(self.db)
+            .await?
+            .into_iter()
+            .filter(|centre| policy::can_report_for(&caller.actor, centre))
+            .map(|centre| (centre.id, centre))
+            .collect();
+        let mut problems = Problems::new();
+        let mut checked = Vec::new();
+        for report in reports {
+            let whole = |column: &str| format!("rows.{}.{column}", report.first_line);
+            if !centres.contains_key(&report.centre_id) {
+                problems.add(
+                    whole("centre_id"),
+                    "There is no centre you may report for with this id.",
+                );
+                continue;
+            }
+            let month = match reported_month(report.month, today) {
+                Ok(month) => month,
+                Err(_) => {
+                    problems.add(whole("month"), "Report past or current months only.");
+                    continue;
+                }
+            };
+            let stored = centre_report::Entity::find()
+                .filter(centre_report::Column::CentreId.eq(report.centre_id))
+                .filter(centre_report::Column::Month.eq(month))
+                .one(self.db)
+                .await?;
+            let locked = match stored {
+                Some(stored) => centre_report_approval::Entity::find_by_id(stored.id)
+                    .one(self.db)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+            problems.check(
+                !locked,
+                &whole("month"),
+                "This month is approved and locked; ask the Programme Office to reopen it.",
+            );
+            let offered = services_of_month(self.db, report.centre_id, month).await?;
+            let (numbers, lines): (Vec<usize>, Vec<ReportLine>) =
+                report.lines.iter().copied().unzip();
+            check_lines(&mut problems, &lines, &offered, |index, column| {
+                format!("rows.{}.{column}", numbers[index])
+            });
+            checked.push((report.centre_id, month, lines));
+        }
+        problems.finish()?;
+        let mut outcome = ImportOutcome {
+            reports: checked.len(),
+            changed: 0,
+        };
+        let txn = self.db.begin().await?;
+        for (centre_id, month, lines) in &checked {
+            let (_, changed) = self.write(&txn, caller, *centre_id, *month, lines).await?;
+            outcome.changed += usize::from(changed);
+        }
+        if dry_run {
+            // Everything was written as the real run would: the answer counts what would
+            // change, and the rollback leaves nothing.
+            txn.rollback().await?;
+            return Ok(outcome);
+        }
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: "centre_report.import",
+                entity_type: Some("centre_report"),
+                entity_id: None,
+                outcome: entity::enums::AuditOutcome::Success,
+                detail: Some(json!({ "reports": outcome.reports, "changed": outcome.changed })),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Writes the report of `centre_id` for `month` on `txn` (checked already): a first
+    /// report, or a correction that keeps the replaced figures as a revision; identical
+    /// figures change nothing. Audited. Answers the report and whether anything changed.
+    ///
+    /// # Errors
+    /// `CONFLICT` for an approved (locked) month, or a first report another request just
+    /// submitted; the database's.
+    async fn write(
+        &self,
+        txn: &impl ConnectionTrait,
+        caller: &Caller,
+        centre_id: Uuid,
+        month: NaiveDate,
+        lines: &[ReportLine],
+    ) -> ApiResult<(Report, bool)> {
         let member = caller.actor.signed_in()?;
         let mut rows: Vec<centre_report_line::Model> = lines
             .iter()
@@ -190,53 +347,54 @@ impl Reports<'_> {
             .collect();
         // In the order every read gives them.
         rows.sort_by_key(|line| sea_orm::ActiveEnum::to_value(&line.service));
-        let txn = self.db.begin().await?;
         let existing = centre_report::Entity::find()
             .filter(centre_report::Column::CentreId.eq(centre_id))
             .filter(centre_report::Column::Month.eq(month))
-            .one(&txn)
+            .one(txn)
             .await?;
         let now = Utc::now();
         let (report, action, previous_total) = match existing {
             Some(existing) => {
                 // The report's row is held from here to the commit, so an approval cannot
                 // come in between the check below and the correction (see `approve`).
-                lock_report(&txn, existing.id, None).await?;
+                lock_report(txn, existing.id, None).await?;
                 if centre_report_approval::Entity::find_by_id(existing.id)
-                    .one(&txn)
+                    .one(txn)
                     .await?
                     .is_some()
                 {
                     return Err(locked());
                 }
-                let previous = lines_of(&txn, existing.id).await?;
+                let previous = lines_of(txn, existing.id).await?;
                 let unchanged = previous.len() == rows.len()
                     && previous.iter().zip(&rows).all(|(old, new)| {
                         (old.service, old.female, old.male) == (new.service, new.female, new.male)
                     });
                 if unchanged {
                     // Nothing to correct: the report as it is.
-                    txn.rollback().await?;
-                    return Ok(Report {
-                        report: existing,
-                        lines: previous,
-                    });
+                    return Ok((
+                        Report {
+                            report: existing,
+                            lines: previous,
+                        },
+                        false,
+                    ));
                 }
                 let previous_total: i64 = previous
                     .iter()
                     .map(|line| i64::from(line.female) + i64::from(line.male))
                     .sum();
-                keep_revision(&txn, &existing, &previous).await?;
+                keep_revision(txn, &existing, &previous).await?;
                 centre_report_line::Entity::delete_many()
                     .filter(centre_report_line::Column::ReportId.eq(existing.id))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
                 let mut update = existing.clone().into_active_model();
                 update.revision = Set(existing.revision + 1);
                 update.submitted_by_id = Set(Some(member.account_id));
                 update.submitted_at = Set(now);
                 (
-                    update.update(&txn).await?,
+                    update.update(txn).await?,
                     "centre_report.correct",
                     Some(previous_total),
                 )
@@ -251,7 +409,7 @@ impl Reports<'_> {
                     submitted_at: now,
                 }
                 .into_active_model()
-                .insert(&txn)
+                .insert(txn)
                 .await;
                 match inserted {
                     Ok(report) => (report, "centre_report.submit", None),
@@ -277,14 +435,14 @@ impl Reports<'_> {
         centre_report_line::Entity::insert_many(
             rows.iter().cloned().map(IntoActiveModel::into_active_model),
         )
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
         let total: i64 = rows
             .iter()
             .map(|line| i64::from(line.female) + i64::from(line.male))
             .sum();
         audit::record(
-            &txn,
+            txn,
             caller,
             AuditRecord::success(action, "centre_report", report.id).with_detail(json!({
                 "centreId": centre_id,
@@ -295,11 +453,13 @@ impl Reports<'_> {
             })),
         )
         .await?;
-        txn.commit().await?;
-        Ok(Report {
-            report,
-            lines: rows,
-        })
+        Ok((
+            Report {
+                report,
+                lines: rows,
+            },
+            true,
+        ))
     }
 
     /// Approves the report `id`: its month is locked, no correction is taken until it is

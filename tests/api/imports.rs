@@ -1,0 +1,215 @@
+//! CSV imports of centre reports (issue 17): a dry run names what would change and writes
+//! nothing; the real run is all or nothing and audited; every bad row and field is named; a
+//! downloaded export sent back changes nothing; who may import what follows the reports' rule.
+
+use entity::{audit_entry, centre_report};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{TestApp, spawn_app},
+    reports::{World, world},
+};
+
+const HEADER: &str = "centre_id,month,service,female,male";
+
+async fn upload(app: &TestApp, token: Option<&str>, query: &str, file: &str) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(format!("{}/imports/centre-reports.csv{query}", app.address))
+        .header("Content-Type", "text/csv; charset=utf-8")
+        .body(file.to_owned());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("upload");
+    let status = response.status().as_u16();
+    let body = response.json().await.expect("a JSON answer");
+    (status, body)
+}
+
+fn fields(answer: &Value) -> Vec<String> {
+    answer["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .map(|fields| {
+            fields
+                .iter()
+                .map(|field| field["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn reports(app: &TestApp) -> u64 {
+    centre_report::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count")
+}
+
+fn two_months(w: &World) -> String {
+    let centre = w.centre.id;
+    format!(
+        "{HEADER}\n\
+         {centre},2026-09,LEGAL_CONSULTATION,12,3\n\
+         {centre},2026-09,CRISIS_SUPPORT,2,1\n\
+         {centre},2026-10-01,LEGAL_CONSULTATION,20,0\n"
+    )
+}
+
+#[tokio::test]
+async fn a_dry_run_writes_nothing_and_the_real_run_writes_every_report_audited() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let token = Some(w.operator.access_token.as_str());
+    let (status, dry) = upload(&app, token, "?dryRun=true", &two_months(&w)).await;
+    assert_eq!(status, 200, "{dry:#}");
+    assert_eq!(dry, json!({ "dryRun": true, "reports": 2, "changed": 2 }));
+    assert_eq!(reports(&app).await, 0);
+
+    let (status, done) = upload(&app, token, "", &two_months(&w)).await;
+    assert_eq!(status, 200, "{done:#}");
+    assert_eq!(done, json!({ "dryRun": false, "reports": 2, "changed": 2 }));
+    assert_eq!(reports(&app).await, 2);
+    let imports = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("centre_report.import"))
+        .all(&app.db)
+        .await
+        .expect("audit");
+    assert_eq!(imports.len(), 1);
+    assert_eq!(
+        imports[0].detail,
+        Some(json!({ "reports": 2, "changed": 2 }))
+    );
+    let submits = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("centre_report.submit"))
+        .count(&app.db)
+        .await
+        .expect("audit");
+    assert_eq!(submits, 2);
+
+    // The same file again changes nothing; one corrected figure is one correction.
+    let (_, again) = upload(&app, token, "", &two_months(&w)).await;
+    assert_eq!(
+        again,
+        json!({ "dryRun": false, "reports": 2, "changed": 0 })
+    );
+    let corrected = two_months(&w).replace(",20,0", ",21,0");
+    let (_, corrected) = upload(&app, token, "", &corrected).await;
+    assert_eq!(corrected["changed"], 1, "{corrected:#}");
+
+    // What the export gives back, sent as it is, is no change either.
+    let export = app
+        .client
+        .get(format!("{}/exports/centre-reports.csv", app.address))
+        .bearer_auth(&w.operator.access_token)
+        .send()
+        .await
+        .expect("export")
+        .text()
+        .await
+        .expect("csv");
+    let (status, round_trip) = upload(&app, token, "?dryRun=true", &export).await;
+    assert_eq!(status, 200, "{round_trip:#}");
+    assert_eq!(round_trip["changed"], 0, "{round_trip:#}");
+}
+
+#[tokio::test]
+async fn a_file_with_bad_rows_is_refused_whole_naming_each() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let token = Some(w.operator.access_token.as_str());
+    let (centre, shelter) = (w.centre.id, w.shelter.id);
+    let file = format!(
+        "{HEADER}\n\
+         {centre},2026-09,LEGAL_CONSULTATION,12,3\n\
+         {centre},2026-09,SHELTER,2,1\n\
+         {centre},2026-10,LEGAL_CONSULTATION,-4,0\n\
+         {shelter},2026-10,SHELTER,5,0\n\
+         {centre},2099-01,LEGAL_CONSULTATION,1,1\n\
+         {centre},2026-11,LEGAL_CONSULTATION,1,1\n\
+         {centre},2026-11,LEGAL_CONSULTATION,2,2\n"
+    );
+    for query in ["?dryRun=true", ""] {
+        let (status, refused) = upload(&app, token, query, &file).await;
+        assert_eq!(status, 400, "{refused:#}");
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        let mut named = fields(&refused);
+        named.sort();
+        assert_eq!(
+            named,
+            [
+                "rows.3.service",
+                "rows.4.female",
+                "rows.5.centre_id",
+                "rows.6.month",
+                "rows.8.service",
+            ],
+            "{refused:#}"
+        );
+    }
+    // The good rows of the file were not written either.
+    assert_eq!(reports(&app).await, 0);
+}
+
+#[tokio::test]
+async fn imports_follow_the_rule_of_who_reports_for_a_centre() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let file = two_months(&w);
+    let (status, anonymous) = upload(&app, None, "", &file).await;
+    assert_eq!(status, 401, "{anonymous:#}");
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    // Another organisation, and the Programme Office (which reads reports, it does not write
+    // them), meet a centre they may not report for: the same answer as an unknown one.
+    for other in [&w.shelter_operator, &w.staff] {
+        let (status, refused) = upload(&app, Some(&other.access_token), "", &file).await;
+        assert_eq!(status, 400, "{refused:#}");
+        assert_eq!(fields(&refused), ["rows.2.centre_id", "rows.4.centre_id"]);
+    }
+    // Not CSV, or an unknown parameter.
+    let not_csv = app
+        .client
+        .post(format!("{}/imports/centre-reports.csv", app.address))
+        .bearer_auth(&w.operator.access_token)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(not_csv.status().as_u16(), 400);
+    let (_, unknown) = upload(&app, Some(&w.operator.access_token), "?dry=1", &file).await;
+    assert_eq!(fields(&unknown), ["dryRun"]);
+    assert_eq!(reports(&app).await, 0);
+}
+
+#[tokio::test]
+async fn an_approved_month_is_refused_until_reopened() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let token = Some(w.operator.access_token.as_str());
+    upload(&app, token, "", &two_months(&w)).await;
+    let september = centre_report::Entity::find()
+        .filter(centre_report::Column::CentreId.eq(w.centre.id))
+        .all(&app.db)
+        .await
+        .expect("reports")
+        .into_iter()
+        .min_by_key(|report| report.month)
+        .expect("September");
+    let approved = app
+        .graphql_as(
+            &w.staff.access_token,
+            "mutation($id: ID!) { approveCentreReport(id: $id) { id } }",
+            json!({ "id": september.id.to_string() }),
+        )
+        .await;
+    assert!(approved.get("errors").is_none(), "{approved:#}");
+    let corrected = two_months(&w).replace(",12,3", ",13,3");
+    let (status, refused) = upload(&app, token, "", &corrected).await;
+    assert_eq!(status, 400, "{refused:#}");
+    assert_eq!(fields(&refused), ["rows.2.month"]);
+}
