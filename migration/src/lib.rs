@@ -25,6 +25,7 @@ mod m20261202_000013_notifications;
 mod m20261202_000014_mail_outbox;
 mod m20261202_000015_case_notes_assignment;
 mod m20261202_000016_scheduled_jobs;
+mod m20261202_000018_recovery_codes;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_mail_outbox::Migration),
             Box::new(m20261202_000015_case_notes_assignment::Migration),
             Box::new(m20261202_000016_scheduled_jobs::Migration),
+            Box::new(m20261202_000018_recovery_codes::Migration),
         ]
     }
 }

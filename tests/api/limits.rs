@@ -635,7 +635,7 @@ const CENTRE: &[&str] = &[
 const ACCOUNT: &[&str] = &[
     "id email displayName role status",
     "organisation { name } preferredLanguage lastLoginAt",
-    "mustChangePassword twoFactorEnabled locked createdAt",
+    "mustChangePassword twoFactorEnabled recoveryCodesLeft locked createdAt",
 ];
 const REPORT: &[&str] = &[
     "id month revision submittedAt total",
@@ -1285,8 +1285,10 @@ const MUTATIONS: &[(&str, &[&str])] = &[
     ("logout", &["sessionsEnded"]),
     ("changePassword", ACCOUNT),
     ("enrolTotp", &["secret", "provisioningUri"]),
-    ("confirmTotp", ACCOUNT),
+    ("confirmTotp", RECOVERY_CODES),
+    ("regenerateRecoveryCodes", RECOVERY_CODES),
     ("removeTotp", ACCOUNT),
+    ("resetAccountTwoFactor", ACCOUNT),
     ("createAccount", WITH_PASSWORD),
     ("updateAccount", ACCOUNT),
     ("disableAccount", ACCOUNT),
@@ -1334,10 +1336,14 @@ const MUTATIONS: &[(&str, &[&str])] = &[
 
 const SESSION: &[&str] = &[
     "accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt",
-    "mustChangePassword mustEnrolTwoFactor",
+    "mustChangePassword mustEnrolTwoFactor recoveryCodesLeft",
     "account { id email role organisation { name } }",
 ];
 const WITH_PASSWORD: &[&str] = &["oneTimePassword", "account { id email role status }"];
+const RECOVERY_CODES: &[&str] = &[
+    "recoveryCodes",
+    "account { id twoFactorEnabled recoveryCodesLeft }",
+];
 
 /// Who sends a fuzzed mutation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

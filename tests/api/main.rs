@@ -44,3 +44,4 @@ mod statements;
 mod statistics;
 mod statistics_audit;
 mod subscriptions;
+mod two_factor;
