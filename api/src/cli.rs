@@ -115,6 +115,13 @@ pub async fn run() -> anyhow::Result<()> {
         Command::SeedDemo => {
             let (db, _) = db::connect(&config.database).await?;
             Migrator::up(&db, None).await?;
+            if let Some(admin) = demo::real_admin(&db).await? {
+                anyhow::bail!(
+                    "this database has an admin account that is not a demo account ({admin}): \
+                     seed-demo does not add the demo accounts, whose passwords are public, to a \
+                     database in real use"
+                );
+            }
             let summary = demo::load(&db, &config.auth.data_keys).await?;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "demo data present: {summary:?}")?;

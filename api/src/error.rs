@@ -26,6 +26,10 @@ pub mod code {
     pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
     /// `PORTAL_PERSISTED_QUERIES_ONLY`: a query text without a hash (Apollo Router's code).
     pub const PERSISTED_QUERY_ID_REQUIRED: &str = "PERSISTED_QUERY_ID_REQUIRED";
+    /// A sign-in whose email and password were right but whose two-factor code (or recovery
+    /// code) was wrong or already used; `extensions.reason` says which. Never given before the
+    /// password was checked, and it counts towards the account's lock like a wrong password.
+    pub const INVALID_TWO_FACTOR_CODE: &str = "INVALID_TWO_FACTOR_CODE";
 }
 
 /// The message every internal error is replaced with.
@@ -34,7 +38,9 @@ pub const INTERNAL_MESSAGE: &str =
 
 /// Messages of [`ApiError::Unauthenticated`].
 pub mod unauthenticated {
-    /// Any failed sign-in: unknown email, wrong password or code, disabled or locked account.
+    /// Any failed sign-in before the password was proven right: unknown email, wrong password,
+    /// disabled or locked account. (A wrong two-factor code after a right password is
+    /// `INVALID_TWO_FACTOR_CODE`.)
     pub const LOGIN_FAILED: &str = "Wrong email or password, or the account is locked or disabled. \
          After 5 failed attempts an account is locked for 15 minutes.";
     /// A token that is not valid (tampered, expired, signed by another key, ended by logout).
@@ -64,6 +70,8 @@ pub enum ApiError {
     Unauthenticated(&'static str),
     /// The password was right and the account needs its two-factor code.
     TotpRequired,
+    /// The password was right and the two-factor code was not.
+    TwoFactorRejected(TwoFactorRejection),
     Forbidden,
     /// The account must do something first (change its one-time password, enrol in two-factor
     /// authentication); the message says what.
@@ -89,6 +97,46 @@ pub enum ApiError {
     Unavailable,
     /// A request of the automatic persisted query protocol that cannot be served as it is.
     PersistedQuery(PersistedQueryRefusal),
+}
+
+/// Why a two-factor code was refused at sign-in (`extensions.reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TwoFactorRejection {
+    /// Not the code of this or a neighbouring 30-second step.
+    WrongCode,
+    /// The code of a step that was already used to sign in: codes work once.
+    CodeAlreadyUsed,
+    /// Not one of the account's unused recovery codes.
+    WrongRecoveryCode,
+}
+
+impl TwoFactorRejection {
+    /// The value of `extensions.reason`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::WrongCode => "WRONG_CODE",
+            Self::CodeAlreadyUsed => "CODE_ALREADY_USED",
+            Self::WrongRecoveryCode => "WRONG_RECOVERY_CODE",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::WrongCode => {
+                "This two-factor code is not right: enter the current code of your \
+                 authenticator app (check that your phone's clock is right), or a recovery code. \
+                 After 5 failed attempts an account is locked for 15 minutes."
+            }
+            Self::CodeAlreadyUsed => {
+                "This two-factor code was already used; wait for the next one (codes change \
+                 every 30 seconds). After 5 failed attempts an account is locked for 15 minutes."
+            }
+            Self::WrongRecoveryCode => {
+                "This recovery code is not right or was already used; each works once. After 5 \
+                 failed attempts an account is locked for 15 minutes."
+            }
+        }
+    }
 }
 
 /// Why a persisted query was not run. The codes and the first message are those Apollo's
@@ -125,6 +173,7 @@ impl ApiError {
             Self::TotpRequired => {
                 "Enter the six-digit code from your authenticator app.".to_owned()
             }
+            Self::TwoFactorRejected(rejection) => rejection.message().to_owned(),
             Self::Forbidden => "You are not allowed to do this.".to_owned(),
             Self::ActionRequired(message) => (*message).to_owned(),
             Self::NotFound { entity } => format!("{entity} not found."),
@@ -171,6 +220,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) | Self::TotpRequired => code::UNAUTHENTICATED,
+            Self::TwoFactorRejected(_) => code::INVALID_TWO_FACTOR_CODE,
             Self::Forbidden | Self::ActionRequired(_) => code::FORBIDDEN,
             Self::NotFound { .. } => code::NOT_FOUND,
             Self::BadUserInput(_) => code::BAD_USER_INPUT,
@@ -233,6 +283,9 @@ impl From<ApiError> for async_graphql::Error {
                     extensions.set("fields", async_graphql::Value::List(fields));
                 }
                 ApiError::TotpRequired => extensions.set("totpRequired", true),
+                ApiError::TwoFactorRejected(rejection) => {
+                    extensions.set("reason", rejection.reason());
+                }
                 ApiError::AnswerLost {
                     result_id: Some(id),
                 } => extensions.set("resultId", id.to_string()),

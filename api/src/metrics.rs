@@ -20,7 +20,7 @@ use crate::{
 
 /// The error codes counted by name; anything else (which the code never produces) is counted
 /// as `OTHER`, so a label can never carry text from elsewhere.
-const KNOWN_CODES: [&str; 11] = [
+const KNOWN_CODES: [&str; 12] = [
     code::UNAUTHENTICATED,
     code::FORBIDDEN,
     code::NOT_FOUND,
@@ -32,6 +32,7 @@ const KNOWN_CODES: [&str; 11] = [
     code::PERSISTED_QUERY_NOT_FOUND,
     code::PERSISTED_QUERY_NOT_IN_LIST,
     code::PERSISTED_QUERY_ID_REQUIRED,
+    code::INVALID_TWO_FACTOR_CODE,
 ];
 
 /// Latency buckets in seconds: from a cached lookup to the request timeout.

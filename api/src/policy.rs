@@ -357,6 +357,27 @@ pub fn can_manage_account(actor: &Actor, target: &account::Model) -> bool {
     }
 }
 
+/// Whether the actor may reset `target`'s two-factor authentication (clear its secret, its
+/// confirmation and its recovery codes, and end its sessions): whoever may administer the
+/// account ([`can_manage_account`]: admins any account, partner managers the partner accounts
+/// of their own organisation), but never their own, which goes through `removeTotp` and a
+/// current code, so that a stolen session cannot take the second factor off.
+pub fn can_reset_two_factor(actor: &Actor, target: &account::Model) -> bool {
+    actor
+        .member()
+        .is_some_and(|member| member.account_id != target.id)
+        && can_manage_account(actor, target)
+}
+
+/// Whether the actor may see how many unused recovery codes `target` has: its owner, and those
+/// who may reset its two-factor authentication.
+pub fn can_see_recovery_codes_left(actor: &Actor, target: &account::Model) -> bool {
+    actor
+        .member()
+        .is_some_and(|member| member.account_id == target.id)
+        || can_reset_two_factor(actor, target)
+}
+
 /// Whether the actor may give an account `role` in `organisation_id` (on creation or change):
 /// admins any; partner managers only partner roles in their own organisation, never above
 /// `PARTNER_MANAGER`.

@@ -77,16 +77,31 @@ impl Application {
             services.ensure_migrated().await?;
         }
         if config.data.demo_data == DemoData::FirstStart {
-            if let Some(summary) = demo::load_if_missing(&db, &config.auth.data_keys).await? {
-                tracing::info!(?summary, "loaded the demo data");
-            }
-            for login in demo::logins()? {
-                tracing::info!(
-                    role = login.role.as_str(),
-                    email = login.email.as_str(),
-                    password = login.password.as_str(),
-                    "demo login"
-                );
+            let demo_accounts = match demo::load_if_missing(&db, &config.auth.data_keys).await? {
+                demo::DemoLoad::Loaded(summary) => {
+                    tracing::info!(?summary, "loaded the demo data");
+                    true
+                }
+                demo::DemoLoad::AlreadyLoaded => true,
+                demo::DemoLoad::RefusedForRealAdmin { admin } => {
+                    tracing::warn!(
+                        %admin,
+                        "the demo data is not loaded: this database has an admin account that \
+                         is not a demo account, and the demo accounts' passwords are public \
+                         (set PORTAL_DEMO_DATA=never to silence this)"
+                    );
+                    false
+                }
+            };
+            if demo_accounts {
+                for login in demo::logins()? {
+                    tracing::info!(
+                        role = login.role.as_str(),
+                        email = login.email.as_str(),
+                        password = login.password.as_str(),
+                        "demo login"
+                    );
+                }
             }
         }
         // Stored text from before cases had keys of their own, or written by the demo or

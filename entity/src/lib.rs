@@ -31,6 +31,7 @@ pub mod project;
 pub mod project_partner;
 pub mod project_region;
 pub mod project_thematic_area;
+pub mod recovery_code;
 pub mod referral_case;
 pub mod referral_transition;
 pub mod resource_centre;

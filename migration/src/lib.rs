@@ -26,6 +26,7 @@ mod m20261202_000014_mail_outbox;
 mod m20261202_000015_case_notes_assignment;
 mod m20261202_000016_scheduled_jobs;
 mod m20261202_000017_report_revisions;
+mod m20261202_000018_recovery_codes;
 mod m20261202_000019_account_links;
 
 /// All migrations, oldest first.
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_case_notes_assignment::Migration),
             Box::new(m20261202_000016_scheduled_jobs::Migration),
             Box::new(m20261202_000017_report_revisions::Migration),
+            Box::new(m20261202_000018_recovery_codes::Migration),
             Box::new(m20261202_000019_account_links::Migration),
         ]
     }

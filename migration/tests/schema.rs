@@ -21,8 +21,8 @@ use entity::{
     event, idempotency_key, job_mark,
     localized::CodeList,
     mail_outbox, notification, organisation, password_reset_request, persisted_query, project,
-    project_partner, project_region, project_thematic_area, referral_case, referral_transition,
-    resource_centre, scheduled_job, session,
+    project_partner, project_region, project_thematic_area, recovery_code, referral_case,
+    referral_transition, resource_centre, scheduled_job, session,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -209,6 +209,7 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         job_mark,
         account_token,
         password_reset_request,
+        recovery_code,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -905,6 +906,18 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
     )
     .await?;
 
+    round_trip::<recovery_code::Entity>(
+        db,
+        recovery_code::Model {
+            id: Uuid::now_v7(),
+            account_id: ids.reporter,
+            code_hash: vec![7; 32],
+            created_at: at(18, 3)?,
+            used_at: Some(at(18, 4)?),
+        },
+    )
+    .await?;
+
     round_trip::<scheduled_job::Entity>(
         db,
         scheduled_job::Model {
@@ -1216,6 +1229,14 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
             .await?
             .is_none(),
         "deleting an account must delete its sessions"
+    );
+    assert!(
+        recovery_code::Entity::find()
+            .filter(recovery_code::Column::AccountId.eq(ids.reporter))
+            .one(db)
+            .await?
+            .is_none(),
+        "deleting an account must delete its recovery codes"
     );
     let report = centre_report::Entity::find_by_id(ids.report)
         .one(db)

@@ -532,9 +532,9 @@ async fn a_one_time_password_must_be_changed_before_anything_else() {
     assert_eq!(now_allowed["projects"]["totalCount"], 0);
 }
 
-const ENROL: &str = "mutation { enrolTotp { secret provisioningUri } }";
+pub(crate) const ENROL: &str = "mutation { enrolTotp { secret provisioningUri } }";
 
-fn secret_of(app_secret_base32: &str) -> Vec<u8> {
+pub(crate) fn secret_of(app_secret_base32: &str) -> Vec<u8> {
     base32_decode(app_secret_base32)
 }
 
@@ -583,7 +583,7 @@ async fn two_factor_enrolment_and_login_with_a_code() {
     let wrong = app
         .graphql_as(
             &user.access_token,
-            r#"mutation { confirmTotp(code: "000000") { twoFactorEnabled } }"#,
+            r#"mutation { confirmTotp(code: "000000") { account { twoFactorEnabled } } }"#,
             json!({}),
         )
         .await;
@@ -592,11 +592,14 @@ async fn two_factor_enrolment_and_login_with_a_code() {
     let confirmed = app
         .data_as(
             &user.access_token,
-            "mutation($code: String!) { confirmTotp(code: $code) { twoFactorEnabled } }",
+            "mutation($code: String!) { confirmTotp(code: $code) { account { twoFactorEnabled } } }",
             json!({ "code": code }),
         )
         .await;
-    assert_eq!(confirmed["confirmTotp"]["twoFactorEnabled"], true);
+    assert_eq!(
+        confirmed["confirmTotp"]["account"]["twoFactorEnabled"],
+        true
+    );
 
     let without_code = app.login(&user.account.email, &user.password, None).await;
     assert_eq!(error_codes(&without_code), ["UNAUTHENTICATED"]);
@@ -607,7 +610,8 @@ async fn two_factor_enrolment_and_login_with_a_code() {
     let with_wrong_code = app
         .login(&user.account.email, &user.password, Some("123456"))
         .await;
-    assert_eq!(error_codes(&with_wrong_code), ["UNAUTHENTICATED"]);
+    // The password was right: the answer says that the code was not.
+    assert_eq!(error_codes(&with_wrong_code), ["INVALID_TWO_FACTOR_CODE"]);
     assert!(with_wrong_code["errors"][0]["extensions"]["totpRequired"].is_null());
     let code = totp::code_at(&secret, Utc::now());
     let with_code = app
@@ -618,7 +622,7 @@ async fn two_factor_enrolment_and_login_with_a_code() {
     let replay = app
         .login(&user.account.email, &user.password, Some(&code))
         .await;
-    assert_eq!(error_codes(&replay), ["UNAUTHENTICATED"]);
+    assert_eq!(error_codes(&replay), ["INVALID_TWO_FACTOR_CODE"]);
 
     let token = with_code["data"]["login"]["accessToken"]
         .as_str()
@@ -658,7 +662,7 @@ async fn admins_must_enrol_in_two_factor_where_it_is_mandatory() {
     let code = totp::code_at(&secret, Utc::now());
     app.data_as(
         &token,
-        "mutation($code: String!) { confirmTotp(code: $code) { id } }",
+        "mutation($code: String!) { confirmTotp(code: $code) { account { id } } }",
         json!({ "code": code }),
     )
     .await;

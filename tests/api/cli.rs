@@ -211,3 +211,42 @@ async fn serve_writes_one_access_line_per_request_and_no_secret() {
         assert!(!log.contains(secret), "{secret} in the log: {log}");
     }
 }
+
+/// The demo accounts' passwords are public: neither `seed-demo` nor the first start of a
+/// development server adds them to a database that has a real admin.
+#[tokio::test]
+async fn the_demo_is_not_added_beside_a_real_admin() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = sqlite_url(&dir);
+    assert!(migrate(&database, &[]).success);
+    assert!(create_admin(&database, "first@portal.example.tj").success);
+
+    let mut command = portal(&database);
+    command.arg("seed-demo");
+    let seeded = binary::run(command, "");
+    assert!(!seeded.success, "{}", seeded.stdout);
+    assert!(
+        seeded.stderr.contains("not a demo account"),
+        "{}",
+        seeded.stderr
+    );
+
+    let mut command = portal(&database);
+    command.env("PORTAL_DEMO_DATA", "first-start");
+    let server = binary::serve(command, &binary::free_address());
+    drop(server.connection().await);
+    server.signal("TERM");
+    let (exited, output, errors) = server.exit_with_errors().await;
+    let log = format!("{output}{errors}");
+    assert!(exited.is_some_and(|status| status.success()), "{log}");
+    assert!(log.contains("the demo data is not loaded"), "{log}");
+    assert!(!log.contains("demo login"), "{log}");
+
+    let db = sea_orm::Database::connect(&database)
+        .await
+        .expect("connect");
+    assert!(!api::demo::is_loaded(&db).await.expect("query"));
+    for login in api::demo::logins().expect("the demo logins") {
+        assert!(!log.contains(&login.password), "a demo password in the log");
+    }
+}

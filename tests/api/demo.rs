@@ -516,3 +516,55 @@ async fn the_demo_rows_are_the_pinned_ones() {
     }
     insta::assert_snapshot!("demo_rows", dump);
 }
+
+#[tokio::test]
+async fn the_first_start_does_not_add_the_demo_to_a_database_with_a_real_admin() {
+    let app = spawn_app().await;
+    // Other accounts do not count: only an admin shows a database in real use.
+    app.account(Role::Staff, None).await;
+    let (admin, _) = app.account(Role::Admin, None).await;
+
+    let outcome = api::demo::load_if_missing(&app.db, &app.config.auth.data_keys)
+        .await
+        .expect("no error");
+
+    assert_eq!(
+        outcome,
+        api::demo::DemoLoad::RefusedForRealAdmin { admin: admin.id }
+    );
+    assert!(!api::demo::is_loaded(&app.db).await.expect("query"));
+    let emails: Vec<String> = api::demo::logins()
+        .expect("the demo logins")
+        .into_iter()
+        .map(|login| login.email)
+        .collect();
+    let demo_accounts = account::Entity::find()
+        .filter(account::Column::Email.is_in(emails))
+        .all(&app.db)
+        .await
+        .expect("query");
+    assert!(demo_accounts.is_empty());
+    assert!(all_cases(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_first_start_loads_the_demo_once_and_its_own_admin_does_not_stop_it() {
+    let app = spawn_app().await;
+    app.account(
+        Role::PartnerManager,
+        Some(fixtures::organisation(&app.db, "An NGO").await.id),
+    )
+    .await;
+
+    let first = api::demo::load_if_missing(&app.db, &app.config.auth.data_keys)
+        .await
+        .expect("the demo loads");
+    let second = api::demo::load_if_missing(&app.db, &app.config.auth.data_keys)
+        .await
+        .expect("no error");
+
+    assert!(matches!(first, api::demo::DemoLoad::Loaded(_)), "{first:?}");
+    assert_eq!(second, api::demo::DemoLoad::AlreadyLoaded);
+    // The demo's admin is not a real admin: a database with only it is still a demo.
+    assert_eq!(api::demo::real_admin(&app.db).await.expect("query"), None);
+}

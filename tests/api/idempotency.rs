@@ -623,6 +623,26 @@ async fn the_header_is_checked_on_mutations_and_ignored_on_queries() {
         enrol.text
     );
     assert!(message(&enrol).contains("secret"));
+    for holding_codes in [
+        r#"mutation { confirmTotp(code: "123456") { recoveryCodes } }"#,
+        r#"mutation { regenerateRecoveryCodes(code: "123456") { recoveryCodes } }"#,
+    ] {
+        let refused = post_to(
+            &app.address,
+            Some(token),
+            Some("codes"),
+            holding_codes,
+            &json!({}),
+        )
+        .await;
+        assert_eq!(
+            error_codes(&refused.json),
+            ["BAD_USER_INPUT"],
+            "{}",
+            refused.text
+        );
+        assert!(message(&refused).contains("secret"), "{}", refused.text);
+    }
     let anonymous = post_to(
         &app.address,
         None,

@@ -635,7 +635,7 @@ const CENTRE: &[&str] = &[
 const ACCOUNT: &[&str] = &[
     "id email displayName role status",
     "organisation { name } preferredLanguage lastLoginAt",
-    "mustChangePassword twoFactorEnabled locked createdAt",
+    "mustChangePassword twoFactorEnabled recoveryCodesLeft locked createdAt",
 ];
 const REPORT: &[&str] = &[
     "id month revision submittedAt submittedById total",
@@ -1286,8 +1286,10 @@ const MUTATIONS: &[(&str, &[&str])] = &[
     ("logout", &["sessionsEnded"]),
     ("changePassword", ACCOUNT),
     ("enrolTotp", &["secret", "provisioningUri"]),
-    ("confirmTotp", ACCOUNT),
+    ("confirmTotp", RECOVERY_CODES),
+    ("regenerateRecoveryCodes", RECOVERY_CODES),
     ("removeTotp", ACCOUNT),
+    ("resetAccountTwoFactor", ACCOUNT),
     ("createAccount", ACCOUNT),
     ("resendInvitation", ACCOUNT),
     ("acceptInvitation", &[]),
@@ -1341,8 +1343,12 @@ const MUTATIONS: &[(&str, &[&str])] = &[
 
 const SESSION: &[&str] = &[
     "accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt",
-    "mustChangePassword mustEnrolTwoFactor",
+    "mustChangePassword mustEnrolTwoFactor recoveryCodesLeft",
     "account { id email role organisation { name } }",
+];
+const RECOVERY_CODES: &[&str] = &[
+    "recoveryCodes",
+    "account { id twoFactorEnabled recoveryCodesLeft }",
 ];
 
 /// Who sends a fuzzed mutation.

@@ -156,6 +156,33 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
         .await;
     let totp_secret = text(&enrolment, "/data/enrolTotp/secret");
     let provisioning_uri = text(&enrolment, "/data/enrolTotp/provisioningUri");
+    // The admin turns two-factor on, gets its recovery codes and signs in with one.
+    let secret = totp_rs::Secret::try_from_base32(&totp_secret)
+        .expect("a base32 secret")
+        .as_bytes()
+        .to_vec();
+    let confirmed = client
+        .graphql(
+            Some(&admin_token),
+            "mutation($code: String!) { confirmTotp(code: $code) { recoveryCodes } }",
+            json!({ "code": api::auth::totp::code_at(&secret, chrono::Utc::now()) }),
+        )
+        .await;
+    let recovery_codes: Vec<String> = confirmed["data"]["confirmTotp"]["recoveryCodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("recovery codes: {confirmed:#}"))
+        .iter()
+        .map(|code| code.as_str().unwrap_or_default().to_owned())
+        .collect();
+    let recovered = client
+        .graphql(
+            None,
+            "mutation($email: String!, $password: String!, $code: String) { login(email: \
+             $email, password: $password, recoveryCode: $code) { accessToken } }",
+            json!({ "email": admin_email, "password": PASSWORD, "code": recovery_codes[0] }),
+        )
+        .await;
+    let recovered_token = text(&recovered, "/data/login/accessToken");
 
     // The manager accepts the invitation with a password of their own, and signs in.
     let accepted = client
@@ -364,6 +391,7 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
         &refreshed_refresh,
         &totp_secret,
         &provisioning_uri,
+        &recovered_token,
         FORGED_TOKEN,
         "zzforgedsignature",
         SURVIVOR_NAME,
@@ -380,6 +408,9 @@ async fn the_log_at_every_level_holds_one_line_per_request_and_no_secret() {
         SEARCH_MARKER,
         "Bearer",
     ];
+    let secrets = secrets
+        .into_iter()
+        .chain(recovery_codes.iter().map(String::as_str));
     for secret in secrets {
         if let Some(at) = everything.find(secret) {
             let line_start = everything[..at].rfind('\n').map_or(0, |start| start + 1);

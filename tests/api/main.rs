@@ -46,3 +46,4 @@ mod statements;
 mod statistics;
 mod statistics_audit;
 mod subscriptions;
+mod two_factor;

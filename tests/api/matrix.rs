@@ -427,6 +427,8 @@ enum Setup {
     FreshAccount {
         disabled: bool,
     },
+    /// `id`: a new partner account of A with two-factor authentication on.
+    FreshTwoFactorAccount,
     /// `id`: a new organisation.
     FreshOrganisation {
         active: bool,
@@ -485,6 +487,7 @@ const COUNT_ACCOUNTS: &str = "{ accounts(first: 1) { totalCount } }";
 const COUNT_EVENTS: &str = "{ events(first: 1) { totalCount } }";
 const ACCOUNT: &str =
     "query($id: ID!) { account(id: $id) { displayName status mustChangePassword } }";
+const ACCOUNT_TWO_FACTOR: &str = "query($id: ID!) { account(id: $id) { twoFactorEnabled } }";
 const ORGANISATION: &str = "query($id: ID!) { organisation(id: $id) { name active } }";
 const PROJECT: &str =
     "query($id: ID!) { project(id: $id) { title partners { role organisation { id } } } }";
@@ -845,7 +848,7 @@ fn matrix(world: &World) -> Vec<Case> {
         ),
         case(
             "confirmTotp with a current code",
-            "mutation($code: String!) { confirmTotp(code: $code) { twoFactorEnabled } }",
+            "mutation($code: String!) { confirmTotp(code: $code) { account { twoFactorEnabled } } }",
             json!({}),
             [
                 UNAUTHENTICATED,
@@ -857,7 +860,7 @@ fn matrix(world: &World) -> Vec<Case> {
             ],
         )
         .with(Setup::TotpToConfirm)
-        .picking(|data| data["confirmTotp"]["twoFactorEnabled"].clone())
+        .picking(|data| data["confirmTotp"]["account"]["twoFactorEnabled"].clone())
         .own(TWO_FACTOR, two_factor_on, json!(true), json!(false)),
         case(
             "removeTotp with a current code",
@@ -875,6 +878,13 @@ fn matrix(world: &World) -> Vec<Case> {
         .with(Setup::TotpToRemove)
         .picking(|data| data["removeTotp"]["twoFactorEnabled"].clone())
         .own(TWO_FACTOR, two_factor_on, json!(false), json!(false)),
+        // After removeTotp: recovery codes come with two-factor authentication only.
+        case(
+            "regenerateRecoveryCodes without two-factor authentication",
+            "mutation { regenerateRecoveryCodes(code: \"123456\") { recoveryCodes } }",
+            json!({}),
+            [UNAUTHENTICATED, CONFLICT, CONFLICT, CONFLICT, CONFLICT, CONFLICT],
+        ),
         // Account administration: admins all; managers the partner accounts of their own
         // organisation; an account hidden from the caller is not found.
         case(
@@ -989,6 +999,20 @@ fn matrix(world: &World) -> Vec<Case> {
                 invalid("token"),
                 invalid("token"),
             ],
+        ),
+        case(
+            "resetAccountTwoFactor of a partner of A",
+            "mutation($id: ID!) { resetAccountTwoFactor(id: $id) { twoFactorEnabled } }",
+            json!({}),
+            [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, OK],
+        )
+        .with(Setup::FreshTwoFactorAccount)
+        .reread(
+            ACCOUNT_TWO_FACTOR,
+            |data| data["account"]["twoFactorEnabled"].clone(),
+            |data| data["resetAccountTwoFactor"]["twoFactorEnabled"].clone(),
+            json!(false),
+            json!(true),
         ),
         case(
             "updateMyProfile",
@@ -3420,6 +3444,16 @@ async fn prepare(
                 account.status = Set(AccountStatus::Disabled);
                 account.update(&app.db).await.expect("disable the account");
             }
+            fresh(id)
+        }
+        Setup::FreshTwoFactorAccount => {
+            let (account, _) = app.account(Role::Partner, Some(world.a)).await;
+            let id = account.id;
+            let mut account = account.into_active_model();
+            // Never decrypted by a reset: any bytes stand for the sealed secret.
+            account.totp_secret = Set(Some(vec![7; 48]));
+            account.totp_enabled_at = Set(Some(Utc::now()));
+            account.update(&app.db).await.expect("turn two-factor on");
             fresh(id)
         }
         Setup::FreshOrganisation { active } => {

@@ -33,8 +33,8 @@ use entity::{
     referral_transition, resource_centre,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
-    ModelTrait, PaginatorTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -164,19 +164,54 @@ async fn insert_cases(txn: &DatabaseTransaction, demo: &Demo) -> Result<(), DbEr
     Ok(())
 }
 
-/// Loads the demo data unless it is already there; returns what it loaded.
+/// What [`load_if_missing`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DemoLoad {
+    /// Loaded now: the counts of rows.
+    Loaded(DemoSummary),
+    /// The demo data was there already; nothing was written.
+    AlreadyLoaded,
+    /// The database has an admin account that is not a demo account (`admin`): a database in
+    /// real use, to which the demo accounts, whose passwords are public, must not be added.
+    /// Nothing was written: the demo's cases and reports need its accounts to act.
+    RefusedForRealAdmin { admin: Uuid },
+}
+
+/// Loads the demo data unless it is already there, or the database has a real admin (see
+/// [`DemoLoad::RefusedForRealAdmin`]).
 ///
 /// # Errors
 ///
 /// Database errors; nothing is half-loaded (one transaction).
-pub async fn load_if_missing(
-    db: &DatabaseConnection,
-    keys: &DataKeys,
-) -> Result<Option<DemoSummary>, DbErr> {
+pub async fn load_if_missing(db: &DatabaseConnection, keys: &DataKeys) -> Result<DemoLoad, DbErr> {
     if is_loaded(db).await? {
-        return Ok(None);
+        return Ok(DemoLoad::AlreadyLoaded);
     }
-    load(db, keys).await.map(Some)
+    if let Some(admin) = real_admin(db).await? {
+        return Ok(DemoLoad::RefusedForRealAdmin { admin });
+    }
+    load(db, keys).await.map(DemoLoad::Loaded)
+}
+
+/// The id of an admin account that is not one of the demo accounts, if the database has one
+/// (whatever its status): the sign of a database in real use.
+///
+/// # Errors
+///
+/// Database errors, or demo data files that cannot be read.
+pub async fn real_admin(db: &impl ConnectionTrait) -> Result<Option<Uuid>, DbErr> {
+    let files = logins().map_err(|error| bad_data(error.to_string()))?;
+    let created = accounts_created()?;
+    let demo_ids = files
+        .iter()
+        .map(|login| accounts::account_id(login, created))
+        .collect::<Result<Vec<Uuid>, DbErr>>()?;
+    Ok(entity::account::Entity::find()
+        .filter(entity::account::Column::Role.eq(entity::enums::Role::Admin))
+        .filter(entity::account::Column::Id.is_not_in(demo_ids))
+        .one(db)
+        .await?
+        .map(|account| account.id))
 }
 
 /// True when the demo data is already present (used to load on first start only).

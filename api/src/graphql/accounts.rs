@@ -9,7 +9,7 @@ use super::{
         PageRequest, PortalConnection, caller, connection, page_args, parse_id, services, to_id,
     },
     enums::{AccountStatus, Language, Role},
-    loaders::{Loaders, OrganisationKey},
+    loaders::{Loaders, OrganisationKey, RecoveryCodesLeftKey},
     organisations::Organisation,
 };
 use crate::services::accounts::{AccountChanges, AccountFilter, NewAccount};
@@ -67,6 +67,18 @@ impl Account {
     /// Whether signing in needs a code from an authenticator app.
     async fn two_factor_enabled(&self) -> bool {
         self.0.totp_enabled_at.is_some()
+    }
+
+    /// How many unused two-factor recovery codes the account has left: for its owner, and for
+    /// whoever may reset its two-factor authentication (admins, the partner manager of its
+    /// organisation); null for anyone else and when two-factor authentication is off.
+    async fn recovery_codes_left(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
+        if self.0.totp_enabled_at.is_none() {
+            return Ok(None);
+        }
+        ctx.data::<Loaders>()?
+            .load_one(RecoveryCodesLeftKey(self.0.id))
+            .await
     }
 
     /// Whether repeated failed sign-ins have locked the account for now.

@@ -68,6 +68,32 @@ impl Loader<OrganisationKey> for PortalLoader {
     }
 }
 
+/// How many unused recovery codes an account has (absent where the actor may not know it or
+/// two-factor authentication is off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecoveryCodesLeftKey(pub Uuid);
+
+impl Loader<RecoveryCodesLeftKey> for PortalLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[RecoveryCodesLeftKey],
+    ) -> LoadResult<RecoveryCodesLeftKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let left = self
+            .services
+            .auth()
+            .recovery_codes_left(&self.actor, &ids)
+            .await?;
+        Ok(left
+            .into_iter()
+            .map(|(id, left)| (RecoveryCodesLeftKey(id), left))
+            .collect())
+    }
+}
+
 /// A project by id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ProjectKey(pub Uuid);

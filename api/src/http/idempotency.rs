@@ -152,7 +152,13 @@ pub async fn finish(
 
 /// Mutation fields whose answers hold secrets; a key on them is refused rather than ignored,
 /// so that a client does not believe itself protected.
-const SECRET_ANSWERS: [&str; 3] = ["login", "refreshSession", "enrolTotp"];
+const SECRET_ANSWERS: [&str; 5] = [
+    "login",
+    "refreshSession",
+    "enrolTotp",
+    "confirmTotp",
+    "regenerateRecoveryCodes",
+];
 
 /// The key this request runs under, or `None` when it has no key or is not a mutation (a
 /// document that does not parse is not one: execution reports it and runs nothing).

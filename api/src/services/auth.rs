@@ -1,7 +1,8 @@
-//! Signing in and out: login with lockout and two-factor codes, refresh-token rotation with
-//! reuse detection, the actor of each request, password changes and TOTP enrolment.
+//! Signing in and out: login with lockout and two-factor codes (or a recovery code), refresh-token
+//! rotation with reuse detection, the actor of each request, password changes, TOTP enrolment,
+//! recovery codes and the reset of a lost second factor by an administrator.
 
-use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
+use std::{collections::HashMap, net::IpAddr, num::NonZeroU32, sync::Arc};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
@@ -11,7 +12,8 @@ use entity::{
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 use secrecy::SecretString;
@@ -20,6 +22,8 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
+    recovery_codes,
+    rows::OneOrNotFound,
     values::Email,
 };
 use crate::{
@@ -30,7 +34,8 @@ use crate::{
         totp,
     },
     crypto::DataKeys,
-    error::{ApiError, ApiResult, unauthenticated},
+    error::{ApiError, ApiResult, TwoFactorRejection, unauthenticated},
+    policy,
 };
 
 /// Consecutive failures that lock an account.
@@ -80,6 +85,26 @@ pub struct IssuedSession {
     pub refresh_token_expires_at: DateTime<Utc>,
     pub account: account::Model,
     pub restriction: Option<Restriction>,
+    /// Set when this sign-in spent a recovery code: how many unused ones are left.
+    pub recovery_codes_left: Option<u64>,
+}
+
+/// How a sign-in proves the second factor.
+#[derive(Clone, Copy, Debug)]
+enum SecondFactor<'c> {
+    /// Two-factor authentication is off.
+    NotNeeded,
+    /// A TOTP code of this step, already checked.
+    Totp(i64),
+    /// A recovery code, still to be spent.
+    RecoveryCode(&'c str),
+}
+
+/// An account with its new recovery codes, shown once and never stored in the clear.
+#[derive(Debug)]
+pub struct WithRecoveryCodes {
+    pub account: account::Model,
+    pub recovery_codes: Vec<String>,
 }
 
 /// A started TOTP enrolment.
@@ -169,19 +194,25 @@ impl Auth<'_> {
         }))
     }
 
-    /// Signs in. Every failure gives the same answer, whether the email is unknown, the
-    /// password wrong, the account disabled or locked; five consecutive failures lock the
-    /// account for 15 minutes (in the database, so the lock holds for every server process).
+    /// Signs in. Every failure before the password is proven right gives the same answer,
+    /// whether the email is unknown, the password wrong, the account disabled or locked; five
+    /// consecutive failures (wrong passwords and wrong two-factor codes alike) lock the account
+    /// for 15 minutes (in the database, so the lock holds for every server process). With
+    /// two-factor authentication on, `totp_code` or else one unused `recovery_code` is the
+    /// second factor; a recovery code is spent by the sign-in.
     ///
     /// # Errors
     /// `RATE_LIMITED` when the client address tries too often; `UNAUTHENTICATED` for any
-    /// failure, with `totpRequired` when only the two-factor code is missing.
+    /// failure, with `totpRequired` when only the two-factor code is missing;
+    /// `INVALID_TWO_FACTOR_CODE` after a right password with a wrong or used code;
+    /// `BAD_USER_INPUT` naming `recoveryCode` when both codes are given.
     pub async fn login(
         &self,
         caller: &Caller,
         email: &str,
         password: SecretString,
         totp_code: Option<&str>,
+        recovery_code: Option<&str>,
     ) -> ApiResult<IssuedSession> {
         if let Some(address) = caller.client_ip
             && let Err(not_until) = self.state.login_limiter.check_key(&address)
@@ -224,21 +255,12 @@ impl Auth<'_> {
                 .await?;
             return Err(ApiError::Unauthenticated(unauthenticated::LOGIN_FAILED));
         }
-        let mut totp_step = None;
-        if account.totp_enabled_at.is_some() {
-            let Some(code) = totp_code.map(str::trim).filter(|code| !code.is_empty()) else {
-                return Err(ApiError::TotpRequired);
-            };
-            let secret = self.totp_secret(&account)?;
-            match totp::verify(&secret, code, now, account.totp_last_step) {
-                Some(step) => totp_step = Some(step),
-                None => {
-                    self.record_failure(caller, &account, "wrong_totp_code")
-                        .await?;
-                    return Err(ApiError::Unauthenticated(unauthenticated::LOGIN_FAILED));
-                }
-            }
-        }
+        let second_factor = if account.totp_enabled_at.is_some() {
+            self.second_factor(caller, &account, totp_code, recovery_code, now)
+                .await?
+        } else {
+            SecondFactor::NotNeeded
+        };
 
         let rehashed = if verified.needs_rehash {
             // The password was just proven; hash it again with today's parameters.
@@ -247,11 +269,55 @@ impl Auth<'_> {
             None
         };
         let txn = self.db.begin().await?;
+        let mut recovery_codes_left = None;
+        if let SecondFactor::RecoveryCode(code) = second_factor {
+            // Spent in the sign-in's own transaction: a sign-in that fails later keeps it.
+            if !recovery_codes::spend(&txn, account.id, code, now).await? {
+                txn.rollback().await?;
+                self.record_failure(caller, &account, "wrong_recovery_code")
+                    .await?;
+                return Err(ApiError::TwoFactorRejected(
+                    TwoFactorRejection::WrongRecoveryCode,
+                ));
+            }
+            let left = recovery_codes::left(&txn, account.id).await?;
+            audit::record_as(
+                &txn,
+                caller,
+                Some((account.id, account.role, account.organisation_id)),
+                AuditRecord::success("auth.recovery_code_used", "account", account.id)
+                    .with_detail(json!({ "recoveryCodesLeft": left })),
+            )
+            .await?;
+            recovery_codes_left = Some(left);
+        }
+        if let SecondFactor::Totp(step) = second_factor {
+            // Guarded, so that two sign-ins racing with the same code cannot both have it.
+            let claimed = account::Entity::update_many()
+                .col_expr(account::Column::TotpLastStep, Expr::value(step))
+                .filter(account::Column::Id.eq(account.id))
+                .filter(
+                    Condition::any()
+                        .add(account::Column::TotpLastStep.is_null())
+                        .add(account::Column::TotpLastStep.lt(step)),
+                )
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            if claimed != 1 {
+                txn.rollback().await?;
+                self.record_failure(caller, &account, "replayed_totp_code")
+                    .await?;
+                return Err(ApiError::TwoFactorRejected(
+                    TwoFactorRejection::CodeAlreadyUsed,
+                ));
+            }
+        }
         let mut update = account.clone().into_active_model();
         update.failed_login_count = Set(0);
         update.locked_until = Set(None);
         update.last_login_at = Set(Some(now));
-        if let Some(step) = totp_step {
+        if let SecondFactor::Totp(step) = second_factor {
             update.totp_last_step = Set(Some(step));
         }
         if let Some(hash) = rehashed {
@@ -259,9 +325,10 @@ impl Auth<'_> {
         }
         update.updated_at = Set(now);
         let account = update.update(&txn).await?;
-        let (issued, _) = self
+        let (mut issued, _) = self
             .start_session(&txn, &account, Uuid::now_v7(), now)
             .await?;
+        issued.recovery_codes_left = recovery_codes_left;
         audit::record_as(
             &txn,
             caller,
@@ -271,6 +338,47 @@ impl Auth<'_> {
         .await?;
         txn.commit().await?;
         Ok(issued)
+    }
+
+    /// The second factor of a sign-in whose password was right, for an account with two-factor
+    /// authentication on. A TOTP code is checked here; a recovery code is only shaped here and
+    /// spent in the sign-in's transaction.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` with `totpRequired` when neither is given; `BAD_USER_INPUT` when both
+    /// are; `INVALID_TWO_FACTOR_CODE` for a wrong or replayed TOTP code (counted as a failed
+    /// sign-in).
+    async fn second_factor<'c>(
+        &self,
+        caller: &Caller,
+        account: &account::Model,
+        totp_code: Option<&'c str>,
+        recovery_code: Option<&'c str>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<SecondFactor<'c>> {
+        let given = |code: Option<&'c str>| code.map(str::trim).filter(|code| !code.is_empty());
+        match (given(totp_code), given(recovery_code)) {
+            (None, None) => Err(ApiError::TotpRequired),
+            (Some(_), Some(_)) => Err(ApiError::bad_input(
+                "recoveryCode",
+                "Give either totpCode or recoveryCode, not both.",
+            )),
+            (None, Some(code)) => Ok(SecondFactor::RecoveryCode(code)),
+            (Some(code), None) => {
+                let secret = self.totp_secret(account)?;
+                if let Some(step) = totp::verify(&secret, code, now, account.totp_last_step) {
+                    return Ok(SecondFactor::Totp(step));
+                }
+                // The right code of a step already used: say so, the user only has to wait.
+                let (reason, rejection) = if totp::verify(&secret, code, now, None).is_some() {
+                    ("replayed_totp_code", TwoFactorRejection::CodeAlreadyUsed)
+                } else {
+                    ("wrong_totp_code", TwoFactorRejection::WrongCode)
+                };
+                self.record_failure(caller, account, reason).await?;
+                Err(ApiError::TwoFactorRejected(rejection))
+            }
+        }
     }
 
     async fn start_session(
@@ -310,6 +418,7 @@ impl Auth<'_> {
             refresh_token_expires_at,
             account: account.clone(),
             restriction: restriction_of(account, self.state),
+            recovery_codes_left: None,
         };
         Ok((issued, session_id))
     }
@@ -602,11 +711,12 @@ impl Auth<'_> {
         })
     }
 
-    /// Confirms enrolment with a first code; from then on signing in needs a code.
+    /// Confirms enrolment with a first code; from then on signing in needs a code. Makes the
+    /// account's ten recovery codes, returned here only.
     ///
     /// # Errors
     /// `CONFLICT` without a started enrolment; `BAD_USER_INPUT` naming `code` when it is wrong.
-    pub async fn confirm_totp(&self, caller: &Caller, code: &str) -> ApiResult<account::Model> {
+    pub async fn confirm_totp(&self, caller: &Caller, code: &str) -> ApiResult<WithRecoveryCodes> {
         let member = caller.actor.signed_in()?;
         let account = self.own_account(member).await?;
         if account.totp_secret.is_none() || account.totp_enabled_at.is_some() {
@@ -634,6 +744,136 @@ impl Auth<'_> {
         .await
     }
 
+    /// Replaces the caller's recovery codes (spent or not) with ten new ones, which needs a
+    /// current authenticator code; the new codes are returned here only.
+    ///
+    /// # Errors
+    /// `CONFLICT` when two-factor authentication is off; `BAD_USER_INPUT` naming `code` when
+    /// the code is wrong or was used.
+    pub async fn regenerate_recovery_codes(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> ApiResult<WithRecoveryCodes> {
+        let member = caller.actor.signed_in()?;
+        let account = self.own_account(member).await?;
+        if account.totp_enabled_at.is_none() {
+            return Err(ApiError::Conflict(
+                "Two-factor authentication is not on; recovery codes come with it (enrolTotp, \
+                 then confirmTotp)."
+                    .to_owned(),
+            ));
+        }
+        let now = Utc::now();
+        let step = totp::verify(
+            &self.totp_secret(&account)?,
+            code,
+            now,
+            account.totp_last_step,
+        )
+        .ok_or_else(|| {
+            ApiError::bad_input("code", "This code is not right; try the current one.")
+        })?;
+        let txn = self.db.begin().await?;
+        let mut update = account.into_active_model();
+        update.totp_last_step = Set(Some(step));
+        update.updated_at = Set(now);
+        let account = update.update(&txn).await?;
+        let recovery_codes = recovery_codes::replace(&txn, account.id, now).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("account.recovery_codes_regenerated", "account", account.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(WithRecoveryCodes {
+            account,
+            recovery_codes,
+        })
+    }
+
+    /// Resets the two-factor authentication of account `id` for an owner who lost it: clears
+    /// its secret, its confirmation and its recovery codes, lifts a lock and ends its
+    /// sessions. An admin who must use two-factor authentication is held to enrol again at the
+    /// next sign-in.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` for an account hidden from the caller; `FORBIDDEN` for one the caller may
+    /// not administer, and for the caller's own (use `removeTotp`).
+    pub async fn reset_two_factor(&self, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
+        caller.actor.signed_in()?;
+        let target = account::Entity::find_by_id(id)
+            .filter(policy::visible_accounts(&caller.actor))
+            .one_or_not_found(self.db, "Account")
+            .await?;
+        if !policy::can_reset_two_factor(&caller.actor, &target) {
+            return Err(ApiError::Forbidden);
+        }
+        let was_on = target.totp_enabled_at.is_some();
+        let txn = self.db.begin().await?;
+        let mut update = target.into_active_model();
+        update.totp_secret = Set(None);
+        update.totp_enabled_at = Set(None);
+        update.totp_last_step = Set(None);
+        update.failed_login_count = Set(0);
+        update.locked_until = Set(None);
+        update.updated_at = Set(Utc::now());
+        let account = update.update(&txn).await?;
+        let codes_deleted = recovery_codes::delete_all(&txn, account.id).await?;
+        let ended = revoke_sessions(&txn, account.id, None, None).await?;
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord::success("account.reset_two_factor", "account", account.id).with_detail(
+                json!({
+                    "twoFactorWasOn": was_on,
+                    "recoveryCodesDeleted": codes_deleted,
+                    "sessionsEnded": ended,
+                }),
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(account)
+    }
+
+    /// How many unused recovery codes each of the accounts `ids` has, for those the actor may
+    /// see it of (its owner, and whoever may reset its two-factor authentication) that have
+    /// two-factor authentication on; the others are absent. Two statements, whatever the
+    /// number of accounts.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn recovery_codes_left(
+        &self,
+        actor: &Actor,
+        ids: &[Uuid],
+    ) -> ApiResult<HashMap<Uuid, i64>> {
+        let accounts = account::Entity::find()
+            .filter(account::Column::Id.is_in(ids.iter().copied()))
+            .filter(account::Column::TotpEnabledAt.is_not_null())
+            .filter(policy::visible_accounts(actor))
+            .all(self.db)
+            .await?;
+        let ids: Vec<Uuid> = accounts
+            .iter()
+            .filter(|account| policy::can_see_recovery_codes_left(actor, account))
+            .map(|account| account.id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let counted: HashMap<Uuid, i64> = recovery_codes::left_of(self.db, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(ids
+            .into_iter()
+            .map(|id| (id, counted.get(&id).copied().unwrap_or(0)))
+            .collect())
+    }
+
     /// Turns two-factor authentication off, which needs a current code.
     ///
     /// # Errors
@@ -655,8 +895,10 @@ impl Auth<'_> {
         .ok_or_else(|| {
             ApiError::bad_input("code", "This code is not right; try the current one.")
         })?;
-        self.set_totp(caller, account, None, None, "account.totp_removed")
-            .await
+        Ok(self
+            .set_totp(caller, account, None, None, "account.totp_removed")
+            .await?
+            .account)
     }
 
     async fn set_totp(
@@ -666,7 +908,8 @@ impl Auth<'_> {
         enabled_at: Option<DateTime<Utc>>,
         step: Option<i64>,
         action: &'static str,
-    ) -> ApiResult<account::Model> {
+    ) -> ApiResult<WithRecoveryCodes> {
+        let now = Utc::now();
         let txn = self.db.begin().await?;
         let mut update = account.into_active_model();
         if enabled_at.is_none() {
@@ -675,8 +918,15 @@ impl Auth<'_> {
         }
         update.totp_enabled_at = Set(enabled_at);
         update.totp_last_step = Set(step);
-        update.updated_at = Set(Utc::now());
+        update.updated_at = Set(now);
         let account = update.update(&txn).await?;
+        // Recovery codes exist exactly while two-factor authentication is on.
+        let recovery_codes = if enabled_at.is_some() {
+            recovery_codes::replace(&txn, account.id, now).await?
+        } else {
+            recovery_codes::delete_all(&txn, account.id).await?;
+            Vec::new()
+        };
         audit::record(
             &txn,
             caller,
@@ -684,7 +934,10 @@ impl Auth<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(account)
+        Ok(WithRecoveryCodes {
+            account,
+            recovery_codes,
+        })
     }
 
     async fn own_account(&self, member: &Member) -> ApiResult<account::Model> {

@@ -22,6 +22,7 @@ pub mod organisations;
 pub mod pagination;
 pub mod persisted_queries;
 pub mod projects;
+pub mod recovery_codes;
 pub mod reports;
 mod rows;
 pub mod statistics;
