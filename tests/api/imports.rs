@@ -212,4 +212,8 @@ async fn an_approved_month_is_refused_until_reopened() {
     let (status, refused) = upload(&app, token, "", &corrected).await;
     assert_eq!(status, 400, "{refused:#}");
     assert_eq!(fields(&refused), ["rows.2.month"]);
+    // The locked month as it is (an export sent back) is no change, and not refused.
+    let (status, unchanged) = upload(&app, token, "", &two_months(&w)).await;
+    assert_eq!(status, 200, "{unchanged:#}");
+    assert_eq!(unchanged["changed"], 0);
 }

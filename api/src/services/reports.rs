@@ -246,6 +246,9 @@ impl Reports<'_> {
             .collect();
         let mut problems = Problems::new();
         let mut checked = Vec::new();
+        let mut reports = reports;
+        reports.sort_by_key(|report| report.first_line);
+        let mut reports_in_file = 0;
         for report in reports {
             let whole = |column: &str| format!("rows.{}.{column}", report.first_line);
             if !centres.contains_key(&report.centre_id) {
@@ -267,29 +270,55 @@ impl Reports<'_> {
                 .filter(centre_report::Column::Month.eq(month))
                 .one(self.db)
                 .await?;
-            let locked = match stored {
-                Some(stored) => centre_report_approval::Entity::find_by_id(stored.id)
+            // A locked month may be in the file as it is (a downloaded export sent back): it
+            // is left alone; only a change of it is refused.
+            let mut locked = false;
+            if let Some(stored) = stored
+                && centre_report_approval::Entity::find_by_id(stored.id)
                     .one(self.db)
                     .await?
-                    .is_some(),
-                None => false,
-            };
-            problems.check(
-                !locked,
-                &whole("month"),
-                "This month is approved and locked; ask the Programme Office to reopen it.",
-            );
+                    .is_some()
+            {
+                let figures = |lines: Vec<(CentreService, i32, i32)>| {
+                    let mut lines = lines;
+                    lines.sort_by_key(|(service, ..)| sea_orm::ActiveEnum::to_value(service));
+                    lines
+                };
+                let kept = figures(
+                    lines_of(self.db, stored.id)
+                        .await?
+                        .into_iter()
+                        .map(|line| (line.service, line.female, line.male))
+                        .collect(),
+                );
+                let sent = figures(
+                    report
+                        .lines
+                        .iter()
+                        .map(|(_, line)| (line.service, line.female, line.male))
+                        .collect(),
+                );
+                problems.check(
+                    kept == sent,
+                    &whole("month"),
+                    "This month is approved and locked; ask the Programme Office to reopen it.",
+                );
+                locked = true;
+            }
             let offered = services_of_month(self.db, report.centre_id, month).await?;
             let (numbers, lines): (Vec<usize>, Vec<ReportLine>) =
                 report.lines.iter().copied().unzip();
             check_lines(&mut problems, &lines, &offered, |index, column| {
                 format!("rows.{}.{column}", numbers[index])
             });
-            checked.push((report.centre_id, month, lines));
+            if !locked {
+                checked.push((report.centre_id, month, lines));
+            }
+            reports_in_file += 1;
         }
         problems.finish()?;
         let mut outcome = ImportOutcome {
-            reports: checked.len(),
+            reports: reports_in_file,
             changed: 0,
         };
         let txn = self.db.begin().await?;
