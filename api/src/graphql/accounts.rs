@@ -59,7 +59,9 @@ impl Account {
         self.0.last_login_at
     }
 
-    /// Whether the account signs in with a one-time password it must change.
+    /// Whether the account signs in with a one-time password it must change: only accounts
+    /// given one before invitations (new owners choose their password through the invitation
+    /// or reset link, and never have one).
     async fn must_change_password(&self) -> bool {
         self.0.must_change_password
     }

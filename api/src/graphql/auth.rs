@@ -23,8 +23,8 @@ pub struct AuthSession {
     pub refresh_token: String,
     pub refresh_token_expires_at: DateTime<Utc>,
     pub account: Account,
-    /// The account signed in with a one-time password: only `changePassword` works until it
-    /// is changed.
+    /// The account signed in with a one-time password (given before invitations): only
+    /// `changePassword` works until it is changed.
     pub must_change_password: bool,
     /// The account is an ADMIN without two-factor authentication where it is mandatory: only
     /// `enrolTotp` and `confirmTotp` work until it is on.
