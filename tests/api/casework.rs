@@ -659,3 +659,42 @@ async fn each_party_assigns_its_own_side_managers_anyone_partners_themselves() {
         .count();
     assert_eq!(audited, 4, "assigned, taken, given back, assigned");
 }
+
+#[tokio::test]
+async fn a_queue_with_its_assignees_costs_the_same_for_one_case_or_many() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    for _ in 0..4 {
+        let (id, _) = open_case(&app, &w.a.partner, "MEDIUM").await;
+        act(&app, &w.a.partner, &send(w.b.id), &id).await;
+        let answer = assign(&app, &w.a.manager, &id, Some(&w.a.partner)).await;
+        assert!(answer.get("errors").is_none(), "{answer:#}");
+    }
+    let query = "query($first: Int) { referralCases(first: $first, filter: { assignedToMe: true }) { edges { node { code assignedTo { id displayName } } } } }";
+    let partner = id_of(&w.a.partner);
+    let statements = |first: i64| {
+        let app = &app;
+        let token = w.a.partner.access_token.clone();
+        let partner = partner.clone();
+        async move {
+            // The fewest of three runs: a loaded scheduler can split a batch, a loop over the
+            // cases would cost more per case in every run.
+            let mut fewest = u64::MAX;
+            for _ in 0..3 {
+                let before = app.statements.get();
+                let data = app.data_as(&token, query, json!({ "first": first })).await;
+                let cases = nodes(&data["referralCases"]);
+                assert_eq!(cases.len() as i64, first);
+                assert!(
+                    cases.iter().all(|case| case["assignedTo"]["id"] == partner),
+                    "{data:#}"
+                );
+                fewest = fewest.min(app.statements.get() - before);
+            }
+            fewest
+        }
+    };
+    let one = statements(1).await;
+    let four = statements(4).await;
+    assert_eq!(one, four, "the assignees load in one batch");
+}

@@ -16,7 +16,7 @@ use super::{
         AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason, Region,
         RiskLevel, Sex,
     },
-    loaders::{CaseHistoryKey, CentreKey, Loaders, OrganisationKey},
+    loaders::{AssigneeKey, CaseHistoryKey, CentreKey, Loaders, OrganisationKey},
     organisations::Organisation,
 };
 use crate::services::cases::{
@@ -371,9 +371,16 @@ impl ReferralCase {
     /// Who works the case in your organisation (each party organisation has its own
     /// assignee); null when nobody does, and for anyone but the current parties.
     async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
-        Ok(services(ctx)?
-            .cases()
-            .assignee(actor(ctx)?, &self.0)
+        let Some(organisation_id) = case_rules::assignee_side(actor(ctx)?, &self.0) else {
+            return Ok(None);
+        };
+        // One batch for a whole page of cases.
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(AssigneeKey {
+                case_id: self.0.id,
+                organisation_id,
+            })
             .await?
             .map(Account))
     }

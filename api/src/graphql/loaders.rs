@@ -127,6 +127,47 @@ impl Loader<CaseKey> for PortalLoader {
     }
 }
 
+/// Who works a case for an organisation party to it (see `cases::assignee_side`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AssigneeKey {
+    pub case_id: Uuid,
+    pub organisation_id: Uuid,
+}
+
+impl Loader<AssigneeKey> for PortalLoader {
+    type Value = entity::account::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AssigneeKey]) -> LoadResult<AssigneeKey, Self::Value> {
+        // One organisation per request in practice (the reader's own); grouped all the same.
+        let mut by_organisation: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for key in unique(keys.iter().copied()) {
+            by_organisation
+                .entry(key.organisation_id)
+                .or_default()
+                .push(key.case_id);
+        }
+        let mut found = HashMap::new();
+        for (organisation_id, case_ids) in by_organisation {
+            let assignees = self
+                .services
+                .cases()
+                .assignees(organisation_id, &case_ids)
+                .await?;
+            found.extend(assignees.into_iter().map(|(case_id, account)| {
+                (
+                    AssigneeKey {
+                        case_id,
+                        organisation_id,
+                    },
+                    account,
+                )
+            }));
+        }
+        Ok(found)
+    }
+}
+
 /// The history of a referral case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CaseHistoryKey(pub Uuid);

@@ -1987,31 +1987,42 @@ impl Cases<'_> {
         Ok(case)
     }
 
-    /// Who works `case` for the reader's organisation, if the reader is a member of a current
-    /// party and someone does; `None` for everyone else.
+    /// The members assigned, for `organisation_id`, to each of `case_ids` that has one: two
+    /// statements for a whole page. Ask it only for the organisation [`assignee_side`] gives.
     ///
     /// # Errors
-    /// Database errors.
-    pub async fn assignee(
+    /// The database's.
+    pub async fn assignees(
         &self,
-        actor: &Actor,
-        case: &referral_case::Model,
-    ) -> ApiResult<Option<account::Model>> {
-        let Some(organisation_id) =
-            policy::case_party(actor, case).and_then(|_| policy::partner_organisation(actor))
-        else {
-            return Ok(None);
-        };
-        let Some(row) = case_assignment::Entity::find_by_id((case.id, organisation_id))
-            .one(self.db)
+        organisation_id: Uuid,
+        case_ids: &[Uuid],
+    ) -> ApiResult<std::collections::HashMap<Uuid, account::Model>> {
+        let rows = case_assignment::Entity::find()
+            .filter(case_assignment::Column::OrganisationId.eq(organisation_id))
+            .filter(case_assignment::Column::CaseId.is_in(case_ids.iter().copied()))
+            .all(self.db)
+            .await?;
+        if rows.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let accounts: std::collections::HashMap<Uuid, account::Model> = account::Entity::find()
+            .filter(account::Column::Id.is_in(rows.iter().map(|row| row.account_id)))
+            .all(self.db)
             .await?
-        else {
-            return Ok(None);
-        };
-        Ok(account::Entity::find_by_id(row.account_id)
-            .one(self.db)
-            .await?)
+            .into_iter()
+            .map(|account| (account.id, account))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((row.case_id, accounts.get(&row.account_id)?.clone())))
+            .collect())
     }
+}
+
+/// Whose assignee of `case` the actor reads: its own organisation's, when that is a party to
+/// the case; `None` for everyone else (the Programme Office, previous receivers, the public).
+pub fn assignee_side(actor: &Actor, case: &referral_case::Model) -> Option<Uuid> {
+    policy::case_party(actor, case).and_then(|_| policy::partner_organisation(actor))
 }
 
 /// Changes to a case ([`Cases::update`]): a field left out (`None`) keeps its value; a text
