@@ -64,12 +64,12 @@ async fn a_dry_run_writes_nothing_and_the_real_run_writes_every_report_audited()
     let token = Some(w.operator.access_token.as_str());
     let (status, dry) = upload(&app, token, "?dryRun=true", &two_months(&w)).await;
     assert_eq!(status, 200, "{dry:#}");
-    assert_eq!(dry, json!({ "dryRun": true, "reports": 2, "changed": 2 }));
+    assert_eq!(dry, json!({ "dryRun": true, "records": 2, "changed": 2 }));
     assert_eq!(reports(&app).await, 0);
 
     let (status, done) = upload(&app, token, "", &two_months(&w)).await;
     assert_eq!(status, 200, "{done:#}");
-    assert_eq!(done, json!({ "dryRun": false, "reports": 2, "changed": 2 }));
+    assert_eq!(done, json!({ "dryRun": false, "records": 2, "changed": 2 }));
     assert_eq!(reports(&app).await, 2);
     let imports = audit_entry::Entity::find()
         .filter(audit_entry::Column::Action.eq("centre_report.import"))
@@ -92,7 +92,7 @@ async fn a_dry_run_writes_nothing_and_the_real_run_writes_every_report_audited()
     let (_, again) = upload(&app, token, "", &two_months(&w)).await;
     assert_eq!(
         again,
-        json!({ "dryRun": false, "reports": 2, "changed": 0 })
+        json!({ "dryRun": false, "records": 2, "changed": 0 })
     );
     let corrected = two_months(&w).replace(",20,0", ",21,0");
     let (_, corrected) = upload(&app, token, "", &corrected).await;
@@ -216,4 +216,153 @@ async fn an_approved_month_is_refused_until_reopened() {
     let (status, unchanged) = upload(&app, token, "", &two_months(&w)).await;
     assert_eq!(status, 200, "{unchanged:#}");
     assert_eq!(unchanged["changed"], 0);
+}
+
+const EVENTS_HEADER: &str = "id,title,kind,starts_on,ends_on,region,district,venue,participants_female,participants_male,organiser_id";
+
+async fn upload_events(app: &TestApp, token: &str, query: &str, file: &str) -> (u16, Value) {
+    let response = app
+        .client
+        .post(format!("{}/imports/events.csv{query}", app.address))
+        .bearer_auth(token)
+        .header("Content-Type", "text/csv")
+        .body(file.to_owned())
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("a JSON answer"))
+}
+
+async fn events(app: &TestApp) -> Vec<entity::event::Model> {
+    entity::event::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("events")
+}
+
+#[tokio::test]
+async fn events_import_new_and_changed_rows_and_an_export_sent_back_changes_nothing() {
+    let app = spawn_app().await;
+    let staff = app.user(entity::enums::Role::Staff, None).await;
+    let office = crate::helpers::fixtures::organisation(&app.db, "Programme Office")
+        .await
+        .id;
+    let file = format!(
+        "{EVENTS_HEADER}\n\
+         ,Border management training,TRAINING,2026-10-14,2026-10-16,KHATLON,Bokhtar,Training centre,12,18,{office}\n\
+         ,Roundtable on women's resource centres,ROUNDTABLE,2026-11-05,,SUGHD,Khujand,,20,4,{office}\n"
+    );
+    let (status, dry) = upload_events(&app, &staff.access_token, "?dryRun=true", &file).await;
+    assert_eq!(status, 200, "{dry:#}");
+    assert_eq!(dry, json!({ "dryRun": true, "records": 2, "changed": 2 }));
+    assert!(events(&app).await.is_empty());
+    let (_, done) = upload_events(&app, &staff.access_token, "", &file).await;
+    assert_eq!(done["changed"], 2, "{done:#}");
+    let stored = events(&app).await;
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|event| !event.published));
+    let imports = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("event.import"))
+        .count(&app.db)
+        .await
+        .expect("audit");
+    assert_eq!(imports, 1);
+
+    // Give one a Russian title; the export in English shows the English one.
+    let mut titled = stored
+        .iter()
+        .find(|event| event.kind == entity::enums::EventKind::Training)
+        .expect("the training")
+        .clone();
+    titled.title.ru = Some("Обучение по управлению границами".to_owned());
+    let mut update = sea_orm::IntoActiveModel::into_active_model(titled.clone());
+    update.title = sea_orm::Set(titled.title.clone());
+    sea_orm::ActiveModelTrait::update(update, &app.db)
+        .await
+        .expect("a Russian title");
+    let export = app
+        .client
+        .get(format!("{}/exports/events.csv", app.address))
+        .bearer_auth(&staff.access_token)
+        .send()
+        .await
+        .expect("export")
+        .text()
+        .await
+        .expect("csv");
+    let (status, round_trip) =
+        upload_events(&app, &staff.access_token, "?dryRun=true", &export).await;
+    assert_eq!(status, 200, "{round_trip:#}");
+    assert_eq!(round_trip["changed"], 0, "{round_trip:#}");
+    // One count corrected: one change, and the other languages of its title kept.
+    let corrected = export.replacen(",12,18,", ",13,18,", 1);
+    assert_ne!(corrected, export);
+    let (_, changed) = upload_events(&app, &staff.access_token, "", &corrected).await;
+    assert_eq!(changed["changed"], 1, "{changed:#}");
+    let training = entity::event::Entity::find_by_id(titled.id)
+        .one(&app.db)
+        .await
+        .expect("q")
+        .expect("the training");
+    assert_eq!(training.participants_female, 13);
+    assert_eq!(training.title, titled.title);
+}
+
+#[tokio::test]
+async fn an_events_file_with_bad_rows_is_refused_whole_naming_each() {
+    let app = spawn_app().await;
+    let staff = app.user(entity::enums::Role::Staff, None).await;
+    let organisation = crate::helpers::fixtures::organisation(&app.db, "NGO A").await;
+    let partner = app
+        .user(entity::enums::Role::Partner, Some(organisation.id))
+        .await;
+    let unknown = uuid::Uuid::now_v7();
+    let office = organisation.id;
+    // Cells that do not read are named first...
+    let unreadable = format!(
+        "{EVENTS_HEADER}\n\
+         ,Good training,TRAINING,2026-10-14,,KHATLON,Bokhtar,,1,1,{office}\n\
+         ,Nameless kind,PICNIC,2026-10-14,,KHATLON,Bokhtar,,1,1,{office}\n\
+         ,Bad count,TRAINING,14.10.2026,,KHATLON,Bokhtar,,-3,many,{office}\n"
+    );
+    let (status, refused) = upload_events(&app, &staff.access_token, "", &unreadable).await;
+    assert_eq!(status, 400, "{refused:#}");
+    assert_eq!(
+        fields(&refused),
+        [
+            "rows.3.kind",
+            "rows.4.starts_on",
+            "rows.4.participants_male"
+        ],
+        "{refused:#}"
+    );
+    // ...then every row is checked as createEvent and updateEvent check one.
+    let file = format!(
+        "{EVENTS_HEADER}\n\
+         ,Good training,TRAINING,2026-10-14,,KHATLON,Bokhtar,,1,1,{office}\n\
+         ,Backwards,TRAINING,2026-10-14,2026-10-01,KHATLON,Bokhtar,,1,1,{office}\n\
+         {unknown},Somebody's event,TRAINING,2026-10-14,,KHATLON,Bokhtar,,1,1,{office}\n\
+         ,Too many,TRAINING,2026-10-14,,KHATLON,Bokhtar,,-3,1,{office}\n\
+         ,No organiser,TRAINING,2026-10-14,,KHATLON,Bokhtar,,1,1,\n"
+    );
+    let (status, refused) = upload_events(&app, &staff.access_token, "", &file).await;
+    assert_eq!(status, 400, "{refused:#}");
+    assert_eq!(
+        fields(&refused),
+        [
+            "rows.3.ends_on",
+            "rows.4.id",
+            "rows.5.participants_female",
+            "rows.6.organiser_id",
+        ],
+        "{refused:#}"
+    );
+    assert!(events(&app).await.is_empty());
+    // A partner records events under its organisation's projects only.
+    let alone =
+        format!("{EVENTS_HEADER}\n,Our own meeting,WORKSHOP,2026-10-14,,KHATLON,Bokhtar,,3,3,\n");
+    let (status, refused) = upload_events(&app, &partner.access_token, "", &alone).await;
+    assert_eq!(status, 400, "{refused:#}");
+    assert_eq!(fields(&refused), ["rows.2.project_id"], "{refused:#}");
 }

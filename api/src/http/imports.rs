@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::NaiveDate;
-use entity::enums::CentreService;
+use entity::enums::{CentreService, EventKind, Region};
 use futures_util::StreamExt;
 use sea_orm::ActiveEnum;
 use serde::Deserialize;
@@ -26,8 +26,13 @@ use uuid::Uuid;
 use super::{AppState, errors};
 use crate::{
     error::{ApiError, ApiResult, FieldError},
+    graphql::common::RequestContext,
     policy,
-    services::reports::{ImportedReport, ReportLine},
+    services::{
+        events::{EventInput, ImportedEvent},
+        input::ImportOutcome,
+        reports::{ImportedReport, ReportLine},
+    },
 };
 
 /// The largest file taken: some ten thousand rows, years of reports of every centre.
@@ -39,10 +44,12 @@ const IGNORED: [&str; 4] = ["report_id", "centre", "revision", "total"];
 
 /// The routes of the uploads.
 pub fn routes(config: &mut web::ServiceConfig) {
-    config.route(
-        "/imports/centre-reports.csv",
-        web::post().to(centre_reports),
-    );
+    config
+        .route(
+            "/imports/centre-reports.csv",
+            web::post().to(centre_reports),
+        )
+        .route("/imports/events.csv", web::post().to(events));
 }
 
 #[derive(Deserialize)]
@@ -58,6 +65,63 @@ async fn centre_reports(
     payload: web::Payload,
     request_id: RequestId,
 ) -> HttpResponse {
+    upload(
+        state,
+        http,
+        payload,
+        request_id,
+        |state, context, body, dry_run| async move {
+            let reports = parse(&body)?;
+            state
+                .services
+                .reports()
+                .import(&context.caller, reports, dry_run)
+                .await
+        },
+    )
+    .await
+}
+
+/// `POST /imports/events.csv`: events in the columns of `/exports/events.csv`. A row with an
+/// `id` changes that event, one without records a new one (unpublished); `title` is the text
+/// in the request's language (`Accept-Language`, as the export wrote it); `organiser` and
+/// `published` are ignored (publish with `publishEvent`).
+async fn events(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    payload: web::Payload,
+    request_id: RequestId,
+) -> HttpResponse {
+    upload(
+        state,
+        http,
+        payload,
+        request_id,
+        |state, context, body, dry_run| async move {
+            let rows = parse_events(&body)?;
+            state
+                .services
+                .events()
+                .import(&context.caller, context.language, rows, dry_run)
+                .await
+        },
+    )
+    .await
+}
+
+/// Signs the caller in, checks the request and reads the file, runs `import`, and answers its
+/// outcome or its refusal.
+async fn upload<F, Fut>(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    payload: web::Payload,
+    request_id: RequestId,
+    import: F,
+) -> HttpResponse
+where
+    F: FnOnce(AppState, RequestContext, Vec<u8>, bool) -> Fut,
+    Fut: Future<Output = ApiResult<ImportOutcome>>,
+{
     let request_id = request_id.to_string();
     let outcome = async {
         let context = state.caller(&http, request_id.clone()).await?;
@@ -80,17 +144,12 @@ async fn centre_reports(
             ));
         }
         let body = read_body(payload).await?;
-        let reports = parse(&body)?;
-        let outcome = state
-            .services
-            .reports()
-            .import(&context.caller, reports, params.dry_run)
-            .await?;
+        let outcome = import(state.get_ref().clone(), context, body, params.dry_run).await?;
         Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(json!({
                 "dryRun": params.dry_run,
-                "reports": outcome.reports,
+                "records": outcome.reports,
                 "changed": outcome.changed,
             })))
     }
@@ -132,8 +191,28 @@ fn cell(text: &str) -> &str {
     }
 }
 
-/// The reports of a file, grouped by centre and month, or every problem of it.
-fn parse(body: &[u8]) -> ApiResult<Vec<ImportedReport>> {
+/// A file's rows, each with its line (the header is line 1), and where each column is.
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<(usize, csv::StringRecord)>,
+}
+
+impl Table {
+    fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|header| header == name)
+    }
+}
+
+/// Reads `body` as CSV whose header names `required` columns and maybe `optional` or `ignored`
+/// ones, into its rows (empty ones left out); or every problem with the columns and the rows'
+/// shapes, in `problems`.
+fn read_table(
+    body: &[u8],
+    required: &[&str],
+    optional: &[&str],
+    ignored: &[&str],
+    problems: &mut Vec<FieldError>,
+) -> ApiResult<Option<Table>> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::bad_input("file", "The file is not UTF-8 text."))?;
@@ -146,78 +225,110 @@ fn parse(body: &[u8]) -> ApiResult<Vec<ImportedReport>> {
         .iter()
         .map(|name| cell(name).to_owned())
         .collect();
-    let mut problems: Vec<FieldError> = Vec::new();
-    let mut problem = |field: String, message: &str| {
-        problems.push(FieldError {
-            field,
-            message: message.to_owned(),
-        });
+    let known = |name: &str| {
+        required.contains(&name) || optional.contains(&name) || ignored.contains(&name)
     };
     for name in &headers {
-        if !READ.contains(&name.as_str()) && !IGNORED.contains(&name.as_str()) {
-            problem(
+        if !known(name) {
+            problems.push(problem(
                 format!("columns.{name}"),
                 "Unknown column; the columns are those of the export.",
-            );
+            ));
         }
     }
-    let position = |name: &str| headers.iter().position(|header| header == name);
-    let columns: Vec<Option<usize>> = READ.iter().map(|name| position(name)).collect();
-    for (name, column) in READ.iter().zip(&columns) {
-        if column.is_none() {
-            problem(format!("columns.{name}"), "This column is missing.");
+    for name in required {
+        if !headers.iter().any(|header| header == name) {
+            problems.push(problem(
+                format!("columns.{name}"),
+                "This column is missing.",
+            ));
         }
     }
-    let [
-        Some(centre),
-        Some(month),
-        Some(service),
-        Some(female),
-        Some(male),
-    ] = columns[..]
-    else {
-        return Err(ApiError::BadUserInput(problems));
-    };
-    let mut reports: BTreeMap<(Uuid, NaiveDate), ImportedReport> = BTreeMap::new();
+    if !problems.is_empty() {
+        return Ok(None);
+    }
+    let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
         // The header is line 1 (a record spanning lines is rare in such files).
         let line = index + 2;
-        let record = match record {
-            Ok(record) => record,
-            Err(_) => {
-                problem(
-                    format!("rows.{line}"),
-                    "This row does not have the header's number of cells.",
-                );
-                continue;
-            }
-        };
-        if record.iter().all(|value| value.trim().is_empty()) {
-            continue;
+        match record {
+            Ok(record) if record.iter().all(|value| value.trim().is_empty()) => {}
+            Ok(record) => rows.push((line, record)),
+            Err(_) => problems.push(problem(
+                format!("rows.{line}"),
+                "This row does not have the header's number of cells.",
+            )),
         }
+    }
+    Ok(Some(Table { headers, rows }))
+}
+
+/// The refusal of `problems`, in the order of their lines.
+fn in_file_order(mut problems: Vec<FieldError>) -> ApiError {
+    problems.sort_by_key(|problem| {
+        problem
+            .field
+            .strip_prefix("rows.")
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|line| line.parse::<usize>().ok())
+            .unwrap_or(0)
+    });
+    ApiError::BadUserInput(problems)
+}
+
+fn problem(field: String, message: &str) -> FieldError {
+    FieldError {
+        field,
+        message: message.to_owned(),
+    }
+}
+
+/// The reports of a file, grouped by centre and month, or every problem of it.
+fn parse(body: &[u8]) -> ApiResult<Vec<ImportedReport>> {
+    let mut problems = Vec::new();
+    let Some(table) = read_table(body, &READ, &[], &IGNORED, &mut problems)? else {
+        return Err(ApiError::BadUserInput(problems));
+    };
+    let column = |name: &str| table.column(name).unwrap_or_default();
+    let (centre, month, service, female, male) = (
+        column("centre_id"),
+        column("month"),
+        column("service"),
+        column("female"),
+        column("male"),
+    );
+    let mut reports: BTreeMap<(Uuid, NaiveDate), ImportedReport> = BTreeMap::new();
+    for (line, record) in &table.rows {
+        let line = *line;
         let get = |column: usize| cell(record.get(column).unwrap_or_default());
         let centre_id = Uuid::parse_str(get(centre)).ok();
         if centre_id.is_none() {
-            problem(format!("rows.{line}.centre_id"), "Not a centre id.");
+            problems.push(problem(
+                format!("rows.{line}.centre_id"),
+                "Not a centre id.",
+            ));
         }
         let month_of = parse_month(get(month));
         if month_of.is_none() {
-            problem(
+            problems.push(problem(
                 format!("rows.{line}.month"),
                 "A month is 2026-10 or 2026-10-01.",
-            );
+            ));
         }
         let service_of = CentreService::try_from_value(&get(service).to_owned()).ok();
         if service_of.is_none() {
-            problem(
+            problems.push(problem(
                 format!("rows.{line}.service"),
                 "Not a service code (such as LEGAL_CONSULTATION).",
-            );
+            ));
         }
         let mut count = |column: usize, name: &str| {
             let parsed = get(column).parse::<i32>().ok();
             if parsed.is_none() {
-                problem(format!("rows.{line}.{name}"), "A count is a whole number.");
+                problems.push(problem(
+                    format!("rows.{line}.{name}"),
+                    "A count is a whole number.",
+                ));
             }
             parsed
         };
@@ -248,7 +359,170 @@ fn parse(body: &[u8]) -> ApiResult<Vec<ImportedReport>> {
     if problems.is_empty() {
         Ok(reports.into_values().collect())
     } else {
-        Err(ApiError::BadUserInput(problems))
+        Err(in_file_order(problems))
+    }
+}
+
+/// The columns of an events file.
+const EVENT_REQUIRED: [&str; 5] = ["title", "kind", "starts_on", "region", "district"];
+const EVENT_OPTIONAL: [&str; 8] = [
+    "id",
+    "ends_on",
+    "venue",
+    "organiser_id",
+    "project_id",
+    "participants_female",
+    "participants_male",
+    "participants_undisclosed",
+];
+const EVENT_IGNORED: [&str; 2] = ["organiser", "published"];
+
+/// The events of a file, one per row, or every problem of it. An empty optional cell leaves
+/// its field as it is (an empty `venue` or `project_id` clears it).
+fn parse_events(body: &[u8]) -> ApiResult<Vec<ImportedEvent>> {
+    let mut problems = Vec::new();
+    let Some(table) = read_table(
+        body,
+        &EVENT_REQUIRED,
+        &EVENT_OPTIONAL,
+        &EVENT_IGNORED,
+        &mut problems,
+    )?
+    else {
+        return Err(ApiError::BadUserInput(problems));
+    };
+    let mut events = Vec::new();
+    for (line, record) in &table.rows {
+        let line = *line;
+        let get = |name: &str| -> Option<&str> {
+            table
+                .column(name)
+                .and_then(|column| record.get(column))
+                .map(cell)
+                .filter(|value| !value.is_empty())
+        };
+        let mut bad = |name: &str, message: &str| {
+            problems.push(problem(format!("rows.{line}.{name}"), message));
+        };
+        let mut id_of = |name: &str, message: &str| -> Option<Option<Uuid>> {
+            match get(name) {
+                None => Some(None),
+                Some(text) => match Uuid::parse_str(text) {
+                    Ok(id) => Some(Some(id)),
+                    Err(_) => {
+                        bad(name, message);
+                        None
+                    }
+                },
+            }
+        };
+        let id = id_of("id", "Not an event id (leave it empty for a new event).");
+        let organiser_id = id_of("organiser_id", "Not an organisation id.");
+        let project_id = id_of("project_id", "Not a project id (leave it empty for none).");
+        let mut date = |name: &str| -> Option<Option<NaiveDate>> {
+            match get(name) {
+                None => Some(None),
+                Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                    Ok(day) => Some(Some(day)),
+                    Err(_) => {
+                        problems.push(problem(
+                            format!("rows.{line}.{name}"),
+                            "A date is 2026-10-14.",
+                        ));
+                        None
+                    }
+                },
+            }
+        };
+        let (starts_on, ends_on) = (date("starts_on"), date("ends_on"));
+        let kind = get("kind").and_then(|code| EventKind::try_from_value(&code.to_owned()).ok());
+        if kind.is_none() {
+            problems.push(problem(
+                format!("rows.{line}.kind"),
+                "Not an event kind (such as TRAINING).",
+            ));
+        }
+        let region = get("region").and_then(|code| Region::try_from_value(&code.to_owned()).ok());
+        if region.is_none() {
+            problems.push(problem(
+                format!("rows.{line}.region"),
+                "Not a region (such as KHATLON).",
+            ));
+        }
+        let mut count = |name: &str| -> Option<Option<i32>> {
+            match get(name) {
+                None => Some(None),
+                Some(text) => match text.parse::<i32>() {
+                    Ok(count) => Some(Some(count)),
+                    Err(_) => {
+                        problems.push(problem(
+                            format!("rows.{line}.{name}"),
+                            "A number of participants is a whole number.",
+                        ));
+                        None
+                    }
+                },
+            }
+        };
+        let counts = (
+            count("participants_female"),
+            count("participants_male"),
+            count("participants_undisclosed"),
+        );
+        let (
+            Some(id),
+            Some(organiser_id),
+            Some(project_id),
+            Some(starts_on),
+            Some(ends_on),
+            Some(kind),
+            Some(region),
+            (Some(female), Some(male), Some(undisclosed)),
+        ) = (
+            id,
+            organiser_id,
+            project_id,
+            starts_on,
+            ends_on,
+            kind,
+            region,
+            counts,
+        )
+        else {
+            continue;
+        };
+        let column = |name: &str| {
+            table
+                .column(name)
+                .and_then(|column| record.get(column))
+                .map(|value| cell(value).to_owned())
+        };
+        events.push(ImportedEvent {
+            line,
+            id,
+            title: get("title").unwrap_or_default().to_owned(),
+            input: EventInput {
+                // An empty cell clears the project and the venue, where the file has the column.
+                project_id: column("project_id").map(|_| project_id),
+                title: None,
+                kind: Some(kind),
+                starts_on,
+                ends_on,
+                region: Some(region),
+                district: get("district").map(str::to_owned),
+                venue: column("venue").map(|venue| Some(venue).filter(|venue| !venue.is_empty())),
+                organiser_id,
+                participants_female: female,
+                participants_male: male,
+                participants_undisclosed: undisclosed,
+                summary: None,
+            },
+        });
+    }
+    if problems.is_empty() {
+        Ok(events)
+    } else {
+        Err(in_file_order(problems))
     }
 }
 

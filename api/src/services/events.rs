@@ -458,6 +458,45 @@ fn validate(input: EventInput, stored: Stored<'_, event::Model>) -> ApiResult<ev
     })
 }
 
+/// One row of an events import (`http/imports.rs`): its line in the file, the event it
+/// changes (none: a new one), its title in the request's language, and the other columns.
+#[derive(Clone, Debug, Default)]
+pub struct ImportedEvent {
+    pub line: usize,
+    pub id: Option<Uuid>,
+    pub title: String,
+    pub input: EventInput,
+}
+
+/// The file's column of a field of [`validate`] or [`Events::check_placement`].
+fn import_column(field: &str) -> &'static str {
+    let field = field.strip_prefix("input.").unwrap_or(field);
+    let field = field.split('.').next().unwrap_or(field);
+    match field {
+        "kind" => "kind",
+        "startsOn" => "starts_on",
+        "endsOn" => "ends_on",
+        "region" => "region",
+        "district" => "district",
+        "venue" => "venue",
+        "organiserId" => "organiser_id",
+        "projectId" => "project_id",
+        "participantsFemale" => "participants_female",
+        "participantsMale" => "participants_male",
+        "participantsUndisclosed" => "participants_undisclosed",
+        _ => "title",
+    }
+}
+
+/// Whether `new` changes anything of `stored` (its write time and search text aside).
+fn differs(stored: &event::Model, new: &event::Model) -> bool {
+    let mut same_time = new.clone();
+    same_time.updated_at = stored.updated_at;
+    // Derived from the rest, and not read with the event.
+    same_time.search_text.clone_from(&stored.search_text);
+    same_time != *stored
+}
+
 impl Events<'_> {
     /// Checks that the actor may record an event under `project_id` and organised by
     /// `organiser_id`: the Programme Office anywhere; partners only under a project their
@@ -521,6 +560,166 @@ impl Events<'_> {
         } else {
             Err(ApiError::Forbidden)
         }
+    }
+
+    /// Imports events (a CSV file's, see `http/imports.rs`): a row with an `id` changes that
+    /// event (as `updateEvent`, if the caller may edit it), one without records a new one (as
+    /// `createEvent`, unpublished). Its title is the text in `language`: a new event has it in
+    /// that language; a changed one gets it in that language, unless it is the title the export
+    /// showed (then it is left as it is). Every problem of every row is named
+    /// (`rows.<line>.<column>`); a dry run stops after writing in a transaction it rolls back;
+    /// otherwise all rows are written in one transaction or none, and audited.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED`; `BAD_USER_INPUT` naming every bad cell (an event the caller may not
+    /// edit reads as an unknown `id`).
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        language: entity::enums::Language,
+        rows: Vec<ImportedEvent>,
+        dry_run: bool,
+    ) -> ApiResult<super::input::ImportOutcome> {
+        caller.actor.signed_in()?;
+        if rows.is_empty() {
+            return Err(ApiError::bad_input("rows", "The file holds no event."));
+        }
+        let mut problems = Problems::new();
+        let mut checked: Vec<(Option<event::Model>, event::Model)> = Vec::new();
+        for row in rows {
+            let cell = |column: &str| format!("rows.{}.{column}", row.line);
+            let stored = match row.id {
+                None => None,
+                Some(id) => match self.editable(caller, id).await {
+                    Ok(event) => Some(event),
+                    Err(ApiError::NotFound { .. } | ApiError::Forbidden) => {
+                        problems.add(cell("id"), "There is no event you may edit with this id.");
+                        continue;
+                    }
+                    Err(error) => return Err(error),
+                },
+            };
+            let mut input = row.input;
+            if stored.is_none() && input.organiser_id.is_none() {
+                input.organiser_id = policy::partner_organisation(&caller.actor);
+                if input.organiser_id.is_none() {
+                    problems.add(cell("organiser_id"), "Name the organiser of a new event.");
+                    continue;
+                }
+            }
+            let shown = stored.as_ref().map(|event| {
+                let title = &event.title;
+                match language {
+                    entity::enums::Language::En => title.en.as_deref(),
+                    entity::enums::Language::Ru => title.ru.as_deref(),
+                    entity::enums::Language::Tg => title.tg.as_deref(),
+                }
+                .or_else(|| title.present().next())
+                .unwrap_or_default()
+                .to_owned()
+            });
+            if shown.as_deref() != Some(row.title.trim()) {
+                let mut title = stored
+                    .as_ref()
+                    .map(|event| event.title.clone())
+                    .unwrap_or_default();
+                let text = Some(row.title.trim().to_owned()).filter(|text| !text.is_empty());
+                match language {
+                    entity::enums::Language::En => title.en = text,
+                    entity::enums::Language::Ru => title.ru = text,
+                    entity::enums::Language::Tg => title.tg = text,
+                }
+                input.title = Some(title);
+            }
+            let event = match validate(input, Stored::new(stored.as_ref())) {
+                Ok(event) => event,
+                Err(ApiError::BadUserInput(fields)) => {
+                    for field in fields {
+                        problems.add(cell(import_column(&field.field)), field.message);
+                    }
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            let moved = stored.as_ref().is_none_or(|stored| {
+                stored.project_id != event.project_id || stored.organiser_id != event.organiser_id
+            });
+            if moved {
+                match self
+                    .check_placement(&caller.actor, event.project_id, event.organiser_id)
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(ApiError::BadUserInput(fields)) => {
+                        for field in fields {
+                            problems.add(cell(import_column(&field.field)), field.message);
+                        }
+                        continue;
+                    }
+                    Err(ApiError::Forbidden) => {
+                        problems.add(
+                            cell("organiser_id"),
+                            "You may record events organised by your own organisation only.",
+                        );
+                        continue;
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            checked.push((stored, event));
+        }
+        problems.finish()?;
+        let mut outcome = super::input::ImportOutcome {
+            reports: checked.len(),
+            changed: 0,
+        };
+        let txn = self.db.begin().await?;
+        for (stored, event) in checked {
+            match stored {
+                None => {
+                    let event = event.into_active_model().insert(&txn).await?;
+                    audit::record(
+                        &txn,
+                        caller,
+                        AuditRecord::success("event.create", "event", event.id),
+                    )
+                    .await?;
+                }
+                Some(stored) if differs(&stored, &event) => {
+                    let mut update = event.into_active_model().reset_all();
+                    update.id = sea_orm::ActiveValue::Unchanged(stored.id);
+                    update.created_at = sea_orm::ActiveValue::Unchanged(stored.created_at);
+                    let event = update.update(&txn).await?;
+                    audit::record(
+                        &txn,
+                        caller,
+                        AuditRecord::success("event.update", "event", event.id)
+                            .with_detail(json!({ "imported": true })),
+                    )
+                    .await?;
+                }
+                Some(_) => continue,
+            }
+            outcome.changed += 1;
+        }
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(outcome);
+        }
+        audit::record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: "event.import",
+                entity_type: Some("event"),
+                entity_id: None,
+                outcome: entity::enums::AuditOutcome::Success,
+                detail: Some(json!({ "events": outcome.reports, "changed": outcome.changed })),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(outcome)
     }
 
     /// Records an event, unpublished. The Programme Office records any event; a partner records

@@ -339,3 +339,12 @@ mod tests {
         );
     }
 }
+
+/// What an import of a CSV file did (or, in a dry run, would do).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Records in the file: reports (a centre and month), or events.
+    pub reports: usize,
+    /// Of those, the ones that are new or change what is stored.
+    pub changed: usize,
+}

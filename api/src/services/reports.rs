@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
-    input::{Problems, trimmed},
+    input::{ImportOutcome, Problems, trimmed},
     notifications,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
     rows::OneOrNotFound,
@@ -149,15 +149,6 @@ pub struct ImportedReport {
     pub first_line: usize,
     pub month: NaiveDate,
     pub lines: Vec<(usize, ReportLine)>,
-}
-
-/// What an import did (or, in a dry run, would do).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ImportOutcome {
-    /// Reports (centre and month) in the file.
-    pub reports: usize,
-    /// Of those, the ones that are new or correct the figures stored.
-    pub changed: usize,
 }
 
 /// Centre report rules.
