@@ -519,6 +519,14 @@ pub fn can_report_for(actor: &Actor, centre: &resource_centre::Model) -> bool {
     reach(actor) == Reach::Organisation(centre.operator_id)
 }
 
+/// Whether the actor may import monthly reports of `centre` from a CSV file: the members of
+/// the operating organisation, as for [`can_report_for`], and the Programme Office, which
+/// enters the figures of centres that still report on paper (issue 17: "staff and operators
+/// upload"). One by one (`submitCentreReport`) the office still does not write reports.
+pub fn can_import_reports_for(actor: &Actor, centre: &resource_centre::Model) -> bool {
+    can_report_for(actor, centre) || reach(actor) == Reach::Office
+}
+
 /// Whether the actor may approve centre reports (locking their month) and reopen them: the
 /// Programme Office only.
 pub fn can_approve_reports(actor: &Actor) -> bool {
@@ -549,8 +557,9 @@ pub fn may_download(actor: &Actor) -> crate::error::ApiResult<()> {
     check_restriction(actor, "export")
 }
 
-/// Whether the actor may upload a CSV file of reports: signed-in accounts without a pending
-/// restriction (each report of the file is then held to [`can_report_for`]).
+/// Whether the actor may upload a CSV file of reports or events: signed-in accounts without a
+/// pending restriction (each report of the file is then held to [`can_import_reports_for`],
+/// each event to the rules of creating and editing events).
 ///
 /// # Errors
 /// As [`may_download`].

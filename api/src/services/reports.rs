@@ -205,8 +205,9 @@ impl Reports<'_> {
         Ok(report)
     }
 
-    /// Imports `reports` (a CSV file's, see `http/imports.rs`): each is checked as
-    /// `submitCentreReport` checks one, and every problem of every row is named
+    /// Imports `reports` (a CSV file's, see `http/imports.rs`) for the centres the caller may
+    /// import for (`policy::can_import_reports_for`): each is checked as `submitCentreReport`
+    /// checks one, and every problem of every row is named
     /// (`rows.<line>.<column>`). A dry run stops there; otherwise every report is written in
     /// one transaction (all or nothing) and audited, with one more entry for the import.
     ///
@@ -232,7 +233,7 @@ impl Reports<'_> {
             .all(self.db)
             .await?
             .into_iter()
-            .filter(|centre| policy::can_report_for(&caller.actor, centre))
+            .filter(|centre| policy::can_import_reports_for(&caller.actor, centre))
             .map(|centre| (centre.id, centre))
             .collect();
         let mut problems = Problems::new();
