@@ -1,15 +1,21 @@
-//! CSV uploads (issue 17): a centre's monthly reports from a spreadsheet, in the columns of
-//! the export (`/exports/centre-reports.csv`), so that a file downloaded, corrected and sent
-//! back works.
+//! CSV uploads (issue 17): monthly centre reports and events from a spreadsheet, in the columns
+//! of their exports (`/exports/centre-reports.csv`, `/exports/events.csv`), so that a file
+//! downloaded, corrected and sent back works.
 //!
-//! `POST /imports/centre-reports.csv` (`Content-Type: text/csv`, a bearer token; at most
-//! 4 MiB) reads `centre_id`, `month` (`2026-10` or `2026-10-01`), `service` (its code),
-//! `female` and `male`; `report_id`, `centre`, `revision` and `total` may be there and are
-//! ignored, any other column is refused. Rows of one centre and month are one report, which
-//! replaces that month's figures as `submitCentreReport` does. `?dryRun=true` checks and
-//! answers what would change; otherwise the whole file is written in one transaction or
-//! nothing is. A refusal is `BAD_USER_INPUT` whose `extensions.fields` names every bad cell
-//! as `rows.<line>.<column>`, the line as a spreadsheet numbers it (the header is line 1).
+//! Both take `Content-Type: text/csv` with a bearer token, at most 4 MiB, and `?dryRun=true`
+//! to check and count what would change; otherwise the whole file is written in one transaction
+//! or nothing is, and audited. A refusal is `BAD_USER_INPUT` whose `extensions.fields` names
+//! every bad cell as `rows.<line>.<column>`, the line as a spreadsheet numbers it (the header is
+//! line 1): first the cells that do not read, then, once all read, what the services refuse.
+//!
+//! - `POST /imports/centre-reports.csv` reads `centre_id`, `month` (`2026-10` or
+//!   `2026-10-01`), `service` (its code), `female` and `male`; `report_id`, `centre`,
+//!   `revision` and `total` may be there and are ignored. Rows of one centre and month are one
+//!   report, which replaces that month's figures as `submitCentreReport` does.
+//! - `POST /imports/events.csv` reads the events export's columns but `organiser` and
+//!   `published`; a row with an `id` changes that event, one without records a new one.
+//!
+//! Any other column is refused.
 
 use std::collections::BTreeMap;
 
