@@ -704,3 +704,32 @@ pub enum TokenPurpose {
     #[sea_orm(string_value = "PASSWORD_RESET")]
     PasswordReset,
 }
+
+/// How an indicator is measured (IATI indicator measure: a number of units, a percentage, or
+/// a yes/no reported as 1 or 0).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum IndicatorMeasure {
+    #[sea_orm(string_value = "NUMBER")]
+    Number,
+    #[sea_orm(string_value = "PERCENTAGE")]
+    Percentage,
+    #[sea_orm(string_value = "YES_NO")]
+    YesNo,
+}
+
+/// Whether an indicator's targets and results are per year or per quarter.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum IndicatorPeriodicity {
+    #[sea_orm(string_value = "ANNUAL")]
+    Annual,
+    #[sea_orm(string_value = "QUARTERLY")]
+    Quarterly,
+}

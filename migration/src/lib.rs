@@ -28,6 +28,7 @@ mod m20261202_000016_scheduled_jobs;
 mod m20261202_000017_report_revisions;
 mod m20261202_000018_recovery_codes;
 mod m20261202_000019_account_links;
+mod m20261203_000020_results;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_report_revisions::Migration),
             Box::new(m20261202_000018_recovery_codes::Migration),
             Box::new(m20261202_000019_account_links::Migration),
+            Box::new(m20261203_000020_results::Migration),
         ]
     }
 }

@@ -24,6 +24,8 @@ pub mod persisted_queries;
 pub mod projects;
 pub mod recovery_codes;
 pub mod reports;
+pub mod results;
+pub mod review;
 mod rows;
 pub mod statistics;
 pub mod text;

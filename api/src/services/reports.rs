@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{
     centre_report, centre_report_approval, centre_report_line, centre_report_revision,
     centre_report_revision_line, centre_service, centre_service_past,
@@ -22,9 +22,10 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditRecord},
-    input::{ImportOutcome, Problems, trimmed},
+    input::{ImportOutcome, Problems},
     notifications,
     pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs},
+    review::{self, Reviewed},
     rows::OneOrNotFound,
 };
 use crate::{
@@ -72,7 +73,7 @@ pub struct ReportFilter {
 }
 
 /// The longest reason for reopening a report, in characters.
-pub const MAX_REOPEN_REASON: usize = 1_000;
+pub use super::review::MAX_REOPEN_REASON;
 
 /// More people than this served by one service of one centre in a month is a typing mistake.
 const MAX_PEOPLE: i32 = 100_000;
@@ -377,15 +378,8 @@ impl Reports<'_> {
         let (report, action, previous_total) = match existing {
             Some(existing) => {
                 // The report's row is held from here to the commit, so an approval cannot
-                // come in between the check below and the correction (see `approve`).
-                lock_report(txn, existing.id, None).await?;
-                if centre_report_approval::Entity::find_by_id(existing.id)
-                    .one(txn)
-                    .await?
-                    .is_some()
-                {
-                    return Err(locked());
-                }
+                // come in between the check and the correction (see `review`).
+                review::hold_open::<ReportReview>(txn, existing.id).await?;
                 let previous = lines_of(txn, existing.id).await?;
                 let unchanged = previous.len() == rows.len()
                     && previous.iter().zip(&rows).all(|(old, new)| {
@@ -494,31 +488,9 @@ impl Reports<'_> {
         let member = caller.actor.signed_in()?;
         let (report, centre) = self.for_approval(caller, id).await?;
         let txn = self.db.begin().await?;
-        // What is approved is the revision the caller could read: a correction that came in
-        // since, or that is under way (it holds the row), makes this a conflict.
-        if !lock_report(&txn, report.id, Some(report.revision)).await? {
-            return Err(ApiError::Conflict(
-                "The report was just corrected; reload it and approve what it says now.".into(),
-            ));
-        }
         let now = Utc::now();
-        let inserted = centre_report_approval::Model {
-            report_id: report.id,
-            approved_at: now,
-            approved_by_id: Some(member.account_id),
-        }
-        .into_active_model()
-        .insert(&txn)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                return Err(ApiError::Conflict(
-                    "This report is already approved.".into(),
-                ));
-            }
-            Err(error) => return Err(error.into()),
-        }
+        review::approve::<ReportReview>(&txn, report.id, report.revision, member.account_id, now)
+            .await?;
         audit::record(
             &txn,
             caller,
@@ -555,24 +527,9 @@ impl Reports<'_> {
     pub async fn reopen(&self, caller: &Caller, id: Uuid, reason: &str) -> ApiResult<Report> {
         caller.actor.signed_in()?;
         let (report, centre) = self.for_approval(caller, id).await?;
-        let mut problems = Problems::new();
-        let reason = trimmed(Some(reason.to_owned()));
-        problems.check(
-            reason.is_some(),
-            "reason",
-            "Say why the report is reopened.",
-        );
-        let reason = problems.text("reason", reason, MAX_REOPEN_REASON);
-        problems.finish()?;
+        let reason = review::reopen_reason(reason)?;
         let txn = self.db.begin().await?;
-        let deleted = centre_report_approval::Entity::delete_by_id(report.id)
-            .exec(&txn)
-            .await?;
-        if deleted.rows_affected == 0 {
-            return Err(ApiError::Conflict(
-                "This report is not approved; there is nothing to reopen.".into(),
-            ));
-        }
+        review::reopen::<ReportReview>(&txn, report.id).await?;
         let now = Utc::now();
         audit::record(
             &txn,
@@ -628,14 +585,10 @@ impl Reports<'_> {
         actor: &Actor,
         report_ids: &[Uuid],
     ) -> ApiResult<Vec<centre_report_approval::Model>> {
-        if report_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(centre_report_approval::Entity::find()
-            .filter(centre_report_approval::Column::ReportId.is_in(report_ids.iter().copied()))
-            .filter(centre_report_approval::Column::ReportId.in_subquery(readable_reports(actor)))
-            .all(self.db)
-            .await?)
+        Ok(
+            review::approvals_of::<ReportReview>(self.db, report_ids, readable_reports(actor))
+                .await?,
+        )
     }
 
     /// The earlier revisions of the reports `report_ids` the actor may read, oldest first, with
@@ -784,32 +737,30 @@ fn readable_reports(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-/// The error of a correction of an approved month.
-fn locked() -> ApiError {
-    ApiError::Conflict(
-        "The Programme Office approved this month's report; it cannot be corrected until the \
-         Programme Office reopens it."
-            .into(),
-    )
-}
+/// Centre reports as [`review`] reviews them.
+struct ReportReview;
 
-/// Holds the row of report `id` until the end of the transaction (a write that changes
-/// nothing), if it still has `revision` when one is given; whether it did.
-async fn lock_report(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    revision: Option<i32>,
-) -> Result<bool, sea_orm::DbErr> {
-    let mut update = centre_report::Entity::update_many()
-        .col_expr(
-            centre_report::Column::Revision,
-            sea_orm::sea_query::Expr::col(centre_report::Column::Revision),
-        )
-        .filter(centre_report::Column::Id.eq(id));
-    if let Some(revision) = revision {
-        update = update.filter(centre_report::Column::Revision.eq(revision));
+impl Reviewed for ReportReview {
+    type Record = centre_report::Entity;
+    type Approval = centre_report_approval::Entity;
+    const ID: centre_report::Column = centre_report::Column::Id;
+    const REVISION: centre_report::Column = centre_report::Column::Revision;
+    const APPROVED: centre_report_approval::Column = centre_report_approval::Column::ReportId;
+    const LOCKED: &'static str = "The Programme Office approved this month's report; it cannot \
+                                  be corrected until the Programme Office reopens it.";
+    const CORRECTED: &'static str =
+        "The report was just corrected; reload it and approve what it says now.";
+    const ALREADY_APPROVED: &'static str = "This report is already approved.";
+    const NOT_APPROVED: &'static str = "This report is not approved; there is nothing to reopen.";
+
+    fn approval(id: Uuid, at: DateTime<Utc>, by: Uuid) -> centre_report_approval::ActiveModel {
+        centre_report_approval::Model {
+            report_id: id,
+            approved_at: at,
+            approved_by_id: Some(by),
+        }
+        .into_active_model()
     }
-    Ok(update.exec(conn).await?.rows_affected == 1)
 }
 
 /// The current lines of report `report_id`, in service order.
@@ -913,7 +864,7 @@ async fn tell_operator(
     kind: NotificationKind,
     report: &centre_report::Model,
     centre: &resource_centre::Model,
-    now: chrono::DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let label = notifications::report_label(&centre.name, report.month);
     let notices = notifications::notify_report(

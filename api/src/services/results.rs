@@ -1,0 +1,1 @@
+//! Project results (issue 18).
