@@ -9,9 +9,9 @@
 
 use entity::{
     account, centre_report,
-    enums::{CentreKind, Role, ThematicArea, Visibility},
-    event, organisation, project, project_partner, project_thematic_area, referral_case,
-    referral_transition, resource_centre,
+    enums::{CentreKind, PartnerRole, Role, ThematicArea, Visibility},
+    event, indicator, indicator_period, indicator_period_approval, organisation, project,
+    project_partner, project_thematic_area, referral_case, referral_transition, resource_centre,
 };
 use sea_orm::{
     ColumnTrait, Condition, DbBackend,
@@ -531,6 +531,99 @@ pub fn can_import_reports_for(actor: &Actor, centre: &resource_centre::Model) ->
 /// Programme Office only.
 pub fn can_approve_reports(actor: &Actor) -> bool {
     reach(actor) == Reach::Office
+}
+
+/// Indicators the actor may read (their definitions, baselines and targets): those of the
+/// projects the actor may read.
+pub fn visible_indicators(actor: &Actor) -> Condition {
+    in_visible_project(actor, (indicator::Entity, indicator::Column::ProjectId))
+}
+
+/// Projects whose indicators and targets the actor may define, change and delete: all for the
+/// Programme Office; for partners those their organisation is the `ACCOUNTABLE` partner of.
+pub fn projects_with_managed_indicators(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Organisation(organisation_id) => Condition::all().add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(project_partner::Entity)
+                .and_where(
+                    Expr::col((project_partner::Entity, project_partner::Column::ProjectId))
+                        .equals((project::Entity, project::Column::Id)),
+                )
+                .and_where(project_partner::Column::OrganisationId.eq(organisation_id))
+                .and_where(project_partner::Column::Role.eq(PartnerRole::Accountable))
+                .to_owned(),
+        )),
+        Reach::Public => nothing(),
+    }
+}
+
+/// Projects whose results (actual values of indicator periods) the actor may report and
+/// correct: for partners the projects their organisation is a partner of, in any role. The
+/// Programme Office approves results; it does not report them (as with centre reports).
+pub fn projects_open_for_results(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Organisation(organisation_id) => is_partner_of(
+            organisation_id,
+            Expr::col((project::Entity, project::Column::Id)),
+        ),
+        Reach::Office | Reach::Public => nothing(),
+    }
+}
+
+/// Whether the actor may approve indicator results (locking their period) and reopen them: the
+/// Programme Office only.
+pub fn can_approve_results(actor: &Actor) -> bool {
+    reach(actor) == Reach::Office
+}
+
+/// Indicator periods whose reported result (actual values, comment, reporter) the actor may
+/// read, on rows of `indicator_period` joined with their `indicator`: every result for the
+/// Programme Office; for partners every result of their organisation's projects and approved
+/// results of others; for the public approved results only (of public projects: the
+/// indicator's own rule, [`visible_indicators`], still applies).
+pub fn readable_results(actor: &Actor) -> Condition {
+    let approved = || {
+        Condition::all().add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(indicator_period_approval::Entity)
+                .and_where(
+                    Expr::col((
+                        indicator_period_approval::Entity,
+                        indicator_period_approval::Column::PeriodId,
+                    ))
+                    .equals((indicator_period::Entity, indicator_period::Column::Id)),
+                )
+                .to_owned(),
+        ))
+    };
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Organisation(organisation_id) => {
+            Condition::any().add(approved()).add(is_partner_of(
+                organisation_id,
+                Expr::col((indicator::Entity, indicator::Column::ProjectId)),
+            ))
+        }
+        Reach::Public => approved(),
+    }
+}
+
+/// Indicator periods whose earlier revisions and pending state the actor may read, on rows of
+/// `indicator_period` joined with their `indicator`: all for the Programme Office; for partners
+/// those of their organisation's projects; the public none (it reads approved results only).
+pub fn readable_result_history(actor: &Actor) -> Condition {
+    match reach(actor) {
+        Reach::Office => everything(),
+        Reach::Organisation(organisation_id) => is_partner_of(
+            organisation_id,
+            Expr::col((indicator::Entity, indicator::Column::ProjectId)),
+        ),
+        Reach::Public => nothing(),
+    }
 }
 
 /// Whether the actor reads exact figures of people served by the centres `operator_id` runs:

@@ -39,6 +39,7 @@ mod projects;
 mod rate_limits;
 mod readme;
 mod reports;
+mod results;
 mod schema;
 mod server;
 mod spec;

@@ -235,3 +235,23 @@ pub enum AuditOutcome {
     /// Failed: wrong credentials, invalid input, a conflict.
     Failure,
 }
+
+/// How an indicator is measured.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::IndicatorMeasure")]
+pub enum IndicatorMeasure {
+    /// A number of units (people trained, centres opened).
+    Number,
+    /// A percentage, 0 to 100.
+    Percentage,
+    /// Yes (1) or no (0): a law adopted, a plan in force.
+    YesNo,
+}
+
+/// Whether an indicator's targets and results are per calendar year or per quarter.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::IndicatorPeriodicity")]
+pub enum IndicatorPeriodicity {
+    Annual,
+    Quarterly,
+}

@@ -18,6 +18,7 @@ use crate::{
         pagination::{Page, PageArgs},
         projects::{Project, ProjectPartner},
         reports::{Report, Revision},
+        results::{PeriodView, ProjectProgress},
     },
 };
 
@@ -443,5 +444,113 @@ impl Loader<ReportRevisionsKey> for PortalLoader {
                 .push(revision);
         }
         Ok(grouped)
+    }
+}
+
+/// The indicators of a project, in the order they were defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProjectIndicatorsKey(pub Uuid);
+
+impl Loader<ProjectIndicatorsKey> for PortalLoader {
+    type Value = Vec<entity::indicator::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ProjectIndicatorsKey],
+    ) -> LoadResult<ProjectIndicatorsKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let mut grouped: HashMap<ProjectIndicatorsKey, Self::Value> = HashMap::new();
+        for row in self
+            .services
+            .results()
+            .indicators_of(&self.actor, &ids)
+            .await?
+        {
+            grouped
+                .entry(ProjectIndicatorsKey(row.project_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// The periods of an indicator, oldest first, with their progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IndicatorPeriodsKey(pub Uuid);
+
+impl Loader<IndicatorPeriodsKey> for PortalLoader {
+    type Value = Vec<PeriodView>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[IndicatorPeriodsKey],
+    ) -> LoadResult<IndicatorPeriodsKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let mut grouped: HashMap<IndicatorPeriodsKey, Self::Value> = HashMap::new();
+        for row in self
+            .services
+            .results()
+            .periods_of(&self.actor, &ids)
+            .await?
+        {
+            grouped
+                .entry(IndicatorPeriodsKey(row.indicator_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// The earlier revisions of a period's result, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PeriodRevisionsKey(pub Uuid);
+
+impl Loader<PeriodRevisionsKey> for PortalLoader {
+    type Value = Vec<entity::indicator_period_revision::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[PeriodRevisionsKey],
+    ) -> LoadResult<PeriodRevisionsKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let revisions = self
+            .services
+            .results()
+            .revisions_of(&self.actor, &ids)
+            .await?;
+        Ok(crate::services::results::by_period(revisions)
+            .into_iter()
+            .map(|(id, rows)| (PeriodRevisionsKey(id), rows))
+            .collect())
+    }
+}
+
+/// The progress of a project's indicators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProjectProgressKey(pub Uuid);
+
+impl Loader<ProjectProgressKey> for PortalLoader {
+    type Value = ProjectProgress;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ProjectProgressKey],
+    ) -> LoadResult<ProjectProgressKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let rows = self
+            .services
+            .results()
+            .progress_of_projects(&self.actor, &ids)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ProjectProgressKey(row.project_id), row))
+            .collect())
     }
 }

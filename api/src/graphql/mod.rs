@@ -21,6 +21,7 @@ pub mod organisations;
 pub mod persisted_queries;
 pub mod projects;
 pub mod reports;
+pub mod results;
 pub mod statistics;
 pub mod subscriptions;
 
@@ -38,6 +39,7 @@ pub struct Query(
     centres::CentreQuery,
     accounts::AccountQuery,
     reports::ReportQuery,
+    results::ResultsQuery,
     cases::CaseQuery,
     statistics::StatisticsQuery,
     audit::AuditQuery,
@@ -54,6 +56,7 @@ pub struct Mutation(
     events::EventMutation,
     centres::CentreMutation,
     reports::ReportMutation,
+    results::ResultsMutation,
     cases::CaseMutation,
     notifications::NotificationMutation,
 );

@@ -11,7 +11,8 @@ use super::{
     enums::{PartnerRole, ProjectStatus, Region, ThematicArea, Visibility},
     events::Event,
     loaders::{
-        Loaders, PartnersKey, ProjectEventCountKey, ProjectEventsKey, RegionsKey, ThematicAreasKey,
+        Loaders, PartnersKey, ProjectEventCountKey, ProjectEventsKey, ProjectIndicatorsKey,
+        ProjectProgressKey, RegionsKey, ThematicAreasKey,
     },
     organisations::Organisation,
 };
@@ -128,6 +129,28 @@ impl Project {
             .await?
             .unwrap_or_default();
         Ok(regions.into_iter().map(Into::into).collect())
+    }
+
+    /// What the project set out to change: its indicators, in the order they were defined.
+    async fn indicators(&self, ctx: &Context<'_>) -> Result<Vec<super::results::Indicator>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(ProjectIndicatorsKey(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::results::Indicator)
+            .collect())
+    }
+
+    /// How far it got: how many of its indicators are on track, from the results the reader
+    /// may read (the public: approved results).
+    async fn results(&self, ctx: &Context<'_>) -> Result<super::results::ResultsSummary> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(ProjectProgressKey(self.0.id))
+            .await?
+            .into())
     }
 
     /// The organisations taking part, by role.

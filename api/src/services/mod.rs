@@ -235,6 +235,11 @@ impl Services {
         reports::Reports { db: &self.db }
     }
 
+    /// Project indicators, their targets and results, and progress.
+    pub fn results(&self) -> results::Results<'_> {
+        results::Results { db: &self.db }
+    }
+
     /// Resource centres.
     pub fn centres(&self) -> centres::Centres<'_> {
         centres::Centres { db: &self.db }

@@ -1,1 +1,0 @@
-//! Project results (issue 18).
