@@ -637,6 +637,16 @@ const ACCOUNT: &[&str] = &[
     "organisation { name } preferredLanguage lastLoginAt",
     "mustChangePassword twoFactorEnabled recoveryCodesLeft locked createdAt",
 ];
+const INDICATOR: &[&str] = &[
+    "id title definition measure disaggregatedBySex ascending periodicity",
+    "titleTranslations { en ru tg } baseline { value date } project { code }",
+    "periods { year quarter target actual progress status }",
+];
+const PERIOD: &[&str] = &[
+    "id year quarter startDate endDate target actual actualFemale actualMale",
+    "comment revision reportedAt reportedById approved approvedAt approvedById",
+    "progress status revisions { revision actual }",
+];
 const REPORT: &[&str] = &[
     "id month revision submittedAt submittedById total",
     "centre { name } lines { __typename }",
@@ -1321,6 +1331,13 @@ const MUTATIONS: &[(&str, &[&str])] = &[
     ("submitCentreReport", REPORT),
     ("approveCentreReport", REPORT),
     ("reopenCentreReport", REPORT),
+    ("createIndicator", INDICATOR),
+    ("updateIndicator", INDICATOR),
+    ("deleteIndicator", &[]),
+    ("setIndicatorTarget", INDICATOR),
+    ("reportIndicatorResult", PERIOD),
+    ("approveIndicatorResult", PERIOD),
+    ("reopenIndicatorResult", PERIOD),
     ("createReferralCase", CASE),
     ("recordCaseConsent", CASE),
     ("sendReferralCase", CASE),

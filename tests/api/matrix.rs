@@ -452,6 +452,23 @@ enum Setup {
     FreshReport {
         approved: bool,
     },
+    /// `id`: a new indicator (target for 2025) of a new project, `public` or internal, with A
+    /// as its `ACCOUNTABLE` partner or as `IMPLEMENTING` one; `project`: that project;
+    /// `period`: its 2025 period, with a result a partner of A reported (and staff approved)
+    /// when `result` says so.
+    FreshIndicator {
+        public: bool,
+        accountable: bool,
+        result: ResultState,
+    },
+}
+
+/// How far the 2025 result of a fresh indicator has come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ResultState {
+    Target,
+    Reported,
+    Approved,
 }
 
 /// How far a fresh referral case of A's has come, each step taken through the API by the party
@@ -1408,6 +1425,92 @@ fn matrix(world: &World) -> Vec<Case> {
             "{ centreReports(first: 1, filter: { approval: PENDING }) { totalCount } }",
             |data| data["centreReports"]["totalCount"].clone(),
         ),
+        // Results: indicators are read with their project; the office and the project's
+        // ACCOUNTABLE partner manage them; partners of the project report results; the office
+        // approves and reopens them.
+        case(
+            "indicator of a public project",
+            "query($id: ID!) { indicator(id: $id) { id title periods { year target actual } } }",
+            json!({}),
+            [OK, OK, OK, OK, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Target }),
+        case(
+            "indicator of an internal project of A",
+            "query($id: ID!) { indicator(id: $id) { id title } }",
+            json!({}),
+            [NOT_FOUND, OK, NOT_FOUND, OK, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: false, accountable: false, result: ResultState::Target }),
+        case(
+            "resultsProgress by region",
+            "{ resultsProgress(by: REGION) { region projects indicators assessed onTrack shareOnTrack } }",
+            json!({}),
+            [OK, OK, OK, OK, OK, OK],
+        ),
+        case(
+            "createIndicator for a project A is accountable for",
+            "mutation($project: ID!) { createIndicator(input: { projectId: $project, title: { en: \"Centres opened\" }, measure: NUMBER }) { id } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: true, result: ResultState::Target }),
+        case(
+            "createIndicator for a project A implements",
+            "mutation($project: ID!) { createIndicator(input: { projectId: $project, title: { en: \"Centres opened\" }, measure: NUMBER }) { id } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Target }),
+        case(
+            "updateIndicator of an internal project A is accountable for",
+            "mutation($id: ID!) { updateIndicator(id: $id, input: { title: { en: \"Women trained\" } }) { title } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, NOT_FOUND, OK, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: false, accountable: true, result: ResultState::Target }),
+        case(
+            "setIndicatorTarget of a project A implements",
+            "mutation($id: ID!) { setIndicatorTarget(indicatorId: $id, year: 2026, target: 60) { id } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Target }),
+        case(
+            "deleteIndicator of a project A is accountable for",
+            "mutation($id: ID!) { deleteIndicator(id: $id) }",
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: true, result: ResultState::Reported }),
+        case(
+            "reportIndicatorResult of a project A implements",
+            "mutation($id: ID!) { reportIndicatorResult(input: { indicatorId: $id, year: 2025, value: 12 }) { id revision } }",
+            json!({}),
+            [UNAUTHENTICATED, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN],
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Target }),
+        case(
+            "approveIndicatorResult of a public project",
+            "mutation($period: ID!) { approveIndicatorResult(periodId: $period) { approved } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Reported }),
+        case(
+            "approveIndicatorResult of an internal project of A",
+            "mutation($period: ID!) { approveIndicatorResult(periodId: $period) { approved } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: false, accountable: false, result: ResultState::Reported }),
+        case(
+            "reopenIndicatorResult of a public project",
+            "mutation($period: ID!) { reopenIndicatorResult(periodId: $period, reason: \"Check the count.\") { approved } }",
+            json!({}),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Approved }),
         // Referral cases: partners open them for their own organisation; the office refers
         // and answers nothing. Each transition is the turn of one party in given statuses
         // (`services::cases`): the other party is refused, a partner of no party does not
@@ -3530,6 +3633,74 @@ async fn prepare(
                 assert_eq!(approval["approveCentreReport"]["approval"], "APPROVED");
             }
             (json!({ "id": id }), None)
+        }
+        Setup::FreshIndicator {
+            public,
+            accountable,
+            result,
+        } => {
+            let code = format!("PO-2026-RF-{:02}", world.serial());
+            let role = if *accountable {
+                PartnerRole::Accountable
+            } else {
+                PartnerRole::Implementing
+            };
+            let project = fixtures::project(
+                &app.db,
+                NewProject {
+                    code: &code,
+                    visibility: if *public {
+                        Visibility::Public
+                    } else {
+                        Visibility::Internal
+                    },
+                    partners: &[(world.a, role)],
+                    ..NewProject::default()
+                },
+            )
+            .await;
+            let staff = &world.users[&Staff].access_token;
+            let created = app
+                .data_as(
+                    staff,
+                    "mutation($project: ID!) { createIndicator(input: { projectId: $project, \
+                     title: { en: \"Women trained as trainers\" }, measure: NUMBER }) { id } }",
+                    json!({ "project": project.id.to_string() }),
+                )
+                .await;
+            let id = created["createIndicator"]["id"].clone();
+            app.data_as(
+                staff,
+                "mutation($id: ID!) { setIndicatorTarget(indicatorId: $id, year: 2025, target: 40) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+            let mut period = Value::Null;
+            if *result != ResultState::Target {
+                let reported = app
+                    .data_as(
+                        &world.users[&PartnerA].access_token,
+                        "mutation($id: ID!) { reportIndicatorResult(input: { indicatorId: $id, \
+                         year: 2025, value: 31 }) { id } }",
+                        json!({ "id": id }),
+                    )
+                    .await;
+                period = reported["reportIndicatorResult"]["id"].clone();
+            }
+            if *result == ResultState::Approved {
+                let approved = app
+                    .data_as(
+                        staff,
+                        "mutation($period: ID!) { approveIndicatorResult(periodId: $period) { approved } }",
+                        json!({ "period": period }),
+                    )
+                    .await;
+                assert_eq!(approved["approveIndicatorResult"]["approved"], true);
+            }
+            (
+                json!({ "id": id, "project": project.id.to_string(), "period": period }),
+                None,
+            )
         }
     }
 }

@@ -373,6 +373,7 @@ impl Results<'_> {
         self.managed_project(self.db, &caller.actor, stored.project_id)
             .await?;
         let txn = self.db.begin().await?;
+        hold_indicator(&txn, id).await?;
         let periods = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(id))
             .all(&txn)
@@ -475,6 +476,7 @@ impl Results<'_> {
         self.managed_project(self.db, &caller.actor, stored.project_id)
             .await?;
         let txn = self.db.begin().await?;
+        hold_indicator(&txn, id).await?;
         let periods = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(id))
             .all(&txn)
@@ -538,6 +540,7 @@ impl Results<'_> {
             return Err(ApiError::bad_input("year", "This is not a period."));
         };
         let txn = self.db.begin().await?;
+        hold_indicator(&txn, indicator_id).await?;
         let existing = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(indicator_id))
             .filter(indicator_period::Column::PeriodStart.eq(start))
@@ -653,6 +656,7 @@ impl Results<'_> {
             return Err(ApiError::bad_input("input.year", "This is not a period."));
         };
         let txn = self.db.begin().await?;
+        hold_indicator(&txn, indicator.id).await?;
         let existing = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(indicator.id))
             .filter(indicator_period::Column::PeriodStart.eq(start))
@@ -933,6 +937,22 @@ impl Results<'_> {
             .all(self.db)
             .await?)
     }
+}
+
+/// Holds the row of indicator `id` until the end of the transaction (a write that changes
+/// nothing): the first statement of every change of an indicator, its targets or results, so
+/// that two changes of one indicator take turns (on PostgreSQL a row lock; on SQLite the write
+/// lock, taken before any read so that it is waited for rather than refused as "locked").
+async fn hold_indicator(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), sea_orm::DbErr> {
+    indicator::Entity::update_many()
+        .col_expr(
+            indicator::Column::UpdatedAt,
+            Expr::col(indicator::Column::UpdatedAt),
+        )
+        .filter(indicator::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// A period of `indicator_id` with nothing reported.
