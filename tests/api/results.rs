@@ -710,3 +710,43 @@ async fn progress_runs_from_the_baseline_to_the_target_in_either_direction() {
         json!([{ "region": "DUSHANBE", "projects": 1, "indicators": 5, "assessed": 4, "onTrack": 0, "shareOnTrack": 0.0 }])
     );
 }
+
+#[tokio::test]
+async fn a_project_list_with_its_indicators_costs_the_same_statements_whatever_the_page_size() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let organisation = fixtures::organisation(&app.db, "Zanon ва Замон").await;
+    for number in 0..6 {
+        let code = format!("PO-2025-RF-{number:02}");
+        let project = fixtures::project(
+            &app.db,
+            NewProject {
+                code: &code,
+                partners: &[(organisation.id, PartnerRole::Implementing)],
+                ..NewProject::default()
+            },
+        )
+        .await;
+        for _ in 0..2 {
+            let id = indicator(&app, &world.staff, project.id, json!({})).await;
+            ok(&target(&app, &world.staff, &id, 2025, 10.0).await);
+            ok(&target(&app, &world.staff, &id, 2026, 20.0).await);
+        }
+    }
+    let query = "query($first: Int!) { projects(first: $first) { edges { node { code \
+                 results { indicators assessed onTrack shareOnTrack } \
+                 indicators { title baseline { value } periods { year target actual progress status revisions { revision } } } \
+                 } } } }";
+
+    let (small, data) = app.count_statements(query, json!({ "first": 2 })).await;
+    assert_eq!(
+        data["projects"]["edges"][1]["node"]["indicators"][1]["periods"][1]["target"], 20.0,
+        "the nested data came: {data:#}"
+    );
+    let (large, data) = app.count_statements(query, json!({ "first": 20 })).await;
+    let edges = data["projects"]["edges"].as_array().map_or(0, Vec::len);
+    assert_eq!(edges, 7, "the public project of the world and the six");
+    // The page; the indicators, their periods with progress, their revisions, and the
+    // projects' progress: one statement each, whatever the page size.
+    assert_eq!((small, large), (5, 5));
+}
