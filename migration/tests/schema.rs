@@ -18,7 +18,8 @@ use entity::{
         CentreService, DeclineReason, EventKind, Language, NotificationKind, OrganisationKind,
         PartnerRole, ProjectStatus, Region, RiskLevel, Role, Sex, ThematicArea, Visibility,
     },
-    event, idempotency_key, job_mark,
+    event, idempotency_key, indicator, indicator_period, indicator_period_approval,
+    indicator_period_revision, job_mark,
     localized::CodeList,
     mail_outbox, notification, organisation, password_reset_request, persisted_query, project,
     project_partner, project_region, project_thematic_area, recovery_code, referral_case,
@@ -35,7 +36,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 50] = [
+const EXPECTED_INDEXES: [&str; 51] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -86,6 +87,7 @@ const EXPECTED_INDEXES: [&str; 50] = [
     "idx_account_token_account_id_purpose_created_at",
     "idx_password_reset_request_client_address_at",
     "idx_password_reset_request_at",
+    "idx_indicator_project_id_id",
 ];
 
 #[tokio::test]
@@ -210,6 +212,10 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         account_token,
         password_reset_request,
         recovery_code,
+        indicator,
+        indicator_period,
+        indicator_period_revision,
+        indicator_period_approval,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
@@ -289,6 +295,8 @@ fn accepted_types(backend: DbBackend, column_type: &ColumnType) -> Vec<String> {
         ColumnType::BigInteger if postgres => vec!["bigint".into()],
         ColumnType::BigInteger => vec!["integer".into()],
         ColumnType::Boolean => vec!["boolean".into()],
+        ColumnType::Double if postgres => vec!["double precision".into()],
+        ColumnType::Double => vec!["double".into()],
         ColumnType::Binary(_) | ColumnType::VarBinary(_) | ColumnType::Blob if postgres => {
             vec!["bytea".into()]
         }
