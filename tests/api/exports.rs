@@ -17,12 +17,14 @@ use crate::statistics::{
     people_served_query, published, read,
 };
 
-const DOWNLOADS: [&str; 5] = [
+const DOWNLOADS: [&str; 7] = [
     "/exports/events.csv",
     "/exports/centre-reports.csv",
     "/exports/statistics/events.csv?rows=REGION",
     "/exports/statistics/people-served.csv?rows=SERVICE",
     "/exports/statistics/cases.csv?rows=KIND&columns=STATUS",
+    "/exports/indicators.csv",
+    "/exports/indicator-results.csv",
 ];
 
 const EVENT_COLUMNS: [&str; 15] = [
@@ -701,6 +703,8 @@ async fn every_download_is_recorded_in_the_audit_log() {
             "export.event_statistics",
             "export.people_served_statistics",
             "export.case_statistics",
+            "export.indicators",
+            "export.indicator_results",
             "export.events",
         ]
     );
@@ -712,6 +716,128 @@ async fn every_download_is_recorded_in_the_audit_log() {
     let detail = |index: usize| entries[index].detail.clone().unwrap_or_default();
     assert_eq!(detail(2)["rows"], "REGION");
     assert_eq!(detail(4)["columns"], "STATUS");
-    assert_eq!(detail(5)["region"], "KHATLON");
-    assert_eq!(detail(5)["from"], "2025-01-01");
+    assert_eq!(detail(7)["region"], "KHATLON");
+    assert_eq!(detail(7)["from"], "2025-01-01");
+}
+
+#[tokio::test]
+async fn indicators_and_their_results_download_as_the_api_shows_them() {
+    use entity::enums::PartnerRole;
+
+    let app = spawn_app().await;
+    let staff = app.user(Role::Staff, None).await;
+    let ghamkhori = fixtures::organisation(&app.db, "Ghamkhori").await;
+    let oriyon = fixtures::organisation(&app.db, "Oriyon").await;
+    let project = fixtures::project(
+        &app.db,
+        fixtures::NewProject {
+            code: "PO-2025-GE-07",
+            partners: &[(ghamkhori.id, PartnerRole::Implementing)],
+            ..fixtures::NewProject::default()
+        },
+    )
+    .await;
+    let partner = app.user(Role::Partner, Some(ghamkhori.id)).await;
+    let outsider = app.user(Role::Partner, Some(oriyon.id)).await;
+    let created = app
+        .data_as(
+            &staff.access_token,
+            "mutation($project: ID!) { createIndicator(input: { projectId: $project, \
+             title: { en: \"Women reached by the centres\", ru: \"Женщины, получившие помощь\" }, \
+             measure: NUMBER, disaggregatedBySex: true, baseline: { value: 100, date: \"2023-12-31\" } }) { id } }",
+            json!({ "project": project.id.to_string() }),
+        )
+        .await;
+    let id = created["createIndicator"]["id"].clone();
+    for (year, target) in [(2025, 300), (2026, 400)] {
+        app.data_as(
+            &staff.access_token,
+            "mutation($id: ID!, $year: Int!, $target: Float!) { setIndicatorTarget(indicatorId: $id, year: $year, target: $target) { id } }",
+            json!({ "id": id, "year": year, "target": target }),
+        )
+        .await;
+    }
+    app.data_as(
+        &partner.access_token,
+        "mutation($id: ID!) { reportIndicatorResult(input: { indicatorId: $id, year: 2025, \
+         value: 260, female: 250, male: 10, comment: \"=SUM(A1)\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+
+    let indicators = download(&app, "/exports/indicators.csv", &staff.access_token).await;
+    assert_eq!(indicators.records.len(), 1);
+    let row = &indicators.records[0];
+    assert_eq!(row[indicators.column("project_code")], "PO-2025-GE-07");
+    assert_eq!(
+        row[indicators.column("title")],
+        "Women reached by the centres"
+    );
+    assert_eq!(row[indicators.column("disaggregated_by_sex")], "true");
+    assert_eq!(row[indicators.column("baseline_value")], "100");
+
+    // The project's partner reads the pending result; the comment cannot run as a formula.
+    let results = download(
+        &app,
+        "/exports/indicator-results.csv",
+        &partner.access_token,
+    )
+    .await;
+    let cells = |csv: &Csv, line: usize, columns: &[&str]| -> Vec<String> {
+        columns
+            .iter()
+            .map(|column| csv.records[line][csv.column(column)].clone())
+            .collect()
+    };
+    let columns = [
+        "period",
+        "target",
+        "actual",
+        "actual_female",
+        "actual_male",
+        "comment",
+        "approved",
+        "progress",
+        "status",
+    ];
+    assert_eq!(
+        cells(&results, 0, &columns),
+        [
+            "2025",
+            "300",
+            "260",
+            "250",
+            "10",
+            "'=SUM(A1)",
+            "false",
+            "0.8",
+            "ON_TRACK"
+        ]
+    );
+    assert_eq!(
+        cells(&results, 1, &columns),
+        ["2026", "400", "", "", "", "", "false", "", "NOT_DUE"]
+    );
+    // A partner outside the project reads the targets only, as the API shows it.
+    let outside = download(
+        &app,
+        "/exports/indicator-results.csv",
+        &outsider.access_token,
+    )
+    .await;
+    assert_eq!(
+        cells(&outside, 0, &columns),
+        ["2025", "300", "", "", "", "", "false", "", "MISSING"]
+    );
+    // One project's results only.
+    let other = download(
+        &app,
+        &format!(
+            "/exports/indicator-results.csv?projectId={}",
+            uuid::Uuid::now_v7()
+        ),
+        &staff.access_token,
+    )
+    .await;
+    assert!(other.records.is_empty());
 }

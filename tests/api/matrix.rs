@@ -4827,12 +4827,14 @@ fn miscounted(value: &Value, found: &mut Vec<String>) {
 }
 
 /// The CSV downloads, each as every principal asks for it.
-const DOWNLOADS: [&str; 5] = [
+const DOWNLOADS: [&str; 7] = [
     "/exports/events.csv",
     "/exports/centre-reports.csv",
     "/exports/statistics/events.csv?rows=REGION",
     "/exports/statistics/people-served.csv?rows=SERVICE",
     "/exports/statistics/cases.csv?rows=KIND&columns=STATUS",
+    "/exports/indicators.csv",
+    "/exports/indicator-results.csv",
 ];
 
 /// The body of a download as `token` gets it (an error's body too).

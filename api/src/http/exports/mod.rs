@@ -1,4 +1,5 @@
-//! CSV downloads for people who work in spreadsheets: events, centre reports and statistics.
+//! CSV downloads for people who work in spreadsheets: events, centre reports, statistics, and
+//! project indicators with their results.
 //!
 //! Each download is authenticated like the GraphQL API (a bearer token), asks the same services
 //! (so the same policy and the same suppression apply), and is streamed page by page on keyset
@@ -8,6 +9,7 @@
 //! programs read Cyrillic text correctly.
 
 mod file;
+mod results;
 mod statistics;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -55,6 +57,14 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route(
             "/exports/statistics/cases.csv",
             web::get().to(statistics::case_statistics),
+        )
+        .route(
+            "/exports/indicators.csv",
+            web::get().to(results::indicators),
+        )
+        .route(
+            "/exports/indicator-results.csv",
+            web::get().to(results::indicator_results),
         );
 }
 

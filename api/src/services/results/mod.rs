@@ -24,7 +24,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, SqlErr,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde_json::json;
@@ -830,6 +830,35 @@ impl Results<'_> {
             .order_by_asc(indicator::Column::Id)
             .all(self.db)
             .await?)
+    }
+
+    /// A page of at most `limit` indicators the actor may read (of `project_id` when given), in
+    /// id order after `after`, and whether more follow: what the CSV downloads stream.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn indicator_page(
+        &self,
+        actor: &Actor,
+        project_id: Option<Uuid>,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> ApiResult<(Vec<indicator::Model>, bool)> {
+        let mut select = indicator::Entity::find().filter(policy::visible_indicators(actor));
+        if let Some(project_id) = project_id {
+            select = select.filter(indicator::Column::ProjectId.eq(project_id));
+        }
+        if let Some(after) = after {
+            select = select.filter(indicator::Column::Id.gt(after));
+        }
+        let mut rows = select
+            .order_by_asc(indicator::Column::Id)
+            .limit(limit + 1)
+            .all(self.db)
+            .await?;
+        let more = rows.len() as u64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok((rows, more))
     }
 
     /// The indicators among `ids` that the actor may read.
