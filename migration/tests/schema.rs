@@ -15,8 +15,9 @@ use entity::{
     centre_report_revision_line, centre_service, centre_service_past,
     enums::{
         AccountStatus, AgeGroup, AuditOutcome, CaseKind, CaseOutcome, CaseStatus, CentreKind,
-        CentreService, DeclineReason, EventKind, Language, NotificationKind, OrganisationKind,
-        PartnerRole, ProjectStatus, Region, RiskLevel, Role, Sex, ThematicArea, Visibility,
+        CentreService, DeclineReason, EventKind, IndicatorMeasure, IndicatorPeriodicity, Language,
+        NotificationKind, OrganisationKind, PartnerRole, ProjectStatus, Region, RiskLevel, Role,
+        Sex, ThematicArea, Visibility,
     },
     event, idempotency_key, indicator, indicator_period, indicator_period_approval,
     indicator_period_revision, job_mark,
@@ -385,6 +386,8 @@ struct Ids {
     centre: Uuid,
     report: Uuid,
     case: Uuid,
+    indicator: Uuid,
+    period: Uuid,
 }
 
 fn at(day: u32, micros: i64) -> Result<DateTime<Utc>, Box<dyn std::error::Error>> {
@@ -440,6 +443,8 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
         centre: Uuid::now_v7(),
         report: Uuid::now_v7(),
         case: Uuid::now_v7(),
+        indicator: Uuid::now_v7(),
+        period: Uuid::now_v7(),
     };
     let ministry = Uuid::now_v7();
 
@@ -701,6 +706,88 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             centre_id: ids.centre,
             service: CentreService::Shelter,
             last_month: date(2026, 9, 1)?,
+        },
+    )
+    .await?;
+
+    round_trip::<indicator::Entity>(
+        db,
+        indicator::Model {
+            id: ids.indicator,
+            project_id: ids.project,
+            title: text("Share of women among trained officers"),
+            // An empty definition is `{}`.
+            definition: Localized::default(),
+            measure: IndicatorMeasure::Percentage,
+            disaggregated_by_sex: true,
+            ascending: false,
+            periodicity: IndicatorPeriodicity::Quarterly,
+            baseline_value: Some(41.5),
+            baseline_date: Some(date(2025, 12, 31)?),
+            created_at: at(12, 1)?,
+            updated_at: at(12, 2)?,
+        },
+    )
+    .await?;
+    round_trip::<indicator_period::Entity>(
+        db,
+        indicator_period::Model {
+            id: ids.period,
+            indicator_id: ids.indicator,
+            period_start: date(2026, 1, 1)?,
+            period_end: date(2026, 3, 31)?,
+            target_value: Some(40.0),
+            // Not a whole number, and beyond f32's precision.
+            actual_value: Some(38.125_000_000_1),
+            actual_female: Some(35.5),
+            actual_male: Some(41.0),
+            comment: Some("Пурсиш дар 14 ноҳия".to_owned()),
+            revision: 2,
+            reported_by_id: Some(ids.reporter),
+            reported_at: Some(at(12, 3)?),
+        },
+    )
+    .await?;
+    // A period with only its target.
+    round_trip::<indicator_period::Entity>(
+        db,
+        indicator_period::Model {
+            id: Uuid::now_v7(),
+            indicator_id: ids.indicator,
+            period_start: date(2026, 4, 1)?,
+            period_end: date(2026, 6, 30)?,
+            target_value: Some(38.0),
+            actual_value: None,
+            actual_female: None,
+            actual_male: None,
+            comment: None,
+            revision: 0,
+            reported_by_id: None,
+            reported_at: None,
+        },
+    )
+    .await?;
+    round_trip::<indicator_period_revision::Entity>(
+        db,
+        indicator_period_revision::Model {
+            id: Uuid::now_v7(),
+            period_id: ids.period,
+            revision: 1,
+            actual_value: 39.0,
+            actual_female: Some(36.0),
+            actual_male: None,
+            comment: None,
+            reported_by_id: Some(ids.reporter),
+            reported_at: at(12, 2)?,
+        },
+    )
+    .await?;
+    round_trip::<indicator_period_approval::Entity>(
+        db,
+        indicator_period_approval::Model {
+            period_id: ids.period,
+            approved_at: at(12, 4)?,
+            approved_by_id: Some(ids.staff),
         },
     )
     .await?;
@@ -983,8 +1070,8 @@ async fn check_sqlite_storage(db: &DatabaseConnection) -> TestResult {
             "SELECT typeof(p.id) AS id, typeof(p.title) AS json, typeof(p.start_date) AS date, \
              typeof(p.created_at) AS timestamp, typeof(p.budget_amount) AS big_integer, \
              typeof(s.token_hash) AS bytes, typeof(o.active) AS boolean, \
-             p.created_at AS timestamp_text \
-             FROM project p, session s, organisation o LIMIT 1",
+             typeof(i.baseline_value) AS double, p.created_at AS timestamp_text \
+             FROM project p, session s, organisation o, indicator i LIMIT 1",
         ))
         .await?
         .ok_or("no rows")?;
@@ -996,6 +1083,7 @@ async fn check_sqlite_storage(db: &DatabaseConnection) -> TestResult {
     assert_eq!(class("big_integer")?, "integer");
     assert_eq!(class("bytes")?, "blob");
     assert_eq!(class("boolean")?, "integer");
+    assert_eq!(class("double")?, "real");
     eprintln!("SQLite timestamp text: {}", class("timestamp_text")?);
     Ok(())
 }
@@ -1089,6 +1177,8 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         "UPDATE notification SET kind = 'NEWS'",
         "UPDATE audit_entry SET actor_role = 'ROOT'",
         "UPDATE audit_entry SET outcome = 'MAYBE'",
+        "UPDATE indicator SET measure = 'SCORE'",
+        "UPDATE indicator SET periodicity = 'MONTHLY'",
         // Other checks.
         "UPDATE project SET end_date = '2024-12-31'",
         "UPDATE project SET budget_amount = -1",
@@ -1107,6 +1197,10 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         "UPDATE case_code_counter SET last_value = -1",
         "UPDATE persisted_query SET hash = upper(hash)",
         "UPDATE persisted_query SET hash = substr(hash, 1, 63)",
+        "UPDATE indicator SET baseline_date = NULL",
+        "UPDATE indicator_period SET period_end = '2025-12-31'",
+        "UPDATE indicator_period SET revision = -1",
+        "UPDATE indicator_period_revision SET revision = 0",
     ] {
         rejected(sql, db.execute_unprepared(sql).await);
     }
@@ -1117,6 +1211,8 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         "UPDATE audit_entry SET actor_role = NULL",
         "UPDATE project SET budget_amount = NULL, budget_currency = NULL, end_date = NULL",
         "UPDATE resource_centre SET shelter_capacity = NULL",
+        "UPDATE indicator SET baseline_value = NULL, baseline_date = NULL",
+        "UPDATE indicator_period SET target_value = NULL",
     ] {
         db.execute_unprepared(sql).await?;
     }
@@ -1183,6 +1279,35 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         .await,
     );
 
+    let period = indicator_period::Entity::find_by_id(ids.period)
+        .one(db)
+        .await?
+        .ok_or("indicator period missing")?;
+    rejected(
+        "a second period of the same indicator with the same start",
+        indicator_period::Model {
+            id: Uuid::now_v7(),
+            period_end: date(2026, 12, 31)?,
+            ..period
+        }
+        .into_active_model()
+        .reset_all()
+        .insert(db)
+        .await,
+    );
+    rejected(
+        "a second approval of the same period",
+        indicator_period_approval::Model {
+            period_id: ids.period,
+            approved_at: at(14, 4)?,
+            approved_by_id: None,
+        }
+        .into_active_model()
+        .reset_all()
+        .insert(db)
+        .await,
+    );
+
     let persisted = persisted_query::Entity::find_by_id(PERSISTED_HASH)
         .one(db)
         .await?
@@ -1229,6 +1354,11 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         .await?
         .ok_or("deleting the approver must keep the approval")?;
     assert_eq!(approval.approved_by_id, None);
+    let approval = indicator_period_approval::Entity::find_by_id(ids.period)
+        .one(db)
+        .await?
+        .ok_or("deleting the approver must keep the result's approval")?;
+    assert_eq!(approval.approved_by_id, None);
 
     account::Entity::delete_by_id(ids.reporter).exec(db).await?;
     assert!(
@@ -1251,6 +1381,19 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         .await?
         .ok_or("deleting the submitter must keep the report")?;
     assert_eq!(report.submitted_by_id, None);
+    let period = indicator_period::Entity::find_by_id(ids.period)
+        .one(db)
+        .await?
+        .ok_or("deleting the reporter must keep the result")?;
+    assert_eq!(period.reported_by_id, None);
+    assert!(
+        indicator_period_revision::Entity::find()
+            .all(db)
+            .await?
+            .iter()
+            .all(|revision| revision.reported_by_id.is_none()),
+        "deleting the reporter must keep the earlier revisions"
+    );
 
     centre_report::Entity::delete_by_id(ids.report)
         .exec(db)
@@ -1297,6 +1440,19 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
             .is_empty()
     );
     assert!(project_region::Entity::find().all(db).await?.is_empty());
+    assert!(
+        indicator::Entity::find().all(db).await?.is_empty()
+            && indicator_period::Entity::find().all(db).await?.is_empty()
+            && indicator_period_revision::Entity::find()
+                .all(db)
+                .await?
+                .is_empty()
+            && indicator_period_approval::Entity::find()
+                .all(db)
+                .await?
+                .is_empty(),
+        "deleting a project must delete its indicators, their periods, revisions and approvals"
+    );
 
     // Update a single changed field through an active model, as the services do.
     let mut case = referral_case::Entity::find_by_id(ids.case)

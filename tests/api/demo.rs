@@ -1,6 +1,6 @@
 //! The demo data's referral cases: present in every status with their histories, loaded once,
 //! seen by the demo partners, counted by the statistics, and numbered so that the API goes on
-//! from them.
+//! from them; its indicators' results loaded once too.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -9,7 +9,7 @@ use chrono::Datelike;
 use entity::{
     account, case_code_counter,
     enums::{CaseStatus, Role},
-    referral_case, referral_transition,
+    indicator, indicator_period, referral_case, referral_transition,
 };
 use sea_orm::{ColumnTrait, EntityTrait, Iterable, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -149,6 +149,7 @@ async fn loading_the_demo_again_adds_nothing() {
     let cases = all_cases(&app).await;
     let steps = app.rows::<referral_transition::Entity>().await;
     let before = counters(&app).await;
+    let results = all_results(&app).await;
 
     let summary = app.load_demo().await.expect("second load");
 
@@ -159,6 +160,25 @@ async fn loading_the_demo_again_adds_nothing() {
     assert_eq!(all_cases(&app).await, cases);
     assert_eq!(app.rows::<referral_transition::Entity>().await, steps);
     assert_eq!(counters(&app).await, before);
+    assert_eq!(
+        summary.indicator_periods,
+        u64::try_from(results.len()).expect("fits")
+    );
+    assert_eq!(all_results(&app).await, results);
+    assert_eq!(
+        summary.indicators,
+        app.rows::<indicator::Entity>().await,
+        "{summary:?}"
+    );
+}
+
+/// Every indicator period, its values as the database holds them.
+async fn all_results(app: &TestApp) -> Vec<indicator_period::Model> {
+    indicator_period::Entity::find()
+        .order_by_asc(indicator_period::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("indicator periods")
 }
 
 const LIST: &str = r"

@@ -44,6 +44,20 @@ pub(super) fn member_of(
         .transpose()
 }
 
+/// The demo account of role `role` (its code), if there is one: the staff account approves the
+/// demo's results.
+pub(super) fn with_role(
+    logins: &[DemoLogin],
+    role: &str,
+    created_at: DateTime<Utc>,
+) -> Result<Option<Uuid>, DbErr> {
+    logins
+        .iter()
+        .find(|login| login.role == role)
+        .map(|login| account_id(login, created_at))
+        .transpose()
+}
+
 /// The demo account rows, with freshly hashed passwords (on the blocking pool).
 pub(super) async fn demo_accounts(
     logins: &[DemoLogin],

@@ -4,14 +4,15 @@
 //! and the field: unknown fields are refused (a misspelt `titel.en` is not silently dropped),
 //! codes are the stored ones (`WOMENS_RESOURCE_CENTRE`, as in the API) and dates are TOML dates.
 
-use std::{collections::HashMap, fmt};
+use std::{collections::HashMap, fmt, ops::Range};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use entity::{
     Localized,
     enums::{
         AgeGroup, CaseKind, CaseOutcome, CentreKind, CentreService, DeclineReason, EventKind,
-        OrganisationKind, PartnerRole, ProjectStatus, Region, RiskLevel, Sex, ThematicArea,
+        IndicatorMeasure, IndicatorPeriodicity, OrganisationKind, PartnerRole, ProjectStatus,
+        Region, RiskLevel, Sex, ThematicArea,
     },
 };
 use sea_orm::ActiveEnum;
@@ -19,9 +20,11 @@ use serde::{
     Deserialize, Deserializer,
     de::{DeserializeOwned, Error as _},
 };
+use toml::Spanned;
 
 /// One embedded data file.
-struct DataFile {
+#[derive(Clone, Copy, Debug)]
+pub(super) struct DataFile {
     /// Its path from the repository's root, for messages.
     path: &'static str,
     text: &'static str,
@@ -43,9 +46,11 @@ const EVENTS: DataFile = data_file!("demo/events.toml");
 const CENTRES: DataFile = data_file!("demo/centres.toml");
 const ACCOUNTS: DataFile = data_file!("demo/accounts.toml");
 const CASES: DataFile = data_file!("demo/cases.toml");
+const INDICATORS: DataFile = data_file!("demo/indicators.toml");
 
 /// A data file that does not read: the file, and the parser's message, which gives the line
-/// and column, shows the line, and names the field.
+/// and column, shows the line, and names the field. Or one that breaks a rule across its
+/// values ([`DataFile::error`]): the file, the line and the field, and the rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataError {
     /// The file's path from the repository's root.
@@ -60,6 +65,19 @@ impl fmt::Display for DataError {
 }
 
 impl std::error::Error for DataError {}
+
+impl DataFile {
+    /// An error found in the file after it was read (a rule across values): the line of the
+    /// value at `span`, the field, and what is wrong.
+    pub(super) fn error(&self, span: &Range<usize>, field: &str, message: &str) -> DataError {
+        let before = self.text.get(..span.start).unwrap_or(self.text);
+        let line = before.matches('\n').count() + 1;
+        DataError {
+            file: self.path,
+            message: format!("line {line}, {field}: {message}"),
+        }
+    }
+}
 
 fn read<T: DeserializeOwned>(file: &DataFile) -> Result<T, DataError> {
     read_text(file.path, file.text)
@@ -145,6 +163,76 @@ impl Text {
             tg: self.tg.clone(),
         }
     }
+}
+
+/// One indicator of a project's results; `key` is its stable id seed. The spans locate the
+/// values that rules across fields check (see `indicators.rs`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IndicatorRow {
+    pub key: Spanned<String>,
+    /// The project's code.
+    pub project: Spanned<String>,
+    /// The key of the partner organisation whose members report the results.
+    pub reporter: Spanned<String>,
+    #[serde(deserialize_with = "code")]
+    pub measure: IndicatorMeasure,
+    #[serde(deserialize_with = "code")]
+    pub periodicity: IndicatorPeriodicity,
+    /// False when left out.
+    pub disaggregated_by_sex: Option<Spanned<bool>>,
+    /// True (more is better) when left out.
+    pub ascending: Option<Spanned<bool>>,
+    pub baseline: Option<Spanned<Baseline>>,
+    pub title: Text,
+    /// Empty in every language when left out.
+    pub definition: Option<Text>,
+    /// In order of their start.
+    pub periods: Vec<Spanned<PeriodRow>>,
+}
+
+/// An indicator's baseline: its value, and when it was measured.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Baseline {
+    pub value: f64,
+    #[serde(deserialize_with = "date")]
+    pub date: NaiveDate,
+}
+
+/// One period (a year or a quarter) of an indicator: its target, and its result if one was
+/// reported.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PeriodRow {
+    /// The first day of the year or quarter.
+    #[serde(deserialize_with = "date")]
+    pub start: NaiveDate,
+    pub target: Option<f64>,
+    /// The current revision of the result, if one was reported.
+    pub actual: Option<f64>,
+    /// For an indicator disaggregated by sex.
+    pub female: Option<f64>,
+    pub male: Option<f64>,
+    /// The reporter's comment on the result.
+    pub comment: Option<String>,
+    /// Whether the Programme Office approved the result.
+    #[serde(default)]
+    pub approved: bool,
+    /// The earlier revisions of the result, oldest first.
+    #[serde(default)]
+    pub earlier: Vec<ResultRow>,
+}
+
+/// An earlier revision of a period's result.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ResultRow {
+    pub actual: f64,
+    /// For an indicator disaggregated by sex.
+    pub female: Option<f64>,
+    pub male: Option<f64>,
+    pub comment: Option<String>,
 }
 
 /// One organisation; `key` is its stable id seed.
@@ -364,6 +452,9 @@ pub(super) struct DemoFiles {
     pub consent_scopes: HashMap<CaseKind, String>,
     /// Oldest first.
     pub cases: Vec<CaseRow>,
+    pub indicators: Vec<IndicatorRow>,
+    /// Their file, for errors found after reading it.
+    pub indicators_file: DataFile,
 }
 
 #[derive(Deserialize)]
@@ -388,6 +479,12 @@ struct EventsFile {
 #[serde(deny_unknown_fields)]
 struct CentresFile {
     centre: Vec<CentreRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndicatorsFile {
+    indicator: Vec<IndicatorRow>,
 }
 
 #[derive(Deserialize)]
@@ -418,7 +515,21 @@ impl DemoFiles {
             logins: logins()?,
             consent_scopes,
             cases: cases.case,
+            indicators: read::<IndicatorsFile>(&INDICATORS)?.indicator,
+            indicators_file: INDICATORS,
         })
+    }
+
+    /// The files with `text` in place of the indicators' file (for tests of its rules).
+    #[cfg(test)]
+    pub fn with_indicators(mut self, text: &'static str) -> Result<Self, DataError> {
+        let file = DataFile {
+            path: INDICATORS.path,
+            text,
+        };
+        self.indicators = read::<IndicatorsFile>(&file)?.indicator;
+        self.indicators_file = file;
+        Ok(self)
     }
 }
 
@@ -521,6 +632,7 @@ mod tests {
         assert!(!files.events.is_empty() && !files.centres.is_empty());
         assert!(!files.cases.is_empty());
         assert_eq!(files.consent_scopes.len(), 4);
+        assert!(!files.indicators.is_empty());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The demo data for development, read from the data files of `api/data/` (organisations,
 //! projects, events and resource centres built from the public texts about the Programme Office
-//! in `shared/context/`, one account per role, some sixty referral cases with their histories)
-//! and loaded into a database by [`load`]: with a year of monthly reports from the Women's
-//! Resource Centres and shelters made up here, and the case histories replayed through the
-//! workflow of `services::cases` (see [`cases`]). It runs on the bare connection, before or
+//! in `shared/context/`, one account per role, some sixty referral cases with their histories,
+//! the indicators of a dozen projects with their targets and results) and loaded into a
+//! database by [`load`]: with a year of monthly reports from the Women's Resource Centres and
+//! shelters made up here, the case histories replayed through the workflow of
+//! `services::cases` (see [`cases`]), and the indicators checked against the rules of the
+//! results framework (see [`indicators`]). It runs on the bare connection, before or
 //! beside the server, as the migrations do (`portal seed-demo`, or the first start in
 //! development).
 //!
@@ -19,6 +21,7 @@
 mod accounts;
 mod cases;
 mod files;
+mod indicators;
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,7 +30,7 @@ use entity::{
     case_code_counter, centre_report, centre_report_approval, centre_report_line,
     centre_report_revision, centre_report_revision_line, centre_service,
     enums::{CentreKind, CentreService, OrganisationKind, ProjectStatus, Region, Visibility},
-    event,
+    event, indicator, indicator_period, indicator_period_approval, indicator_period_revision,
     localized::CodeList,
     organisation, project, project_partner, project_region, project_thematic_area, referral_case,
     referral_transition, resource_centre,
@@ -70,6 +73,10 @@ pub struct DemoSummary {
     pub accounts: u64,
     /// Rows in `referral_case`.
     pub referral_cases: u64,
+    /// Rows in `indicator`.
+    pub indicators: u64,
+    /// Rows in `indicator_period`.
+    pub indicator_periods: u64,
 }
 
 /// Loads the demo data; idempotent: loading twice adds nothing the second time. All in one
@@ -98,6 +105,11 @@ pub async fn load(db: &DatabaseConnection, keys: &DataKeys) -> Result<DemoSummar
     insert(&txn, &demo.report_revision_lines).await?;
     insert(&txn, &demo.report_approvals).await?;
     insert(&txn, &accounts).await?;
+    // After the accounts, which report and approve results.
+    insert(&txn, &demo.indicators).await?;
+    insert(&txn, &demo.indicator_periods).await?;
+    insert(&txn, &demo.indicator_revisions).await?;
+    insert(&txn, &demo.indicator_approvals).await?;
     insert_cases(&txn, &demo).await?;
     // The demo's consent scopes and comments are written as text and sealed with each case's
     // own key before anything commits, as stored text is at every start.
@@ -112,6 +124,8 @@ pub async fn load(db: &DatabaseConnection, keys: &DataKeys) -> Result<DemoSummar
         centre_reports: centre_report::Entity::find().count(&txn).await?,
         accounts: entity::account::Entity::find().count(&txn).await?,
         referral_cases: referral_case::Entity::find().count(&txn).await?,
+        indicators: indicator::Entity::find().count(&txn).await?,
+        indicator_periods: indicator_period::Entity::find().count(&txn).await?,
     };
     txn.commit().await?;
     Ok(summary)
@@ -252,7 +266,7 @@ where
 }
 
 /// Every row the demo writes, built without touching the database.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Demo {
     organisations: Vec<organisation::Model>,
     projects: Vec<project::Model>,
@@ -272,6 +286,13 @@ struct Demo {
     cases: Vec<referral_case::Model>,
     transitions: Vec<referral_transition::Model>,
     case_counters: Vec<case_code_counter::Model>,
+    indicators: Vec<indicator::Model>,
+    /// A target per year or quarter; results for most periods that ended.
+    indicator_periods: Vec<indicator_period::Model>,
+    /// The earlier revisions of the corrected results.
+    indicator_revisions: Vec<indicator_period_revision::Model>,
+    /// The staff account approved most results.
+    indicator_approvals: Vec<indicator_period_approval::Model>,
 }
 
 /// When the demo's organisations and their first records were entered.
@@ -294,6 +315,7 @@ impl Demo {
         demo.add_events(files, &orgs, &projects)?;
         demo.add_centres(files, &orgs)?;
         demo.add_cases(files, &orgs)?;
+        demo.add_indicators(files, &orgs)?;
         Ok(demo)
     }
 
@@ -531,6 +553,27 @@ impl Demo {
         self.cases = built.cases;
         self.transitions = built.transitions;
         self.case_counters = built.counters;
+        Ok(())
+    }
+
+    /// Adds the indicators of the projects, their periods and results.
+    fn add_indicators(
+        &mut self,
+        files: &DemoFiles,
+        orgs: &HashMap<&str, Uuid>,
+    ) -> Result<(), DbErr> {
+        let built = indicators::build(
+            files,
+            orgs,
+            &self.projects,
+            &self.partners,
+            accounts_created()?,
+            at(date(AS_OF)?, 9),
+        )?;
+        self.indicators = built.indicators;
+        self.indicator_periods = built.periods;
+        self.indicator_revisions = built.revisions;
+        self.indicator_approvals = built.approvals;
         Ok(())
     }
 
@@ -798,6 +841,9 @@ mod tests {
             .chain(demo.reports.iter().map(|row| row.id))
             .chain(demo.cases.iter().map(|row| row.id))
             .chain(demo.transitions.iter().map(|row| row.id))
+            .chain(demo.indicators.iter().map(|row| row.id))
+            .chain(demo.indicator_periods.iter().map(|row| row.id))
+            .chain(demo.indicator_revisions.iter().map(|row| row.id))
             .collect();
         assert!(ids.iter().all(|id| id.get_version_num() == 7));
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
