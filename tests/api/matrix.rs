@@ -4655,13 +4655,15 @@ fn miscounted(value: &Value, found: &mut Vec<String>) {
     }
 }
 
-/// The CSV downloads, each as every principal asks for it.
-const DOWNLOADS: [&str; 5] = [
+/// The downloads, each as every principal asks for it: the CSV files and the public IATI file
+/// (the public's file for every principal whose token holds).
+const DOWNLOADS: [&str; 6] = [
     "/exports/events.csv",
     "/exports/centre-reports.csv",
     "/exports/statistics/events.csv?rows=REGION",
     "/exports/statistics/people-served.csv?rows=SERVICE",
     "/exports/statistics/cases.csv?rows=KIND&columns=STATUS",
+    "/exports/iati/activities.xml",
 ];
 
 /// The body of a download as `token` gets it (an error's body too).

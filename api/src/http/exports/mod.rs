@@ -1,4 +1,5 @@
-//! CSV downloads for people who work in spreadsheets: events, centre reports and statistics.
+//! CSV downloads for people who work in spreadsheets: events, centre reports and statistics;
+//! and the public IATI activity file of the projects ([`iati`]), which needs no sign-in.
 //!
 //! Each download is authenticated like the GraphQL API (a bearer token), asks the same services
 //! (so the same policy and the same suppression apply), and is streamed page by page on keyset
@@ -8,6 +9,7 @@
 //! programs read Cyrillic text correctly.
 
 mod file;
+pub mod iati;
 mod statistics;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -55,6 +57,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route(
             "/exports/statistics/cases.csv",
             web::get().to(statistics::case_statistics),
+        )
+        .route(
+            "/exports/iati/activities.xml",
+            web::get().to(iati::activities),
         );
 }
 
