@@ -650,6 +650,16 @@ pub fn may_download(actor: &Actor) -> crate::error::ApiResult<()> {
     check_restriction(actor, "export")
 }
 
+/// Whether the actor may read the public files (the IATI export): anyone; an account that
+/// signs in is held to a pending restriction, as everywhere. What the files hold is decided by
+/// the rules of `Actor::Anonymous`, whoever reads them.
+///
+/// # Errors
+/// `ACTION_REQUIRED` for an account with a pending restriction.
+pub fn may_read_publications(actor: &Actor) -> crate::error::ApiResult<()> {
+    check_restriction(actor, "export")
+}
+
 /// Whether the actor may upload a CSV file of reports or events: signed-in accounts without a
 /// pending restriction (each report of the file is then held to [`can_import_reports_for`],
 /// each event to the rules of creating and editing events).

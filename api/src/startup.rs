@@ -16,6 +16,7 @@ use crate::{
     graphql::{self, Exposure},
     http::{
         self, AppState,
+        exports::iati::IatiSettings,
         middleware::{RequestSpan, record_request, security_headers},
     },
     metrics::Metrics,
@@ -62,6 +63,13 @@ impl Application {
                 dir = %dir.display(),
                 "PORTAL_SMTP_URL is not set: mail is written to files in PORTAL_MAIL_DIR, and \
                  nobody receives it"
+            );
+        }
+        if config.data.iati.organisation_ref_is_default && !config.is_development() {
+            tracing::warn!(
+                organisation_ref = IatiSettings::DEFAULT_ORGANISATION_REF,
+                "PORTAL_IATI_ORGANISATION_REF is not set: the IATI export names its reporting \
+                 organisation by an identifier that is not registered"
             );
         }
         let (db, statements) = db::connect(&config.database).await?;
@@ -167,6 +175,7 @@ impl Application {
             ),
             metrics,
             metrics_token: config.server.metrics_token.clone(),
+            iati: config.data.iati.clone(),
         };
         let mail = mail_sender(config).await?.spawn();
         let jobs = scheduler(config, case_events.clone()).await?.spawn();

@@ -245,6 +245,30 @@ fn rows() -> Vec<Row> {
             )
         },
         Row {
+            accepted: &[
+                ("XM-DAC-41114", "XM-DAC-41114"),
+                ("GB-CHC-202918", "GB-CHC-202918"),
+            ],
+            refused: &[
+                ("OSCE", "an agency's prefix and a number joined by `-`"),
+                ("XM OSCE-1", "letters, digits, `-`, `.` and `_` only"),
+                ("XM-OSCE/1", "letters, digits"),
+                ("", "1 to 100 characters"),
+            ],
+            ..row(
+                "PORTAL_IATI_ORGANISATION_REF",
+                |config| {
+                    let iati = &config.data.iati;
+                    if iati.organisation_ref_is_default {
+                        format!("{} (unset)", iati.organisation_ref)
+                    } else {
+                        iati.organisation_ref.clone()
+                    }
+                },
+                "XM-OSCE-PODUSHANBE (unset)",
+            )
+        },
+        Row {
             accepted: &[("1", "1"), ("100000", "100000")],
             refused: &[("0", "a positive number"), ("x", "a positive number")],
             ..row(

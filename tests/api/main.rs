@@ -19,6 +19,7 @@ mod faults;
 mod field_rules;
 mod helpers;
 mod http;
+mod iati;
 mod idempotency;
 mod imports;
 mod jobs;

@@ -4826,8 +4826,9 @@ fn miscounted(value: &Value, found: &mut Vec<String>) {
     }
 }
 
-/// The CSV downloads, each as every principal asks for it.
-const DOWNLOADS: [&str; 7] = [
+/// The downloads, each as every principal asks for it: the CSV files and the public IATI file
+/// (the public's file for every principal whose token holds).
+const DOWNLOADS: [&str; 8] = [
     "/exports/events.csv",
     "/exports/centre-reports.csv",
     "/exports/statistics/events.csv?rows=REGION",
@@ -4835,6 +4836,7 @@ const DOWNLOADS: [&str; 7] = [
     "/exports/statistics/cases.csv?rows=KIND&columns=STATUS",
     "/exports/indicators.csv",
     "/exports/indicator-results.csv",
+    "/exports/iati/activities.xml",
 ];
 
 /// The body of a download as `token` gets it (an error's body too).

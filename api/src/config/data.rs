@@ -1,8 +1,13 @@
-//! The data the portal keeps and publishes: the demo rows, referral deadlines and the
-//! suppression of small counts.
+//! The data the portal keeps and publishes: the demo rows, referral deadlines, the
+//! suppression of small counts and who publishes the IATI export.
+
+use anyhow::anyhow;
 
 use super::{Environment, reader::Reader};
-use crate::services::{cases::CaseDeadlines, statistics};
+use crate::{
+    http::exports::iati::IatiSettings,
+    services::{cases::CaseDeadlines, statistics},
+};
 
 /// When `serve` loads the demo data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,7 +19,7 @@ pub enum DemoData {
 }
 
 /// What the server does with its data beyond the rules of the services.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct DataSettings {
     /// When `serve` loads the demo data (`PORTAL_DEMO_DATA`).
     pub demo_data: DemoData,
@@ -22,10 +27,12 @@ pub struct DataSettings {
     pub case_deadlines: CaseDeadlines,
     /// Counts of people below this are suppressed in statistics (`PORTAL_SUPPRESSION_THRESHOLD`).
     pub suppression_threshold: i64,
+    /// The reporting organisation of the IATI export (`PORTAL_IATI_ORGANISATION_REF`).
+    pub iati: IatiSettings,
 }
 
-/// Reads `PORTAL_DEMO_DATA`, `PORTAL_CASE_RESPONSE_HOURS`, `PORTAL_CASE_RESPONSE_HOURS_HIGH_RISK`
-/// and `PORTAL_SUPPRESSION_THRESHOLD`.
+/// Reads `PORTAL_DEMO_DATA`, `PORTAL_CASE_RESPONSE_HOURS`, `PORTAL_CASE_RESPONSE_HOURS_HIGH_RISK`,
+/// `PORTAL_SUPPRESSION_THRESHOLD` and `PORTAL_IATI_ORGANISATION_REF`.
 pub(super) fn read(reader: &Reader<'_>, environment: Environment) -> anyhow::Result<DataSettings> {
     let demo_data = reader.choice(
         "PORTAL_DEMO_DATA",
@@ -45,9 +52,20 @@ pub(super) fn read(reader: &Reader<'_>, environment: Environment) -> anyhow::Res
         2..=100,
         "a whole number from 2 to 100",
     )?;
+    let iati = reader
+        .parsed_with("PORTAL_IATI_ORGANISATION_REF", |value| {
+            IatiSettings::new(value).map_err(|why| {
+                anyhow!(
+                    "PORTAL_IATI_ORGANISATION_REF must be an IATI organisation identifier such \
+                     as XM-DAC-41114 ({why}), not `{value}`"
+                )
+            })
+        })?
+        .unwrap_or_default();
     Ok(DataSettings {
         demo_data,
         case_deadlines,
         suppression_threshold,
+        iati,
     })
 }

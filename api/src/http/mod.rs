@@ -59,6 +59,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// The caps on subscription connections.
     pub connection_caps: ConnectionCaps,
+    /// Who publishes the IATI export (`PORTAL_IATI_ORGANISATION_REF`).
+    pub iati: exports::iati::IatiSettings,
 }
 
 impl AppState {

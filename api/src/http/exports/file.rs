@@ -1,5 +1,5 @@
 //! Writing the files: formula-safe CSV lines after a UTF-8 byte-order mark, streamed page by
-//! page or answered whole.
+//! page or answered whole; the streaming is shared with the IATI file.
 
 use actix_web::{HttpResponse, http::header, web::Bytes};
 use futures_util::{Stream, StreamExt, stream};
@@ -9,19 +9,26 @@ use crate::{
     services::pagination::{Cursor, Page},
 };
 
-/// A CSV file answer streaming `body`.
-pub(super) fn csv_response(
-    file_name: &str,
+/// `body` as a response body: an error part way cuts the connection.
+pub(super) fn streamed(
     body: impl Stream<Item = Result<Bytes, ApiError>> + 'static,
-) -> HttpResponse {
-    let body = body.map(|chunk| {
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static {
+    body.map(|chunk| {
         chunk.map_err(|error| {
             // The status is sent already: cut the connection so the client sees an incomplete
             // download rather than a file that looks whole.
             tracing::error!(code = error.code(), "export stopped part way");
             actix_web::error::ErrorInternalServerError(error.code())
         })
-    });
+    })
+}
+
+/// A CSV file answer streaming `body`.
+pub(super) fn csv_response(
+    file_name: &str,
+    body: impl Stream<Item = Result<Bytes, ApiError>> + 'static,
+) -> HttpResponse {
+    let body = streamed(body);
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

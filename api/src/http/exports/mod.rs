@@ -1,5 +1,10 @@
+<<<<<<< HEAD
 //! CSV downloads for people who work in spreadsheets: events, centre reports, statistics, and
 //! project indicators with their results.
+=======
+//! CSV downloads for people who work in spreadsheets: events, centre reports and statistics;
+//! and the public IATI activity file of the projects ([`iati`]), which needs no sign-in.
+>>>>>>> iati
 //!
 //! Each download is authenticated like the GraphQL API (a bearer token), asks the same services
 //! (so the same policy and the same suppression apply), and is streamed page by page on keyset
@@ -9,7 +14,11 @@
 //! programs read Cyrillic text correctly.
 
 mod file;
+<<<<<<< HEAD
 mod results;
+=======
+pub mod iati;
+>>>>>>> iati
 mod statistics;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -59,12 +68,17 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::get().to(statistics::case_statistics),
         )
         .route(
+<<<<<<< HEAD
             "/exports/indicators.csv",
             web::get().to(results::indicators),
         )
         .route(
             "/exports/indicator-results.csv",
             web::get().to(results::indicator_results),
+=======
+            "/exports/iati/activities.xml",
+            web::get().to(iati::activities),
+>>>>>>> iati
         );
 }
 
