@@ -115,6 +115,28 @@ fn paths() -> Vec<Path> {
             },
         },
         Path {
+            name: "projects with their indicators, periods, revisions and progress",
+            who: Who::Staff,
+            query: "query($first: Int!) { projects(first: $first) { totalCount edges { node { \
+                    code results { indicators assessed onTrack shareOnTrack } indicators { \
+                    title baseline { value } periods { year quarter target actual progress \
+                    status revisions { revision actual } } } } } } }",
+            // The page, its count, the indicators, their periods with progress (one
+            // statement computing it), the periods' revisions, the projects' progress.
+            fixed: 6,
+            per_node: 0,
+            batches: 4,
+            root: "projects",
+            present: |nodes| {
+                some(nodes, "indicators with periods", |node| {
+                    node["indicators"][0]["periods"][0]["year"].is_i64()
+                })?;
+                some(nodes, "progress", |node| {
+                    node["results"]["assessed"].as_i64() > Some(0)
+                })
+            },
+        },
+        Path {
             name: "events with organiser, project and its partners",
             who: Who::Anonymous,
             query: "query($first: Int!) { events(first: $first) { totalCount edges { node { \

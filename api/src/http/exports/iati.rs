@@ -557,14 +557,44 @@ fn region_names(region: Region) -> Option<[(&'static str, &'static str); 3]> {
     })
 }
 
-/// The indicators of the projects `project_ids` as the public may read them, by project.
+/// The indicators of the projects `project_ids` as the public may read them, by project: the
+/// results service's indicators and, of their periods, the targets and the approved results
+/// (read as `Actor::Anonymous`), for the page's projects in two statements.
 async fn indicators_of(
-    _services: &Services,
-    _project_ids: &[Uuid],
+    services: &Services,
+    project_ids: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<IatiIndicator>>> {
-    // filled by the results service: its indicators and the approved figures of their
-    // periods, read as `Actor::Anonymous` for the page's projects in one batch.
-    Ok(HashMap::new())
+    let public = Actor::Anonymous;
+    let results = services.results();
+    let indicators = results.indicators_of(&public, project_ids).await?;
+    let ids: Vec<Uuid> = indicators.iter().map(|row| row.id).collect();
+    let mut periods: HashMap<Uuid, Vec<IatiPeriod>> = HashMap::new();
+    for period in results.periods_of(&public, &ids).await? {
+        periods
+            .entry(period.indicator_id)
+            .or_default()
+            .push(IatiPeriod {
+                start: period.period_start,
+                end: period.period_end,
+                target: period.target_value,
+                actual: period.actual_value,
+            });
+    }
+    let mut by_project: HashMap<Uuid, Vec<IatiIndicator>> = HashMap::new();
+    for row in indicators {
+        by_project
+            .entry(row.project_id)
+            .or_default()
+            .push(IatiIndicator {
+                periods: periods.remove(&row.id).unwrap_or_default(),
+                title: row.title,
+                definition: row.definition,
+                measure: row.measure,
+                ascending: row.ascending,
+                baseline: row.baseline_date.zip(row.baseline_value),
+            });
+    }
+    Ok(by_project)
 }
 
 /// `GET /exports/iati/activities.xml`: the public projects as IATI activities, for anyone.

@@ -1,10 +1,6 @@
-<<<<<<< HEAD
 //! CSV downloads for people who work in spreadsheets: events, centre reports, statistics, and
-//! project indicators with their results.
-=======
-//! CSV downloads for people who work in spreadsheets: events, centre reports and statistics;
-//! and the public IATI activity file of the projects ([`iati`]), which needs no sign-in.
->>>>>>> iati
+//! project indicators with their results; and the public IATI activity file of the projects
+//! ([`iati`]), which needs no sign-in.
 //!
 //! Each download is authenticated like the GraphQL API (a bearer token), asks the same services
 //! (so the same policy and the same suppression apply), and is streamed page by page on keyset
@@ -14,11 +10,8 @@
 //! programs read Cyrillic text correctly.
 
 mod file;
-<<<<<<< HEAD
-mod results;
-=======
 pub mod iati;
->>>>>>> iati
+mod results;
 mod statistics;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -68,17 +61,16 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::get().to(statistics::case_statistics),
         )
         .route(
-<<<<<<< HEAD
             "/exports/indicators.csv",
             web::get().to(results::indicators),
         )
         .route(
             "/exports/indicator-results.csv",
             web::get().to(results::indicator_results),
-=======
+        )
+        .route(
             "/exports/iati/activities.xml",
             web::get().to(iati::activities),
->>>>>>> iati
         );
 }
 
