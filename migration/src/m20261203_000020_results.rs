@@ -63,7 +63,10 @@ impl MigrationTrait for Migration {
                         "ck_indicator_baseline",
                         Expr::col(Indicator::BaselineValue)
                             .is_null()
-                            .or(Expr::col(Indicator::BaselineDate).is_not_null()),
+                            .and(Expr::col(Indicator::BaselineDate).is_null())
+                            .or(Expr::col(Indicator::BaselineValue)
+                                .is_not_null()
+                                .and(Expr::col(Indicator::BaselineDate).is_not_null())),
                     ))
                     .to_owned(),
             )

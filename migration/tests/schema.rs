@@ -1198,6 +1198,7 @@ async fn check_constraints(db: &DatabaseConnection, ids: &Ids) -> TestResult {
         "UPDATE persisted_query SET hash = upper(hash)",
         "UPDATE persisted_query SET hash = substr(hash, 1, 63)",
         "UPDATE indicator SET baseline_date = NULL",
+        "UPDATE indicator SET baseline_value = NULL",
         "UPDATE indicator_period SET period_end = '2025-12-31'",
         "UPDATE indicator_period SET revision = -1",
         "UPDATE indicator_period_revision SET revision = 0",

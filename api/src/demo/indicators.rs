@@ -19,8 +19,10 @@
 //! a result is reported 4 to 21 days after its period ended, each correction six days after the
 //! revision before, and approved a week after its last revision.
 //!
-//! The checks are the demo's own for now: `services::results` has no rules yet. Once it has, the
-//! loader should call them (as the cases follow `services::cases`) rather than keep a copy.
+//! The rules of values, targets, indicators and results are `services::results::rules`, the
+//! service's own (as the cases follow `services::cases`); what is checked here beyond them is
+//! the demo's consistency (periods in order within the project, results of ended periods only,
+//! baselines before the first period, reporters that are partners).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -37,6 +39,8 @@ use entity::{
 use sea_orm::DbErr;
 use toml::Spanned;
 use uuid::Uuid;
+
+use crate::services::results::rules;
 
 use super::{
     PROGRAMME_OFFICE, accounts, at, bad_data, demo_id,
@@ -264,17 +268,9 @@ fn starts_a_period(periodicity: IndicatorPeriodicity, start: NaiveDate) -> bool 
         }
 }
 
-/// What `value` must be for `measure`, when it is not.
+/// What is wrong with `value` for `measure` ([`rules::value`]), when something is.
 fn misfit(measure: IndicatorMeasure, value: f64) -> Option<String> {
-    let (fits, wanted) = match measure {
-        IndicatorMeasure::Number => (value >= 0.0, "a number, not negative"),
-        IndicatorMeasure::Percentage => ((0.0..=100.0).contains(&value), "a percentage, 0 to 100"),
-        IndicatorMeasure::YesNo => (
-            value.to_bits() == 0.0_f64.to_bits() || value.to_bits() == 1.0_f64.to_bits(),
-            "yes or no, as 1 or 0",
-        ),
-    };
-    (!(fits && value.is_finite())).then(|| format!("{value} is not {wanted}"))
+    rules::value(measure, value).map(|problem| format!("{value}: {problem}"))
 }
 
 /// The checks of one indicator of the file, each failing with the line and the field.
@@ -343,15 +339,21 @@ impl Check<'_> {
     /// The rules of the indicator's own fields.
     fn indicator(&self, as_of: DateTime<Utc>) -> Result<(), DbErr> {
         let row = self.row;
-        if let Some(flag) = &row.disaggregated_by_sex
-            && *flag.get_ref()
-            && row.measure == IndicatorMeasure::YesNo
-        {
-            return Err(self.fail(
-                flag.span(),
-                "disaggregated_by_sex",
-                "a yes/no indicator is not counted by sex",
-            ));
+        for (field, problem) in rules::indicator(
+            row.measure,
+            self.disaggregated(),
+            self.ascending(),
+            row.baseline.is_some(),
+        ) {
+            let (flag, field) = if field == "baseline" {
+                (row.ascending.as_ref().map(Spanned::span), "ascending")
+            } else {
+                (
+                    row.disaggregated_by_sex.as_ref().map(Spanned::span),
+                    "disaggregated_by_sex",
+                )
+            };
+            return Err(self.fail(flag.unwrap_or_else(|| row.key.span()), field, problem));
         }
         if let Some(baseline) = &row.baseline {
             let value = baseline.get_ref();
@@ -374,14 +376,6 @@ impl Check<'_> {
                     "not before the first period",
                 ));
             }
-        } else if let Some(flag) = &row.ascending
-            && !*flag.get_ref()
-        {
-            return Err(self.fail(
-                flag.span(),
-                "ascending",
-                "a descending indicator needs a baseline",
-            ));
         }
         if row.periods.is_empty() {
             return Err(self.fail(row.key.span(), "periods", "no periods"));
@@ -437,23 +431,12 @@ impl Check<'_> {
             if let Some(problem) = misfit(row.measure, target) {
                 return Err(fail("target", problem));
             }
-            if let Some(baseline) = row.baseline.as_ref().map(|b| b.get_ref().value) {
-                if self.ascending() && target < baseline {
-                    return Err(fail(
-                        "target",
-                        format!(
-                            "{target} is below the baseline {baseline} of an ascending indicator"
-                        ),
-                    ));
-                }
-                if !self.ascending() && target > baseline {
-                    return Err(fail(
-                        "target",
-                        format!(
-                            "{target} is above the baseline {baseline} of a descending indicator"
-                        ),
-                    ));
-                }
+            if let Some(problem) = rules::target(
+                self.ascending(),
+                row.baseline.as_ref().map(|b| b.get_ref().value),
+                target,
+            ) {
+                return Err(fail("target", problem));
             }
         }
         let Some(actual) = period.actual else {
@@ -502,33 +485,20 @@ impl Check<'_> {
     /// the indicator is disaggregated by sex (for a number, women and men together at most the
     /// total; the rest is undisclosed).
     fn result(&self, result: &ResultRow) -> Result<(), (&'static str, String)> {
-        let measure = self.row.measure;
-        if let Some(problem) = misfit(measure, result.actual) {
-            return Err(("actual", problem));
-        }
-        match (self.disaggregated(), result.female, result.male) {
-            (true, Some(female), Some(male)) => {
-                for (field, value) in [("female", female), ("male", male)] {
-                    if let Some(problem) = misfit(measure, value) {
-                        return Err((field, problem));
-                    }
-                }
-                if measure == IndicatorMeasure::Number && female + male > result.actual {
-                    return Err((
-                        "female",
-                        format!(
-                            "women ({female}) and men ({male}) are more than the total ({})",
-                            result.actual
-                        ),
-                    ));
-                }
-                Ok(())
-            }
-            (true, None, _) => Err(("female", "required: the indicator is by sex".to_owned())),
-            (true, _, None) => Err(("male", "required: the indicator is by sex".to_owned())),
-            (false, Some(_), _) => Err(("female", "the indicator is not by sex".to_owned())),
-            (false, _, Some(_)) => Err(("male", "the indicator is not by sex".to_owned())),
-            (false, None, None) => Ok(()),
+        match rules::result(
+            self.row.measure,
+            self.disaggregated(),
+            result.actual,
+            result.female,
+            result.male,
+        )
+        .into_iter()
+        .next()
+        {
+            // The file calls the total `actual`.
+            Some(("value", problem)) => Err(("actual", problem)),
+            Some(problem) => Err(problem),
+            None => Ok(()),
         }
     }
 }
@@ -981,6 +951,6 @@ periods = [
             "baseline = { value = 10, date = 2024-12-31 }\nascending = false",
         );
         let error = build_with(descending).expect_err("a target above the baseline");
-        assert!(error.contains("above the baseline"), "{error}");
+        assert!(error.contains("at most its baseline"), "{error}");
     }
 }

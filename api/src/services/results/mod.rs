@@ -201,29 +201,131 @@ impl Reviewed for ResultReview {
     }
 }
 
-/// Checks a value of an indicator measured by `measure` at `path`.
-fn check_value(problems: &mut Problems, path: &str, measure: IndicatorMeasure, value: f64) {
-    match measure {
-        IndicatorMeasure::Number => problems.check(
-            value.is_finite() && (0.0..=MAX_VALUE).contains(&value),
-            path,
-            "A number is 0 or more.",
-        ),
-        IndicatorMeasure::Percentage => problems.check(
-            (0.0..=100.0).contains(&value),
-            path,
-            "A percentage is 0 to 100.",
-        ),
-        IndicatorMeasure::YesNo => problems.check(
-            value == 0.0 || value == 1.0,
-            path,
-            "A yes/no indicator takes 1 (yes) or 0 (no).",
-        ),
+/// The rules of the results framework as pure functions: the service records what they find
+/// as problems of its input, the demo loader as errors of its data file, so both hold the data
+/// to the same rules.
+pub mod rules {
+    use entity::enums::IndicatorMeasure;
+
+    use super::MAX_VALUE;
+
+    /// What is wrong with `value` for an indicator measured by `measure`, if anything.
+    pub fn value(measure: IndicatorMeasure, value: f64) -> Option<&'static str> {
+        let fits = match measure {
+            IndicatorMeasure::Number => (0.0..=MAX_VALUE).contains(&value),
+            IndicatorMeasure::Percentage => (0.0..=100.0).contains(&value),
+            IndicatorMeasure::YesNo => {
+                value.to_bits() == 0.0_f64.to_bits() || value.to_bits() == 1.0_f64.to_bits()
+            }
+        };
+        (!(fits && value.is_finite())).then_some(match measure {
+            IndicatorMeasure::Number => "A number is 0 or more.",
+            IndicatorMeasure::Percentage => "A percentage is 0 to 100.",
+            IndicatorMeasure::YesNo => "A yes/no indicator takes 1 (yes) or 0 (no).",
+        })
+    }
+
+    /// What is wrong with `target` for an indicator of this direction and baseline: a target
+    /// lies on the better side of the baseline, or on it.
+    pub fn target(ascending: bool, baseline: Option<f64>, target: f64) -> Option<String> {
+        let baseline = baseline?;
+        if ascending && target < baseline {
+            Some(format!(
+                "More is better for this indicator: a target is at least its baseline ({baseline})."
+            ))
+        } else if !ascending && target > baseline {
+            Some(format!(
+                "Less is better for this indicator: a target is at most its baseline ({baseline})."
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// What is wrong with an indicator as a whole, and its field (`baseline`,
+    /// `disaggregatedBySex`): a descending indicator has a baseline; a yes/no indicator is not
+    /// counted by sex.
+    pub fn indicator(
+        measure: IndicatorMeasure,
+        disaggregated_by_sex: bool,
+        ascending: bool,
+        has_baseline: bool,
+    ) -> Vec<(&'static str, &'static str)> {
+        let mut problems = Vec::new();
+        if !ascending && !has_baseline {
+            problems.push((
+                "baseline",
+                "Give the baseline of an indicator where less is better: progress is measured from it.",
+            ));
+        }
+        if disaggregated_by_sex && measure == IndicatorMeasure::YesNo {
+            problems.push((
+                "disaggregatedBySex",
+                "A yes/no indicator is not counted by sex.",
+            ));
+        }
+        problems
+    }
+
+    /// What is wrong with a reported result and its field (`value`, `female`, `male`): each
+    /// value fits the measure; women and men are given exactly for an indicator counted by sex,
+    /// and for a number they are together at most the total (the rest is undisclosed).
+    pub fn result(
+        measure: IndicatorMeasure,
+        disaggregated_by_sex: bool,
+        total: f64,
+        female: Option<f64>,
+        male: Option<f64>,
+    ) -> Vec<(&'static str, String)> {
+        let misfit = |field: &'static str, given: f64| {
+            value(measure, given).map(|problem| (field, problem.to_owned()))
+        };
+        let mut problems: Vec<(&'static str, String)> =
+            misfit("value", total).into_iter().collect();
+        if disaggregated_by_sex {
+            for (field, given) in [("female", female), ("male", male)] {
+                match given {
+                    Some(given) => problems.extend(misfit(field, given)),
+                    None => problems.push((
+                        field,
+                        "Give the value for women and for men: this indicator is counted by sex."
+                            .to_owned(),
+                    )),
+                }
+            }
+            if let (IndicatorMeasure::Number, Some(female), Some(male)) = (measure, female, male)
+                && female + male > total
+            {
+                problems.push((
+                    "value",
+                    format!(
+                        "Women and men together ({}) cannot be more than the total.",
+                        female + male
+                    ),
+                ));
+            }
+        } else {
+            for (field, given) in [("female", female), ("male", male)] {
+                if given.is_some() {
+                    problems.push((
+                        field,
+                        "This indicator is not counted by sex; give the total only.".to_owned(),
+                    ));
+                }
+            }
+        }
+        problems
     }
 }
 
-/// Checks that a target lies on the side of the baseline the indicator's direction says is
-/// better (or on it), recording the problem at `path`.
+/// Records at `path` what [`rules::value`] finds wrong with `value`.
+fn check_value(problems: &mut Problems, path: &str, measure: IndicatorMeasure, value: f64) {
+    if let Some(problem) = rules::value(measure, value) {
+        problems.add(path, problem);
+    }
+}
+
+/// Records at `path` what [`rules::target`] finds wrong with `target`.
 fn check_direction(
     problems: &mut Problems,
     path: &str,
@@ -231,40 +333,25 @@ fn check_direction(
     baseline: Option<f64>,
     target: f64,
 ) {
-    if let Some(baseline) = baseline {
-        if ascending {
-            problems.check(
-                target >= baseline,
-                path,
-                format!("More is better for this indicator: a target is at least its baseline ({baseline})."),
-            );
-        } else {
-            problems.check(
-                target <= baseline,
-                path,
-                format!("Less is better for this indicator: a target is at most its baseline ({baseline})."),
-            );
-        }
+    if let Some(problem) = rules::target(ascending, baseline, target) {
+        problems.add(path, problem);
     }
 }
 
-/// The rules of an indicator as a whole (its texts are checked as they are given): a baseline fit for its measure, a
-/// descending indicator with a baseline, no yes/no counted by sex. Problems are named
-/// `input.<field>`.
+/// The rules of an indicator as a whole (its texts are checked as they are given): a baseline
+/// fit for its measure, and [`rules::indicator`]. Problems are named `input.<field>`.
 fn check_indicator(problems: &mut Problems, row: &indicator::Model) {
     if let Some(value) = row.baseline_value {
         check_value(problems, "input.baseline.value", row.measure, value);
     }
-    problems.check(
-        row.ascending || row.baseline_value.is_some(),
-        "input.baseline",
-        "Give the baseline of an indicator where less is better: progress is measured from it.",
-    );
-    problems.check(
-        !(row.disaggregated_by_sex && row.measure == IndicatorMeasure::YesNo),
-        "input.disaggregatedBySex",
-        "A yes/no indicator is not counted by sex.",
-    );
+    for (field, problem) in rules::indicator(
+        row.measure,
+        row.disaggregated_by_sex,
+        row.ascending,
+        row.baseline_value.is_some(),
+    ) {
+        problems.add(format!("input.{field}"), problem);
+    }
 }
 
 /// Results rules.
@@ -620,35 +707,14 @@ impl Results<'_> {
                 "This period has not started yet; report results of past or current periods.",
             );
         }
-        check_value(&mut problems, "input.value", indicator.measure, new.value);
-        if indicator.disaggregated_by_sex {
-            let female = problems.required("female", new.female);
-            let male = problems.required("male", new.male);
-            for (path, value) in [("input.female", female), ("input.male", male)] {
-                if let Some(value) = value {
-                    check_value(&mut problems, path, indicator.measure, value);
-                }
-            }
-            if let (IndicatorMeasure::Number, Some(female), Some(male)) =
-                (indicator.measure, female, male)
-            {
-                problems.check(
-                    female + male <= new.value,
-                    "input.value",
-                    format!(
-                        "Women and men together ({}) cannot be more than the total.",
-                        female + male
-                    ),
-                );
-            }
-        } else {
-            for (path, value) in [("input.female", new.female), ("input.male", new.male)] {
-                problems.check(
-                    value.is_none(),
-                    path,
-                    "This indicator is not counted by sex; give the total only.",
-                );
-            }
+        for (field, problem) in rules::result(
+            indicator.measure,
+            indicator.disaggregated_by_sex,
+            new.value,
+            new.female,
+            new.male,
+        ) {
+            problems.add(format!("input.{field}"), problem);
         }
         let comment = problems.text("input.comment", trimmed(new.comment), MAX_COMMENT);
         problems.finish()?;
