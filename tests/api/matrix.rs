@@ -2012,6 +2012,65 @@ fn nested(world: &World) -> Vec<Case> {
             ],
         )
         .picking(|data| listing(&data["project"]["events"])),
+        // Results: a pending result is read by the project's partners (A) and the office only;
+        // everyone else reads the period as if nothing were reported, and its status with it.
+        case(
+            "indicator → periods: a pending result",
+            "query($id: ID!) { indicator(id: $id) { periods { actual revision reportedById status revisions { revision } } } }",
+            json!({}),
+            {
+                let hidden = json!([{ "actual": null, "revision": null, "reportedById": false, "status": "MISSING", "revisions": [] }]);
+                let read = json!([{ "actual": 31.0, "revision": 1, "reportedById": true, "status": "OFF_TRACK", "revisions": [] }]);
+                [
+                    seen(hidden.clone()),
+                    seen(read.clone()),
+                    seen(hidden),
+                    seen(read.clone()),
+                    seen(read.clone()),
+                    seen(read),
+                ]
+            },
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Reported })
+        .picking(|data| reported_by_as_flag(&data["indicator"]["periods"])),
+        case(
+            "indicator → periods: an approved result",
+            "query($id: ID!) { indicator(id: $id) { periods { actual revision reportedById status approved } } }",
+            json!({}),
+            {
+                let public = json!([{ "actual": 31.0, "revision": 1, "reportedById": false, "status": "OFF_TRACK", "approved": true }]);
+                let party = json!([{ "actual": 31.0, "revision": 1, "reportedById": true, "status": "OFF_TRACK", "approved": true }]);
+                [
+                    seen(public.clone()),
+                    seen(party.clone()),
+                    seen(public),
+                    seen(party.clone()),
+                    seen(party.clone()),
+                    seen(party),
+                ]
+            },
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Approved })
+        .picking(|data| reported_by_as_flag(&data["indicator"]["periods"])),
+        case(
+            "project → results: progress from the results each reader may read",
+            "query($project: ID!) { project(id: $project) { results { indicators assessed onTrack } indicators { periods { progress } } } }",
+            json!({}),
+            {
+                let hidden = json!({ "results": { "indicators": 1, "assessed": 1, "onTrack": 0 }, "indicators": [{ "periods": [{ "progress": null }] }] });
+                let read = json!({ "results": { "indicators": 1, "assessed": 1, "onTrack": 0 }, "indicators": [{ "periods": [{ "progress": 0.775 }] }] });
+                [
+                    seen(hidden.clone()),
+                    seen(read.clone()),
+                    seen(hidden),
+                    seen(read.clone()),
+                    seen(read.clone()),
+                    seen(read),
+                ]
+            },
+        )
+        .with(Setup::FreshIndicator { public: true, accountable: false, result: ResultState::Reported })
+        .picking(|data| data["project"].clone()),
         case(
             "project → partners → organisation",
             "query($id: ID!) { project(id: $id) { partners { role organisation { id } } } }",
@@ -4824,6 +4883,18 @@ fn miscounted(value: &Value, found: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+/// `periods` with each `reportedById` replaced by whether it is there (ids differ per run).
+fn reported_by_as_flag(periods: &Value) -> Value {
+    let mut periods = periods.clone();
+    if let Some(periods) = periods.as_array_mut() {
+        for period in periods {
+            let present = period["reportedById"].is_string();
+            period["reportedById"] = json!(present);
+        }
+    }
+    periods
 }
 
 /// The downloads, each as every principal asks for it: the CSV files and the public IATI file
