@@ -98,10 +98,23 @@ impl Db {
 
     /// Starts a transaction (`BEGIN`, counted; its `COMMIT` or `ROLLBACK` is counted too).
     ///
+    /// On SQLite it is `BEGIN IMMEDIATE`: the transaction takes the write lock at once, waiting
+    /// for it (the busy timeout) behind another writer. A deferred transaction that read first
+    /// and wrote after would be refused ("database is locked") whenever another connection
+    /// committed in between, as WAL mode cannot upgrade its read snapshot; seen under the
+    /// background jobs' writes. PostgreSQL ignores the mode.
+    ///
     /// # Errors
     /// When no connection can be had or `BEGIN` fails.
     pub async fn begin(&self) -> Result<Transaction, DbErr> {
-        let inner = self.connection.begin().await?;
+        let inner = self
+            .connection
+            .begin_with_options(sea_orm::TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            })
+            .await?;
         self.statements.count_one();
         Ok(Transaction {
             backend: inner.get_database_backend(),

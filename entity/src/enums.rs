@@ -677,6 +677,12 @@ pub enum NotificationKind {
     /// The Programme Office reopened an approved report for correction.
     #[sea_orm(string_value = "REPORT_REOPENED")]
     ReportReopened,
+    /// The Programme Office approved a result an organisation reported for an indicator.
+    #[sea_orm(string_value = "RESULT_APPROVED")]
+    ResultApproved,
+    /// The Programme Office reopened an approved result for correction.
+    #[sea_orm(string_value = "RESULT_REOPENED")]
+    ResultReopened,
 }
 
 /// What a mailed single-use link to an account is for.

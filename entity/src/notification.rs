@@ -20,6 +20,11 @@ pub struct Model {
     pub report_id: Option<Uuid>,
     /// The report's centre and month as the news names them, kept like a case's code.
     pub report_label: Option<String>,
+    /// The indicator period whose result the news is about (none for news about a case or a
+    /// report).
+    pub period_id: Option<Uuid>,
+    /// The indicator and period as the news names them, kept like a case's code.
+    pub period_label: Option<String>,
     pub at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
 }

@@ -11,6 +11,10 @@
 //!   there when a correction replaces it (the pattern of `centre_report_revision`).
 //! - `indicator_period_approval`: one row per approved result (no row: pending); approval locks
 //!   the period until the Programme Office reopens it.
+//! - `notification`: two more kinds (`RESULT_APPROVED`, `RESULT_REOPENED`) and the period a
+//!   notification is about (`period_id`, with `period_label`, the indicator and period it names,
+//!   kept like a case's code). SQLite cannot change a CHECK constraint, so the table is rebuilt
+//!   with its rows, as `m20261202_000017_report_revisions` did.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -22,11 +26,47 @@ const MEASURES: [&str; 3] = ["NUMBER", "PERCENTAGE", "YES_NO"];
 /// Whether an indicator's periods are years or quarters.
 const PERIODICITIES: [&str; 2] = ["ANNUAL", "QUARTERLY"];
 
+/// The notification kinds before this migration.
+const KINDS_BEFORE: [&str; 10] = [
+    "REFERRAL_RECEIVED",
+    "REFERRAL_ACCEPTED",
+    "REFERRAL_DECLINED",
+    "REFERRAL_WITHDRAWN",
+    "REFERRED_ONWARD",
+    "CASE_CLOSED",
+    "CONSENT_WITHDRAWN",
+    "DEADLINE_PASSED",
+    "REPORT_APPROVED",
+    "REPORT_REOPENED",
+];
+
+/// The notification kinds after it.
+const KINDS_AFTER: [&str; 12] = [
+    "REFERRAL_RECEIVED",
+    "REFERRAL_ACCEPTED",
+    "REFERRAL_DECLINED",
+    "REFERRAL_WITHDRAWN",
+    "REFERRED_ONWARD",
+    "CASE_CLOSED",
+    "CONSENT_WITHDRAWN",
+    "DEADLINE_PASSED",
+    "REPORT_APPROVED",
+    "REPORT_REOPENED",
+    "RESULT_APPROVED",
+    "RESULT_REOPENED",
+];
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on SQLite too, as `m20261202_000017_report_revisions`: the rebuild of
+    /// `notification` is all or nothing, on one connection.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -212,10 +252,12 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
-            .await
+            .await?;
+        rebuild_notification(manager, &KINDS_AFTER, true).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        rebuild_notification(manager, &KINDS_BEFORE, false).await?;
         for table in [
             IndicatorPeriodApproval::Table.into_iden(),
             IndicatorPeriodRevision::Table.into_iden(),
@@ -228,6 +270,176 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// Replaces `notification` by a table of the same name allowing `kinds`, with the result
+/// columns or without, and copies the rows it may hold (going down, those of result kinds go).
+async fn rebuild_notification(
+    manager: &SchemaManager<'_>,
+    kinds: &[&str],
+    result_columns: bool,
+) -> Result<(), DbErr> {
+    let mut table = Table::create();
+    table
+        .table(NotificationNew::Table)
+        .col(uuid(Notification::Id).primary_key())
+        .col(uuid(Notification::AccountId))
+        .col(string_len(Notification::Kind, 32))
+        .col(uuid_null(Notification::CaseId))
+        .col(string_len_null(Notification::CaseCode, 32))
+        .col(timestamp_with_time_zone(Notification::At))
+        .col(timestamp_with_time_zone_null(Notification::ReadAt))
+        .col(uuid_null(Notification::ReportId))
+        .col(string_len_null(Notification::ReportLabel, 200))
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_notification_account_id")
+                .from(NotificationNew::Table, Notification::AccountId)
+                .to(Account::Table, Account::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_notification_case_id")
+                .from(NotificationNew::Table, Notification::CaseId)
+                .to(ReferralCase::Table, ReferralCase::Id)
+                .on_delete(ForeignKeyAction::SetNull),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_notification_report_id")
+                .from(NotificationNew::Table, Notification::ReportId)
+                .to(CentreReport::Table, CentreReport::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .check(Check::named(
+            "ck_notification_kind",
+            Expr::col(Notification::Kind).is_in(kinds.iter().copied()),
+        ));
+    if result_columns {
+        table
+            .col(uuid_null(Notification::PeriodId))
+            .col(string_len_null(Notification::PeriodLabel, 400))
+            .foreign_key(
+                ForeignKey::create()
+                    .name("fk_notification_period_id")
+                    .from(NotificationNew::Table, Notification::PeriodId)
+                    .to(IndicatorPeriod::Table, IndicatorPeriod::Id)
+                    .on_delete(ForeignKeyAction::Cascade),
+            );
+    }
+    manager.create_table(table.to_owned()).await?;
+
+    let kept = kinds
+        .iter()
+        .map(|kind| format!("'{kind}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "INSERT INTO notification_new \
+             (id, account_id, kind, case_id, case_code, at, read_at, report_id, report_label) \
+             SELECT id, account_id, kind, case_id, case_code, at, read_at, report_id, report_label \
+             FROM notification WHERE kind IN ({kept})"
+        ))
+        .await?;
+    manager
+        .drop_table(Table::drop().table(Notification::Table).to_owned())
+        .await?;
+    manager
+        .rename_table(
+            Table::rename()
+                .table(NotificationNew::Table, Notification::Table)
+                .to_owned(),
+        )
+        .await?;
+    // PostgreSQL names the primary key's index after the table it was created for, and index
+    // names are unique in a schema: give it the name of the table it now belongs to.
+    if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+        manager
+            .get_connection()
+            .execute_unprepared("ALTER INDEX notification_new_pkey RENAME TO notification_pkey")
+            .await?;
+    }
+
+    // The indexes of `m20261202_000013_notifications` and `m20261202_000017_report_revisions`,
+    // again.
+    manager
+        .create_index(
+            Index::create()
+                .name("idx_notification_account_id_at_id")
+                .table(Notification::Table)
+                .col(Notification::AccountId)
+                .col((Notification::At, IndexOrder::Desc))
+                .col((Notification::Id, IndexOrder::Desc))
+                .to_owned(),
+        )
+        .await?;
+    for (name, column) in [
+        ("idx_notification_account_id_read_at", None),
+        ("idx_notification_case_id", Some(Notification::CaseId)),
+        ("idx_notification_report_id", Some(Notification::ReportId)),
+    ] {
+        match column {
+            None => {
+                create_index(
+                    manager,
+                    name,
+                    Notification::Table,
+                    [Notification::AccountId, Notification::ReadAt],
+                )
+                .await?;
+            }
+            Some(column) => {
+                create_index(manager, name, Notification::Table, [column]).await?;
+            }
+        }
+    }
+    if result_columns {
+        // The foreign key's deletes.
+        create_index(
+            manager,
+            "idx_notification_period_id",
+            Notification::Table,
+            [Notification::PeriodId],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(DeriveIden)]
+enum Notification {
+    Table,
+    Id,
+    AccountId,
+    Kind,
+    CaseId,
+    CaseCode,
+    At,
+    ReadAt,
+    ReportId,
+    ReportLabel,
+    PeriodId,
+    PeriodLabel,
+}
+
+#[derive(DeriveIden)]
+enum NotificationNew {
+    Table,
+}
+
+#[derive(DeriveIden)]
+enum CentreReport {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum ReferralCase {
+    Table,
+    Id,
 }
 
 #[derive(DeriveIden)]

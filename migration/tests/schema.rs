@@ -37,7 +37,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 51] = [
+const EXPECTED_INDEXES: [&str; 52] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -82,6 +82,7 @@ const EXPECTED_INDEXES: [&str; 51] = [
     "idx_notification_account_id_read_at",
     "idx_notification_case_id",
     "idx_notification_report_id",
+    "idx_notification_period_id",
     "idx_case_note_case_id_at",
     "idx_case_assignment_account_id_case_id",
     "idx_case_assignment_organisation_id_case_id",
@@ -890,6 +891,8 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
                 case_code: Some("RC-2026-000001".to_owned()),
                 report_id: None,
                 report_label: None,
+                period_id: None,
+                period_label: None,
                 at: at(15, 6)?,
                 read_at,
             },
@@ -906,7 +909,26 @@ async fn insert_rows(db: &DatabaseConnection) -> Result<Ids, Box<dyn std::error:
             case_code: None,
             report_id: Some(ids.report),
             report_label: Some("Bokhtar Women's Resource Centre (2026-10)".to_owned()),
+            period_id: None,
+            period_label: None,
             at: at(15, 8)?,
+            read_at: None,
+        },
+    )
+    .await?;
+    round_trip::<notification::Entity>(
+        db,
+        notification::Model {
+            id: Uuid::now_v7(),
+            account_id: ids.partner,
+            kind: NotificationKind::ResultApproved,
+            case_id: None,
+            case_code: None,
+            report_id: None,
+            report_label: None,
+            period_id: Some(ids.period),
+            period_label: Some("Women trained as trainers (2026-Q1)".to_owned()),
+            at: at(15, 9)?,
             read_at: None,
         },
     )

@@ -171,6 +171,8 @@ async fn the_report_revisions_migration_remembers_services_reported_but_no_longe
             case_code: Some("RC-2026-000001".to_owned()),
             report_id: None,
             report_label: None,
+            period_id: None,
+            period_label: None,
             at: chrono::Utc::now(),
             read_at: None,
         }

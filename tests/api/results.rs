@@ -750,3 +750,85 @@ async fn a_project_list_with_its_indicators_costs_the_same_statements_whatever_t
     // projects' progress: one statement each, whatever the page size.
     assert_eq!((small, large), (5, 5));
 }
+
+#[tokio::test]
+async fn the_reporting_organisation_is_told_when_its_result_is_approved_or_reopened() {
+    use entity::mail_outbox;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let id = indicator(&app, &world.staff, world.public.id, json!({})).await;
+    ok(&target(&app, &world.staff, &id, 2025, 50.0).await);
+    let reported = report(
+        &app,
+        &world.implementing,
+        &id,
+        2025,
+        json!({ "value": 44.0, "comment": "Two cycles of the training of trainers" }),
+    )
+    .await;
+    let period_id = ok(&reported)["reportIndicatorResult"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let inbox = "{ notifications(first: 10) { edges { node { kind message \
+                 indicatorPeriod { id year actual approved } } } } }";
+
+    ok(&app
+        .graphql_as(
+            &world.staff.access_token,
+            APPROVE,
+            json!({ "id": period_id }),
+        )
+        .await);
+    let told = app
+        .data_as(&world.implementing.access_token, inbox, json!({}))
+        .await;
+    let node = &told["notifications"]["edges"][0]["node"];
+    assert_eq!(node["kind"], "RESULT_APPROVED");
+    assert_eq!(
+        node["message"],
+        "The Programme Office approved the result of Women trained as trainers (2025)."
+    );
+    assert_eq!(node["indicatorPeriod"]["id"], period_id.as_str());
+    assert_eq!(node["indicatorPeriod"]["approved"], true);
+    // The organisation that did not report it is not told; the comment is in no message.
+    let others = app
+        .data_as(&world.accountable.access_token, inbox, json!({}))
+        .await;
+    assert_eq!(others["notifications"]["edges"], json!([]));
+    let mails = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Recipient.eq(world.implementing.account.email.clone()))
+        .all(&app.db)
+        .await
+        .expect("the outbox");
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].subject.contains("approved the result"));
+    assert!(!mails[0].body.contains("training of trainers"));
+
+    ok(&app
+        .graphql_as(
+            &world.staff.access_token,
+            REOPEN,
+            json!({ "id": period_id, "reason": "The second cycle counts twice" }),
+        )
+        .await);
+    let told = app
+        .data_as(&world.implementing.access_token, inbox, json!({}))
+        .await;
+    let kinds: Vec<&Value> = told["notifications"]["edges"]
+        .as_array()
+        .map(|edges| edges.iter().map(|edge| &edge["node"]["kind"]).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        kinds,
+        [&json!("RESULT_REOPENED"), &json!("RESULT_APPROVED")]
+    );
+    let mails = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Recipient.eq(world.implementing.account.email.clone()))
+        .all(&app.db)
+        .await
+        .expect("the outbox");
+    assert!(mails.iter().all(|mail| !mail.body.contains("counts twice")));
+}

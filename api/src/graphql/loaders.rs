@@ -554,3 +554,28 @@ impl Loader<ProjectProgressKey> for PortalLoader {
             .collect())
     }
 }
+
+/// An indicator period by id, as the actor may read it (absent when it may not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IndicatorPeriodKey(pub Uuid);
+
+impl Loader<IndicatorPeriodKey> for PortalLoader {
+    type Value = PeriodView;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[IndicatorPeriodKey],
+    ) -> LoadResult<IndicatorPeriodKey, Self::Value> {
+        let ids: Vec<Uuid> = unique(keys.iter().map(|key| key.0));
+        let rows = self
+            .services
+            .results()
+            .periods_by_ids(&self.actor, &ids)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (IndicatorPeriodKey(row.id), row))
+            .collect())
+    }
+}

@@ -14,7 +14,7 @@ use entity::notification;
 use super::{
     cases::ReferralCase,
     common::{PageRequest, actor, page_args, parse_id, request, services, to_id},
-    loaders::{CaseKey, Loaders, ReportKey},
+    loaders::{CaseKey, IndicatorPeriodKey, Loaders, ReportKey},
     reports::CentreReport,
 };
 use crate::{
@@ -48,15 +48,22 @@ pub enum NotificationKind {
     /// The Programme Office reopened an approved monthly report of a centre your organisation
     /// operates: it may be corrected again.
     ReportReopened,
+    /// The Programme Office approved a result your organisation reported for a project's
+    /// indicator: its period is locked.
+    ResultApproved,
+    /// The Programme Office reopened an approved result your organisation reported: it may be
+    /// corrected again.
+    ResultReopened,
 }
 
 /// One item of your inbox: what happened to which case, or to which centre report. It never
 /// carries survivor data.
 pub struct Notification(pub notification::Model);
 
-/// One item of your inbox: what happened to which case, or to which centre report (the
-/// `REPORT_*` kinds: then `caseCode` and `case` are null, and `report` names the report). It
-/// never carries survivor data.
+/// One item of your inbox: what happened to which case, to which centre report (the
+/// `REPORT_*` kinds: then `caseCode` and `case` are null, and `report` names the report), or to
+/// which result of a project's indicator (the `RESULT_*` kinds: `indicatorPeriod`). It never
+/// carries survivor data.
 #[Object]
 impl Notification {
     async fn id(&self) -> ID {
@@ -112,6 +119,23 @@ impl Notification {
             .map(CentreReport))
     }
 
+    /// The indicator period whose result the news is about (the `RESULT_*` kinds), as you may
+    /// read it now; null for other news, or when you may not read it (any more).
+    async fn indicator_period(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::results::IndicatorPeriod>> {
+        let Some(period_id) = self.0.period_id else {
+            return Ok(None);
+        };
+        // One statement for the whole page, under the same rule as `indicator`.
+        Ok(ctx
+            .data::<Loaders>()?
+            .load_one(IndicatorPeriodKey(period_id))
+            .await?
+            .map(super::results::IndicatorPeriod))
+    }
+
     /// What happened, in the request's language: the case's code (or the report's centre and
     /// month) and the news, nothing else.
     async fn message(&self, ctx: &Context<'_>) -> Result<String> {
@@ -120,6 +144,7 @@ impl Notification {
             .case_code
             .as_deref()
             .or(self.0.report_label.as_deref())
+            .or(self.0.period_label.as_deref())
             .unwrap_or("—");
         Ok(inbox::message(self.0.kind, subject, request(ctx)?.language))
     }

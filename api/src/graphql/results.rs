@@ -132,119 +132,115 @@ impl Indicator {
     /// (for the public and for partners outside the project: results not yet approved) are
     /// shown as not reported.
     async fn periods(&self, ctx: &Context<'_>) -> Result<Vec<IndicatorPeriod>> {
-        let periodicity = self.0.periodicity;
         Ok(ctx
             .data::<Loaders>()?
             .load_one(IndicatorPeriodsKey(self.0.id))
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(|view| IndicatorPeriod { view, periodicity })
+            .map(IndicatorPeriod)
             .collect())
     }
 }
 
 /// One year or quarter of an indicator: its target, its result and its progress.
-pub struct IndicatorPeriod {
-    view: PeriodView,
-    periodicity: entity::enums::IndicatorPeriodicity,
-}
+pub struct IndicatorPeriod(pub PeriodView);
 
 #[Object]
 impl IndicatorPeriod {
     async fn id(&self) -> ID {
-        to_id(self.view.id)
+        to_id(self.0.id)
     }
 
     async fn indicator_id(&self) -> ID {
-        to_id(self.view.indicator_id)
+        to_id(self.0.indicator_id)
     }
 
     async fn year(&self) -> i32 {
-        self.view.period_start.year()
+        self.0.period_start.year()
     }
 
     /// 1 to 4 for a quarterly indicator; null for an annual one.
     async fn quarter(&self) -> Option<i32> {
-        PeriodKey::of(self.periodicity, self.view.period_start)
+        PeriodKey::of(self.0.periodicity, self.0.period_start)
             .quarter
             .and_then(|quarter| i32::try_from(quarter).ok())
     }
 
     async fn start_date(&self) -> NaiveDate {
-        self.view.period_start
+        self.0.period_start
     }
 
     async fn end_date(&self) -> NaiveDate {
-        self.view.period_end
+        self.0.period_end
     }
 
     async fn target(&self) -> Option<f64> {
-        self.view.target_value
+        self.0.target_value
     }
 
     /// The reported value; null while nothing is reported, or for a reader who may not read
     /// the result yet.
     async fn actual(&self) -> Option<f64> {
-        self.view.actual_value
+        self.0.actual_value
     }
 
     /// Of an indicator counted by sex: the value for women.
     async fn actual_female(&self) -> Option<f64> {
-        self.view.actual_female
+        self.0.actual_female
     }
 
     /// Of an indicator counted by sex: the value for men.
     async fn actual_male(&self) -> Option<f64> {
-        self.view.actual_male
+        self.0.actual_male
     }
 
     /// The reporter's comment on the result.
     async fn comment(&self) -> Option<&str> {
-        self.view.comment.as_deref()
+        self.0.comment.as_deref()
     }
 
     /// 1 for the first report, one more for each correction; 0 when only a target is set;
     /// null for a reader who may not read the result.
     async fn revision(&self) -> Option<i32> {
-        self.view.revision
+        self.0.revision
     }
 
     async fn reported_at(&self) -> Option<DateTime<Utc>> {
-        self.view.reported_at
+        self.0.reported_at
     }
 
     /// The account that reported the current revision, by id; for the Programme Office and
     /// the project's partners only (null for others).
     async fn reported_by_id(&self) -> Option<ID> {
-        self.view.reported_by_id.map(to_id)
+        self.0.reported_by_id.map(to_id)
     }
 
     /// Whether the Programme Office approved the result (the period is then locked).
     async fn approved(&self) -> bool {
-        self.view.approved_at.is_some()
+        self.0.approved_at.is_some()
     }
 
     async fn approved_at(&self) -> Option<DateTime<Utc>> {
-        self.view.approved_at
+        self.0.approved_at
     }
 
     /// The staff account that approved the result, by id; for the Programme Office and the
     /// project's partners only.
     async fn approved_by_id(&self) -> Option<ID> {
-        self.view.approved_by_id.map(to_id)
+        self.0.approved_by_id.map(to_id)
     }
 
     /// The share of the way from the baseline (0 when none) to the target that the result
     /// has gone: 1 at the target, above 1 beyond it, below 0 when worse than the baseline;
     /// null without target or readable result.
     async fn progress(&self) -> Option<f64> {
-        self.view.progress
+        self.0.progress
     }
 
     /// Where the period stands; null for a period with neither target nor readable result.
     async fn status(&self) -> Option<ProgressStatus> {
-        self.view.status().map(Into::into)
+        self.0.status().map(Into::into)
     }
 
     /// Earlier revisions of the result, oldest first: for the Programme Office and the
@@ -252,7 +248,7 @@ impl IndicatorPeriod {
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<IndicatorResultRevision>> {
         Ok(ctx
             .data::<Loaders>()?
-            .load_one(PeriodRevisionsKey(self.view.id))
+            .load_one(PeriodRevisionsKey(self.0.id))
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -572,7 +568,7 @@ impl ResultsMutation {
                 },
             )
             .await?;
-        period_of(ctx, view).await
+        Ok(IndicatorPeriod(view))
     }
 
     /// Approves the result of a period, locking it (target included) until
@@ -590,7 +586,7 @@ impl ResultsMutation {
             .results()
             .approve(caller(ctx)?, id, revision)
             .await?;
-        period_of(ctx, view).await
+        Ok(IndicatorPeriod(view))
     }
 
     /// Reopens an approved result for correction. Programme Office staff and admins only;
@@ -607,18 +603,6 @@ impl ResultsMutation {
             .results()
             .reopen(caller(ctx)?, id, &reason)
             .await?;
-        period_of(ctx, view).await
+        Ok(IndicatorPeriod(view))
     }
-}
-
-/// The API's period of `view` (its indicator says whether it is a year or a quarter).
-async fn period_of(ctx: &Context<'_>, view: PeriodView) -> Result<IndicatorPeriod> {
-    let indicator = services(ctx)?
-        .results()
-        .indicator(actor(ctx)?, view.indicator_id)
-        .await?;
-    Ok(IndicatorPeriod {
-        view,
-        periodicity: indicator.periodicity,
-    })
 }

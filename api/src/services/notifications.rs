@@ -145,6 +145,9 @@ pub struct Notice {
     /// The centre report the news is about, for news about no case.
     pub report_id: Option<Uuid>,
     pub report_label: Option<String>,
+    /// The indicator period whose result the news is about, for news about no case.
+    pub period_id: Option<Uuid>,
+    pub period_label: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -154,6 +157,7 @@ impl Notice {
         self.case_code
             .as_deref()
             .or(self.report_label.as_deref())
+            .or(self.period_label.as_deref())
             .unwrap_or("-")
     }
 }
@@ -185,6 +189,55 @@ pub fn report_label(centre_name: &entity::Localized, month: chrono::NaiveDate) -
         .take(150)
         .collect();
     format!("{name} ({})", month.format("%Y-%m"))
+}
+
+/// How news names an indicator's period: the indicator's title (in its first language, cut to
+/// 300 characters) and the period (`2025`, `2025-Q3`).
+pub fn result_label(title: &entity::Localized, period: &str) -> String {
+    let title: String = title
+        .present()
+        .next()
+        .unwrap_or("-")
+        .chars()
+        .take(300)
+        .collect();
+    format!("{title} ({period})")
+}
+
+/// The indicator period a notification is about.
+#[derive(Clone, Copy, Debug)]
+pub struct AboutResult<'a> {
+    pub period_id: Uuid,
+    pub label: &'a str,
+}
+
+/// Writes one notification of `kind` about an indicator's result per ACTIVE account of
+/// `organisation` (the organisation that reported it), on `conn` (the transaction of the change
+/// it tells about), and returns what it wrote.
+///
+/// # Errors
+/// Database errors.
+pub async fn notify_result(
+    conn: &impl ConnectionTrait,
+    kind: NotificationKind,
+    organisation: Uuid,
+    about: AboutResult<'_>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Notice>, DbErr> {
+    let tells = [Tell {
+        kind,
+        organisations: vec![organisation],
+    }];
+    write(
+        conn,
+        &tells,
+        |notice| {
+            notice.period_id = Some(about.period_id);
+            notice.period_label = Some(about.label.to_owned());
+        },
+        at,
+    )
+    .await
 }
 
 /// Writes one notification of `kind` about a centre report per ACTIVE account of
@@ -283,6 +336,8 @@ async fn write(
                         case_code: None,
                         report_id: None,
                         report_label: None,
+                        period_id: None,
+                        period_label: None,
                         at,
                     };
                     about(&mut notice);
@@ -302,6 +357,8 @@ async fn write(
             case_code: notice.case_code.clone(),
             report_id: notice.report_id,
             report_label: notice.report_label.clone(),
+            period_id: notice.period_id,
+            period_label: notice.period_label.clone(),
             at: notice.at,
             read_at: None,
         })
@@ -341,7 +398,10 @@ pub fn mail_for(notice: &Notice) -> Option<OutgoingMail> {
         return None;
     };
     let subject = message(notice.kind, notice.subject(), notice.preferred_language);
-    let pointer = match (notice.preferred_language, is_about_report(notice.kind)) {
+    let pointer = match (
+        notice.preferred_language,
+        is_about_report(notice.kind) || is_about_result(notice.kind),
+    ) {
         (Language::En, false) => {
             "Sign in to the partner portal to see the case and your notifications."
         }
@@ -352,13 +412,13 @@ pub fn mail_for(notice: &Notice) -> Option<OutgoingMail> {
             "Барои дидани парванда ва огоҳиномаҳои худ ба портали шарикон ворид шавед."
         }
         (Language::En, true) => {
-            "Sign in to the partner portal to see the report and your notifications."
+            "Sign in to the partner portal to see the figures and your notifications."
         }
         (Language::Ru, true) => {
-            "Войдите в портал партнёров, чтобы увидеть отчёт и ваши уведомления."
+            "Войдите в портал партнёров, чтобы увидеть данные и ваши уведомления."
         }
         (Language::Tg, true) => {
-            "Барои дидани ҳисобот ва огоҳиномаҳои худ ба портали шарикон ворид шавед."
+            "Барои дидани маълумот ва огоҳиномаҳои худ ба портали шарикон ворид шавед."
         }
     };
     Some(OutgoingMail {
@@ -375,6 +435,14 @@ pub fn is_about_report(kind: NotificationKind) -> bool {
     matches!(
         kind,
         NotificationKind::ReportApproved | NotificationKind::ReportReopened
+    )
+}
+
+/// Whether news of `kind` is about an indicator's result (and not a case).
+pub fn is_about_result(kind: NotificationKind) -> bool {
+    matches!(
+        kind,
+        NotificationKind::ResultApproved | NotificationKind::ResultReopened
     )
 }
 
@@ -406,6 +474,10 @@ pub fn message(kind: NotificationKind, code: &str, language: Language) -> String
             K::ReportReopened => format!(
                 "The Programme Office reopened the monthly report of {code} for correction."
             ),
+            K::ResultApproved => format!("The Programme Office approved the result of {code}."),
+            K::ResultReopened => {
+                format!("The Programme Office reopened the result of {code} for correction.")
+            }
         },
         Language::Ru => match kind {
             K::ReferralReceived => format!("В вашу организацию направлено дело {code}."),
@@ -425,6 +497,10 @@ pub fn message(kind: NotificationKind, code: &str, language: Language) -> String
             }
             K::ReportReopened => {
                 format!("Программный офис вернул на исправление ежемесячный отчёт: {code}.")
+            }
+            K::ResultApproved => format!("Программный офис утвердил результат: {code}."),
+            K::ResultReopened => {
+                format!("Программный офис вернул на исправление результат: {code}.")
             }
         },
         Language::Tg => match kind {
@@ -447,6 +523,10 @@ pub fn message(kind: NotificationKind, code: &str, language: Language) -> String
             }
             K::ReportReopened => {
                 format!("Дафтари барномавӣ ҳисоботи моҳонаро барои ислоҳ боз кард: {code}.")
+            }
+            K::ResultApproved => format!("Дафтари барномавӣ натиҷаро тасдиқ кард: {code}."),
+            K::ResultReopened => {
+                format!("Дафтари барномавӣ натиҷаро барои ислоҳ боз кард: {code}.")
             }
         },
     }

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{
-    Localized,
-    enums::{IndicatorMeasure, IndicatorPeriodicity},
+    Localized, account,
+    enums::{IndicatorMeasure, IndicatorPeriodicity, NotificationKind},
     indicator, indicator_period, indicator_period_approval, indicator_period_revision, project,
 };
 use sea_orm::{
@@ -33,6 +33,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditRecord},
     input::{Problems, trimmed},
+    notifications,
     review::{self, Reviewed},
     rows::OneOrNotFound,
 };
@@ -816,6 +817,7 @@ impl Results<'_> {
                 .with_detail(json!({ "indicatorId": period.indicator_id, "revision": revision })),
         )
         .await?;
+        tell_reporter(&txn, NotificationKind::ResultApproved, &period).await?;
         txn.commit().await?;
         self.period(&caller.actor, id).await
     }
@@ -844,6 +846,7 @@ impl Results<'_> {
             ),
         )
         .await?;
+        tell_reporter(&txn, NotificationKind::ResultReopened, &period).await?;
         txn.commit().await?;
         self.period(&caller.actor, id).await
     }
@@ -959,6 +962,18 @@ impl Results<'_> {
             })
     }
 
+    /// The periods among `ids` that the actor may read, as [`Results::periods_of`] reads them:
+    /// one statement.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn periods_by_ids(&self, actor: &Actor, ids: &[Uuid]) -> ApiResult<Vec<PeriodView>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(progress::periods(self.db, actor, progress::Scope::Periods(ids)).await?)
+    }
+
     /// The periods of the indicators among `indicator_ids` that the actor may read, oldest
     /// first, with the results the actor may read and their progress: one statement.
     ///
@@ -1047,6 +1062,53 @@ async fn hold_indicator(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), sea
         .filter(indicator::Column::Id.eq(id))
         .exec(conn)
         .await?;
+    Ok(())
+}
+
+/// Tells the members of the organisation that reported `period`'s current result (that of the
+/// account that reported it) of `kind`, in the inbox and by mail, on `txn`. Nobody is told when
+/// that account is gone or belongs to no organisation.
+async fn tell_reporter(
+    txn: &impl ConnectionTrait,
+    kind: NotificationKind,
+    period: &indicator_period::Model,
+) -> ApiResult<()> {
+    let Some(reporter) = period.reported_by_id else {
+        return Ok(());
+    };
+    let Some(organisation) = account::Entity::find_by_id(reporter)
+        .one(txn)
+        .await?
+        .and_then(|account| account.organisation_id)
+    else {
+        return Ok(());
+    };
+    let Some(indicator) = indicator::Entity::find_by_id(period.indicator_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let label = notifications::result_label(
+        &indicator.title,
+        &PeriodKey::of(indicator.periodicity, period.period_start).label(),
+    );
+    let notices = notifications::notify_result(
+        txn,
+        kind,
+        organisation,
+        notifications::AboutResult {
+            period_id: period.id,
+            label: &label,
+        },
+        Utc::now(),
+    )
+    .await?;
+    super::mail::enqueue_all(
+        txn,
+        notices.iter().filter_map(notifications::mail_for).collect(),
+    )
+    .await?;
     Ok(())
 }
 

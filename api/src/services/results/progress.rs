@@ -22,7 +22,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    enums::{Region, ThematicArea},
+    enums::{IndicatorPeriodicity, Region, ThematicArea},
     indicator, indicator_period, indicator_period_approval, project_region, project_thematic_area,
 };
 use sea_orm::{
@@ -71,6 +71,8 @@ impl ProgressStatus {
 pub struct PeriodView {
     pub id: Uuid,
     pub indicator_id: Uuid,
+    /// The indicator's: whether the period is a year or a quarter.
+    pub periodicity: IndicatorPeriodicity,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub target_value: Option<f64>,
@@ -150,6 +152,7 @@ fn share(part: i64, whole: i64) -> Option<f64> {
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Scope<'a> {
     Period(Uuid),
+    Periods(&'a [Uuid]),
     Indicators(&'a [Uuid]),
     Projects(&'a [Uuid]),
     Everything,
@@ -178,6 +181,7 @@ fn readable_periods(actor: &Actor, scope: Scope<'_>) -> SelectStatement {
         ])
         .column((indicator::Entity, indicator::Column::BaselineValue))
         .column((indicator::Entity, indicator::Column::Ascending))
+        .column((indicator::Entity, indicator::Column::Periodicity))
         .column((indicator::Entity, indicator::Column::ProjectId));
     for column in [
         P::ActualValue,
@@ -236,6 +240,10 @@ fn readable_periods(actor: &Actor, scope: Scope<'_>) -> SelectStatement {
     match scope {
         Scope::Period(id) => {
             select.and_where(Expr::col((indicator_period::Entity, P::Id)).eq(id));
+        }
+        Scope::Periods(ids) => {
+            select
+                .and_where(Expr::col((indicator_period::Entity, P::Id)).is_in(ids.iter().copied()));
         }
         Scope::Indicators(ids) => {
             select.and_where(
