@@ -52,6 +52,10 @@ const MAX_DEFINITION: usize = 2_000;
 const MAX_COMMENT: usize = 2_000;
 /// A value above this is a typing mistake (people trained, women reached, ...).
 const MAX_VALUE: f64 = 1e12;
+/// The least value other than 0: finer figures mean nothing, and with them progress (a
+/// quotient of differences of values) could overflow or underflow a double, which PostgreSQL
+/// refuses as an error.
+const MIN_VALUE: f64 = 1e-6;
 /// Years a period may be in.
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
@@ -207,7 +211,7 @@ impl Reviewed for ResultReview {
 pub mod rules {
     use entity::enums::IndicatorMeasure;
 
-    use super::MAX_VALUE;
+    use super::{MAX_VALUE, MIN_VALUE};
 
     /// What is wrong with `value` for an indicator measured by `measure`, if anything.
     pub fn value(measure: IndicatorMeasure, value: f64) -> Option<&'static str> {
@@ -218,9 +222,12 @@ pub mod rules {
                 value.to_bits() == 0.0_f64.to_bits() || value.to_bits() == 1.0_f64.to_bits()
             }
         };
-        (!(fits && value.is_finite())).then_some(match measure {
-            IndicatorMeasure::Number => "A number is 0 or more.",
-            IndicatorMeasure::Percentage => "A percentage is 0 to 100.",
+        let fine = value == 0.0 || value >= MIN_VALUE;
+        (!(fits && fine && value.is_finite())).then_some(match measure {
+            IndicatorMeasure::Number => "A number is 0 or more (at least 0.000001 if not 0).",
+            IndicatorMeasure::Percentage => {
+                "A percentage is 0 to 100 (at least 0.000001 if not 0)."
+            }
             IndicatorMeasure::YesNo => "A yes/no indicator takes 1 (yes) or 0 (no).",
         })
     }
