@@ -870,3 +870,50 @@ async fn progress_of_extreme_but_valid_figures_does_not_break_the_reads() {
         assert_eq!(error_fields(&small), ["input.value"], "{small:#}");
     }
 }
+
+#[tokio::test]
+async fn a_result_and_a_change_of_measure_at_once_never_leave_a_result_the_measure_refuses() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    const UPDATE: &str = r"
+    mutation($id: ID!, $input: UpdateIndicatorInput!) { updateIndicator(id: $id, input: $input) { id measure } }";
+    for _ in 0..12 {
+        let id = indicator(&app, &world.staff, world.public.id, json!({})).await;
+        // The report is checked against NUMBER (500 fits), the change against no result yet.
+        let (reported, changed) = tokio::join!(
+            report(
+                &app,
+                &world.implementing,
+                &id,
+                2025,
+                json!({ "value": 500.0 })
+            ),
+            app.graphql_as(
+                &world.accountable.access_token,
+                UPDATE,
+                json!({ "id": id, "input": { "measure": "PERCENTAGE" } }),
+            ),
+        );
+        // Whichever comes second is refused (or, a report after the change, checked against
+        // the new measure).
+        for response in [&reported, &changed] {
+            for code in error_codes(response) {
+                assert!(
+                    code == "CONFLICT" || code == "BAD_USER_INPUT",
+                    "{response:#}"
+                );
+            }
+        }
+        let read = app
+            .graphql_as(
+                &world.staff.access_token,
+                "query($id: ID!) { indicator(id: $id) { measure periods { actual } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let indicator = &ok(&read)["indicator"];
+        if indicator["measure"] == "PERCENTAGE" {
+            assert_eq!(indicator["periods"], json!([]), "{read:#}");
+        }
+    }
+}

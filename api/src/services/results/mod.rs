@@ -467,7 +467,7 @@ impl Results<'_> {
         self.managed_project(self.db, &caller.actor, stored.project_id)
             .await?;
         let txn = self.db.begin().await?;
-        hold_indicator(&txn, id).await?;
+        hold_unchanged(&txn, &stored).await?;
         let periods = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(id))
             .all(&txn)
@@ -634,7 +634,7 @@ impl Results<'_> {
             return Err(ApiError::bad_input("year", "This is not a period."));
         };
         let txn = self.db.begin().await?;
-        hold_indicator(&txn, indicator_id).await?;
+        hold_unchanged(&txn, &indicator).await?;
         let existing = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(indicator_id))
             .filter(indicator_period::Column::PeriodStart.eq(start))
@@ -729,7 +729,7 @@ impl Results<'_> {
             return Err(ApiError::bad_input("input.year", "This is not a period."));
         };
         let txn = self.db.begin().await?;
-        hold_indicator(&txn, indicator.id).await?;
+        hold_unchanged(&txn, &indicator).await?;
         let existing = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(indicator.id))
             .filter(indicator_period::Column::PeriodStart.eq(start))
@@ -1055,6 +1055,26 @@ async fn hold_indicator(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), sea
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// [`hold_indicator`] of `checked`, the indicator as read before the transaction and checked
+/// against: a change of it since (another request changed its measure, counting by sex,
+/// baseline or direction, or deleted it) would let through what its rules now refuse, or undo
+/// that change.
+///
+/// # Errors
+/// `NOT_FOUND` for an indicator deleted since; `CONFLICT` for one changed since.
+async fn hold_unchanged(conn: &impl ConnectionTrait, checked: &indicator::Model) -> ApiResult<()> {
+    hold_indicator(conn, checked.id).await?;
+    match indicator::Entity::find_by_id(checked.id).one(conn).await? {
+        None => Err(ApiError::NotFound {
+            entity: "Indicator",
+        }),
+        Some(now) if now != *checked => Err(ApiError::Conflict(
+            "The indicator was just changed by someone else; reload it and try again.".into(),
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 /// A period of `indicator_id` with nothing reported.
