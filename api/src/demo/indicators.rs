@@ -339,12 +339,15 @@ impl Check<'_> {
     /// The rules of the indicator's own fields.
     fn indicator(&self, as_of: DateTime<Utc>) -> Result<(), DbErr> {
         let row = self.row;
-        for (field, problem) in rules::indicator(
+        if let Some((field, problem)) = rules::indicator(
             row.measure,
             self.disaggregated(),
             self.ascending(),
             row.baseline.is_some(),
-        ) {
+        )
+        .into_iter()
+        .next()
+        {
             let (flag, field) = if field == "baseline" {
                 (row.ascending.as_ref().map(Spanned::span), "ascending")
             } else {
