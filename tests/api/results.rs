@@ -751,6 +751,173 @@ async fn a_project_list_with_its_indicators_costs_the_same_statements_whatever_t
     assert_eq!((small, large), (5, 5));
 }
 
+/// The CSV of `path` as `token` downloads it, without its byte-order mark.
+async fn csv_as(app: &TestApp, path: &str, token: &str) -> String {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "{path}");
+    let body = response.text().await.expect("body");
+    body.trim_start_matches('\u{feff}').to_owned()
+}
+
+#[tokio::test]
+async fn a_pending_result_of_a_period_without_target_leaves_no_trace_for_outside_readers() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let id = indicator(&app, &world.staff, world.public.id, json!({})).await;
+    // No target for 2025: the period exists only because of the pending result.
+    ok(&report(
+        &app,
+        &world.implementing,
+        &id,
+        2025,
+        json!({ "value": 7.0 }),
+    )
+    .await);
+    let seen = periods(&app, Some(&world.implementing.access_token), &id).await;
+    assert_eq!(seen[0]["actual"], 7.0);
+
+    // The public and partners outside the project read no period at all: a period with neither
+    // a target nor a readable result says that a result is pending.
+    assert_eq!(periods(&app, None, &id).await, json!([]));
+    assert_eq!(
+        periods(&app, Some(&world.outsider.access_token), &id).await,
+        json!([])
+    );
+    // Nor in the CSV of results (header only) ...
+    let csv = csv_as(
+        &app,
+        "/exports/indicator-results.csv",
+        &world.outsider.access_token,
+    )
+    .await;
+    assert_eq!(csv.lines().count(), 1, "{csv}");
+    // ... nor in the IATI export.
+    let xml = app
+        .get("/exports/iati/activities.xml")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(!xml.contains("<period>"), "{xml}");
+}
+
+#[tokio::test]
+async fn progress_of_extreme_but_valid_figures_does_not_break_the_reads() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let id = indicator(&app, &world.staff, world.public.id, json!({})).await;
+    // A target the rules accept (a number of 0 or more) so small that progress overflows a
+    // double: PostgreSQL refuses the division ("value out of range"), failing every read of
+    // the project's results, its summary and the aggregates, for everyone.
+    let tiny = target(&app, &world.accountable, &id, 2025, 1e-300).await;
+    let accepted = tiny.get("errors").is_none();
+    if accepted {
+        ok(&report(
+            &app,
+            &world.implementing,
+            &id,
+            2025,
+            json!({ "value": 1e12 }),
+        )
+        .await);
+    } else {
+        assert_eq!(error_fields(&tiny), ["target"], "{tiny:#}");
+        ok(&target(&app, &world.accountable, &id, 2025, 1.0).await);
+        ok(&report(
+            &app,
+            &world.implementing,
+            &id,
+            2025,
+            json!({ "value": 1e12 }),
+        )
+        .await);
+    }
+    let read = app
+        .graphql_as(&world.staff.access_token, INDICATOR, json!({ "id": id }))
+        .await;
+    ok(&read);
+    let summary = app
+        .graphql_as(
+            &world.staff.access_token,
+            "query { resultsProgress(by: THEMATIC_AREA) { onTrack } }",
+            json!({}),
+        )
+        .await;
+    ok(&summary);
+    // A result as small: (actual - baseline) / (target - baseline) underflows to 0.
+    let other = indicator(&app, &world.staff, world.public.id, json!({})).await;
+    let big = target(&app, &world.accountable, &other, 2025, 1e12).await;
+    ok(&big);
+    let small = report(
+        &app,
+        &world.implementing,
+        &other,
+        2025,
+        json!({ "value": 5e-324 }),
+    )
+    .await;
+    if small.get("errors").is_none() {
+        ok(&app
+            .graphql_as(&world.staff.access_token, INDICATOR, json!({ "id": other }))
+            .await);
+    } else {
+        assert_eq!(error_fields(&small), ["input.value"], "{small:#}");
+    }
+}
+
+#[tokio::test]
+async fn a_result_and_a_change_of_measure_at_once_never_leave_a_result_the_measure_refuses() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    const UPDATE: &str = r"
+    mutation($id: ID!, $input: UpdateIndicatorInput!) { updateIndicator(id: $id, input: $input) { id measure } }";
+    for _ in 0..12 {
+        let id = indicator(&app, &world.staff, world.public.id, json!({})).await;
+        // The report is checked against NUMBER (500 fits), the change against no result yet.
+        let (reported, changed) = tokio::join!(
+            report(
+                &app,
+                &world.implementing,
+                &id,
+                2025,
+                json!({ "value": 500.0 })
+            ),
+            app.graphql_as(
+                &world.accountable.access_token,
+                UPDATE,
+                json!({ "id": id, "input": { "measure": "PERCENTAGE" } }),
+            ),
+        );
+        // Whichever comes second is refused (or, a report after the change, checked against
+        // the new measure).
+        for response in [&reported, &changed] {
+            for code in error_codes(response) {
+                assert!(
+                    code == "CONFLICT" || code == "BAD_USER_INPUT",
+                    "{response:#}"
+                );
+            }
+        }
+        let read = app
+            .graphql_as(
+                &world.staff.access_token,
+                "query($id: ID!) { indicator(id: $id) { measure periods { actual } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let indicator = &ok(&read)["indicator"];
+        if indicator["measure"] == "PERCENTAGE" {
+            assert_eq!(indicator["periods"], json!([]), "{read:#}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_reporting_organisation_is_told_when_its_result_is_approved_or_reopened() {
     use entity::mail_outbox;

@@ -53,6 +53,10 @@ const MAX_DEFINITION: usize = 2_000;
 const MAX_COMMENT: usize = 2_000;
 /// A value above this is a typing mistake (people trained, women reached, ...).
 const MAX_VALUE: f64 = 1e12;
+/// The least value other than 0: finer figures mean nothing, and with them progress (a
+/// quotient of differences of values) could overflow or underflow a double, which PostgreSQL
+/// refuses as an error.
+const MIN_VALUE: f64 = 1e-6;
 /// Years a period may be in.
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
@@ -208,7 +212,7 @@ impl Reviewed for ResultReview {
 pub mod rules {
     use entity::enums::IndicatorMeasure;
 
-    use super::MAX_VALUE;
+    use super::{MAX_VALUE, MIN_VALUE};
 
     /// What is wrong with `value` for an indicator measured by `measure`, if anything.
     pub fn value(measure: IndicatorMeasure, value: f64) -> Option<&'static str> {
@@ -219,9 +223,12 @@ pub mod rules {
                 value.to_bits() == 0.0_f64.to_bits() || value.to_bits() == 1.0_f64.to_bits()
             }
         };
-        (!(fits && value.is_finite())).then_some(match measure {
-            IndicatorMeasure::Number => "A number is 0 or more.",
-            IndicatorMeasure::Percentage => "A percentage is 0 to 100.",
+        let fine = value == 0.0 || value >= MIN_VALUE;
+        (!(fits && fine && value.is_finite())).then_some(match measure {
+            IndicatorMeasure::Number => "A number is 0 or more (at least 0.000001 if not 0).",
+            IndicatorMeasure::Percentage => {
+                "A percentage is 0 to 100 (at least 0.000001 if not 0)."
+            }
             IndicatorMeasure::YesNo => "A yes/no indicator takes 1 (yes) or 0 (no).",
         })
     }
@@ -345,6 +352,13 @@ fn check_indicator(problems: &mut Problems, row: &indicator::Model) {
     if let Some(value) = row.baseline_value {
         check_value(problems, "input.baseline.value", row.measure, value);
     }
+    if let Some(date) = row.baseline_date {
+        problems.check(
+            (1900..=2100).contains(&date.year()),
+            "input.baseline.date",
+            "A baseline is measured between 1900 and 2100.",
+        );
+    }
     for (field, problem) in rules::indicator(
         row.measure,
         row.disaggregated_by_sex,
@@ -461,7 +475,7 @@ impl Results<'_> {
         self.managed_project(self.db, &caller.actor, stored.project_id)
             .await?;
         let txn = self.db.begin().await?;
-        hold_indicator(&txn, id).await?;
+        hold_unchanged(&txn, &stored).await?;
         let periods = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(id))
             .all(&txn)
@@ -608,6 +622,8 @@ impl Results<'_> {
         target: Option<f64>,
     ) -> ApiResult<indicator::Model> {
         caller.actor.signed_in()?;
+        // −0 is 0 (it would print as "-0").
+        let target = target.map(|target| target + 0.0);
         let indicator = self.visible(self.db, &caller.actor, indicator_id).await?;
         self.managed_project(self.db, &caller.actor, indicator.project_id)
             .await?;
@@ -628,7 +644,7 @@ impl Results<'_> {
             return Err(ApiError::bad_input("year", "This is not a period."));
         };
         let txn = self.db.begin().await?;
-        hold_indicator(&txn, indicator_id).await?;
+        hold_unchanged(&txn, &indicator).await?;
         let existing = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(indicator_id))
             .filter(indicator_period::Column::PeriodStart.eq(start))
@@ -683,6 +699,13 @@ impl Results<'_> {
     /// not expected, more women and men than the total); `CONFLICT` for an approved period.
     pub async fn report(&self, caller: &Caller, new: NewResult) -> ApiResult<PeriodView> {
         let member = caller.actor.signed_in()?;
+        // −0 is 0 (it would print as "-0").
+        let new = NewResult {
+            value: new.value + 0.0,
+            female: new.female.map(|value| value + 0.0),
+            male: new.male.map(|value| value + 0.0),
+            ..new
+        };
         let indicator = self
             .visible(self.db, &caller.actor, new.indicator_id)
             .await?;
@@ -723,7 +746,7 @@ impl Results<'_> {
             return Err(ApiError::bad_input("input.year", "This is not a period."));
         };
         let txn = self.db.begin().await?;
-        hold_indicator(&txn, indicator.id).await?;
+        hold_unchanged(&txn, &indicator).await?;
         let existing = indicator_period::Entity::find()
             .filter(indicator_period::Column::IndicatorId.eq(indicator.id))
             .filter(indicator_period::Column::PeriodStart.eq(start))
@@ -1110,6 +1133,26 @@ async fn tell_reporter(
     )
     .await?;
     Ok(())
+}
+
+/// [`hold_indicator`] of `checked`, the indicator as read before the transaction and checked
+/// against: a change of it since (another request changed its measure, counting by sex,
+/// baseline or direction, or deleted it) would let through what its rules now refuse, or undo
+/// that change.
+///
+/// # Errors
+/// `NOT_FOUND` for an indicator deleted since; `CONFLICT` for one changed since.
+async fn hold_unchanged(conn: &impl ConnectionTrait, checked: &indicator::Model) -> ApiResult<()> {
+    hold_indicator(conn, checked.id).await?;
+    match indicator::Entity::find_by_id(checked.id).one(conn).await? {
+        None => Err(ApiError::NotFound {
+            entity: "Indicator",
+        }),
+        Some(now) if now != *checked => Err(ApiError::Conflict(
+            "The indicator was just changed by someone else; reload it and try again.".into(),
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 /// A period of `indicator_id` with nothing reported.

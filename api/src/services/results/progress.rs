@@ -26,7 +26,8 @@ use entity::{
     indicator, indicator_period, indicator_period_approval, project_region, project_thematic_area,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityName, FromQueryResult, IdenStatic, JoinType,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityName, FromQueryResult, IdenStatic,
+    JoinType,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -169,6 +170,7 @@ fn readable_periods(actor: &Actor, scope: Scope<'_>) -> SelectStatement {
     use indicator_period::Column as P;
     let period = |column: P| Expr::col((indicator_period::Entity, column));
     let readable = policy::readable_results(actor);
+    let readable_rows = readable.clone();
     let history = policy::readable_result_history(actor);
     let mut select = Query::select();
     select
@@ -236,7 +238,14 @@ fn readable_periods(actor: &Actor, scope: Scope<'_>) -> SelectStatement {
             ))
             .equals((indicator_period::Entity, P::Id)),
         )
-        .cond_where(policy::visible_indicators(actor));
+        .cond_where(policy::visible_indicators(actor))
+        // A period with neither target nor a result the reader may read exists only because
+        // of a result it may not read (a period without both goes): it is not listed.
+        .cond_where(
+            Condition::any()
+                .add(period(P::TargetValue).is_not_null())
+                .add(readable_rows),
+        );
     match scope {
         Scope::Period(id) => {
             select.and_where(Expr::col((indicator_period::Entity, P::Id)).eq(id));
