@@ -5,8 +5,9 @@
 //!
 //! Every run is counted. The fewest must be the design's number exactly; a run may cost at
 //! most one statement more per batched relation of its path, which is what a DataLoader batch
-//! split in two by a loaded scheduler costs (seen on 2 cores shared by parallel tests). A
-//! relation loaded row by row costs one statement per row in every run and fails both.
+//! split in two by a loaded scheduler costs (seen on 2 cores shared by parallel tests; when
+//! every run of a round is split so, the round is measured again after a pause). A relation
+//! loaded row by row costs one statement per row in every run and fails both.
 
 use serde_json::{Value, json};
 
@@ -288,10 +289,25 @@ async fn every_nested_path_costs_a_fixed_number_of_statements_on_every_run() {
             Who::Partner => Some(partner.as_str()),
         };
         for first in [2, 50] {
-            let (counts, data) =
+            let (mut counts, data) =
                 statements(&app, token, path.query, &json!({ "first": first })).await;
             let page = nodes(&data[path.root]);
             let expected = path.fixed + path.per_node * page.len() as u64;
+            // On a machine loaded by other tests, a batch can be split in every one of the
+            // runs (its keys come in slower than the loader's delay). Such a split costs at
+            // most one statement per batched relation, never one per node: measured again
+            // after a pause, up to three times, the design's number must come back. A
+            // relation loaded row by row costs a statement per node in every run and fails.
+            for _ in 0..3 {
+                let fewest = counts.iter().copied().min().unwrap_or_default();
+                if fewest == expected || fewest > expected + path.batches {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                counts = statements(&app, token, path.query, &json!({ "first": first }))
+                    .await
+                    .0;
+            }
             let fewest = counts.iter().copied().min().unwrap_or_default();
             let most = counts.iter().copied().max().unwrap_or_default();
             if fewest != expected || most > expected + path.batches {
