@@ -487,10 +487,7 @@ async fn each_reader_reads_the_results_it_may() {
         json!({ "value": 90.0, "comment": "Pending figures" }),
     )
     .await;
-    let period_id = ok(&reported)["reportIndicatorResult"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let period_id = id_of(&reported, "reportIndicatorResult");
 
     // Pending: the project's partners and the office read it; the public and other partners
     // read the target only, as if nothing were reported.
@@ -935,10 +932,7 @@ async fn the_reporting_organisation_is_told_when_its_result_is_approved_or_reope
         json!({ "value": 44.0, "comment": "Two cycles of the training of trainers" }),
     )
     .await;
-    let period_id = ok(&reported)["reportIndicatorResult"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let period_id = id_of(&reported, "reportIndicatorResult");
     let inbox = "{ notifications(first: 10) { edges { node { kind message \
                  indicatorPeriod { id year actual approved } } } } }";
 

@@ -29,7 +29,7 @@ use std::{
     ops::Range,
 };
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::{
     Localized,
     enums::{IndicatorMeasure, IndicatorPeriodicity},
@@ -40,7 +40,7 @@ use sea_orm::DbErr;
 use toml::Spanned;
 use uuid::Uuid;
 
-use crate::services::results::rules;
+use crate::services::results::{PeriodKey, rules};
 
 use super::{
     PROGRAMME_OFFICE, accounts, at, bad_data, demo_id,
@@ -250,24 +250,6 @@ fn number(revision: usize) -> Result<i32, DbErr> {
     i32::try_from(revision).map_err(|_| bad_data(format!("revision {revision} out of range")))
 }
 
-/// The last day of the period of `periodicity` that starts on `start`.
-fn period_end(periodicity: IndicatorPeriodicity, start: NaiveDate) -> Option<NaiveDate> {
-    let months = match periodicity {
-        IndicatorPeriodicity::Annual => 12,
-        IndicatorPeriodicity::Quarterly => 3,
-    };
-    start.checked_add_months(Months::new(months))?.pred_opt()
-}
-
-/// Whether `start` is the first day of a calendar year or quarter, as `periodicity` wants.
-fn starts_a_period(periodicity: IndicatorPeriodicity, start: NaiveDate) -> bool {
-    start.day() == 1
-        && match periodicity {
-            IndicatorPeriodicity::Annual => start.month() == 1,
-            IndicatorPeriodicity::Quarterly => matches!(start.month(), 1 | 4 | 7 | 10),
-        }
-}
-
 /// What is wrong with `value` for `measure` ([`rules::value`]), when something is.
 fn misfit(measure: IndicatorMeasure, value: f64) -> Option<String> {
     rules::value(measure, value).map(|problem| format!("{value}: {problem}"))
@@ -405,7 +387,7 @@ impl Check<'_> {
                 &format!("period {start}: {message}"),
             )
         };
-        if !starts_a_period(row.periodicity, start) {
+        let Some((_, end)) = PeriodKey::starting(row.periodicity, start) else {
             return Err(fail(
                 "start",
                 format!(
@@ -416,15 +398,13 @@ impl Check<'_> {
                     }
                 ),
             ));
-        }
+        };
         if previous.is_some_and(|previous| previous >= start) {
             return Err(fail(
                 "start",
                 "twice, or before the period above it".to_owned(),
             ));
         }
-        let end = period_end(row.periodicity, start)
-            .ok_or_else(|| fail("start", "out of range".to_owned()))?;
         if end < project.start_date || project.end_date.is_some_and(|last| start > last) {
             return Err(fail(
                 "start",
@@ -511,6 +491,7 @@ impl Check<'_> {
 mod tests {
     use std::collections::BTreeMap;
 
+    use chrono::{Datelike, Months};
     use entity::{
         centre_report, centre_report_line,
         enums::{CentreKind, Visibility},

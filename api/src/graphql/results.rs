@@ -293,19 +293,13 @@ pub struct ResultsSummary {
 }
 
 impl From<Option<ProjectProgress>> for ResultsSummary {
+    /// A project without indicators has no row: nothing to count.
     fn from(progress: Option<ProjectProgress>) -> Self {
-        let share_on_track = progress.as_ref().and_then(ProjectProgress::share_on_track);
-        let progress = progress.unwrap_or(ProjectProgress {
-            project_id: uuid::Uuid::nil(),
-            indicators: 0,
-            assessed: 0,
-            on_track: 0,
-        });
         Self {
-            indicators: progress.indicators,
-            assessed: progress.assessed,
-            on_track: progress.on_track,
-            share_on_track,
+            indicators: progress.as_ref().map_or(0, |row| row.indicators),
+            assessed: progress.as_ref().map_or(0, |row| row.assessed),
+            on_track: progress.as_ref().map_or(0, |row| row.on_track),
+            share_on_track: progress.as_ref().and_then(ProjectProgress::share_on_track),
         }
     }
 }

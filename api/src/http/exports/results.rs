@@ -34,20 +34,6 @@ fn number(value: Option<f64>) -> String {
     value.map(|value| value.to_string()).unwrap_or_default()
 }
 
-/// A status code as the API spells it.
-fn status_code(status: Option<ProgressStatus>) -> String {
-    match status {
-        Some(ProgressStatus::Achieved) => "ACHIEVED",
-        Some(ProgressStatus::OnTrack) => "ON_TRACK",
-        Some(ProgressStatus::OffTrack) => "OFF_TRACK",
-        Some(ProgressStatus::Missing) => "MISSING",
-        Some(ProgressStatus::NotDue) => "NOT_DUE",
-        Some(ProgressStatus::NoTarget) => "NO_TARGET",
-        None => "",
-    }
-    .to_owned()
-}
-
 /// One page of indicators after `after` with their projects' codes; the cursor of the next.
 async fn indicator_page(
     services: &Services,
@@ -228,6 +214,10 @@ fn result_line(
             .unwrap_or_default(),
         period.approved_at.is_some().to_string(),
         number(period.progress),
-        status_code(period.status()),
+        period
+            .status()
+            .map(ProgressStatus::code)
+            .unwrap_or_default()
+            .to_owned(),
     ]
 }

@@ -115,19 +115,8 @@ impl PeriodKey {
             format!("A year is {} to {}.", YEARS.start(), YEARS.end()),
         );
         match (periodicity, self.quarter) {
-            (IndicatorPeriodicity::Annual, None) => {
-                let start = NaiveDate::from_ymd_opt(self.year, 1, 1)?;
-                Some((start, NaiveDate::from_ymd_opt(self.year, 12, 31)?))
-            }
-            (IndicatorPeriodicity::Quarterly, Some(quarter @ 1..=4)) => {
-                let start = NaiveDate::from_ymd_opt(self.year, quarter * 3 - 2, 1)?;
-                let next = if quarter == 4 {
-                    NaiveDate::from_ymd_opt(self.year + 1, 1, 1)?
-                } else {
-                    NaiveDate::from_ymd_opt(self.year, quarter * 3 + 1, 1)?
-                };
-                Some((start, next.pred_opt()?))
-            }
+            (IndicatorPeriodicity::Annual, None)
+            | (IndicatorPeriodicity::Quarterly, Some(1..=4)) => self.bounds(),
             (IndicatorPeriodicity::Annual, Some(_)) => {
                 problems.add(
                     format!("{prefix}quarter"),
@@ -147,6 +136,32 @@ impl PeriodKey {
                 None
             }
         }
+    }
+
+    /// The first and last day of the year, or of the quarter when one is given (none for a
+    /// quarter outside 1 to 4 or a date out of range).
+    fn bounds(self) -> Option<(NaiveDate, NaiveDate)> {
+        let (first_month, months) = match self.quarter {
+            None => (1, 12),
+            Some(quarter @ 1..=4) => (quarter * 3 - 2, 3),
+            Some(_) => return None,
+        };
+        let start = NaiveDate::from_ymd_opt(self.year, first_month, 1)?;
+        let end = start
+            .checked_add_months(chrono::Months::new(months))?
+            .pred_opt()?;
+        Some((start, end))
+    }
+
+    /// The first and last day of the period of an indicator of `periodicity` that starts on
+    /// `start`, if `start` is the first day of a calendar year or quarter as it wants.
+    pub fn starting(
+        periodicity: IndicatorPeriodicity,
+        start: NaiveDate,
+    ) -> Option<(NaiveDate, NaiveDate)> {
+        Self::of(periodicity, start)
+            .bounds()
+            .filter(|(first, _)| *first == start)
     }
 
     /// The period starting on `start` of an indicator of `periodicity`.

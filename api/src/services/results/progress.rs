@@ -65,6 +65,14 @@ impl ProgressStatus {
             .find(|(_, name)| *name == code)
             .map(|(status, _)| *status)
     }
+
+    /// Its code, as SQL computes it and the API and the CSV files spell it.
+    pub fn code(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(status, _)| *status == self)
+            .map_or("", |(_, code)| code)
+    }
 }
 
 /// A period of an indicator with what the reader may read of its result, and its progress.
