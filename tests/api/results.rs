@@ -380,6 +380,15 @@ async fn partners_of_the_project_report_results_and_the_office_approves_them() {
         )
         .await;
     assert_eq!(error_codes(&delete), ["CONFLICT"]);
+    // Its baseline and direction too: the approved progress is measured from them.
+    let rebased = app
+        .graphql_as(
+            &world.staff.access_token,
+            "mutation($id: ID!) { updateIndicator(id: $id, input: { baseline: { value: 5, date: \"2024-12-31\" } }) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_codes(&rebased), ["CONFLICT"]);
 
     // Reopening needs a reason, and then a correction is taken.
     let no_reason = app

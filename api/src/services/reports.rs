@@ -379,7 +379,7 @@ impl Reports<'_> {
             Some(existing) => {
                 // The report's row is held from here to the commit, so an approval cannot
                 // come in between the check and the correction (see `review`).
-                review::hold_open::<ReportReview>(txn, existing.id).await?;
+                review::hold_open::<ReportReview>(txn, &[existing.id]).await?;
                 let previous = lines_of(txn, existing.id).await?;
                 let unchanged = previous.len() == rows.len()
                     && previous.iter().zip(&rows).all(|(old, new)| {

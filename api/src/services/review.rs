@@ -73,29 +73,29 @@ pub(super) async fn hold<R: Reviewed>(
     Ok(update.exec(conn).await?.rows_affected == 1)
 }
 
-/// Whether record `id` is approved.
+/// Holds the rows of the records `ids` to the end of the transaction `txn`, and refuses when
+/// one of them is approved: what a correction does first. Two statements, whatever the number
+/// of records.
 ///
 /// # Errors
-/// The database's.
-pub(super) async fn is_approved<R: Reviewed>(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<bool, DbErr> {
-    Ok(<R::Approval as EntityTrait>::find()
-        .filter(R::APPROVED.eq(id))
-        .one(conn)
-        .await?
-        .is_some())
-}
-
-/// Holds the row of record `id` to the end of the transaction `txn`, and refuses when it is
-/// approved: what a correction does first.
-///
-/// # Errors
-/// `CONFLICT` ([`Reviewed::LOCKED`]) for an approved record; the database's.
-pub(super) async fn hold_open<R: Reviewed>(txn: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
-    hold::<R>(txn, id, None).await?;
-    if is_approved::<R>(txn, id).await? {
+/// `CONFLICT` ([`Reviewed::LOCKED`]) when a record is approved; the database's.
+pub(super) async fn hold_open<R: Reviewed>(
+    txn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> ApiResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    <R::Record as EntityTrait>::update_many()
+        .col_expr(R::REVISION, Expr::col(R::REVISION))
+        .filter(R::ID.is_in(ids.iter().copied()))
+        .exec(txn)
+        .await?;
+    let approved = <R::Approval as EntityTrait>::find()
+        .filter(R::APPROVED.is_in(ids.iter().copied()))
+        .one(txn)
+        .await?;
+    if approved.is_some() {
         return Err(ApiError::Conflict(R::LOCKED.into()));
     }
     Ok(())

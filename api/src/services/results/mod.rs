@@ -553,9 +553,8 @@ impl Results<'_> {
         if progress_changes {
             // An approved result's progress is what was approved: its baseline and direction
             // are locked with it.
-            for period in &periods {
-                review::hold_open::<ResultReview>(&txn, period.id).await?;
-            }
+            let ids: Vec<Uuid> = periods.iter().map(|period| period.id).collect();
+            review::hold_open::<ResultReview>(&txn, &ids).await?;
         }
         if row == stored {
             return Ok(stored);
@@ -598,17 +597,17 @@ impl Results<'_> {
             .filter(indicator_period::Column::IndicatorId.eq(id))
             .all(&txn)
             .await?;
-        for period in &periods {
-            review::hold_open::<ResultReview>(&txn, period.id)
-                .await
-                .map_err(|_| {
-                    ApiError::Conflict(
-                        "A result of this indicator is approved; ask the Programme Office to \
-                         reopen it before deleting the indicator."
-                            .into(),
-                    )
-                })?;
-        }
+        let ids: Vec<Uuid> = periods.iter().map(|period| period.id).collect();
+        review::hold_open::<ResultReview>(&txn, &ids)
+            .await
+            .map_err(|error| match error {
+                ApiError::Conflict(_) => ApiError::Conflict(
+                    "A result of this indicator is approved; ask the Programme Office to reopen \
+                     it before deleting the indicator."
+                        .into(),
+                ),
+                other => other,
+            })?;
         indicator::Entity::delete_by_id(id).exec(&txn).await?;
         audit::record(
             &txn,
@@ -667,7 +666,7 @@ impl Results<'_> {
             .await?;
         match existing {
             Some(existing) => {
-                review::hold_open::<ResultReview>(&txn, existing.id).await?;
+                review::hold_open::<ResultReview>(&txn, &[existing.id]).await?;
                 if existing.target_value == target {
                     return Ok(indicator);
                 }
@@ -771,7 +770,7 @@ impl Results<'_> {
         let (female, male) = (new.female, new.male);
         let (period, action) = match existing {
             Some(existing) => {
-                review::hold_open::<ResultReview>(&txn, existing.id).await?;
+                review::hold_open::<ResultReview>(&txn, &[existing.id]).await?;
                 if existing.revision > 0
                     && existing.actual_value == Some(new.value)
                     && (existing.actual_female, existing.actual_male) == (female, male)
