@@ -40,6 +40,9 @@ const LATENCY_BUCKETS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0,
 ];
 
+/// How a GraphQL operation over HTTP was answered (`graphql::plan`).
+pub const PLAN_OUTCOMES: [&str; 4] = ["planned", "executed", "declined", "refused"];
+
 /// The server's metrics; cheap to clone.
 #[derive(Clone)]
 pub struct Metrics(Arc<Inner>);
@@ -50,6 +53,7 @@ struct Inner {
     http_duration: HistogramVec,
     graphql_errors: IntCounterVec,
     rate_limited: IntCounterVec,
+    query_plans: IntCounterVec,
     subscriptions: IntGauge,
     pool_in_use: IntGauge,
     pool_idle: IntGauge,
@@ -100,6 +104,15 @@ impl Metrics {
             ),
             &["scope"],
         )?;
+        let query_plans = IntCounterVec::new(
+            Opts::new(
+                "portal_graphql_query_plans_total",
+                "GraphQL operations by how they were answered: `planned` (a compiled plan), \
+                 `executed` (no plan compiles), `declined` (a plan gave up while running), \
+                 `refused` (a compiled document the schema refused).",
+            ),
+            &["outcome"],
+        )?;
         let subscriptions = IntGauge::new(
             "portal_subscription_connections",
             "WebSocket subscription connections open now.",
@@ -121,6 +134,7 @@ impl Metrics {
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(graphql_errors.clone()))?;
         registry.register(Box::new(rate_limited.clone()))?;
+        registry.register(Box::new(query_plans.clone()))?;
         registry.register(Box::new(subscriptions.clone()))?;
         registry.register(Box::new(pool_in_use.clone()))?;
         registry.register(Box::new(pool_idle.clone()))?;
@@ -130,12 +144,16 @@ impl Metrics {
         for code in KNOWN_CODES {
             graphql_errors.with_label_values(&[code]);
         }
+        for outcome in PLAN_OUTCOMES {
+            query_plans.with_label_values(&[outcome]);
+        }
         Ok(Self(Arc::new(Inner {
             registry,
             http_requests,
             http_duration,
             graphql_errors,
             rate_limited,
+            query_plans,
             subscriptions,
             pool_in_use,
             pool_idle,
@@ -169,6 +187,11 @@ impl Metrics {
     /// Counts one request refused by the rate limit of `scope` (`account` or `address`).
     pub fn rate_limited(&self, scope: &'static str) {
         self.0.rate_limited.with_label_values(&[scope]).inc();
+    }
+
+    /// Counts one GraphQL operation answered with `outcome`, one of [`PLAN_OUTCOMES`].
+    pub fn query_plan(&self, outcome: &'static str) {
+        self.0.query_plans.with_label_values(&[outcome]).inc();
     }
 
     /// Counts a subscription connection until the returned guard is dropped.

@@ -176,6 +176,7 @@ impl Application {
             metrics,
             metrics_token: config.server.metrics_token.clone(),
             iati: config.data.iati.clone(),
+            query_plans: config.server.query_plans,
         };
         let mail = mail_sender(config).await?.spawn();
         let jobs = scheduler(config, case_events.clone()).await?.spawn();

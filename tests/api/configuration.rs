@@ -441,6 +441,15 @@ fn rows() -> Vec<Row> {
             )
         },
         Row {
+            accepted: &[("on", "On"), ("off", "Off"), ("verify", "Verify")],
+            refused: &[("yes", "`on`, `off` or `verify`")],
+            ..row(
+                "PORTAL_QUERY_PLANS",
+                |config| format!("{:?}", config.server.query_plans),
+                "On",
+            )
+        },
+        Row {
             accepted: &[("true", "true"), ("false", "false")],
             refused: &[("yes", "`true` or `false`")],
             ..row(

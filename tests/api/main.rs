@@ -34,6 +34,7 @@ mod notifications;
 mod organisations;
 mod pagination;
 mod persisted_queries;
+mod plans;
 mod processes;
 mod production;
 mod projects;

@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, nodes, spawn_app_with_demo};
+use crate::helpers::{TestApp, nodes, spawn_app_with_demo, spawn_demo_app_planning};
 
 /// How often each query runs.
 const RUNS: usize = 4;
@@ -268,15 +268,21 @@ fn paths() -> Vec<Path> {
 
 #[tokio::test]
 async fn every_nested_path_costs_a_fixed_number_of_statements_on_every_run() {
-    let app = spawn_app_with_demo().await;
+    // The paths the planner compiles cost the same compiled (`on`) as executed (`off`).
+    for plans in ["on", "off"] {
+        every_path_costs_its_statements(&spawn_demo_app_planning(plans).await, plans).await;
+    }
+}
+
+async fn every_path_costs_its_statements(app: &TestApp, plans: &str) {
     let staff = demo_token(
-        &app,
+        app,
         "staff@portal.example.tj",
         "Demo-Programme-Officer-2026",
     )
     .await;
     let partner = demo_token(
-        &app,
+        app,
         "manager@gulrukhsor.example.tj",
         "Demo-Manager-Gulrukhsor-2026",
     )
@@ -290,7 +296,7 @@ async fn every_nested_path_costs_a_fixed_number_of_statements_on_every_run() {
         };
         for first in [2, 50] {
             let (mut counts, data) =
-                statements(&app, token, path.query, &json!({ "first": first })).await;
+                statements(app, token, path.query, &json!({ "first": first })).await;
             let page = nodes(&data[path.root]);
             let expected = path.fixed + path.per_node * page.len() as u64;
             // On a machine loaded by other tests, a batch can be split in every one of the
@@ -304,7 +310,7 @@ async fn every_nested_path_costs_a_fixed_number_of_statements_on_every_run() {
                     break;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                counts = statements(&app, token, path.query, &json!({ "first": first }))
+                counts = statements(app, token, path.query, &json!({ "first": first }))
                     .await
                     .0;
             }
@@ -312,8 +318,8 @@ async fn every_nested_path_costs_a_fixed_number_of_statements_on_every_run() {
             let most = counts.iter().copied().max().unwrap_or_default();
             if fewest != expected || most > expected + path.batches {
                 failures.push(format!(
-                    "{} (first {first}, {:?}, {} nodes): runs cost {counts:?} statements; \
-                     expected {expected} (at most {} when a batch splits)",
+                    "{} (first {first}, {:?}, {} nodes, plans {plans}): runs cost {counts:?} \
+                     statements; expected {expected} (at most {} when a batch splits)",
                     path.name,
                     path.who,
                     page.len(),

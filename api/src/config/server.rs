@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use super::reader::Reader;
 use crate::{
     connections::ConnectionLimits,
+    graphql::plan::QueryPlans,
     http::{
         cors::{self, AllowedHeaders, CorsSettings},
         proxies::TrustedProxies,
@@ -42,12 +43,14 @@ pub struct ServerSettings {
     /// The bearer token `/metrics` asks for (`PORTAL_METRICS_TOKEN`). Without one, `/metrics`
     /// is open in development and off in production.
     pub metrics_token: Option<SecretString>,
+    /// Whether queries the planner knows skip the executor (`PORTAL_QUERY_PLANS`).
+    pub query_plans: QueryPlans,
 }
 
 /// Reads `PORTAL_LISTEN`, `PORTAL_MAX_BODY_BYTES`, `PORTAL_REQUEST_TIMEOUT_SECS`,
 /// `PORTAL_WS_INIT_TIMEOUT_SECS`, `PORTAL_WS_MAX_CONNECTIONS`,
 /// `PORTAL_WS_MAX_CONNECTIONS_PER_ACCOUNT`, `PORTAL_CORS_ORIGINS`, `PORTAL_CORS_ALLOWED_HEADERS`,
-/// `PORTAL_TRUSTED_PROXIES` and `PORTAL_METRICS_TOKEN`.
+/// `PORTAL_TRUSTED_PROXIES`, `PORTAL_METRICS_TOKEN` and `PORTAL_QUERY_PLANS`.
 pub(super) fn read(reader: &Reader<'_>) -> anyhow::Result<ServerSettings> {
     let listen = reader
         .parsed("PORTAL_LISTEN", "an address such as 127.0.0.1:8080")?
@@ -87,6 +90,15 @@ pub(super) fn read(reader: &Reader<'_>) -> anyhow::Result<ServerSettings> {
         .parsed_with("PORTAL_TRUSTED_PROXIES", TrustedProxies::parse)?
         .unwrap_or_default();
     let metrics_token = reader.secret("PORTAL_METRICS_TOKEN", 16, "characters")?;
+    let query_plans = reader.choice(
+        "PORTAL_QUERY_PLANS",
+        &[
+            ("on", QueryPlans::On),
+            ("off", QueryPlans::Off),
+            ("verify", QueryPlans::Verify),
+        ],
+        QueryPlans::On,
+    )?;
     Ok(ServerSettings {
         listen,
         max_body_bytes,
@@ -96,5 +108,6 @@ pub(super) fn read(reader: &Reader<'_>) -> anyhow::Result<ServerSettings> {
         cors,
         trusted_proxies,
         metrics_token,
+        query_plans,
     })
 }

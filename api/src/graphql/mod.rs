@@ -19,6 +19,7 @@ pub mod notifications;
 mod nulls;
 pub mod organisations;
 pub mod persisted_queries;
+pub mod plan;
 pub mod projects;
 pub mod reports;
 pub mod results;

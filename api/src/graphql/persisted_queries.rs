@@ -130,6 +130,11 @@ pub async fn resolve(
     Ok(())
 }
 
+/// Marks `request` as resolved: a request built again from one that was (a plan's fallback).
+pub(super) fn mark_resolved(request: &mut Request) {
+    request.data.insert(Resolved);
+}
+
 /// For a request the HTTP handler has not resolved (a WebSocket subscription): [`resolve`].
 ///
 /// # Errors

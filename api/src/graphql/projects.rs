@@ -281,29 +281,47 @@ impl ProjectQuery {
                 before: before.as_deref(),
             },
         )?;
-        let input = filter.unwrap_or_default();
-        let filter = ProjectFilter {
-            search: input.search,
-            thematic_area: input.thematic_area.map(Into::into),
-            status: input.status.map(Into::into),
-            region: input.region.map(Into::into),
-            active_during: DateRangeInput::validate(input.active_during, "filter.activeDuring")?,
-            partner_id: input
-                .partner_id
-                .map(|id| parse_id(&id, "filter.partnerId"))
-                .transpose()?,
-            visibility: input.visibility.map(Into::into),
-        };
-        let order = match order_by.unwrap_or_default() {
-            ProjectOrderBy::StartDateDesc => ProjectOrder::StartDateDesc,
-            ProjectOrderBy::StartDateAsc => ProjectOrder::StartDateAsc,
-            ProjectOrderBy::CodeAsc => ProjectOrder::CodeAsc,
-        };
         let page = services(ctx)?
             .projects()
-            .list(actor(ctx)?, &filter, order, &args)
+            .list(
+                actor(ctx)?,
+                &project_filter(filter)?,
+                project_order(order_by),
+                &args,
+            )
             .await?;
         Ok(connection(page, Project))
+    }
+}
+
+/// The service's filter of the `filter` argument of `projects`.
+///
+/// # Errors
+/// `BAD_USER_INPUT` for a date range that ends before it starts or an invalid partner id.
+pub(super) fn project_filter(
+    filter: Option<ProjectFilterInput>,
+) -> Result<ProjectFilter, ApiError> {
+    let input = filter.unwrap_or_default();
+    Ok(ProjectFilter {
+        search: input.search,
+        thematic_area: input.thematic_area.map(Into::into),
+        status: input.status.map(Into::into),
+        region: input.region.map(Into::into),
+        active_during: DateRangeInput::validate(input.active_during, "filter.activeDuring")?,
+        partner_id: input
+            .partner_id
+            .map(|id| parse_id(&id, "filter.partnerId"))
+            .transpose()?,
+        visibility: input.visibility.map(Into::into),
+    })
+}
+
+/// The service's order of the `orderBy` argument of `projects`.
+pub(super) fn project_order(order_by: Option<ProjectOrderBy>) -> ProjectOrder {
+    match order_by.unwrap_or_default() {
+        ProjectOrderBy::StartDateDesc => ProjectOrder::StartDateDesc,
+        ProjectOrderBy::StartDateAsc => ProjectOrder::StartDateAsc,
+        ProjectOrderBy::CodeAsc => ProjectOrder::CodeAsc,
     }
 }
 

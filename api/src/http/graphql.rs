@@ -2,7 +2,11 @@
 //! through persisted queries, the caller's sign-in and its `Idempotency-Key`, then executed; a
 //! refusal by a rate limit is `429` with `Retry-After`.
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
 use tracing_actix_web::RequestId;
 
 use super::{
@@ -14,8 +18,9 @@ use super::{
 use crate::{
     error::code,
     graphql::{
-        self, loaders,
+        self,
         persisted_queries::{self, Transport},
+        plan::Answer,
     },
 };
 
@@ -76,16 +81,25 @@ async fn serve_graphql(
         }
     };
     context.caller.idempotency = claim.clone();
-    let loaders = loaders::for_request(state.services.clone(), context.caller.actor.clone());
-    let answer = state
-        .schema
-        .execute(
-            request
-                .data(context)
-                .data(loaders)
-                .data(state.cost_limiter.clone()),
-        )
-        .await;
+    let executor = graphql::plan::Executor {
+        schema: &state.schema,
+        services: &state.services,
+        // A mutation under an `Idempotency-Key` is never planned; nor is anything else with one.
+        plans: if claim.is_some() {
+            graphql::plan::QueryPlans::Off
+        } else {
+            state.query_plans
+        },
+        limiter: &state.cost_limiter,
+        metrics: &state.metrics,
+    };
+    let answer = match executor.execute(request, context).await {
+        // A planned answer is a success without errors, written as the executor's would be.
+        Answer::Planned(body) => {
+            return response::stored(StatusCode::OK, media.content_type(), body);
+        }
+        Answer::Executed(answer) => answer,
+    };
     for error in &answer.errors {
         let code = graphql::errors::code_of(error);
         state

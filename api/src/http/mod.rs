@@ -61,6 +61,8 @@ pub struct AppState {
     pub connection_caps: ConnectionCaps,
     /// Who publishes the IATI export (`PORTAL_IATI_ORGANISATION_REF`).
     pub iati: exports::iati::IatiSettings,
+    /// Whether queries are compiled (`PORTAL_QUERY_PLANS`).
+    pub query_plans: crate::graphql::plan::QueryPlans,
 }
 
 impl AppState {

@@ -165,6 +165,8 @@ pub async fn fresh_config(overrides: &[(&str, &str)]) -> (Config, Option<TestDat
             "PORTAL_LISTEN" => Some("127.0.0.1:0".to_owned()),
             "PORTAL_DB_MAX_CONNECTIONS" => Some("5".to_owned()),
             "PORTAL_JWT_SECRET" => Some(TEST_JWT_SECRET.to_owned()),
+            // Every planned answer is checked against the executor's (see `plans.rs`).
+            "PORTAL_QUERY_PLANS" => Some("verify".to_owned()),
             // Mail goes beside a SQLite file (a temporary directory here), but on PostgreSQL
             // into the working directory: keep the tests' `.eml` files out of the checkout.
             "PORTAL_MAIL_DIR" if !database_url.starts_with("sqlite") => Some(
@@ -235,6 +237,15 @@ pub async fn spawn_app_on(config: Config, database: Option<TestDatabase>) -> Tes
         .await
         .expect("app");
     run(&config, application, db, database)
+}
+
+/// Starts the server on a fresh database holding the demo data, with `PORTAL_QUERY_PLANS` set
+/// to `plans` (`on` or `off`), for tests that count what one path costs: the tests' default,
+/// `verify`, runs a planned query twice.
+pub async fn spawn_demo_app_planning(plans: &str) -> TestApp {
+    let app = spawn_app_with(&[("PORTAL_QUERY_PLANS", plans)]).await;
+    app.load_demo().await.expect("demo data");
+    app
 }
 
 /// Starts the server on a fresh database holding the demo data.
