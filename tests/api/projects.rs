@@ -4,7 +4,7 @@
 use api::{
     auth::{Actor, Member},
     services::{
-        events::{EventFilter, EventOrder},
+        events::{EventFilter, EventOrder, EventTexts},
         pagination::PageArgs,
         projects::ProjectFilter,
     },
@@ -557,9 +557,32 @@ async fn nested_events_agree_with_the_event_list_for_every_principal() {
     ];
     for (who, actor, expected) in &principals {
         let nested = events
-            .page_per_project(actor, &projects, &page)
+            .page_per_project(actor, &projects, &page, EventTexts::ALL)
             .await
             .expect("nested events");
+        // Read without their summaries (as a plan showing titles reads them): the same events,
+        // their titles, no summary.
+        let titles = events
+            .page_per_project(
+                actor,
+                &projects,
+                &page,
+                EventTexts {
+                    title: true,
+                    summary: false,
+                },
+            )
+            .await
+            .expect("nested events, titles only");
+        for (project_id, page) in &nested {
+            let lean = &titles[project_id];
+            assert_eq!(page.items.len(), lean.items.len(), "{who}");
+            for ((cursor, event), (lean_cursor, lean_event)) in page.items.iter().zip(&lean.items) {
+                assert_eq!((cursor, &event.title), (lean_cursor, &lean_event.title));
+                assert!(event.summary.present().next().is_some(), "{who}: a summary");
+                assert_eq!(lean_event.summary, Localized::default(), "{who}");
+            }
+        }
         let mut shown_in_all = 0;
         for project_id in projects {
             let filter = EventFilter {

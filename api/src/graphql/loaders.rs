@@ -339,7 +339,12 @@ impl Loader<ProjectEventsKey> for PortalLoader {
             let pages = self
                 .services
                 .events()
-                .page_per_project(&self.actor, &unique(project_ids), page)
+                .page_per_project(
+                    &self.actor,
+                    &unique(project_ids),
+                    page,
+                    crate::services::events::EventTexts::ALL,
+                )
                 .await?;
             for (project_id, events) in pages {
                 let key = ProjectEventsKey {

@@ -79,12 +79,48 @@ impl EventOrder {
 /// (321 bytes on average in the benchmark's data, against 356 for title, summary, district and
 /// venue together), and decoding it for every row of a page was wasted work.
 fn read() -> Select<event::Entity> {
-    event::Entity::find()
+    read_texts(EventTexts::ALL, DbBackend::Sqlite)
+}
+
+/// Which of an event's translated texts a reader asks for (a list that shows titles does not
+/// need the summaries, the widest column after `search_text`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventTexts {
+    pub title: bool,
+    pub summary: bool,
+}
+
+impl EventTexts {
+    /// Both, as every reader but a compiled plan asks.
+    pub const ALL: Self = Self {
+        title: true,
+        summary: true,
+    };
+}
+
+/// As [`read`], with the texts not in `texts` read as empty (no language) rather than from
+/// their columns. `backend` types the empty text (PostgreSQL stores it as `jsonb`).
+fn read_texts(texts: EventTexts, backend: DbBackend) -> Select<event::Entity> {
+    let unread = |column: &event::Column| match column {
+        event::Column::SearchText => true,
+        event::Column::Title => !texts.title,
+        event::Column::Summary => !texts.summary,
+        _ => false,
+    };
+    let mut select = event::Entity::find()
         .select_only()
-        .columns(
-            event::Column::iter().filter(|column| !matches!(column, event::Column::SearchText)),
-        )
-        .column_as(Expr::val(""), event::Column::SearchText)
+        .columns(event::Column::iter().filter(|column| !unread(column)))
+        .column_as(Expr::val(""), event::Column::SearchText);
+    let empty = || match backend {
+        DbBackend::Postgres => Expr::cust("'{}'::jsonb"),
+        _ => Expr::cust("'{}'"),
+    };
+    for column in [event::Column::Title, event::Column::Summary] {
+        if unread(&column) {
+            select = select.column_as(empty(), column);
+        }
+    }
+    select
 }
 
 /// Event rules.
@@ -215,19 +251,21 @@ impl Events<'_> {
         actor: &Actor,
         project_ids: &[Uuid],
         page: &PageArgs,
+        texts: EventTexts,
     ) -> ApiResult<HashMap<Uuid, Page<event::Model>>> {
         let keyset = EventOrder::StartsOnDesc.keyset();
+        let backend = self.db.get_database_backend();
         // The page of the events of the project `project_id` (a known id, or a column of the
         // row it is joined to), read from its end for `last`.
         let page_of = |project_id: Expr| {
             keyset
                 .apply(
-                    read().filter(policy::visible_events_of_project(actor, project_id)),
+                    read_texts(texts, backend)
+                        .filter(policy::visible_events_of_project(actor, project_id)),
                     page,
                 )
                 .map(QueryTrait::into_query)
         };
-        let backend = self.db.get_database_backend();
         let statement = if project_ids.is_empty() {
             None
         } else if backend == DbBackend::Postgres {

@@ -25,6 +25,7 @@ use crate::{
     },
     services::{
         Services,
+        events::EventTexts,
         organisations::Organisation,
         pagination::{Page, PageArgs},
         projects::{Project, ProjectFilter, ProjectOrder, ProjectPartner},
@@ -290,6 +291,8 @@ enum OrganisationField {
 /// `Project.events(first, after, last, before)`.
 struct EventsField {
     page: PageArgs,
+    /// The texts the selection shows (the others are not read).
+    texts: EventTexts,
     selection: Connection<Vec<Item<EventField>>>,
 }
 
@@ -381,12 +384,12 @@ impl ProjectsField {
         let ids: Vec<Uuid> = page.items.iter().map(|(_, project)| project.id).collect();
         let fields = || self.selection.nodes().flatten();
         let wants = |wanted: fn(&ProjectField) -> bool| fields().any(|item| wanted(&item.field));
-        let mut event_pages: Vec<&PageArgs> = Vec::new();
+        let mut event_pages: Vec<(&PageArgs, EventTexts)> = Vec::new();
         for item in fields() {
             if let ProjectField::Events(events) = &item.field
-                && !event_pages.contains(&&events.page)
+                && !event_pages.contains(&(&events.page, events.texts))
             {
-                event_pages.push(&events.page);
+                event_pages.push((&events.page, events.texts));
             }
         }
         let with_event_totals = fields().any(
@@ -429,12 +432,13 @@ impl ProjectsField {
                 }
                 Ok(grouped)
             },
-            try_join_all(event_pages.iter().map(|page| async {
+            try_join_all(event_pages.iter().map(|(page, texts)| async {
+                let key = ((*page).clone(), *texts);
                 if none(&ids) {
-                    return Ok(((*page).clone(), HashMap::new()));
+                    return Ok((key, HashMap::new()));
                 }
-                let pages = events.page_per_project(actor, &ids, page).await?;
-                Ok::<_, crate::error::ApiError>(((*page).clone(), pages))
+                let pages = events.page_per_project(actor, &ids, page, *texts).await?;
+                Ok::<_, crate::error::ApiError>((key, pages))
             })),
             async {
                 if none(&ids) || !with_event_totals {
@@ -473,7 +477,7 @@ pub(super) struct Loaded {
     partners: HashMap<Uuid, Vec<ProjectPartner>>,
     areas: HashMap<Uuid, Vec<stored::ThematicArea>>,
     regions: HashMap<Uuid, Vec<stored::Region>>,
-    events: HashMap<PageArgs, HashMap<Uuid, Page<event::Model>>>,
+    events: HashMap<(PageArgs, EventTexts), HashMap<Uuid, Page<event::Model>>>,
     event_counts: HashMap<Uuid, u64>,
 }
 
@@ -535,8 +539,23 @@ fn project<'d>(compiling: &Compiling<'d>, field: &'d Field) -> Option<Vec<Item<P
                         ("EventConnection", "EventEdge"),
                         &event_fields,
                     )?;
+                    let wants = |wanted: fn(&EventField) -> bool| {
+                        selection.nodes().flatten().any(|item| wanted(&item.field))
+                    };
+                    let texts = EventTexts {
+                        title: wants(|field| {
+                            matches!(field, EventField::Title | EventField::TitleTranslations(_))
+                        }),
+                        summary: wants(|field| {
+                            matches!(
+                                field,
+                                EventField::Summary | EventField::SummaryTranslations(_)
+                            )
+                        }),
+                    };
                     ProjectField::Events(EventsField {
                         page: page_args(compiling, field, selection.with_total())?,
+                        texts,
                         selection,
                     })
                 }
@@ -707,7 +726,7 @@ fn write_project(
                 let empty = Page::empty();
                 let page = loaded
                     .events
-                    .get(&events.page)
+                    .get(&(events.page.clone(), events.texts))
                     .and_then(|pages| pages.get(&project.id))
                     .unwrap_or(&empty);
                 let total = loaded
