@@ -76,6 +76,11 @@ query($after: String, $filter: ProjectFilterInput) {
   }
 }";
 
+/// Events as lines of a list (titles and scalars, no summary or translations: the plan reads
+/// them as `EventLine`s, the title picked in the request's language by the database), with their
+/// cursors, forward and backward.
+const LINES: &str = "{ projects(first: 12, orderBy: CODE_ASC) { nodes { code events(first: 3) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id title kind startsOn endsOn region district venue published participants { female male undisclosed total } } } } last: events(last: 2) { pageInfo { hasPreviousPage startCursor } nodes { title startsOn } } } } }";
+
 const BACKWARD: &str = "{ projects(last: 3, orderBy: CODE_ASC) { pageInfo { hasPreviousPage hasNextPage startCursor } nodes { code } } }";
 
 /// A raw answer: status, content type and body bytes.
@@ -240,6 +245,7 @@ async fn compiled_answers_are_the_executors_for_every_reader_and_language() {
         json!({ "query": FILTERED, "variables": { "filter": { "search": "no project is called this" } } }),
         json!({ "query": FILTERED, "variables": { "filter": { "activeDuring": { "from": "2024-01-01", "to": "2024-12-31" }, "visibility": "INTERNAL" } } }),
         json!({ "query": BACKWARD }),
+        json!({ "query": LINES }),
         // Refused by the schema, planned or not: the same refusals.
         json!({ "query": FILTERED, "variables": { "after": "not a cursor" } }),
         json!({ "query": "{ projects(first: 500) { nodes { code } } }" }),
@@ -287,10 +293,10 @@ async fn compiled_answers_are_the_executors_for_every_reader_and_language() {
     // The compiled path really ran, and gave way where it must.
     let after = outcomes(&app).await;
     let grew = |outcome: &str| after[outcome] - before.get(outcome).copied().unwrap_or_default();
-    // Planned for everyone but the restricted partner: 10 valid documents each, and the
+    // Planned for everyone but the restricted partner: 11 valid documents each, and the
     // restricted fields for the office, the admin and the partner of an internal project (the
     // public and the other partner get `FORBIDDEN` errors: declined, executed).
-    assert!(grew("planned") >= 4 * (5 * 10 + 3), "{after:?}");
+    assert!(grew("planned") >= 4 * (5 * 11 + 3), "{after:?}");
     assert!(grew("declined") >= 2 * 4, "{after:?}");
     assert!(grew("refused") >= 4 * 5, "{after:?}");
     // And the server that executes never planned.

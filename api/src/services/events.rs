@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use entity::{
     Localized,
-    enums::{EventKind, Region, ThematicArea},
+    enums::{EventKind, Language, Region, ThematicArea},
     event, organisation, project,
 };
 use sea_orm::{
@@ -21,7 +21,7 @@ use super::{
     audit::{self, AuditRecord},
     fields::{only, readable},
     input::{Problems, Stored, missing},
-    pagination::{DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
+    pagination::{Cursor, DateRange, KeyKind, KeysetOrder, Page, PageArgs, search_condition},
     rows::OneOrNotFound,
     text,
     values::District,
@@ -121,6 +121,103 @@ fn read_texts(texts: EventTexts, backend: DbBackend) -> Select<event::Entity> {
         }
     }
     select
+}
+
+/// What a page of a project's events is read as: every column ([`event::Model`]), or the
+/// lines of a list ([`EventLine`]).
+pub trait EventRow: FromQueryResult + Send + Sync + 'static {
+    /// The project, first day and id: what pages are grouped and ordered by.
+    fn place(&self) -> (Option<Uuid>, NaiveDate, Uuid);
+
+    /// The row's cursor in `keyset` (newest first: by first day, then id).
+    fn cursor(&self, keyset: &KeysetOrder<event::Entity>) -> Cursor;
+}
+
+impl EventRow for event::Model {
+    fn place(&self) -> (Option<Uuid>, NaiveDate, Uuid) {
+        (self.project_id, self.starts_on, self.id)
+    }
+
+    fn cursor(&self, keyset: &KeysetOrder<event::Entity>) -> Cursor {
+        keyset.cursor(self)
+    }
+}
+
+/// An event as a line of a list shows it: the title in one language and the scalar fields,
+/// without translations, summary or search text (a compiled plan's read: the rows of 50
+/// projects' pages of 20 events are most of that request's work, and decoding each title's
+/// JSON in every language most of theirs).
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct EventLine {
+    pub id: Uuid,
+    pub project_id: Option<Uuid>,
+    /// In the language asked for, else the first present of English, Russian, Tajik.
+    pub title: String,
+    pub kind: EventKind,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub region: Region,
+    pub district: String,
+    pub venue: Option<String>,
+    pub participants_female: i32,
+    pub participants_male: i32,
+    pub participants_undisclosed: i32,
+    pub published: bool,
+}
+
+impl EventRow for EventLine {
+    fn place(&self) -> (Option<Uuid>, NaiveDate, Uuid) {
+        (self.project_id, self.starts_on, self.id)
+    }
+
+    /// As [`KeysetOrder::cursor`] makes an event's (`tests/api/plans.rs` compares them).
+    fn cursor(&self, keyset: &KeysetOrder<event::Entity>) -> Cursor {
+        Cursor {
+            order: keyset.name.to_owned(),
+            key: Some(self.starts_on.to_string()),
+            id: self.id,
+        }
+    }
+}
+
+/// The columns of [`EventLine`], the title picked in `language` by the database.
+fn lines(language: Language, backend: DbBackend) -> Select<event::Entity> {
+    let code = match language {
+        Language::En => "en",
+        Language::Ru => "ru",
+        Language::Tg => "tg",
+    };
+    // The language asked for, else the first present (`common::pick`). The codes are this
+    // function's own constants, never input.
+    let title = match backend {
+        DbBackend::Postgres => Expr::cust(format!(
+            "COALESCE(\"event\".\"title\" ->> '{code}', \"event\".\"title\" ->> 'en', \
+             \"event\".\"title\" ->> 'ru', \"event\".\"title\" ->> 'tg', '')"
+        )),
+        _ => Expr::cust(format!(
+            "COALESCE(json_extract(\"event\".\"title\", '$.{code}'), \
+             json_extract(\"event\".\"title\", '$.en'), \
+             json_extract(\"event\".\"title\", '$.ru'), \
+             json_extract(\"event\".\"title\", '$.tg'), '')"
+        )),
+    };
+    event::Entity::find()
+        .select_only()
+        .columns([
+            event::Column::Id,
+            event::Column::ProjectId,
+            event::Column::Kind,
+            event::Column::StartsOn,
+            event::Column::EndsOn,
+            event::Column::Region,
+            event::Column::District,
+            event::Column::Venue,
+            event::Column::ParticipantsFemale,
+            event::Column::ParticipantsMale,
+            event::Column::ParticipantsUndisclosed,
+            event::Column::Published,
+        ])
+        .column_as(title, "title")
 }
 
 /// Event rules.
@@ -253,6 +350,37 @@ impl Events<'_> {
         page: &PageArgs,
         texts: EventTexts,
     ) -> ApiResult<HashMap<Uuid, Page<event::Model>>> {
+        let backend = self.db.get_database_backend();
+        self.pages_per_project(actor, project_ids, page, || read_texts(texts, backend))
+            .await
+    }
+
+    /// As [`Events::page_per_project`], each event as a line of a list shows it
+    /// ([`EventLine`]: its title in `language`, picked by the database as
+    /// `common::pick` picks it, and its scalar fields; no translations, no summary).
+    ///
+    /// # Errors
+    /// As [`Events::page_per_project`].
+    pub async fn lines_per_project(
+        &self,
+        actor: &Actor,
+        project_ids: &[Uuid],
+        page: &PageArgs,
+        language: Language,
+    ) -> ApiResult<HashMap<Uuid, Page<EventLine>>> {
+        let backend = self.db.get_database_backend();
+        self.pages_per_project(actor, project_ids, page, || lines(language, backend))
+            .await
+    }
+
+    /// The pages of [`Events::page_per_project`], of rows read by `columns`.
+    async fn pages_per_project<R: EventRow>(
+        &self,
+        actor: &Actor,
+        project_ids: &[Uuid],
+        page: &PageArgs,
+        columns: impl Fn() -> Select<event::Entity>,
+    ) -> ApiResult<HashMap<Uuid, Page<R>>> {
         let keyset = EventOrder::StartsOnDesc.keyset();
         let backend = self.db.get_database_backend();
         // The page of the events of the project `project_id` (a known id, or a column of the
@@ -260,8 +388,7 @@ impl Events<'_> {
         let page_of = |project_id: Expr| {
             keyset
                 .apply(
-                    read_texts(texts, backend)
-                        .filter(policy::visible_events_of_project(actor, project_id)),
+                    columns().filter(policy::visible_events_of_project(actor, project_id)),
                     page,
                 )
                 .map(QueryTrait::into_query)
@@ -309,23 +436,26 @@ impl Events<'_> {
         };
         let rows = match statement {
             Some(statement) => {
-                event::Model::find_by_statement(backend.build(&statement))
+                R::find_by_statement(backend.build(&statement))
                     .all(self.db)
                     .await?
             }
             None => Vec::new(),
         };
 
-        let mut grouped: HashMap<Uuid, Vec<event::Model>> = HashMap::new();
+        let mut grouped: HashMap<Uuid, Vec<R>> = HashMap::new();
         for row in rows {
-            if let Some(project_id) = row.project_id {
+            if let (Some(project_id), _, _) = row.place() {
                 grouped.entry(project_id).or_default().push(row);
             }
         }
         // A union promises no order; each project's rows are put back in the order they were
         // read in (oldest first for `last`), which `Page::from_rows` expects.
         for rows in grouped.values_mut() {
-            rows.sort_by_key(|row| (row.starts_on, row.id));
+            rows.sort_by_key(|row| {
+                let (_, starts_on, id) = row.place();
+                (starts_on, id)
+            });
             if !page.from_end {
                 rows.reverse();
             }
@@ -334,7 +464,7 @@ impl Events<'_> {
             .iter()
             .map(|project_id| {
                 let rows = grouped.remove(project_id).unwrap_or_default();
-                let page = Page::from_rows(rows, page, |row| keyset.cursor(row));
+                let page = Page::from_rows(rows, page, |row| row.cursor(&keyset));
                 (*project_id, page)
             })
             .collect())
@@ -614,7 +744,7 @@ impl Events<'_> {
     pub async fn import(
         &self,
         caller: &Caller,
-        language: entity::enums::Language,
+        language: Language,
         rows: Vec<ImportedEvent>,
         dry_run: bool,
     ) -> ApiResult<super::input::ImportOutcome> {
@@ -648,9 +778,9 @@ impl Events<'_> {
             let shown = stored.as_ref().map(|event| {
                 let title = &event.title;
                 match language {
-                    entity::enums::Language::En => title.en.as_deref(),
-                    entity::enums::Language::Ru => title.ru.as_deref(),
-                    entity::enums::Language::Tg => title.tg.as_deref(),
+                    Language::En => title.en.as_deref(),
+                    Language::Ru => title.ru.as_deref(),
+                    Language::Tg => title.tg.as_deref(),
                 }
                 .or_else(|| title.present().next())
                 .unwrap_or_default()
@@ -663,9 +793,9 @@ impl Events<'_> {
                     .unwrap_or_default();
                 let text = Some(row.title.trim().to_owned()).filter(|text| !text.is_empty());
                 match language {
-                    entity::enums::Language::En => title.en = text,
-                    entity::enums::Language::Ru => title.ru = text,
-                    entity::enums::Language::Tg => title.tg = text,
+                    Language::En => title.en = text,
+                    Language::Ru => title.ru = text,
+                    Language::Tg => title.tg = text,
                 }
                 input.title = Some(title);
             }

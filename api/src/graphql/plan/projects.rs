@@ -25,7 +25,7 @@ use crate::{
     },
     services::{
         Services,
-        events::EventTexts,
+        events::{EventLine, EventTexts},
         organisations::Organisation,
         pagination::{Page, PageArgs},
         projects::{Project, ProjectFilter, ProjectOrder, ProjectPartner},
@@ -291,9 +291,24 @@ enum OrganisationField {
 /// `Project.events(first, after, last, before)`.
 struct EventsField {
     page: PageArgs,
-    /// The texts the selection shows (the others are not read).
-    texts: EventTexts,
+    read: EventRead,
     selection: Connection<Vec<Item<EventField>>>,
+}
+
+/// How a selection of events is read.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum EventRead {
+    /// As lines (`EventLine`: the title in the request's language, the scalars): what a list
+    /// without summaries or translations shows.
+    Lines,
+    /// Every column, but the texts the selection does not show.
+    Full(EventTexts),
+}
+
+/// The pages of one `EventRead`, by project.
+enum EventPages {
+    Lines(HashMap<Uuid, Page<EventLine>>),
+    Full(HashMap<Uuid, Page<event::Model>>),
 }
 
 enum EventField {
@@ -384,12 +399,12 @@ impl ProjectsField {
         let ids: Vec<Uuid> = page.items.iter().map(|(_, project)| project.id).collect();
         let fields = || self.selection.nodes().flatten();
         let wants = |wanted: fn(&ProjectField) -> bool| fields().any(|item| wanted(&item.field));
-        let mut event_pages: Vec<(&PageArgs, EventTexts)> = Vec::new();
+        let mut event_pages: Vec<(&PageArgs, EventRead)> = Vec::new();
         for item in fields() {
             if let ProjectField::Events(events) = &item.field
-                && !event_pages.contains(&(&events.page, events.texts))
+                && !event_pages.contains(&(&events.page, events.read))
             {
-                event_pages.push((&events.page, events.texts));
+                event_pages.push((&events.page, events.read));
             }
         }
         let with_event_totals = fields().any(
@@ -432,12 +447,19 @@ impl ProjectsField {
                 }
                 Ok(grouped)
             },
-            try_join_all(event_pages.iter().map(|(page, texts)| async {
-                let key = ((*page).clone(), *texts);
-                if none(&ids) {
-                    return Ok((key, HashMap::new()));
-                }
-                let pages = events.page_per_project(actor, &ids, page, *texts).await?;
+            try_join_all(event_pages.iter().map(|(page, read)| async {
+                let key = ((*page).clone(), *read);
+                let pages = match read {
+                    _ if none(&ids) => EventPages::Full(HashMap::new()),
+                    EventRead::Lines => EventPages::Lines(
+                        events
+                            .lines_per_project(actor, &ids, page, context.language)
+                            .await?,
+                    ),
+                    EventRead::Full(texts) => {
+                        EventPages::Full(events.page_per_project(actor, &ids, page, *texts).await?)
+                    }
+                };
                 Ok::<_, crate::error::ApiError>((key, pages))
             })),
             async {
@@ -477,7 +499,7 @@ pub(super) struct Loaded {
     partners: HashMap<Uuid, Vec<ProjectPartner>>,
     areas: HashMap<Uuid, Vec<stored::ThematicArea>>,
     regions: HashMap<Uuid, Vec<stored::Region>>,
-    events: HashMap<(PageArgs, EventTexts), HashMap<Uuid, Page<event::Model>>>,
+    events: HashMap<(PageArgs, EventRead), EventPages>,
     event_counts: HashMap<Uuid, u64>,
 }
 
@@ -553,9 +575,16 @@ fn project<'d>(compiling: &Compiling<'d>, field: &'d Field) -> Option<Vec<Item<P
                             )
                         }),
                     };
+                    let translations =
+                        wants(|field| matches!(field, EventField::TitleTranslations(_)));
+                    let read = if texts.summary || translations {
+                        EventRead::Full(texts)
+                    } else {
+                        EventRead::Lines
+                    };
                     ProjectField::Events(EventsField {
                         page: page_args(compiling, field, selection.with_total())?,
-                        texts,
+                        read,
                         selection,
                     })
                 }
@@ -723,23 +752,40 @@ fn write_project(
                 out.close_list();
             }
             ProjectField::Events(events) => {
-                let empty = Page::empty();
-                let page = loaded
-                    .events
-                    .get(&(events.page.clone(), events.texts))
-                    .and_then(|pages| pages.get(&project.id))
-                    .unwrap_or(&empty);
                 let total = loaded
                     .event_counts
                     .get(&project.id)
                     .copied()
                     .unwrap_or_default();
-                events
-                    .selection
-                    .write(out, page, total, |out, fields, event| {
-                        write_event(out, fields, event, language);
-                        Ok(())
-                    })?;
+                let pages = loaded.events.get(&(events.page.clone(), events.read));
+                match pages {
+                    Some(EventPages::Lines(pages)) => {
+                        let empty = Page::empty();
+                        let page = pages.get(&project.id).unwrap_or(&empty);
+                        events
+                            .selection
+                            .write(out, page, total, |out, fields, line| {
+                                write_event(out, fields, &Shown::line(line, language))
+                            })?;
+                    }
+                    Some(EventPages::Full(pages)) => {
+                        let empty = Page::empty();
+                        let page = pages.get(&project.id).unwrap_or(&empty);
+                        events
+                            .selection
+                            .write(out, page, total, |out, fields, event| {
+                                write_event(out, fields, &Shown::full(event, language))
+                            })?;
+                    }
+                    None => {
+                        events.selection.write(
+                            out,
+                            &Page::<EventLine>::empty(),
+                            total,
+                            |_, _, _| Ok(()),
+                        )?;
+                    }
+                }
             }
         }
     }
@@ -785,30 +831,88 @@ fn write_organisation(
     Ok(())
 }
 
+/// An event as the writer reads it, from either read.
+struct Shown<'a> {
+    id: Uuid,
+    title: std::borrow::Cow<'a, str>,
+    /// Every column, when the selection asked for texts beyond the title.
+    full: Option<&'a event::Model>,
+    language: Language,
+    kind: stored::EventKind,
+    starts_on: chrono::NaiveDate,
+    ends_on: chrono::NaiveDate,
+    region: stored::Region,
+    district: &'a str,
+    venue: Option<&'a str>,
+    female: i32,
+    male: i32,
+    undisclosed: i32,
+    published: bool,
+}
+
+impl<'a> Shown<'a> {
+    fn line(line: &'a EventLine, language: Language) -> Self {
+        Self {
+            id: line.id,
+            title: std::borrow::Cow::Borrowed(&line.title),
+            full: None,
+            language,
+            kind: line.kind,
+            starts_on: line.starts_on,
+            ends_on: line.ends_on,
+            region: line.region,
+            district: &line.district,
+            venue: line.venue.as_deref(),
+            female: line.participants_female,
+            male: line.participants_male,
+            undisclosed: line.participants_undisclosed,
+            published: line.published,
+        }
+    }
+
+    fn full(event: &'a event::Model, language: Language) -> Self {
+        Self {
+            id: event.id,
+            title: std::borrow::Cow::Owned(crate::graphql::common::pick(&event.title, language)),
+            full: Some(event),
+            language,
+            kind: event.kind,
+            starts_on: event.starts_on,
+            ends_on: event.ends_on,
+            region: event.region,
+            district: &event.district,
+            venue: event.venue.as_deref(),
+            female: event.participants_female,
+            male: event.participants_male,
+            undisclosed: event.participants_undisclosed,
+            published: event.published,
+        }
+    }
+}
+
 fn write_event(
     out: &mut Json,
     fields: &[Item<EventField>],
-    event: &event::Model,
-    language: Language,
-) {
+    event: &Shown<'_>,
+) -> Result<(), Declined> {
+    // Texts beyond the title come with the full read only (chosen so at compile time).
+    let full = || event.full.ok_or(Declined::FieldError);
     out.open_object();
     for item in fields {
         out.key(&item.key);
         match &item.field {
             EventField::Typename => out.string("Event"),
             EventField::Id => out.string(&event.id.to_string()),
-            EventField::Title => out.translated(&event.title, language),
-            EventField::TitleTranslations(fields) => out.translations(&event.title, fields),
+            EventField::Title => out.string(&event.title),
+            EventField::TitleTranslations(fields) => out.translations(&full()?.title, fields),
             EventField::Kind => out.value(&enum_value(enums::EventKind::from(event.kind))),
             EventField::StartsOn => out.date(event.starts_on),
             EventField::EndsOn => out.date(event.ends_on),
             EventField::Region => out.value(&enum_value(enums::Region::from(event.region))),
-            EventField::District => out.string(&event.district),
-            EventField::Venue => out.optional_string(event.venue.as_deref()),
+            EventField::District => out.string(event.district),
+            EventField::Venue => out.optional_string(event.venue),
             EventField::Participants(fields) => {
-                let female = event.participants_female;
-                let male = event.participants_male;
-                let undisclosed = event.participants_undisclosed;
+                let (female, male, undisclosed) = (event.female, event.male, event.undisclosed);
                 out.open_object();
                 for field in fields {
                     out.key(&field.key);
@@ -824,10 +928,13 @@ fn write_event(
                 }
                 out.close_object();
             }
-            EventField::Summary => out.translated(&event.summary, language),
-            EventField::SummaryTranslations(fields) => out.translations(&event.summary, fields),
+            EventField::Summary => out.translated(&full()?.summary, event.language),
+            EventField::SummaryTranslations(fields) => {
+                out.translations(&full()?.summary, fields);
+            }
             EventField::Published => out.boolean(event.published),
         }
     }
     out.close_object();
+    Ok(())
 }
