@@ -507,7 +507,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         status.success(),
         "cargo build --release -p api -p bench failed"
     );
-    let binary = root.join("target/release/portal");
+    // Where cargo put it: `CARGO_TARGET_DIR` when set (relative to the checkout), else `target/`.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |dir| root.join(dir));
+    let binary = target.join("release/portal");
     let postgres = args.db.starts_with("postgres");
     let backend = if postgres { "PostgreSQL" } else { "SQLite" };
     let out = root.join(&args.out);

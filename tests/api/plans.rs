@@ -235,7 +235,7 @@ async fn compiled_answers_are_the_executors_for_every_reader_and_language() {
 
     let bodies = [
         json!({ "query": NESTED }),
-        json!({ "query": EVERYTHING, "operationName": "Everything" }),
+        json!({ "query": EVERYTHING, "operationName": "Everything", "variables": { "events": null } }),
         json!({ "query": EVERYTHING, "operationName": "Everything", "variables": { "size": 2, "events": 3 } }),
         json!({ "query": EVERYTHING, "operationName": "Other" }),
         json!({ "query": RESTRICTED_FIELDS }),

@@ -190,7 +190,7 @@ impl<'d> Compiling<'d> {
                 value
                     .node
                     .clone()
-                    .into_const_with(|variable| Ok::<_, ()>(self.variable(&variable)))
+                    .into_const_with(|variable| self.variable(&variable).ok_or(()))
                     .ok()?,
             ),
         };
@@ -205,19 +205,26 @@ impl<'d> Compiling<'d> {
             .all(|(name, _)| known.contains(&name.node.as_str()))
     }
 
-    fn variable(&self, name: &Name) -> Value {
-        self.variables
-            .get(name)
-            .cloned()
-            .or_else(|| {
-                self.operation
-                    .variable_definitions
-                    .iter()
-                    .find(|definition| definition.node.name.node == *name)
-                    .and_then(|definition| definition.node.default_value.as_ref())
-                    .map(|value| value.node.clone())
-            })
-            .unwrap_or(Value::Null)
+    /// A variable's value: given, or its default, or null when it is declared nullable;
+    /// `None` for a non-null one left out, or one not declared, which the executor reports.
+    fn variable(&self, name: &Name) -> Option<Value> {
+        if let Some(value) = self.variables.get(name) {
+            return Some(value.clone());
+        }
+        let definition = self
+            .operation
+            .variable_definitions
+            .iter()
+            .find(|definition| definition.node.name.node == *name)?;
+        match &definition.node.default_value {
+            Some(value) => Some(value.node.clone()),
+            None => definition
+                .node
+                .var_type
+                .node
+                .nullable
+                .then_some(Value::Null),
+        }
     }
 
     /// A leaf field: no arguments, no selection.
@@ -410,8 +417,8 @@ impl Executor<'_> {
         self.schema.execute(request).await
     }
 
-    /// `None` when the executor's answer is `planned` byte for byte; otherwise an `INTERNAL`
-    /// error carrying both (only with `verify`, the tests' setting).
+    /// `None` when the executor's answer is `planned` (as JSON); otherwise an `INTERNAL` error
+    /// carrying both (only with `verify`, the tests' setting).
     async fn verify(
         &self,
         again: Again,
