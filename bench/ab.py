@@ -9,7 +9,7 @@ more than either figure. `bench run` measures one build; this compares two.
         [--rounds 3] [--seconds 10] [--concurrency 16] [--only nested,login]
 
 The dataset is one of `bench generate`; oha is the one `bench install-oha` put in bench/.tools.
-Prints a Markdown table (medians over the rounds) and writes every round's figures as JSON to
+Prints a Markdown table (medians over the rounds; peak memory is the highest of the rounds) and writes every round's figures as JSON to
 bench/results/ab-<label>.json.
 """
 
@@ -83,7 +83,24 @@ def peak_mib(pid):
     return 0.0
 
 
+def wait_for_idle_database(db):
+    """Statements of the previous measurement may still run in PostgreSQL after its server is
+    stopped (a case-statistics statement takes seconds on the large dataset); measure only once
+    they are done, or they would count against the next scenario."""
+    if not db.startswith("postgres"):
+        return
+    for _ in range(120):
+        active = subprocess.run(
+            ["psql", db, "-Atc", "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+             "AND pid <> pg_backend_pid() AND datname = current_database()"],
+            capture_output=True, text=True, check=True).stdout.strip()
+        if active == "0":
+            return
+        time.sleep(0.5)
+
+
 def measure(binary, db, port, scenario, seconds, concurrency):
+    wait_for_idle_database(db)
     server = subprocess.Popen([binary, "serve"], env=server_env(db, port),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -156,13 +173,14 @@ def main():
     backend = "postgresql" if args.db.startswith("postgres") else "sqlite"
     with open(os.path.join(ROOT, "bench", "results", f"ab-{args.label}-{backend}.json"), "w") as out:
         json.dump({"a": args.a, "b": args.b, "figures": figures}, out, indent=1)
-    print(f"| scenario | A req/s | B req/s | B/A | A CPU ms/req | B CPU ms/req | A p50 ms | B p50 ms | A p99 ms | B p99 ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| scenario | A req/s | B req/s | B/A | A CPU ms/req | B CPU ms/req | A p50 ms | B p50 ms | A p99 ms | B p99 ms | A peak MiB | B peak MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for scenario, sides in figures.items():
         med = {side: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for side, runs in sides.items()}
         a, b = med["a"], med["b"]
         print(f"| {scenario} | {a['rps']:.1f} | {b['rps']:.1f} | {b['rps'] / a['rps']:.2f} | {a['cpu_ms']:.2f} | {b['cpu_ms']:.2f} "
-              f"| {a['p50_ms']:.0f} | {b['p50_ms']:.0f} | {a['p99_ms']:.0f} | {b['p99_ms']:.0f} |")
+              f"| {a['p50_ms']:.0f} | {b['p50_ms']:.0f} | {a['p99_ms']:.0f} | {b['p99_ms']:.0f} "
+              f"| {max(run['peak_mib'] for run in sides['a']):.0f} | {max(run['peak_mib'] for run in sides['b']):.0f} |")
 
 
 if __name__ == "__main__":

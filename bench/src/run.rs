@@ -148,10 +148,7 @@ fn server_env(args: &RunArgs, port: u16) -> Vec<(String, String)> {
             "PORTAL_JWT_SECRET",
             "bench-only-signing-key-never-used-in-production".to_owned(),
         ),
-        (
-            "PORTAL_DATA_KEYS",
-            "bench:YmVuY2gtb25seS1kYXRhLWtleS0zMi1ieXRlcy1vayE=".to_owned(),
-        ),
+        ("PORTAL_DATA_KEYS", generate::DATA_KEYS.to_owned()),
         ("PORTAL_TOTP_REQUIRED_FOR_ADMIN", "false".to_owned()),
         ("PORTAL_LOGIN_ATTEMPTS_PER_MINUTE", "100000000".to_owned()),
         // Every request comes from 127.0.0.1 and one account: lift the cost budgets too, or

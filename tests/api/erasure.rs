@@ -686,3 +686,81 @@ async fn text_stored_by_an_older_version_is_sealed_at_start_and_an_erased_case_k
         api::services::cases::SealSummary::default()
     );
 }
+
+#[tokio::test]
+async fn many_cases_stored_without_keys_are_keyed_in_batches_each_with_its_own_values() {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let template = case_row(
+        &app,
+        Uuid::parse_str(&case_with_free_text(&app, &w).await).expect("uuid"),
+    )
+    .await;
+    let keys = app.config.auth.data_keys.clone();
+    // More cases than one batch of the sweep holds, each with a name and scope of its own, as
+    // an older version stored them: the name under the data keys, the scope as text.
+    let count = 450;
+    let mut ids = Vec::new();
+    for number in 0..count {
+        let case_id = Uuid::now_v7();
+        let mut row = template.clone().into_active_model();
+        row.id = Set(case_id);
+        row.code = Set(format!("RC-2026-{:06}", 900_000 + number));
+        row.survivor_name = Set(Some(
+            keys.encrypt(
+                format!("Survivor {number}").as_bytes(),
+                format!("referral_case.survivor_name:{case_id}").as_bytes(),
+            )
+            .expect("seal"),
+        ));
+        row.contact_phone = Set(None);
+        row.address = Set(None);
+        row.notes = Set(None);
+        row.data_key = Set(None);
+        row.consent_scope_sealed = Set(None);
+        row.legacy_consent_scope = Set((number % 3 != 0).then(|| format!("Scope {number}")));
+        row.insert(&app.db).await.expect("older row");
+        ids.push(case_id);
+    }
+
+    let sealed = app.services().seal_stored().await.expect("seal");
+
+    assert_eq!(sealed.cases_keyed, count, "{sealed:?}");
+    assert_eq!(sealed.texts_sealed, 300, "{sealed:?}");
+    for (number, case_id) in ids.iter().enumerate() {
+        let row = case_row(&app, *case_id).await;
+        assert!(row.legacy_consent_scope.is_none());
+        let key = keys
+            .open_owner_key(
+                row.data_key.as_deref().expect("a key of its own"),
+                format!("referral_case.data_key:{case_id}").as_bytes(),
+            )
+            .expect("its key, bound to it");
+        let open = |value: Option<Vec<u8>>, column: &str| {
+            value.map(|sealed| {
+                String::from_utf8(
+                    key.decrypt(
+                        &sealed,
+                        format!("referral_case.{column}:{case_id}").as_bytes(),
+                    )
+                    .expect("sealed with its own key"),
+                )
+                .expect("text")
+            })
+        };
+        assert_eq!(
+            open(row.survivor_name, "survivor_name").as_deref(),
+            Some(format!("Survivor {number}").as_str())
+        );
+        assert_eq!(
+            open(row.consent_scope_sealed, "consent_scope"),
+            (number % 3 != 0).then(|| format!("Scope {number}"))
+        );
+    }
+    assert_eq!(
+        app.services().seal_stored().await.expect("seal"),
+        api::services::cases::SealSummary::default()
+    );
+}
