@@ -2367,7 +2367,9 @@ pub async fn seal_stored(
             .iter()
             .map(|case| keyed_case(keys, case))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let updated = conn.execute_raw(keyed_update(conn.get_database_backend(), &keyed)).await?;
+        let updated = conn
+            .execute_raw(keyed_update(conn.get_database_backend(), &keyed))
+            .await?;
         let updated = updated.rows_affected();
         summary.cases_keyed += updated;
         // Exact unless another server keyed some of the batch first (then an upper bound).
