@@ -9,8 +9,8 @@ more than either figure. `bench run` measures one build; this compares two.
         [--rounds 3] [--seconds 10] [--concurrency 16] [--only nested,login]
 
 The dataset is one of `bench generate`; oha is the one `bench install-oha` put in bench/.tools.
-Prints a Markdown table (medians over the rounds; peak memory is the highest of the rounds) and writes every round's figures as JSON to
-bench/results/ab-<label>.json.
+Prints a Markdown table (medians over the rounds; peak memory is the highest of the rounds)
+and writes every round's figures as JSON to bench/results/ab-<label>-<backend>.json.
 """
 
 import argparse
