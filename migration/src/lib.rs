@@ -29,6 +29,7 @@ mod m20261202_000017_report_revisions;
 mod m20261202_000018_recovery_codes;
 mod m20261202_000019_account_links;
 mod m20261203_000020_results;
+mod m20261203_000021_statistics_versions;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_recovery_codes::Migration),
             Box::new(m20261202_000019_account_links::Migration),
             Box::new(m20261203_000020_results::Migration),
+            Box::new(m20261203_000021_statistics_versions::Migration),
         ]
     }
 }

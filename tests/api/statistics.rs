@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
 use entity::{enums::Role, referral_case};
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -1577,4 +1577,161 @@ async fn the_areas_of_a_project_hidden_from_the_reader_stay_hidden() {
     let office = app.data_as(&staff.access_token, BY_AREA, json!({})).await;
     assert_eq!(events_in(&office, "BORDER_MANAGEMENT"), Some(json!(1)));
     assert_eq!(events_in(&office, "NONE"), Some(json!(0)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. The cubes a server keeps between requests.
+
+/// The version the database keeps of the counts named `name` (`statistics_version`).
+async fn version_of(app: &TestApp, name: &str) -> i64 {
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT version FROM statistics_version WHERE name = '{name}'"),
+        ))
+        .await
+        .expect("read the version")
+        .expect("a version of every protected statistic");
+    row.try_get("", "version").expect("version")
+}
+
+#[tokio::test]
+async fn the_database_raises_a_statistic_version_on_writes_to_what_it_counts_and_only_then() {
+    let app = spawn_app().await;
+    let world = case_world(&app).await;
+    let id = case(&app, &world, "DOMESTIC_VIOLENCE", "KHATLON", false).await;
+    let operator = fixtures::organisation(&app.db, "Centre operator").await;
+    let centre = fixtures::centre(
+        &app.db,
+        fixtures::NewCentre {
+            operator_id: operator.id,
+            ..Default::default()
+        },
+    )
+    .await;
+    let cases = version_of(&app, "referral_cases").await;
+    let people = version_of(&app, "people_served").await;
+
+    // What no table counts: a case's district, a centre's telephone.
+    let mut row = referral_case::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("read case")
+        .expect("the case")
+        .into_active_model();
+    row.district = Set("Bokhtar".to_owned());
+    row.update(&app.db).await.expect("update the district");
+    let mut phone = centre.clone().into_active_model();
+    phone.phone = Set(Some("+992 37 000 00 02".to_owned()));
+    phone.update(&app.db).await.expect("update the phone");
+    assert_eq!(version_of(&app, "referral_cases").await, cases);
+    assert_eq!(version_of(&app, "people_served").await, people);
+
+    // What they count, written past the services as an operator's SQL would be.
+    let mut row = referral_case::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("read case")
+        .expect("the case")
+        .into_active_model();
+    row.region = Set(entity::enums::Region::Sughd);
+    row.update(&app.db).await.expect("update the region");
+    let after_region = version_of(&app, "referral_cases").await;
+    assert!(after_region > cases, "{cases} → {after_region}");
+    answer(&app, &world, id, true).await;
+    let after_answer = version_of(&app, "referral_cases").await;
+    assert!(
+        after_answer > after_region,
+        "{after_region} → {after_answer}"
+    );
+    assert_eq!(version_of(&app, "people_served").await, people);
+
+    let mut moved = centre.into_active_model();
+    moved.region = Set(entity::enums::Region::Gbao);
+    moved.update(&app.db).await.expect("move the centre");
+    let after_move = version_of(&app, "people_served").await;
+    assert!(after_move > people, "{people} → {after_move}");
+    assert_eq!(version_of(&app, "referral_cases").await, after_answer);
+}
+
+#[tokio::test]
+async fn a_server_answers_from_its_kept_cube_only_while_no_server_has_written_since() {
+    // Threshold 2, so that a few cases publish their total and median.
+    let first = spawn_app_with(&[("PORTAL_SUPPRESSION_THRESHOLD", "2")]).await;
+    let second = first.another_server().await;
+    let world = case_world(&first).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(case(&first, &world, "DOMESTIC_VIOLENCE", "KHATLON", false).await);
+    }
+    let query = case_statistics_query();
+    let by_status = json!({ "rows": "STATUS", "columns": "KIND" });
+    let table = |data: &Value| published(&data["caseStatistics"]);
+
+    let before = first
+        .data_as(&world.staff.access_token, &query, by_status.clone())
+        .await;
+    assert_eq!(
+        table(&before)
+            .grid
+            .last()
+            .and_then(|t| *t.last().expect("total")),
+        Some(3)
+    );
+    assert_eq!(table(&before).median, None, "nothing answered yet");
+    // Asked again with nothing written: the same table, from the kept cube.
+    let again = first
+        .data_as(&world.staff.access_token, &query, by_status.clone())
+        .await;
+    assert_eq!(again, before);
+
+    // The other server answers two cases and refers a fourth; an operator's SQL moves the
+    // third case's referral back a year (its month changes).
+    answer(&second, &world, ids[0], true).await;
+    answer(&second, &world, ids[1], false).await;
+    case(&second, &world, "TRAFFICKING_LABOUR", "SUGHD", false).await;
+    let mut row = referral_case::Entity::find_by_id(ids[2])
+        .one(&first.db)
+        .await
+        .expect("read case")
+        .expect("the case")
+        .into_active_model();
+    let referred = row.referred_at.clone().unwrap().expect("referred");
+    row.referred_at = Set(Some(referred - Duration::days(365)));
+    row.update(&first.db).await.expect("move the referral");
+
+    let after = first
+        .data_as(&world.staff.access_token, &query, by_status.clone())
+        .await;
+    let by_month = json!({ "rows": "MONTH", "columns": null });
+    let months_after = first
+        .data_as(&world.staff.access_token, &query, by_month.clone())
+        .await;
+    assert_eq!(
+        table(&after)
+            .grid
+            .last()
+            .and_then(|t| *t.last().expect("total")),
+        Some(4)
+    );
+    assert!(
+        table(&after).median.is_some(),
+        "two answers publish the median at threshold 2: {after:#}"
+    );
+    assert!(
+        table(&months_after).row_keys.len() >= 12,
+        "the months reach back a year: {:?}",
+        table(&months_after).row_keys
+    );
+    // Exactly what a server that never kept a cube answers.
+    let fresh = first.another_server().await;
+    for (variables, seen) in [(by_status, after), (by_month, months_after)] {
+        assert_eq!(
+            fresh
+                .data_as(&world.staff.access_token, &query, variables)
+                .await,
+            seen
+        );
+    }
 }

@@ -50,6 +50,8 @@ pub struct Services {
     case_events: case_events::CaseEventBus,
     case_deadlines: cases::CaseDeadlines,
     suppression_threshold: i64,
+    /// The protected statistics' cubes of this process.
+    cubes: Arc<statistics::Cubes>,
     persisted_queries: Arc<persisted_queries::PersistedQueryState>,
     /// Where the links of invitation and reset mails point (`PORTAL_APP_URL`).
     app_url: Arc<str>,
@@ -65,6 +67,7 @@ impl Services {
             case_events: case_events::CaseEventBus::local(),
             case_deadlines: cases::CaseDeadlines::default(),
             suppression_threshold: statistics::DEFAULT_THRESHOLD,
+            cubes: Arc::default(),
             persisted_queries: Arc::default(),
             app_url: Arc::from(DEFAULT_APP_URL),
         }
@@ -139,7 +142,7 @@ impl Services {
 
     /// Statistics (suppressed where they count people who sought help).
     pub fn statistics(&self) -> statistics::Statistics<'_> {
-        statistics::Statistics::new(&self.db, self.suppression_threshold)
+        statistics::Statistics::new(&self.db, self.suppression_threshold, &self.cubes)
     }
 
     /// Referral cases: the workflow and the protected survivor data.

@@ -10,21 +10,26 @@
 mod cubes;
 pub mod suppression;
 
-use std::collections::{BTreeSet, HashMap};
+use std::{
+    collections::{BTreeSet, HashMap},
+    fmt,
+    sync::Arc,
+};
 
-use chrono::{Datelike, Months, NaiveDate, NaiveTime};
+use chrono::{Datelike, Months, NaiveDate};
 use entity::{
     centre_report, centre_report_line, centre_service,
     enums::{CaseKind, CaseOutcome, CentreService, EventKind, Region, RiskLevel, ThematicArea},
     event, project_thematic_area, referral_case, referral_transition, resource_centre,
 };
+use futures_util::TryStreamExt;
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    Iterable, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Select,
-    sea_query::{Alias, Expr, Query, SimpleExpr},
+    Iterable, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
+    sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
 };
 use serde::Deserialize;
-use tokio::sync::OnceCell;
+use tokio::sync::{Mutex, OnceCell};
 use uuid::Uuid;
 
 use self::{
@@ -196,14 +201,44 @@ pub const ALL: &str = "ALL";
 /// The key of rows with no value for the dimension (no area, no outcome).
 pub const NONE: &str = "NONE";
 
-/// Statistics. One value reads one snapshot of the counts it protects: each cube is loaded
-/// and protected once, on first use, and every table asked of the same value is cut from it
-/// (so the tables of one request agree with each other).
+/// The protected cubes of this process, each with the version of the data it was built from
+/// (`statistics_version`, raised by the database's triggers on every write to the rows it
+/// counts). A request reads the version (one primary-key lookup) and is cut from the cube in
+/// memory while it is current; the first request after a write, on any server process,
+/// rebuilds it, and requests arriving meanwhile wait for that one build instead of each making
+/// their own.
+#[derive(Default)]
+pub struct Cubes {
+    people: Mutex<Option<Built<people::Cube>>>,
+    cases: Mutex<Option<Built<cases::Cube>>>,
+}
+
+impl fmt::Debug for Cubes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cubes").finish_non_exhaustive()
+    }
+}
+
+/// A cube and what it was built from.
+struct Built<C> {
+    version: i64,
+    threshold: i64,
+    cube: Arc<C>,
+}
+
+/// The versions' names (`statistics_version.name`).
+const PEOPLE_SERVED: &str = "people_served";
+const REFERRAL_CASES: &str = "referral_cases";
+
+/// Statistics. One value reads one snapshot of the counts it protects: each cube is taken
+/// once, on first use, and every table asked of the same value is cut from it (so the tables
+/// of one request agree with each other).
 pub struct Statistics<'a> {
     db: &'a crate::db::Db,
     threshold: i64,
-    people: OnceCell<people::Cube>,
-    cases: OnceCell<cases::Cube>,
+    cubes: &'a Cubes,
+    people: OnceCell<Arc<people::Cube>>,
+    cases: OnceCell<Arc<cases::Cube>>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -215,22 +250,76 @@ struct Group {
     fourth: i64,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct MedianRow {
-    row_key: Option<String>,
-    answered: i64,
-    median: Option<f64>,
-}
-
 impl<'a> Statistics<'a> {
-    /// Statistics over `db`, suppressing counts of people below `threshold`.
-    pub fn new(db: &'a crate::db::Db, threshold: i64) -> Self {
+    /// Statistics over `db`, suppressing counts of people below `threshold`, with the cubes
+    /// of the process.
+    pub fn new(db: &'a crate::db::Db, threshold: i64, cubes: &'a Cubes) -> Self {
         Self {
             db,
             threshold,
+            cubes,
             people: OnceCell::new(),
             cases: OnceCell::new(),
         }
+    }
+
+    /// The version of the data named `name`, `None` if the database has none.
+    async fn version(&self, name: &str) -> ApiResult<Option<i64>> {
+        let statement = Query::select()
+            .column(Alias::new("version"))
+            .from(Alias::new("statistics_version"))
+            .and_where(Expr::col(Alias::new("name")).eq(name))
+            .to_owned();
+        let row = self
+            .db
+            .query_one_raw(self.db.get_database_backend().build(&statement))
+            .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get::<i64>("", "version")?),
+            None => None,
+        })
+    }
+
+    /// The cube in `slot` if it was built from the current version of `name`, otherwise a
+    /// new one from `build` (one build at a time: whoever waited for it gets it).
+    async fn current<C, F>(
+        &self,
+        slot: &Mutex<Option<Built<C>>>,
+        name: &str,
+        build: impl FnOnce() -> F,
+    ) -> ApiResult<Arc<C>>
+    where
+        F: Future<Output = ApiResult<C>>,
+    {
+        let fits = |built: &Option<Built<C>>, version: i64| {
+            built
+                .as_ref()
+                .filter(|built| built.version == version && built.threshold == self.threshold)
+                .map(|built| built.cube.clone())
+        };
+        let seen = self.version(name).await?;
+        let mut built = slot.lock().await;
+        if let Some(version) = seen
+            && let Some(cube) = fits(&built, version)
+        {
+            return Ok(cube);
+        }
+        // Another request may have built it while this one waited: read the version again
+        // before reading every row (and label the build with the version read before them,
+        // so that a write committed during the build makes the next request build again).
+        let version = self.version(name).await?;
+        if let Some(version) = version
+            && let Some(cube) = fits(&built, version)
+        {
+            return Ok(cube);
+        }
+        let cube = Arc::new(build().await?);
+        *built = version.map(|version| Built {
+            version,
+            threshold: self.threshold,
+            cube: cube.clone(),
+        });
+        Ok(cube)
     }
 
     /// Events and participants by `dimension`, over the events the actor may see. Exact for
@@ -339,7 +428,12 @@ impl<'a> Statistics<'a> {
                 "Centre reports have no thematic area.",
             ));
         }
-        let cube = self.people.get_or_try_init(|| self.people_cube()).await?;
+        let cube = self
+            .people
+            .get_or_try_init(|| {
+                self.current(&self.cubes.people, PEOPLE_SERVED, || self.people_cube())
+            })
+            .await?;
         let mut base = Selection::everything(people::LEVELS);
         cube.months
             .restrict(&mut base, people::MONTH, &filter.period);
@@ -467,7 +561,12 @@ impl<'a> Statistics<'a> {
                 ));
             }
         }
-        let cube = self.cases.get_or_try_init(|| self.case_cube()).await?;
+        let cube = self
+            .cases
+            .get_or_try_init(|| {
+                self.current(&self.cubes.cases, REFERRAL_CASES, || self.case_cube())
+            })
+            .await?;
         let mut base = Selection::everything(cases::LEVELS);
         cube.months
             .restrict(&mut base, cases::MONTH, &filter.period);
@@ -509,21 +608,7 @@ impl<'a> Statistics<'a> {
             })
         };
         let (row_axis, column_axis) = (axis(Some(rows))?, axis(columns)?);
-        let backend = self.db.get_database_backend();
-        let row_key = match rows {
-            CaseDimension::Kind => column("referral_case", "kind"),
-            CaseDimension::Status => column("referral_case", "status"),
-            CaseDimension::Risk => column("referral_case", "risk"),
-            CaseDimension::Region => column("referral_case", "region"),
-            CaseDimension::Month => month_of_timestamp(backend, "referral_case", "referred_at"),
-            CaseDimension::Outcome => column("referral_case", "outcome"),
-        };
-        let scope = referral_case::Entity::find()
-            .select_only()
-            .filter(case_conditions(filter));
-        let medians = self
-            .median_hours(backend, scope, &row_key, &row_axis.keys)
-            .await?;
+        let medians = self.median_hours(&cube, &base, &row_axis);
         let suppressed = !policy::reads_exact_case_statistics(actor);
         Ok(self.cut(
             &cube.protection,
@@ -537,9 +622,47 @@ impl<'a> Statistics<'a> {
 
     /// Every referred case as the atoms of one protection: month referred × region × kind ×
     /// risk × status × outcome × parties. Each atom is known exactly to the organisations that
-    /// may read its cases: the referrer, the receiver and earlier receivers.
+    /// may read its cases: the referrer, the receiver and earlier receivers. The cases are
+    /// read as a stream and kept as a few bytes each.
     async fn case_cube(&self) -> ApiResult<cases::Cube> {
-        let referred: Vec<cases::Referred> = referral_case::Entity::find()
+        // Receivers a case was referred to before its current one (onward referrals): the
+        // few transitions whose receiver is neither party now.
+        let transition =
+            |column: referral_transition::Column| Expr::col((referral_transition::Entity, column));
+        let case = |column: referral_case::Column| Expr::col((referral_case::Entity, column));
+        let earlier: Vec<(Uuid, Uuid)> = referral_transition::Entity::find()
+            .select_only()
+            .distinct()
+            .column(referral_transition::Column::CaseId)
+            .column(referral_transition::Column::ReceivingOrganisationId)
+            .join(
+                JoinType::InnerJoin,
+                referral_transition::Relation::Case.def(),
+            )
+            .filter(
+                Condition::all()
+                    .add(
+                        transition(referral_transition::Column::ReceivingOrganisationId)
+                            .is_not_null(),
+                    )
+                    .add(
+                        transition(referral_transition::Column::ReceivingOrganisationId)
+                            .ne(case(referral_case::Column::ReferringOrganisationId)),
+                    )
+                    .add(
+                        Condition::any()
+                            .add(case(referral_case::Column::ReceivingOrganisationId).is_null())
+                            .add(
+                                transition(referral_transition::Column::ReceivingOrganisationId)
+                                    .ne(case(referral_case::Column::ReceivingOrganisationId)),
+                            ),
+                    ),
+            )
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let mut builder = cases::Builder::new(&earlier);
+        let mut stream = referral_case::Entity::find()
             .select_only()
             .column(referral_case::Column::Id)
             .column(referral_case::Column::Kind)
@@ -547,96 +670,54 @@ impl<'a> Statistics<'a> {
             .column(referral_case::Column::Risk)
             .column(referral_case::Column::Region)
             .column(referral_case::Column::ReferredAt)
+            .column(referral_case::Column::FirstResponseAt)
             .column(referral_case::Column::Outcome)
             .column(referral_case::Column::ReferringOrganisationId)
             .column(referral_case::Column::ReceivingOrganisationId)
             .filter(referral_case::Column::ReferredAt.is_not_null())
-            .into_model()
-            .all(self.db)
+            .into_model::<cases::Referred>()
+            .stream(self.db.connection())
             .await?;
-        let receivers: Vec<(Uuid, Option<Uuid>)> = referral_transition::Entity::find()
-            .select_only()
-            .column(referral_transition::Column::CaseId)
-            .column(referral_transition::Column::ReceivingOrganisationId)
-            .filter(referral_transition::Column::ReceivingOrganisationId.is_not_null())
-            .into_tuple()
-            .all(self.db)
-            .await?;
-        Ok(cases::Cube::new(self.threshold, referred, &receivers))
+        while let Some(referred) = stream.try_next().await? {
+            builder.add(&referred);
+        }
+        drop(stream);
+        Ok(builder.finish(self.threshold))
     }
-    /// Median hours from referral to first answer, per row key and overall, computed in SQL
-    /// with window functions (portable to SQLite, which has no `percentile_cont`).
-    async fn median_hours(
-        &self,
-        backend: DbBackend,
-        scope: Select<referral_case::Entity>,
-        row_key: &str,
-        row_keys: &[String],
-    ) -> ApiResult<Medians> {
-        let hours = match backend {
-            DbBackend::Sqlite => {
-                "(julianday(\"referral_case\".\"first_response_at\") - \
-                 julianday(\"referral_case\".\"referred_at\")) * 24.0"
+
+    /// Median hours from referral to first answer of the answered cases within `base`, per
+    /// row of `rows` and overall, from the cube's answered cases.
+    fn median_hours(&self, cube: &cases::Cube, base: &Selection, rows: &Axis) -> Medians {
+        let row_of = rows.key_of();
+        let mut by_row: Vec<Vec<f64>> = vec![Vec::new(); rows.keys.len()];
+        let mut all = Vec::new();
+        for answered in &cube.answered {
+            let levels = answered.levels();
+            if !base.keeps_atom(&levels) {
+                continue;
             }
-            _ => {
-                "CAST(EXTRACT(EPOCH FROM (\"referral_case\".\"first_response_at\" - \
-                 \"referral_case\".\"referred_at\")) AS DOUBLE PRECISION) / 3600.0"
-            }
-        };
-        let answered = scope.filter(referral_case::Column::FirstResponseAt.is_not_null());
-        let mut medians = Medians::default();
-        let mut by_key = HashMap::new();
-        for per_row in [true, false] {
-            // One window per row key, or one over everything for the table's median.
-            let (key, partition) = if per_row {
-                (row_key.to_owned(), format!("PARTITION BY {row_key}"))
-            } else {
-                (format!("'{ALL}'"), String::new())
-            };
-            let ranked = answered
-                .clone()
-                .expr_as(Expr::cust(format!("CAST({key} AS TEXT)")), "row_key")
-                .expr_as(Expr::cust(hours), "hours")
-                .expr_as(
-                    Expr::cust(format!("ROW_NUMBER() OVER ({partition} ORDER BY {hours})")),
-                    "position",
-                )
-                .expr_as(
-                    Expr::cust(format!("COUNT(*) OVER ({partition})")),
-                    "answered",
-                )
-                .into_query();
-            // The middle one (odd count) or the mean of the middle two (even count).
-            let statement = Query::select()
-                .expr_as(Expr::col(Alias::new("row_key")), "row_key")
-                .expr_as(Expr::cust("MAX(\"answered\")"), "answered")
-                .expr_as(Expr::cust("AVG(\"hours\")"), "median")
-                .from_subquery(ranked, Alias::new("ranked"))
-                .and_where(Expr::cust(
-                    "\"position\" IN ((\"answered\" + 1) / 2, (\"answered\" + 2) / 2)",
-                ))
-                .group_by_col(Alias::new("row_key"))
-                .to_owned();
-            let rows = MedianRow::find_by_statement(backend.build(&statement))
-                .all(self.db)
-                .await?;
-            for row in rows {
-                let published = (row.answered >= self.threshold)
-                    .then_some(row.median)
-                    .flatten()
-                    .map(|hours| (hours * 10.0).round() / 10.0);
-                if per_row {
-                    by_key.insert(row.row_key.unwrap_or_else(|| NONE.to_owned()), published);
-                } else {
-                    medians.total = published;
-                }
+            all.push(answered.hours);
+            if let Some(row) = row_of(&levels) {
+                by_row[row].push(answered.hours);
             }
         }
-        medians.rows = row_keys
-            .iter()
-            .map(|key| by_key.get(key).copied().flatten())
-            .collect();
-        Ok(medians)
+        let publish = |hours: &mut Vec<f64>| {
+            let answered = i64::try_from(hours.len()).unwrap_or(i64::MAX);
+            (answered >= self.threshold && !hours.is_empty()).then(|| {
+                hours.sort_unstable_by(f64::total_cmp);
+                let middle = hours.len() / 2;
+                let median = if hours.len() % 2 == 1 {
+                    hours[middle]
+                } else {
+                    f64::midpoint(hours[middle - 1], hours[middle])
+                };
+                (median * 10.0).round() / 10.0
+            })
+        };
+        Medians {
+            rows: by_row.iter_mut().map(publish).collect(),
+            total: publish(&mut all),
+        }
     }
 
     /// The table of `rows` × `columns` within `base`, with its totals: each entry's value
@@ -730,48 +811,11 @@ fn event_conditions(actor: &Actor, filter: &StatisticsFilter) -> Condition {
     condition
 }
 
-fn case_conditions(filter: &StatisticsFilter) -> Condition {
-    let mut condition = Condition::all().add(referral_case::Column::ReferredAt.is_not_null());
-    // Whole months, as the protected counts are by month (see `cubes::cases`).
-    if let Some(from) = filter.period.from.map(first_of_month) {
-        condition = condition
-            .add(referral_case::Column::ReferredAt.gte(from.and_time(NaiveTime::MIN).and_utc()));
-    }
-    if let Some(to) = filter.period.to
-        && let Some(next) = first_of_month(to).checked_add_months(Months::new(1))
-    {
-        condition = condition
-            .add(referral_case::Column::ReferredAt.lt(next.and_time(NaiveTime::MIN).and_utc()));
-    }
-    if let Some(region) = filter.region {
-        condition = condition.add(referral_case::Column::Region.eq(region));
-    }
-    if let Some(organisation_id) = filter.organisation_id {
-        condition = condition.add(
-            Condition::any()
-                .add(referral_case::Column::ReferringOrganisationId.eq(organisation_id))
-                .add(referral_case::Column::ReceivingOrganisationId.eq(organisation_id)),
-        );
-    }
-    condition
-}
-
 /// `YYYY-MM` of a date column.
 fn month_of_date(backend: DbBackend, table: &str, name: &str) -> String {
     match backend {
         DbBackend::Sqlite => format!("substr({}, 1, 7)", column(table, name)),
         _ => format!("to_char({}, 'YYYY-MM')", column(table, name)),
-    }
-}
-
-/// `YYYY-MM` of a timestamp column, in UTC.
-fn month_of_timestamp(backend: DbBackend, table: &str, name: &str) -> String {
-    match backend {
-        DbBackend::Sqlite => format!("strftime('%Y-%m', {})", column(table, name)),
-        _ => format!(
-            "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM')",
-            column(table, name)
-        ),
     }
 }
 

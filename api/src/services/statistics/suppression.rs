@@ -88,6 +88,14 @@ impl Selection {
             Some(keep) => keep.get(value as usize).copied().unwrap_or(false),
         }
     }
+
+    /// Whether the atom with these values of every level is kept.
+    pub fn keeps_atom(&self, values: &[u32]) -> bool {
+        values
+            .iter()
+            .enumerate()
+            .all(|(level, &value)| self.keeps(level, value))
+    }
 }
 
 /// A part of a branch: one recorded atom, or the rest of the branch's universe (all zeros).
