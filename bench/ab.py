@@ -9,7 +9,12 @@ more than either figure. `bench run` measures one build; this compares two.
         [--rounds 3] [--seconds 10] [--concurrency 16] [--only nested,login]
 
 The dataset is one of `bench generate`; oha is the one `bench install-oha` put in bench/.tools.
-Prints a Markdown table (medians over the rounds; peak memory is the highest of the rounds)
+When B has migrations A does not know (A's server refuses a database with a migration it has
+no file for), generate the dataset with B's `bench` and name them with `--b-only-migrations`:
+their rows of `seaql_migrations` are taken out while A runs and put back for B (their tables
+stay; A does not read them).
+Prints a Markdown table (medians over the rounds; peak memory is the highest of the rounds;
+"first" is the warm-up request's time, the one a cold cache pays, not in the other figures)
 and writes every round's figures as JSON to bench/results/ab-<label>-<backend>.json.
 """
 
@@ -99,6 +104,24 @@ def wait_for_idle_database(db):
         time.sleep(0.5)
 
 
+def sql(db, statement):
+    if db.startswith("postgres"):
+        subprocess.run(["psql", db, "-qAtc", statement], check=True, capture_output=True)
+    else:
+        import sqlite3
+        path = db.split("://", 1)[1].split("?", 1)[0]
+        with sqlite3.connect(path) as connection:
+            connection.execute(statement)
+
+
+def show_migrations(db, names, shown):
+    """Takes the rows of the migrations `names` out of `seaql_migrations`, or puts them back."""
+    for name in names:
+        sql(db, f"DELETE FROM seaql_migrations WHERE version = '{name}'")
+        if shown:
+            sql(db, f"INSERT INTO seaql_migrations (version, applied_at) VALUES ('{name}', {int(time.time())})")
+
+
 def measure(binary, db, port, scenario, seconds, concurrency):
     wait_for_idle_database(db)
     server = subprocess.Popen([binary, "serve"], env=server_env(db, port),
@@ -121,7 +144,9 @@ def measure(binary, db, port, scenario, seconds, concurrency):
             if who:
                 login = post(base, json.dumps({"query": LOGIN, "variables": {"email": who, "password": PASSWORD}}))
                 token = login["data"]["login"]["accessToken"]
+        started = time.monotonic()
         warm = post(base, body, token)
+        first_ms = (time.monotonic() - started) * 1000
         assert "errors" not in warm, f"{scenario}: {warm}"
         before = cpu_seconds(server.pid)
         command = [OHA, "-z", f"{seconds}s", "-c", str(concurrency), "--no-tui", "--output-format", "json",
@@ -141,6 +166,7 @@ def measure(binary, db, port, scenario, seconds, concurrency):
             "p50_ms": latency["p50"] * 1000,
             "p99_ms": latency["p99"] * 1000,
             "peak_mib": peak_mib(server.pid),
+            "first_ms": first_ms,
         }
     finally:
         server.terminate()
@@ -158,6 +184,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--port", type=int, default=18490)
     parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument("--b-only-migrations", default="", help="comma-separated migrations A does not know")
     args = parser.parse_args()
     if not os.path.exists(OHA):
         sys.exit(f"{OHA} is missing: run `target/release/bench install-oha` first")
@@ -166,6 +193,8 @@ def main():
         for round_ in range(args.rounds):
             order = [("a", args.a), ("b", args.b)] if round_ % 2 == 0 else [("b", args.b), ("a", args.a)]
             for side, binary in order:
+                hidden = [name for name in args.b_only_migrations.split(",") if name]
+                show_migrations(args.db, hidden, side == "b")
                 figures.setdefault(scenario, {}).setdefault(side, []).append(
                     measure(binary, args.db, args.port, scenario, args.seconds, args.concurrency))
                 print(scenario, side, figures[scenario][side][-1], file=sys.stderr, flush=True)
@@ -173,14 +202,16 @@ def main():
     backend = "postgresql" if args.db.startswith("postgres") else "sqlite"
     with open(os.path.join(ROOT, "bench", "results", f"ab-{args.label}-{backend}.json"), "w") as out:
         json.dump({"a": args.a, "b": args.b, "figures": figures}, out, indent=1)
-    print(f"| scenario | A req/s | B req/s | B/A | A CPU ms/req | B CPU ms/req | A p50 ms | B p50 ms | A p99 ms | B p99 ms | A peak MiB | B peak MiB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    show_migrations(args.db, [name for name in args.b_only_migrations.split(",") if name], True)
+    print(f"| scenario | A req/s | B req/s | B/A | A CPU ms/req | B CPU ms/req | A p50 ms | B p50 ms | A p99 ms | B p99 ms | A peak MiB | B peak MiB | A first ms | B first ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for scenario, sides in figures.items():
         med = {side: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for side, runs in sides.items()}
         a, b = med["a"], med["b"]
         print(f"| {scenario} | {a['rps']:.1f} | {b['rps']:.1f} | {b['rps'] / a['rps']:.2f} | {a['cpu_ms']:.2f} | {b['cpu_ms']:.2f} "
               f"| {a['p50_ms']:.0f} | {b['p50_ms']:.0f} | {a['p99_ms']:.0f} | {b['p99_ms']:.0f} "
-              f"| {max(run['peak_mib'] for run in sides['a']):.0f} | {max(run['peak_mib'] for run in sides['b']):.0f} |")
+              f"| {max(run['peak_mib'] for run in sides['a']):.0f} | {max(run['peak_mib'] for run in sides['b']):.0f} "
+              f"| {a['first_ms']:.0f} | {b['first_ms']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -1735,3 +1735,44 @@ async fn a_server_answers_from_its_kept_cube_only_while_no_server_has_written_si
         );
     }
 }
+
+#[tokio::test]
+async fn requests_that_find_no_current_cube_wait_for_one_build_instead_of_each_making_one() {
+    let app = spawn_app().await;
+    let world = case_world(&app).await;
+    for region in ["KHATLON", "SUGHD", "DUSHANBE"] {
+        case(&app, &world, "DOMESTIC_VIOLENCE", region, false).await;
+    }
+    let query = case_statistics_query();
+    let variables = json!({ "rows": "KIND", "columns": "STATUS" });
+    let token = world.staff.access_token.as_str();
+    let spent = |server: &TestApp| server.statements.get();
+
+    // What a request costs on a server that has not built the cube, and once it has.
+    let probe = app.another_server().await;
+    let before = spent(&probe);
+    let first = probe.data_as(token, &query, variables.clone()).await;
+    let cold = spent(&probe) - before;
+    let before = spent(&probe);
+    probe.data_as(token, &query, variables.clone()).await;
+    let warm = spent(&probe) - before;
+    assert!(
+        cold > warm,
+        "a build reads the cases: cold {cold}, warm {warm}"
+    );
+
+    // Eight at once on a new server: one builds, seven wait and take its cube.
+    let fresh = app.another_server().await;
+    let before = spent(&fresh);
+    let answers = futures_util::future::join_all(
+        (0..8).map(|_| fresh.data_as(token, &query, variables.clone())),
+    )
+    .await;
+    let together = spent(&fresh) - before;
+    assert!(
+        together <= cold + 7 * warm,
+        "eight requests cost {together} statements: more than one build ({cold}) and seven \
+         readers of the built cube ({warm} each)"
+    );
+    assert!(answers.iter().all(|answer| *answer == first));
+}
