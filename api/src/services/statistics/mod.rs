@@ -701,10 +701,10 @@ impl<'a> Statistics<'a> {
                 by_row[row].push(answered.hours);
             }
         }
+        // The answered cases come by hours, so each list is sorted already.
         let publish = |hours: &mut Vec<f64>| {
             let answered = i64::try_from(hours.len()).unwrap_or(i64::MAX);
             (answered >= self.threshold && !hours.is_empty()).then(|| {
-                hours.sort_unstable_by(f64::total_cmp);
                 let middle = hours.len() / 2;
                 let median = if hours.len() % 2 == 1 {
                     hours[middle]
