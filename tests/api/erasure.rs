@@ -698,11 +698,18 @@ async fn many_cases_stored_without_keys_are_keyed_in_batches_each_with_its_own_v
         Uuid::parse_str(&case_with_free_text(&app, &w).await).expect("uuid"),
     )
     .await;
+    let step_template = steps_of(&app, template.id)
+        .await
+        .into_iter()
+        .next()
+        .expect("a step");
     let keys = app.config.auth.data_keys.clone();
-    // More cases than one batch of the sweep holds, each with a name and scope of its own, as
-    // an older version stored them: the name under the data keys, the scope as text.
-    let count = 450;
+    // More cases than two batches of the sweep hold (500 each), each with a name, scope and
+    // comment of its own, as an older version stored them: the name under the data keys, the
+    // scope and the comment as text.
+    let count = 1_100;
     let mut ids = Vec::new();
+    let mut steps = Vec::new();
     for number in 0..count {
         let case_id = Uuid::now_v7();
         let mut row = template.clone().into_active_model();
@@ -722,13 +729,22 @@ async fn many_cases_stored_without_keys_are_keyed_in_batches_each_with_its_own_v
         row.consent_scope_sealed = Set(None);
         row.legacy_consent_scope = Set((number % 3 != 0).then(|| format!("Scope {number}")));
         row.insert(&app.db).await.expect("older row");
+        let step_id = Uuid::now_v7();
+        let mut step = step_template.clone().into_active_model();
+        step.id = Set(step_id);
+        step.case_id = Set(case_id);
+        step.comment_sealed = Set(None);
+        step.legacy_comment = Set(Some(format!("Comment {number}")));
+        step.insert(&app.db).await.expect("older step");
         ids.push(case_id);
+        steps.push(step_id);
     }
 
     let sealed = app.services().seal_stored().await.expect("seal");
 
+    let scopes = (0..count).filter(|number| number % 3 != 0).count() as u64;
     assert_eq!(sealed.cases_keyed, count, "{sealed:?}");
-    assert_eq!(sealed.texts_sealed, 300, "{sealed:?}");
+    assert_eq!(sealed.texts_sealed, scopes + count, "{sealed:?}");
     for (number, case_id) in ids.iter().enumerate() {
         let row = case_row(&app, *case_id).await;
         assert!(row.legacy_consent_scope.is_none());
@@ -758,6 +774,19 @@ async fn many_cases_stored_without_keys_are_keyed_in_batches_each_with_its_own_v
             open(row.consent_scope_sealed, "consent_scope"),
             (number % 3 != 0).then(|| format!("Scope {number}"))
         );
+        let step = steps_of(&app, *case_id)
+            .await
+            .into_iter()
+            .find(|step| step.id == steps[number])
+            .expect("its step");
+        assert!(step.legacy_comment.is_none());
+        let comment = key
+            .decrypt(
+                &step.comment_sealed.expect("sealed"),
+                format!("referral_transition.comment:{case_id}:{}", step.id).as_bytes(),
+            )
+            .expect("sealed with its case's key, bound to the step");
+        assert_eq!(comment, format!("Comment {number}").into_bytes());
     }
     assert_eq!(
         app.services().seal_stored().await.expect("seal"),

@@ -2274,6 +2274,33 @@ fn keyed_update(backend: DbBackend, keyed: &[KeyedCase]) -> Statement {
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// One `UPDATE … FROM (VALUES …)` giving each transition of a batch its sealed comment (or
+/// none) and clearing the plain one; a transition another server sealed first is left as it is.
+fn sealed_comments_update(backend: DbBackend, sealed: &[(Uuid, Option<Vec<u8>>)]) -> Statement {
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(sealed.len() * 2);
+    let mut rows = Vec::with_capacity(sealed.len());
+    for (id, comment) in sealed {
+        values.push((*id).into());
+        values.push(comment.clone().into());
+        rows.push(match backend {
+            DbBackend::Postgres => format!("(${}, ${})", values.len() - 1, values.len()),
+            _ => "(?, ?)".to_owned(),
+        });
+    }
+    use referral_transition::Column;
+    use sea_orm::IdenStatic;
+    let sql = format!(
+        "UPDATE {table} AS t SET {sealed} = v.column2, {plain} = NULL FROM (VALUES {rows}) AS v \
+         WHERE t.{id} = v.column1 AND t.{plain} IS NOT NULL",
+        table = referral_transition::Entity.as_str(),
+        sealed = Column::CommentSealed.as_str(),
+        plain = Column::LegacyComment.as_str(),
+        rows = rows.join(", "),
+        id = Column::Id.as_str(),
+    );
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// Brings stored cases to the current protection, with the data keys (which migrations do not
 /// have): every live case gets a key of its own, with its identifying fields (sealed under the
 /// data keys before) moved under it; every plain consent scope and comment is sealed with its
@@ -2380,46 +2407,58 @@ pub async fn seal_stored(
         summary.texts_sealed += Ord::min(updated, u64::try_from(scopes)?);
     }
 
-    let plain = referral_transition::Entity::find()
-        .filter(referral_transition::Column::LegacyComment.is_not_null())
-        .all(conn)
-        .await?;
-    let mut case_keys: std::collections::HashMap<Uuid, Option<OwnerKey>> =
-        std::collections::HashMap::new();
-    for step in plain {
-        if let std::collections::hash_map::Entry::Vacant(entry) = case_keys.entry(step.case_id) {
-            let wrapped: Option<Option<Vec<u8>>> = referral_case::Entity::find_by_id(step.case_id)
-                .select_only()
-                .column(referral_case::Column::DataKey)
-                .into_tuple()
-                .one(conn)
-                .await?;
-            let key = wrapped
-                .flatten()
-                .map(|wrapped| keys.open_owner_key(&wrapped, &key_context(step.case_id)))
-                .transpose()?;
-            entry.insert(key);
+    // Plain comments, a batch at a time in the order of their ids: each sealed with its case's
+    // key (read for the whole batch in one statement), all written with one statement.
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut plain = referral_transition::Entity::find()
+            .filter(referral_transition::Column::LegacyComment.is_not_null())
+            .order_by_asc(referral_transition::Column::Id)
+            .limit(SEAL_BATCH);
+        if let Some(after) = after {
+            plain = plain.filter(referral_transition::Column::Id.gt(after));
         }
-        // Every live case has its key by now; a case without one was erased meanwhile.
-        let sealed = match (&case_keys[&step.case_id], step.legacy_comment.as_deref()) {
-            (Some(key), Some(comment)) => {
-                Some(key.encrypt(comment.as_bytes(), &comment_context(step.case_id, step.id))?)
-            }
-            _ => None,
-        };
-        referral_transition::Entity::update_many()
-            .col_expr(
-                referral_transition::Column::CommentSealed,
-                Expr::value(sealed),
-            )
-            .col_expr(
-                referral_transition::Column::LegacyComment,
-                Expr::value(Option::<String>::None),
-            )
-            .filter(referral_transition::Column::Id.eq(step.id))
-            .exec(conn)
+        let batch = plain.all(conn).await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id);
+        let case_ids: std::collections::BTreeSet<Uuid> =
+            batch.iter().map(|step| step.case_id).collect();
+        let wrapped: Vec<(Uuid, Option<Vec<u8>>)> = referral_case::Entity::find()
+            .select_only()
+            .column(referral_case::Column::Id)
+            .column(referral_case::Column::DataKey)
+            .filter(referral_case::Column::Id.is_in(case_ids))
+            .into_tuple()
+            .all(conn)
             .await?;
-        summary.texts_sealed += 1;
+        let mut case_keys: std::collections::HashMap<Uuid, OwnerKey> =
+            std::collections::HashMap::new();
+        for (case_id, wrapped) in wrapped {
+            if let Some(wrapped) = wrapped {
+                case_keys.insert(
+                    case_id,
+                    keys.open_owner_key(&wrapped, &key_context(case_id))?,
+                );
+            }
+        }
+        // Every live case has its key by now; a case without one was erased meanwhile, and
+        // its comment is cleared, not sealed.
+        let sealed = batch
+            .iter()
+            .map(|step| {
+                let sealed = match (case_keys.get(&step.case_id), step.legacy_comment.as_deref()) {
+                    (Some(key), Some(comment)) => Some(
+                        key.encrypt(comment.as_bytes(), &comment_context(step.case_id, step.id))?,
+                    ),
+                    _ => None,
+                };
+                Ok((step.id, sealed))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let updated = conn
+            .execute_raw(sealed_comments_update(conn.get_database_backend(), &sealed))
+            .await?;
+        summary.texts_sealed += updated.rows_affected();
     }
     Ok(summary)
 }
