@@ -19,9 +19,11 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// Each version, and the tables (with the columns of an update that matter, `None` for any)
-/// whose rows it counts.
-const SOURCES: [(&str, &[(&str, Option<&str>)]); 2] = [
+/// A table whose rows a version counts, with the columns of an update that matter (`None`: any).
+type Source = (&'static str, Option<&'static str>);
+
+/// Each version, and the tables whose rows it counts.
+const SOURCES: [(&str, &[Source]); 2] = [
     (
         "referral_cases",
         &[

@@ -608,7 +608,7 @@ impl<'a> Statistics<'a> {
             })
         };
         let (row_axis, column_axis) = (axis(Some(rows))?, axis(columns)?);
-        let medians = self.median_hours(&cube, &base, &row_axis);
+        let medians = self.median_hours(cube, &base, &row_axis);
         let suppressed = !policy::reads_exact_case_statistics(actor);
         Ok(self.cut(
             &cube.protection,
