@@ -41,5 +41,6 @@ pub mod referral_transition;
 pub mod resource_centre;
 pub mod scheduled_job;
 pub mod session;
+pub mod statistics_version;
 
 pub use localized::Localized;

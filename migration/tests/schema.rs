@@ -24,7 +24,7 @@ use entity::{
     localized::CodeList,
     mail_outbox, notification, organisation, password_reset_request, persisted_query, project,
     project_partner, project_region, project_thematic_area, recovery_code, referral_case,
-    referral_transition, resource_centre, scheduled_job, session,
+    referral_transition, resource_centre, scheduled_job, session, statistics_version,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -218,6 +218,7 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         indicator_period,
         indicator_period_revision,
         indicator_period_approval,
+        statistics_version,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(
