@@ -250,6 +250,41 @@ async fn a_refused_nullable_field_is_null_beside_its_siblings() {
     );
 }
 
+/// A response key selected twice merges its selections (legal GraphQL): when everything one of
+/// them selects of an object is refused, the other's fields are still answered. (async-graphql
+/// answered such an object `null` and merged nothing into it: the public's
+/// `edges { node { budget } } edges { node { partners } }` lost every project's partners.)
+#[tokio::test]
+async fn merged_selections_keep_their_fields_when_one_of_them_fails_whole() {
+    let app = spawn_app_with_demo().await;
+    for query in [
+        "{ projects(first: 3) { edges { node { budget { __typename } } } \
+           edges { node { code partners { role } } } } }",
+        "{ projects(first: 3) { edges { node { budget { __typename } } } ...more } } \
+         fragment more on ProjectConnection { edges { node { code partners { role } } } }",
+    ] {
+        let response = app.graphql(query, json!({})).await;
+        let codes = error_codes(&response);
+        assert!(
+            !codes.is_empty() && codes.iter().all(|code| code == "FORBIDDEN"),
+            "{response:#}"
+        );
+        let edges = response["data"]["projects"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("edges: {response:#}"));
+        assert_eq!(edges.len(), 3, "{response:#}");
+        for edge in edges {
+            let node = &edge["node"];
+            assert!(
+                node.get("budget").is_some_and(Value::is_null),
+                "{response:#}"
+            );
+            assert!(node["code"].is_string(), "{response:#}");
+            assert!(node["partners"].is_array(), "{response:#}");
+        }
+    }
+}
+
 /// A failed non-null field nulls its nearest nullable parent, as the specification says;
 /// the same mistake under 20 parents is reported once.
 #[tokio::test]

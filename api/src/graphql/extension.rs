@@ -55,6 +55,10 @@ pub struct PortalExtension {
     /// again only when a field failed (a copy of the text costs less than one of the parsed
     /// document on every request).
     query: Mutex<Option<String>>,
+    /// The errors of the fields that failed while the operation was executed, answered `null`
+    /// in their objects meanwhile (see [`PortalExtension::resolve`]); `None` outside an
+    /// execution (a subscription's events keep async-graphql's own handling).
+    failed: Mutex<Option<Vec<ServerError>>>,
 }
 
 #[async_trait::async_trait]
@@ -132,7 +136,13 @@ impl Extension for PortalExtension {
         {
             return Response::new(Value::Null);
         }
+        if let Ok(mut failed) = self.failed.lock() {
+            *failed = Some(Vec::new());
+        }
         let mut response = next.run(ctx, operation_name).await;
+        if let Ok(mut failed) = self.failed.lock() {
+            response.errors.extend(failed.take().unwrap_or_default());
+        }
         if response.errors.iter().any(|error| !error.path.is_empty())
             && let Ok(query) = self.query.lock()
             && let Some(Ok(document)) = query.as_deref().map(async_graphql::parser::parse_query)
@@ -155,6 +165,24 @@ impl Extension for PortalExtension {
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
         guard::check(ctx, &info)?;
-        next.run(ctx, info).await
+        let error = match next.run(ctx, info).await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        // async-graphql leaves a failed field out of its object, and answers an object all of
+        // whose fields failed with `null`. A response key selected twice (legal: the
+        // selections merge) is merged into the first answer, and nothing merges into a
+        // `null`: `edges { node { budget } } edges { node { partners } }` lost the partners
+        // of every project whose budget the reader may not see. So a failed field is `null`
+        // in its object, which therefore never empties, and its error is answered with the
+        // others once the operation has run; `nulls::propagate` then puts the `null` where
+        // the specification says.
+        match self.failed.lock() {
+            Ok(mut failed) if failed.is_some() => {
+                failed.get_or_insert_with(Vec::new).push(error);
+                Ok(Some(Value::Null))
+            }
+            _ => Err(error),
+        }
     }
 }
