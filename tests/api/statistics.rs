@@ -1680,7 +1680,8 @@ async fn a_server_answers_from_its_kept_cube_only_while_no_server_has_written_si
         Some(3)
     );
     assert_eq!(table(&before).median, None, "nothing answered yet");
-    // Asked again with nothing written: the same table, from the kept cube.
+    // Asked again with nothing written: the same table (that it comes from the kept cube and
+    // not from a new build is shown by the statement count of the single-flight test).
     let again = first
         .data_as(&world.staff.access_token, &query, by_status.clone())
         .await;

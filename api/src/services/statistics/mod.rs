@@ -21,12 +21,13 @@ use entity::{
     centre_report, centre_report_line, centre_service,
     enums::{CaseKind, CaseOutcome, CentreService, EventKind, Region, RiskLevel, ThematicArea},
     event, project_thematic_area, referral_case, referral_transition, resource_centre,
+    statistics_version,
 };
 use futures_util::TryStreamExt;
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
     Iterable, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
-    sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
+    sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 use serde::Deserialize;
 use tokio::sync::{Mutex, OnceCell};
@@ -265,19 +266,12 @@ impl<'a> Statistics<'a> {
 
     /// The version of the data named `name`, `None` if the database has none.
     async fn version(&self, name: &str) -> ApiResult<Option<i64>> {
-        let statement = Query::select()
-            .column(Alias::new("version"))
-            .from(Alias::new("statistics_version"))
-            .and_where(Expr::col(Alias::new("name")).eq(name))
-            .to_owned();
-        let row = self
-            .db
-            .query_one_raw(self.db.get_database_backend().build(&statement))
-            .await?;
-        Ok(match row {
-            Some(row) => Some(row.try_get::<i64>("", "version")?),
-            None => None,
-        })
+        Ok(statistics_version::Entity::find_by_id(name.to_owned())
+            .select_only()
+            .column(statistics_version::Column::Version)
+            .into_tuple::<i64>()
+            .one(self.db)
+            .await?)
     }
 
     /// The cube in `slot` if it was built from the current version of `name`, otherwise a
