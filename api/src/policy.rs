@@ -8,14 +8,14 @@
 //! below grants it. The rules follow the access table of DESIGN.md.
 
 use entity::{
-    account, centre_report,
+    account, case_party, centre_report,
     enums::{CentreKind, PartnerRole, Role, ThematicArea, Visibility},
     event, indicator, indicator_period, indicator_period_approval, organisation, project,
-    project_partner, project_thematic_area, referral_case, referral_transition, resource_centre,
+    project_partner, project_thematic_area, referral_case, resource_centre,
 };
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend,
-    sea_query::{Expr, ExprTrait, Func, IntoColumnRef, PgFunc, Query, SelectStatement, UnionType},
+    ColumnTrait, Condition, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
+    sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -698,51 +698,59 @@ pub fn visible_centre_reports(actor: &Actor) -> Condition {
 /// for the Programme Office all; for the public none. A draft is its referrer's alone (it has no
 /// receiver yet).
 ///
-/// The rule is the same on both databases; only its writing differs. PostgreSQL, given
-/// `id IN (…)`, estimates a look-up of each of the organisation's cases by key to cost more than
-/// reading every case, and reads the whole table (390 ms for 4,100 cases among the large
-/// benchmark's 500,000). Given the ids gathered once into an array, `id = ANY(ARRAY(…))`, it looks
-/// each up by key (30–40 ms). SQLite has no arrays, and looks up `IN (…)` by key itself.
-pub fn visible_cases(actor: &Actor, backend: DbBackend) -> Condition {
+/// A partner's cases are its organisation's rows of `case_party`, which the database keeps
+/// equal to that rule on every write of a case or its history (migration
+/// `m20261203_000022_case_parties`): one indexed probe per case read.
+pub fn visible_cases(actor: &Actor) -> Condition {
     match reach(actor) {
         Reach::Office => everything(),
-        Reach::Organisation(organisation_id) => {
-            let ids = cases_of_organisation(organisation_id);
-            let id = referral_case::Column::Id;
-            Condition::all().add(if backend == DbBackend::Postgres {
-                let gathered = Func::cust("ARRAY").arg(Expr::SubQuery(None, Box::new(ids.into())));
-                Expr::col(id).eq(PgFunc::any(gathered))
-            } else {
-                id.in_subquery(ids)
-            })
-        }
+        Reach::Organisation(organisation_id) => Condition::all().add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(case_party::Entity)
+                .and_where(
+                    Expr::col((case_party::Entity, case_party::Column::CaseId))
+                        .equals((referral_case::Entity, referral_case::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((case_party::Entity, case_party::Column::OrganisationId))
+                        .eq(organisation_id),
+                )
+                .to_owned(),
+        )),
         Reach::Public => nothing(),
     }
 }
 
-/// The ids of the cases `organisation_id` refers, receives, or received before an onward
-/// referral, as a union of three indexed lookups. (The same rule written as an `OR` of three
-/// conditions makes the database read every case to test each one.)
-fn cases_of_organisation(organisation_id: Uuid) -> SelectStatement {
-    let of_column = |column: referral_case::Column| {
-        Query::select()
-            .column(referral_case::Column::Id)
-            .from(referral_case::Entity)
-            .and_where(column.eq(organisation_id))
-            .to_owned()
-    };
-    let received_before = Query::select()
-        .column(referral_transition::Column::CaseId)
-        .from(referral_transition::Entity)
-        .and_where(referral_transition::Column::ReceivingOrganisationId.eq(organisation_id))
-        .to_owned();
-    of_column(referral_case::Column::ReferringOrganisationId)
-        .union(
-            UnionType::Distinct,
-            of_column(referral_case::Column::ReceivingOrganisationId),
-        )
-        .union(UnionType::Distinct, received_before)
-        .to_owned()
+/// The cases the actor may read, for a list: the same rule as [`visible_cases`], written for
+/// partners as a join of their organisation's rows of `case_party`, so that a page is read in
+/// that table's index order (`party` names the organisation then); everything for the
+/// Programme Office; nothing for the public.
+pub fn case_list(actor: &Actor) -> CaseList {
+    let select = referral_case::Entity::find();
+    match reach(actor) {
+        Reach::Organisation(organisation_id) => CaseList {
+            select: select
+                .join_rev(JoinType::InnerJoin, case_party::Relation::Case.def())
+                .filter(case_party::Column::OrganisationId.eq(organisation_id)),
+            party: Some(organisation_id),
+        },
+        Reach::Office => CaseList {
+            select,
+            party: None,
+        },
+        Reach::Public => CaseList {
+            select: select.filter(nothing()),
+            party: None,
+        },
+    }
+}
+
+/// The cases an actor may list ([`case_list`]).
+pub struct CaseList {
+    pub select: Select<referral_case::Entity>,
+    /// The partner organisation whose rows of `case_party` the select is joined to.
+    pub party: Option<Uuid>,
 }
 
 /// Whether the actor may read the survivor-identifying fields of `case`: members of the

@@ -10,6 +10,7 @@ pub mod audit_entry;
 pub mod case_assignment;
 pub mod case_code_counter;
 pub mod case_note;
+pub mod case_party;
 pub mod centre_report;
 pub mod centre_report_approval;
 pub mod centre_report_line;

@@ -30,6 +30,7 @@ mod m20261202_000018_recovery_codes;
 mod m20261202_000019_account_links;
 mod m20261203_000020_results;
 mod m20261203_000021_statistics_versions;
+mod m20261203_000022_case_parties;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_account_links::Migration),
             Box::new(m20261203_000020_results::Migration),
             Box::new(m20261203_000021_statistics_versions::Migration),
+            Box::new(m20261203_000022_case_parties::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use std::{collections::BTreeSet, fmt::Debug};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::{
     Localized, account, account_token, audit_entry, case_assignment, case_code_counter, case_note,
-    centre_report, centre_report_approval, centre_report_line, centre_report_revision,
+    case_party, centre_report, centre_report_approval, centre_report_line, centre_report_revision,
     centre_report_revision_line, centre_service, centre_service_past,
     enums::{
         AccountStatus, AgeGroup, AuditOutcome, CaseKind, CaseOutcome, CaseStatus, CentreKind,
@@ -37,7 +37,7 @@ use uuid::Uuid;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The indexes the list filters and keyset pagination rely on.
-const EXPECTED_INDEXES: [&str; 52] = [
+const EXPECTED_INDEXES: [&str; 55] = [
     "idx_organisation_sort_name_id",
     "idx_organisation_kind",
     "idx_account_organisation_id",
@@ -90,6 +90,9 @@ const EXPECTED_INDEXES: [&str; 52] = [
     "idx_password_reset_request_client_address_at",
     "idx_password_reset_request_at",
     "idx_indicator_project_id_id",
+    "idx_case_party_organisation_id_refers_case_created_at_case_id",
+    "idx_case_party_organisation_id_case_created_at_case_id",
+    "idx_case_party_case_id",
 ];
 
 #[tokio::test]
@@ -219,6 +222,7 @@ async fn check_tables_and_columns(db: &DatabaseConnection) -> TestResult {
         indicator_period_revision,
         indicator_period_approval,
         statistics_version,
+        case_party,
     );
     assert_eq!(table_names(db).await?, expected_tables);
     assert!(

@@ -1091,6 +1091,29 @@ async fn cases_are_listed_in_each_order_both_ways_for_staff_and_for_a_partner() 
         "CODE_DESC",
     ] {
         let template = format!("referralCases(orderBy: {order}, PAGE) SELECTION");
+        // A partner's own side of its cases: those it refers, and the others.
+        let (outgoing, incoming): (Vec<_>, Vec<_>) = theirs
+            .iter()
+            .cloned()
+            .partition(|case| case.referring_organisation_id == busiest);
+        assert!(!outgoing.is_empty() && !incoming.is_empty());
+        for (direction, cases) in [("OUTGOING", &outgoing), ("INCOMING", &incoming)] {
+            let template = format!(
+                "referralCases(orderBy: {order}, filter: {{ direction: {direction} }}, PAGE) SELECTION"
+            );
+            let listed = crate::helpers::paging::Listing {
+                token: Some(&partner.access_token),
+                template: &template,
+                path: &["referralCases"],
+            }
+            .assert_pages_both_ways(&app, 3)
+            .await;
+            assert_eq!(
+                listed,
+                in_order(cases.clone(), order),
+                "{direction}, {order}"
+            );
+        }
         for (who, token, cases) in [
             ("staff", &staff.access_token, &all),
             ("a partner", &partner.access_token, &theirs),
@@ -1114,4 +1137,156 @@ async fn cases_are_listed_in_each_order_both_ways_for_staff_and_for_a_partner() 
     .page(&app, json!({ "first": 100 }))
     .await;
     assert_eq!(default.ids, in_order(all, "OPENED_DESC"));
+}
+
+/// The rows of `case_party` (organisation, case, whether it refers, the case's opening time),
+/// read back, and as the rule of DESIGN.md makes them from the cases and their histories: the
+/// referrer, the current receiver and every earlier receiver of each case.
+async fn parties_and_rule(
+    app: &TestApp,
+) -> (
+    std::collections::BTreeSet<(Uuid, Uuid, bool, String)>,
+    std::collections::BTreeSet<(Uuid, Uuid, bool, String)>,
+) {
+    use entity::{case_party, referral_transition};
+    let cases = referral_case::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("cases");
+    let steps = referral_transition::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("steps");
+    let mut rule = std::collections::BTreeSet::new();
+    for case in &cases {
+        let receivers = std::iter::once(case.receiving_organisation_id).chain(
+            steps
+                .iter()
+                .filter(|step| step.case_id == case.id)
+                .map(|step| step.receiving_organisation_id),
+        );
+        rule.insert((
+            case.referring_organisation_id,
+            case.id,
+            true,
+            case.created_at.to_rfc3339(),
+        ));
+        for receiver in receivers.flatten() {
+            if receiver != case.referring_organisation_id {
+                rule.insert((receiver, case.id, false, case.created_at.to_rfc3339()));
+            }
+        }
+    }
+    let table = case_party::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("parties")
+        .into_iter()
+        .map(|row| {
+            (
+                row.organisation_id,
+                row.case_id,
+                row.refers,
+                row.case_created_at.to_rfc3339(),
+            )
+        })
+        .collect();
+    (table, rule)
+}
+
+/// `case_party`, which every partner's read of a case goes through (`policy::visible_cases`,
+/// `policy::case_list`), is kept by the database's triggers. It must be exactly the rule after
+/// every kind of write: the workflow through the API (a referral, a decline, an onward
+/// referral, a deleted draft), the demo loader's, and an operator's SQL that changes a case's
+/// receiver, moves or re-addresses a step, or deletes one.
+#[tokio::test]
+async fn the_parties_of_every_case_follow_every_kind_of_write() {
+    use entity::referral_transition;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let check = |when: &'static str| {
+        let app = &app;
+        async move {
+            let (table, rule) = parties_and_rule(app).await;
+            assert!(!rule.is_empty(), "{when}: no case");
+            assert_eq!(table, rule, "{when}");
+        }
+    };
+
+    // Through the API: B declines, A refers onward to C; a draft of A's is deleted.
+    let onward = case_in(&app, &w, "DECLINED").await;
+    let response = app
+        .graphql_as(
+            &w.a.partner.access_token,
+            "mutation($id: ID!, $to: ID!) { referCaseOnward(id: $id, receivingOrganisationId: $to) { status } }",
+            json!({ "id": onward, "to": w.c.id.to_string() }),
+        )
+        .await;
+    assert_eq!(status(&response), "REFERRED", "{response:#}");
+    let draft = case_in(&app, &w, "DRAFT").await;
+    check("after the workflow").await;
+    let onward: Uuid = onward.parse().expect("uuid");
+    let parties_of_onward = parties_and_rule(&app)
+        .await
+        .0
+        .into_iter()
+        .filter(|row| row.1 == onward)
+        .map(|row| (row.0, row.2))
+        .collect::<Vec<_>>();
+    assert_eq!(parties_of_onward.len(), 3, "A, B before, C now");
+    let deleted = app
+        .graphql_as(
+            &w.a.partner.access_token,
+            "mutation($id: ID!) { deleteDraftReferralCase(id: $id) }",
+            json!({ "id": draft }),
+        )
+        .await;
+    assert!(deleted.get("errors").is_none(), "{deleted:#}");
+    check("after a draft was deleted").await;
+
+    app.load_demo().await.expect("demo");
+    check("after the demo").await;
+
+    // An operator's SQL, past the services.
+    let referred = case_in(&app, &w, "REFERRED").await.parse().expect("uuid");
+    let mut case = referral_case::Entity::find_by_id(referred)
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("the case")
+        .into_active_model();
+    case.receiving_organisation_id = Set(Some(w.c.id));
+    let case = case.update(&app.db).await.expect("a new receiver");
+    check("after a case's receiver was changed").await;
+    let mut case = case.into_active_model();
+    case.receiving_organisation_id = Set(None);
+    case.update(&app.db).await.expect("no receiver");
+    check("after a case's receiver was taken away").await;
+
+    let steps = referral_transition::Entity::find()
+        .filter(referral_transition::Column::CaseId.eq(onward))
+        .order_by_asc(referral_transition::Column::At)
+        .all(&app.db)
+        .await
+        .expect("steps");
+    let to_b = steps
+        .iter()
+        .find(|step| step.receiving_organisation_id == Some(w.b.id))
+        .expect("the referral to B")
+        .clone();
+    let mut step = to_b.clone().into_active_model();
+    step.receiving_organisation_id = Set(Some(w.c.id));
+    step.update(&app.db).await.expect("another receiver");
+    check("after a step's receiver was changed").await;
+    let mut step = to_b.clone().into_active_model();
+    step.case_id = Set(referred);
+    step.receiving_organisation_id = Set(Some(w.b.id));
+    step.update(&app.db).await.expect("another case");
+    check("after a step was moved to another case").await;
+    referral_transition::Entity::delete_by_id(to_b.id)
+        .exec(&app.db)
+        .await
+        .expect("delete the step");
+    check("after a step was deleted").await;
 }

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    account, audit_entry, case_assignment, case_code_counter, case_note,
+    account, audit_entry, case_assignment, case_code_counter, case_note, case_party,
     enums::{
         AccountStatus, AgeGroup, CaseKind, CaseOutcome, CaseStatus, CentreService, DeclineReason,
         Region, RiskLevel, Role, Sex,
@@ -18,7 +18,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use serde_json::json;
@@ -126,6 +126,31 @@ pub struct CaseFilter {
     pub unassigned: Option<bool>,
 }
 
+impl CaseFilter {
+    /// Whether no filter is given but (perhaps) the direction.
+    fn is_at_most_direction(&self) -> bool {
+        let Self {
+            direction: _,
+            status,
+            kind,
+            risk,
+            overdue,
+            region,
+            opened,
+            assigned_to_me,
+            unassigned,
+        } = self;
+        status.is_none()
+            && kind.is_none()
+            && risk.is_none()
+            && overdue.is_none()
+            && region.is_none()
+            && *opened == DateRange::default()
+            && assigned_to_me.is_none()
+            && unassigned.is_none()
+    }
+}
+
 /// An entry of a case's access log: who read the identifying data, when.
 #[derive(Clone, Debug)]
 pub struct AccessLogEntry {
@@ -183,15 +208,38 @@ pub enum CaseOrder {
 }
 
 impl CaseOrder {
-    fn keyset(self) -> KeysetOrder<referral_case::Entity> {
-        let (name, descending) = match self {
+    /// The name in cursors, and whether the order is descending.
+    fn name(self) -> (&'static str, bool) {
+        match self {
             Self::OpenedDesc => ("OPENED_DESC", true),
             Self::OpenedAsc => ("OPENED_ASC", false),
             Self::ResponseDueAsc => ("RESPONSE_DUE_ASC", false),
             Self::ResponseDueDesc => ("RESPONSE_DUE_DESC", true),
             Self::CodeAsc => ("CODE_ASC", false),
             Self::CodeDesc => ("CODE_DESC", true),
-        };
+        }
+    }
+
+    /// The same ordering on `case_party`'s copy of the opening time, for a partner's list
+    /// joined to its rows there ([`policy::case_list`]): its pages are read in that table's
+    /// index order (its cursors are the same as [`CaseOrder::keyset`]'s). `None` for the
+    /// orders whose key `case_party` has no copy of.
+    fn party_keyset(self) -> Option<KeysetOrder<referral_case::Entity, case_party::Column>> {
+        let (name, descending) = self.name();
+        matches!(self, Self::OpenedDesc | Self::OpenedAsc).then_some(KeysetOrder {
+            name,
+            column: case_party::Column::CaseCreatedAt,
+            kind: KeyKind::Timestamp,
+            descending,
+            nullable: false,
+            id_column: case_party::Column::CaseId,
+            key_of: |row| Some(row.created_at.to_rfc3339()),
+            id_of: |row| row.id,
+        })
+    }
+
+    fn keyset(self) -> KeysetOrder<referral_case::Entity> {
+        let (name, descending) = self.name();
         let (column, kind, nullable, key_of): (_, _, _, fn(&referral_case::Model) -> _) = match self
         {
             Self::OpenedDesc | Self::OpenedAsc => (
@@ -674,7 +722,7 @@ impl Cases<'_> {
     pub async fn get(&self, actor: &Actor, id: Uuid) -> ApiResult<referral_case::Model> {
         actor.signed_in()?;
         referral_case::Entity::find_by_id(id)
-            .filter(policy::visible_cases(actor, self.db.get_database_backend()))
+            .filter(policy::visible_cases(actor))
             .one_or_not_found(self.db, "Referral case")
             .await
     }
@@ -693,7 +741,7 @@ impl Cases<'_> {
         }
         Ok(referral_case::Entity::find()
             .filter(referral_case::Column::Id.is_in(ids.iter().copied()))
-            .filter(policy::visible_cases(actor, self.db.get_database_backend()))
+            .filter(policy::visible_cases(actor))
             .all(self.db)
             .await?)
     }
@@ -711,21 +759,19 @@ impl Cases<'_> {
         page: &PageArgs,
     ) -> ApiResult<Page<referral_case::Model>> {
         actor.signed_in()?;
-        let mut select = referral_case::Entity::find()
-            .filter(policy::visible_cases(actor, self.db.get_database_backend()));
+        let policy::CaseList { mut select, party } = policy::case_list(actor);
+        // The organisation's own rows of `case_party` tell its side of each case.
+        let mut side = None;
         if let Some(direction) = filter.direction {
-            let organisation_id = policy::partner_organisation(actor).ok_or_else(|| {
-                ApiError::bad_input(
+            if party.is_none() {
+                return Err(ApiError::bad_input(
                     "filter.direction",
                     "Incoming and outgoing are for partner organisations; the Programme Office sees every case.",
-                )
-            })?;
-            select = match direction {
-                Direction::Outgoing => select
-                    .filter(referral_case::Column::ReferringOrganisationId.eq(organisation_id)),
-                Direction::Incoming => select
-                    .filter(referral_case::Column::ReferringOrganisationId.ne(organisation_id)),
-            };
+                ));
+            }
+            let refers = direction == Direction::Outgoing;
+            side = Some(refers);
+            select = select.filter(case_party::Column::Refers.eq(refers));
         }
         if let Some(status) = filter.status {
             select = select.filter(referral_case::Column::Status.eq(status));
@@ -797,7 +843,27 @@ impl Cases<'_> {
                 .and_utc();
             select = select.filter(referral_case::Column::CreatedAt.lt(end));
         }
-        order.keyset().fetch(self.db, select, page).await
+        // With no filter but the side, a partner's count is its rows of `case_party`, counted
+        // from that table's index alone.
+        let index_count = party.filter(|_| filter.is_at_most_direction());
+        let total_count = match (page.with_total, index_count) {
+            (false, _) => None,
+            (true, Some(organisation_id)) => {
+                let mut rows = case_party::Entity::find()
+                    .filter(case_party::Column::OrganisationId.eq(organisation_id));
+                if let Some(refers) = side {
+                    rows = rows.filter(case_party::Column::Refers.eq(refers));
+                }
+                Some(rows.count(self.db).await?)
+            }
+            (true, None) => Some(select.clone().count(self.db).await?),
+        };
+        let mut result = match order.party_keyset().filter(|_| party.is_some()) {
+            Some(keyset) => keyset.fetch_rows(self.db, select, page).await?,
+            None => order.keyset().fetch_rows(self.db, select, page).await?,
+        };
+        result.total_count = total_count;
+        Ok(result)
     }
 
     /// The histories of the visible cases among `case_ids`, oldest step first, in one
@@ -813,7 +879,7 @@ impl Cases<'_> {
         let visible = Query::select()
             .column(referral_case::Column::Id)
             .from(referral_case::Entity)
-            .cond_where(policy::visible_cases(actor, self.db.get_database_backend()))
+            .cond_where(policy::visible_cases(actor))
             .to_owned();
         Ok(referral_transition::Entity::find()
             .filter(referral_transition::Column::CaseId.is_in(case_ids.iter().copied()))

@@ -252,23 +252,25 @@ pub enum KeyKind {
     Timestamp,
 }
 
-/// An ordering of a list: one indexed sort column, then the id as a tie-breaker.
-pub struct KeysetOrder<E: EntityTrait> {
+/// An ordering of a list: one indexed sort column, then the id as a tie-breaker. The columns
+/// are `E`'s own, or (`C`) those of a table joined to `E` that holds copies of them in an index
+/// of its own (a partner's cases are read in the order of `case_party`).
+pub struct KeysetOrder<E: EntityTrait, C: ColumnTrait = <E as EntityTrait>::Column> {
     /// The `orderBy` value, recorded in cursors so a cursor cannot be used with another order.
     pub name: &'static str,
-    pub column: E::Column,
+    pub column: C,
     pub kind: KeyKind,
     pub descending: bool,
     /// Whether the sort column may be NULL. Rows without a key come last in either direction
     /// (by id), so that an ordering by a deadline lists the rows that have one first; both
     /// databases are told so (`NULLS LAST`), as their defaults differ.
     pub nullable: bool,
-    pub id_column: E::Column,
+    pub id_column: C,
     pub key_of: fn(&E::Model) -> Option<String>,
     pub id_of: fn(&E::Model) -> Uuid,
 }
 
-impl<E: EntityTrait> KeysetOrder<E> {
+impl<E: EntityTrait, C: ColumnTrait> KeysetOrder<E, C> {
     /// The cursor of `model` in this ordering.
     pub fn cursor(&self, model: &E::Model) -> Cursor {
         Cursor {
@@ -377,9 +379,9 @@ impl<E: EntityTrait> KeysetOrder<E> {
     ///
     /// # Errors
     /// As [`KeysetOrder::apply`], and database errors.
-    pub async fn fetch<C: ConnectionTrait>(
+    pub async fn fetch<Db: ConnectionTrait>(
         &self,
-        db: &C,
+        db: &Db,
         select: Select<E>,
         page: &PageArgs,
     ) -> ApiResult<Page<E::Model>>
@@ -392,10 +394,27 @@ impl<E: EntityTrait> KeysetOrder<E> {
         } else {
             None
         };
-        let rows = self.apply(select, page)?.all(db).await?;
-        let mut result = Page::from_rows(rows, page, |row| self.cursor(row));
+        let mut result = self.fetch_rows(db, select, page).await?;
         result.total_count = total_count;
         Ok(result)
+    }
+
+    /// Runs the page query alone (`total_count` is left unset, for a caller that counts
+    /// otherwise).
+    ///
+    /// # Errors
+    /// As [`KeysetOrder::apply`], and database errors.
+    pub async fn fetch_rows<Db: ConnectionTrait>(
+        &self,
+        db: &Db,
+        select: Select<E>,
+        page: &PageArgs,
+    ) -> ApiResult<Page<E::Model>>
+    where
+        E::Model: Sync,
+    {
+        let rows = self.apply(select, page)?.all(db).await?;
+        Ok(Page::from_rows(rows, page, |row| self.cursor(row)))
     }
 }
 
