@@ -246,7 +246,13 @@ async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
             file.display()
         );
     }
-    let (db, _) = db::connect(&config.database).await?;
+    // A migration may fill or rewrite a large table in one statement (case_party reads every
+    // case and step): the requests' statement timeout is not for it.
+    let settings = db::DatabaseSettings {
+        statement_timeout: None,
+        ..config.database.clone()
+    };
+    let (db, _) = db::connect(&settings).await?;
     let mut stdout = std::io::stdout().lock();
     match action {
         MigrateAction::Up => {

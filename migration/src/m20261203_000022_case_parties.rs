@@ -277,6 +277,9 @@ impl MigrationTrait for Migration {
                 for statement in postgres_statements() {
                     connection.execute_unprepared(&statement).await?;
                 }
+                // The planner's estimates of the new rows, before the first page is read
+                // (otherwise it guesses the count of an organisation's rows from nothing).
+                connection.execute_unprepared("ANALYZE case_party").await?;
             }
             _ => {
                 for (name, event, condition, body) in sqlite_triggers() {
