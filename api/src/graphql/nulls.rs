@@ -6,8 +6,11 @@
 //! (`resolver_utils::container::do_resolve_container`), so an answer could lack a field the
 //! schema promises is never missing, and a non-null field was never seen as `null`'s cause
 //! further up; and an object all of whose fields failed is answered `null`, whatever its
-//! type. This pass mends the answer after execution from the errors' paths, the operation's
-//! selection sets (response keys to fields, through fragments) and the schema's types.
+//! type. The extension's `resolve` hook now answers a failed field `null` itself (so that a
+//! response key selected twice merges into an object, not into a `null`), except for a
+//! subscription's events. This pass mends the answer after execution from the errors' paths,
+//! the operation's selection sets (response keys to fields, through fragments) and the
+//! schema's types.
 
 use async_graphql::{
     PathSegment, Response, Value,
