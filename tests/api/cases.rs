@@ -760,6 +760,51 @@ async fn lists_filter_by_direction_status_and_kind() {
     assert_eq!(count(a, json!({ "direction": "INCOMING" })).await, 1);
     assert_eq!(count(a, json!({ "status": "DRAFT" })).await, 1);
     assert_eq!(count(a, json!({ "kind": "TRAFFICKING_LABOUR" })).await, 0);
+    // The period, alone and with the side (both counted from `case_party`), and with a
+    // filter it does not hold.
+    let today = chrono::Utc::now().date_naive();
+    let day = |days: i64| (today + chrono::Duration::days(days)).to_string();
+    let opened = |from: String, to: String| json!({ "from": from, "to": to });
+    assert_eq!(
+        count(a, json!({ "opened": opened(day(0), day(0)) })).await,
+        3
+    );
+    assert_eq!(
+        count(a, json!({ "opened": opened(day(-9), day(-1)) })).await,
+        0
+    );
+    assert_eq!(
+        count(
+            a,
+            json!({ "direction": "OUTGOING", "opened": opened(day(-1), day(1)) })
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            a,
+            json!({ "direction": "INCOMING", "opened": opened(day(1), day(9)) })
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            a,
+            json!({ "status": "DRAFT", "opened": opened(day(0), day(0)) })
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            a,
+            json!({ "direction": "INCOMING", "opened": { "from": day(0) } })
+        )
+        .await,
+        1
+    );
     assert_eq!(
         count(&w.b.partner.access_token, json!({})).await,
         2,

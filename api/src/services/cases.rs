@@ -17,8 +17,8 @@ use entity::{
     organisation, referral_case, referral_transition, resource_centre,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use serde_json::json;
@@ -127,8 +127,8 @@ pub struct CaseFilter {
 }
 
 impl CaseFilter {
-    /// Whether no filter is given but (perhaps) the direction.
-    fn is_at_most_direction(&self) -> bool {
+    /// Whether every filter given is one `case_party` holds: the direction and the period.
+    fn counts_from_parties(&self) -> bool {
         let Self {
             direction: _,
             status,
@@ -136,7 +136,7 @@ impl CaseFilter {
             risk,
             overdue,
             region,
-            opened,
+            opened: _,
             assigned_to_me,
             unassigned,
         } = self;
@@ -145,10 +145,23 @@ impl CaseFilter {
             && risk.is_none()
             && overdue.is_none()
             && region.is_none()
-            && *opened == DateRange::default()
             && assigned_to_me.is_none()
             && unassigned.is_none()
     }
+}
+
+/// Cases opened within `range` (whole days, UTC), by `column`: the case's own `created_at`, or
+/// `case_party`'s copy of it.
+fn opened_within(column: impl ColumnTrait, range: DateRange) -> Condition {
+    let start = |day: chrono::NaiveDate| day.and_time(chrono::NaiveTime::MIN).and_utc();
+    let mut condition = Condition::all();
+    if let Some(from) = range.from {
+        condition = condition.add(column.gte(start(from)));
+    }
+    if let Some(to) = range.to {
+        condition = condition.add(column.lt(start(to.succ_opt().unwrap_or(to))));
+    }
+    condition
 }
 
 /// An entry of a case's access log: who read the identifying data, when.
@@ -829,28 +842,30 @@ impl Cases<'_> {
                 });
             }
         }
-        if let Some(from) = filter.opened.from {
-            select = select.filter(
-                referral_case::Column::CreatedAt
-                    .gte(from.and_time(chrono::NaiveTime::MIN).and_utc()),
-            );
-        }
-        if let Some(to) = filter.opened.to {
-            let end = to
-                .succ_opt()
-                .unwrap_or(to)
-                .and_time(chrono::NaiveTime::MIN)
-                .and_utc();
-            select = select.filter(referral_case::Column::CreatedAt.lt(end));
-        }
-        // With no filter but the side, a partner's count is its rows of `case_party`, counted
-        // from that table's index alone.
-        let index_count = party.filter(|_| filter.is_at_most_direction());
+        // A partner's range is read on `case_party`'s copy of the opening time, next to its
+        // organisation and side in one index.
+        select = match party {
+            Some(_) => select.filter(opened_within(
+                case_party::Column::CaseCreatedAt,
+                filter.opened,
+            )),
+            None => select.filter(opened_within(
+                referral_case::Column::CreatedAt,
+                filter.opened,
+            )),
+        };
+        // With no filter but the side and the period, a partner's count is its rows of
+        // `case_party`, counted from that table's index alone.
+        let index_count = party.filter(|_| filter.counts_from_parties());
         let total_count = match (page.with_total, index_count) {
             (false, _) => None,
             (true, Some(organisation_id)) => {
                 let mut rows = case_party::Entity::find()
-                    .filter(case_party::Column::OrganisationId.eq(organisation_id));
+                    .filter(case_party::Column::OrganisationId.eq(organisation_id))
+                    .filter(opened_within(
+                        case_party::Column::CaseCreatedAt,
+                        filter.opened,
+                    ));
                 if let Some(refers) = side {
                     rows = rows.filter(case_party::Column::Refers.eq(refers));
                 }
@@ -2397,7 +2412,7 @@ pub async fn seal_stored(
         )
         .filter(referral_case::Column::ErasedAt.is_not_null())
         .filter(
-            sea_orm::Condition::any()
+            Condition::any()
                 .add(referral_case::Column::LegacyConsentScope.is_not_null())
                 .add(referral_case::Column::ConsentScopeSealed.is_not_null())
                 .add(referral_case::Column::DataKey.is_not_null()),
@@ -2421,7 +2436,7 @@ pub async fn seal_stored(
         )
         .filter(referral_transition::Column::CaseId.in_subquery(erased_cases.clone()))
         .filter(
-            sea_orm::Condition::any()
+            Condition::any()
                 .add(referral_transition::Column::LegacyComment.is_not_null())
                 .add(referral_transition::Column::CommentSealed.is_not_null()),
         )
