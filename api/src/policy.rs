@@ -724,24 +724,26 @@ pub fn visible_cases(actor: &Actor) -> Condition {
 
 /// The cases the actor may read, for a list: the same rule as [`visible_cases`], written for
 /// partners as a join of their organisation's rows of `case_party`, so that a page is read in
-/// that table's index order (`party` names the organisation then); everything for the
-/// Programme Office; nothing for the public.
+/// that table's index order; everything for the Programme Office; nothing for the public.
 pub fn case_list(actor: &Actor) -> CaseList {
     let select = referral_case::Entity::find();
     match reach(actor) {
-        Reach::Organisation(organisation_id) => CaseList {
-            select: select
-                .join_rev(JoinType::InnerJoin, case_party::Relation::Case.def())
-                .filter(case_party::Column::OrganisationId.eq(organisation_id)),
-            party: Some(organisation_id),
-        },
+        Reach::Organisation(organisation_id) => {
+            let own = case_party::Column::OrganisationId.eq(organisation_id);
+            CaseList {
+                select: select
+                    .join_rev(JoinType::InnerJoin, case_party::Relation::Case.def())
+                    .filter(own.clone()),
+                parties: Some(case_party::Entity::find().filter(own)),
+            }
+        }
         Reach::Office => CaseList {
             select,
-            party: None,
+            parties: None,
         },
         Reach::Public => CaseList {
             select: select.filter(nothing()),
-            party: None,
+            parties: None,
         },
     }
 }
@@ -749,8 +751,9 @@ pub fn case_list(actor: &Actor) -> CaseList {
 /// The cases an actor may list ([`case_list`]).
 pub struct CaseList {
     pub select: Select<referral_case::Entity>,
-    /// The partner organisation whose rows of `case_party` the select is joined to.
-    pub party: Option<Uuid>,
+    /// For a partner: its organisation's rows of `case_party`, which `select` is joined to (one
+    /// per case it may read), to count without reading the cases.
+    pub parties: Option<Select<case_party::Entity>>,
 }
 
 /// Whether the actor may read the survivor-identifying fields of `case`: members of the

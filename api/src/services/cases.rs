@@ -772,19 +772,22 @@ impl Cases<'_> {
         page: &PageArgs,
     ) -> ApiResult<Page<referral_case::Model>> {
         actor.signed_in()?;
-        let policy::CaseList { mut select, party } = policy::case_list(actor);
-        // The organisation's own rows of `case_party` tell its side of each case.
-        let mut side = None;
+        let policy::CaseList {
+            mut select,
+            parties,
+        } = policy::case_list(actor);
+        // What a partner's own rows of `case_party` hold of the filter (its side of each case,
+        // and the opening time), applied to the page and the count alike.
+        let mut on_parties = Condition::all();
         if let Some(direction) = filter.direction {
-            if party.is_none() {
+            if parties.is_none() {
                 return Err(ApiError::bad_input(
                     "filter.direction",
                     "Incoming and outgoing are for partner organisations; the Programme Office sees every case.",
                 ));
             }
-            let refers = direction == Direction::Outgoing;
-            side = Some(refers);
-            select = select.filter(case_party::Column::Refers.eq(refers));
+            on_parties =
+                on_parties.add(case_party::Column::Refers.eq(direction == Direction::Outgoing));
         }
         if let Some(status) = filter.status {
             select = select.filter(referral_case::Column::Status.eq(status));
@@ -842,38 +845,28 @@ impl Cases<'_> {
                 });
             }
         }
-        // A partner's range is read on `case_party`'s copy of the opening time, next to its
+        // A partner's period is read on `case_party`'s copy of the opening time, next to its
         // organisation and side in one index.
-        select = match party {
-            Some(_) => select.filter(opened_within(
+        if parties.is_some() {
+            on_parties = on_parties.add(opened_within(
                 case_party::Column::CaseCreatedAt,
                 filter.opened,
-            )),
-            None => select.filter(opened_within(
+            ));
+        } else {
+            select = select.filter(opened_within(
                 referral_case::Column::CreatedAt,
                 filter.opened,
-            )),
-        };
+            ));
+        }
+        select = select.filter(on_parties.clone());
         // With no filter but the side and the period, a partner's count is its rows of
         // `case_party`, counted from that table's index alone.
-        let index_count = party.filter(|_| filter.counts_from_parties());
-        let total_count = match (page.with_total, index_count) {
-            (false, _) => None,
-            (true, Some(organisation_id)) => {
-                let mut rows = case_party::Entity::find()
-                    .filter(case_party::Column::OrganisationId.eq(organisation_id))
-                    .filter(opened_within(
-                        case_party::Column::CaseCreatedAt,
-                        filter.opened,
-                    ));
-                if let Some(refers) = side {
-                    rows = rows.filter(case_party::Column::Refers.eq(refers));
-                }
-                Some(rows.count(self.db).await?)
-            }
-            (true, None) => Some(select.clone().count(self.db).await?),
+        let total_count = match parties.as_ref().filter(|_| filter.counts_from_parties()) {
+            _ if !page.with_total => None,
+            Some(parties) => Some(parties.clone().filter(on_parties).count(self.db).await?),
+            None => Some(select.clone().count(self.db).await?),
         };
-        let mut result = match order.party_keyset().filter(|_| party.is_some()) {
+        let mut result = match order.party_keyset().filter(|_| parties.is_some()) {
             Some(keyset) => keyset.fetch_rows(self.db, select, page).await?,
             None => order.keyset().fetch_rows(self.db, select, page).await?,
         };
