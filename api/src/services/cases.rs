@@ -2297,28 +2297,43 @@ fn keyed_case(keys: &DataKeys, case: &referral_case::Model) -> anyhow::Result<Ke
 /// One `UPDATE … FROM (VALUES …)` giving each case of a batch its key and sealed fields, joined
 /// on the id (both databases name the columns of a `VALUES` list `column1`, `column2`, …). It
 /// leaves a case another server keyed first as that server left it.
-fn keyed_update(backend: DbBackend, keyed: &[KeyedCase]) -> Statement {
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(keyed.len() * 7);
-    let mut rows = Vec::with_capacity(keyed.len());
-    for case in keyed {
-        let mut row = Vec::with_capacity(7);
-        for value in [
-            case.id.into(),
-            Some(case.data_key.clone()).into(),
-            case.survivor_name.clone().into(),
-            case.contact_phone.clone().into(),
-            case.address.clone().into(),
-            case.notes.clone().into(),
-            case.consent_scope_sealed.clone().into(),
-        ] {
+/// The rows of a `VALUES` list as placeholders in `backend`'s style (`($1, $2), ($3, $4)` or
+/// `(?, ?), (?, ?)`), and the values they bind, in order.
+fn values_list(
+    backend: DbBackend,
+    rows: impl IntoIterator<Item = Vec<sea_orm::Value>>,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut placeholders = Vec::new();
+    for row in rows {
+        let mut marks = Vec::with_capacity(row.len());
+        for value in row {
             values.push(value);
-            row.push(match backend {
+            marks.push(match backend {
                 DbBackend::Postgres => format!("${}", values.len()),
                 _ => "?".to_owned(),
             });
         }
-        rows.push(format!("({})", row.join(", ")));
+        placeholders.push(format!("({})", marks.join(", ")));
     }
+    (placeholders.join(", "), values)
+}
+
+fn keyed_update(backend: DbBackend, keyed: &[KeyedCase]) -> Statement {
+    let (rows, values) = values_list(
+        backend,
+        keyed.iter().map(|case| {
+            vec![
+                case.id.into(),
+                Some(case.data_key.clone()).into(),
+                case.survivor_name.clone().into(),
+                case.contact_phone.clone().into(),
+                case.address.clone().into(),
+                case.notes.clone().into(),
+                case.consent_scope_sealed.clone().into(),
+            ]
+        }),
+    );
     // The names from the entity, which maps some fields to older column names.
     use referral_case::Column;
     use sea_orm::IdenStatic;
@@ -2340,7 +2355,6 @@ fn keyed_update(backend: DbBackend, keyed: &[KeyedCase]) -> Statement {
          WHERE c.{id} = v.column1 AND c.{key} IS NULL AND c.{erased} IS NULL",
         table = referral_case::Entity.as_str(),
         scope = Column::LegacyConsentScope.as_str(),
-        rows = rows.join(", "),
         id = Column::Id.as_str(),
         key = Column::DataKey.as_str(),
         erased = Column::ErasedAt.as_str(),
@@ -2351,16 +2365,12 @@ fn keyed_update(backend: DbBackend, keyed: &[KeyedCase]) -> Statement {
 /// One `UPDATE … FROM (VALUES …)` giving each transition of a batch its sealed comment (or
 /// none) and clearing the plain one; a transition another server sealed first is left as it is.
 fn sealed_comments_update(backend: DbBackend, sealed: &[(Uuid, Option<Vec<u8>>)]) -> Statement {
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(sealed.len() * 2);
-    let mut rows = Vec::with_capacity(sealed.len());
-    for (id, comment) in sealed {
-        values.push((*id).into());
-        values.push(comment.clone().into());
-        rows.push(match backend {
-            DbBackend::Postgres => format!("(${}, ${})", values.len() - 1, values.len()),
-            _ => "(?, ?)".to_owned(),
-        });
-    }
+    let (rows, values) = values_list(
+        backend,
+        sealed
+            .iter()
+            .map(|(id, comment)| vec![(*id).into(), comment.clone().into()]),
+    );
     use referral_transition::Column;
     use sea_orm::IdenStatic;
     let sql = format!(
@@ -2369,7 +2379,6 @@ fn sealed_comments_update(backend: DbBackend, sealed: &[(Uuid, Option<Vec<u8>>)]
         table = referral_transition::Entity.as_str(),
         sealed = Column::CommentSealed.as_str(),
         plain = Column::LegacyComment.as_str(),
-        rows = rows.join(", "),
         id = Column::Id.as_str(),
     );
     Statement::from_sql_and_values(backend, sql, values)
